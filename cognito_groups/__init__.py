@@ -1,0 +1,73 @@
+"""Typed, streaming listing of the members of an Amazon Cognito user-pool group.
+
+Example:
+    >>> import cognito_groups
+    >>> for user in cognito_groups.iter_users_in_group(  # doctest: +SKIP
+    ...     "us-east-1_AbC123", "admins"
+    ... ):
+    ...     print(user.username, user.user_status, user.get_attribute("email"))
+"""
+
+from cognito_groups._client import CognitoGroups, PageIterator, UserIterator, iter_users_in_group
+from cognito_groups._errors import (
+    ClientSetupError,
+    CognitoGroupsError,
+    CognitoServiceError,
+    ConnectionFailedError,
+    CredentialsError,
+    InternalError,
+    InvalidParameterError,
+    MalformedResponseError,
+    NotAuthorizedError,
+    OperationNotEnabledError,
+    PaginationError,
+    RegionError,
+    RequestTimeoutError,
+    ResourceNotFoundError,
+    TooManyRequestsError,
+    TransportError,
+)
+from cognito_groups._models import Attribute, DeliveryMedium, MFAOption, Page, User, UserStatus
+from cognito_groups._version import __version__
+
+__all__ = [
+    "Attribute",
+    "ClientSetupError",
+    "CognitoGroups",
+    "CognitoGroupsError",
+    "CognitoServiceError",
+    "ConnectionFailedError",
+    "CredentialsError",
+    "DeliveryMedium",
+    "InternalError",
+    "InvalidParameterError",
+    "MFAOption",
+    "MalformedResponseError",
+    "NotAuthorizedError",
+    "OperationNotEnabledError",
+    "Page",
+    "PageIterator",
+    "PaginationError",
+    "RegionError",
+    "RequestTimeoutError",
+    "ResourceNotFoundError",
+    "TooManyRequestsError",
+    "TransportError",
+    "User",
+    "UserIterator",
+    "UserStatus",
+    "__version__",
+    "iter_users_in_group",
+]
+
+
+def _publish() -> None:
+    """Make tracebacks and reprs read ``cognito_groups.User``, not the private module."""
+    for name in __all__:
+        obj = globals()[name]
+        if isinstance(obj, type):
+            obj.__module__ = __name__
+
+
+_publish()
+del _publish

@@ -1,0 +1,352 @@
+"""The synchronous facade: :class:`CognitoGroups` and :func:`iter_users_in_group`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+import boto3
+from botocore.config import Config
+
+from cognito_groups._errors import (
+    BOTOCORE_ERRORS,
+    ClientSetupError,
+    InvalidParameterError,
+    translate_error,
+)
+from cognito_groups._models import Page, User
+from cognito_groups._paginate import PageLoop, UserCursor
+from cognito_groups._validate import check_list_request
+from cognito_groups._version import __version__
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from typing_extensions import Self
+
+__all__ = ["CognitoGroups", "PageIterator", "UserIterator", "iter_users_in_group"]
+
+DEFAULT_PAGE_SIZE = 60
+
+#: What the library's own clients start from; a caller's ``config`` is merged over it.
+DEFAULT_CONFIG = Config(
+    retries={"mode": "standard"},
+    user_agent_extra=f"cognito-groups/{__version__}",
+)
+
+_ListCall = Callable[..., Mapping[str, Any]]
+
+
+def merge_config(config: object) -> Config:
+    """The library's default client config with the caller's ``config`` merged over it.
+
+    A caller's ``retries`` without a ``mode`` keeps the standard mode (botocore's merge would
+    replace the whole ``retries`` dict and fall back to the legacy mode).
+    """
+    if config is None:
+        return DEFAULT_CONFIG
+    if not isinstance(config, Config):
+        raise InvalidParameterError._local(
+            "config", f"must be a botocore.config.Config or None, got {type(config).__name__}"
+        )
+    merged = DEFAULT_CONFIG.merge(config)
+    retries: object = getattr(config, "retries", None)
+    if isinstance(retries, dict) and "mode" not in retries:
+        keep_mode: dict[str, Any] = {"retries": {**cast("dict[str, Any]", retries), "mode": "standard"}}
+        merged = merged.merge(Config(**keep_mode))
+    return merged
+
+
+def check_client_options(
+    client: object,
+    session: object,
+    region_name: object,
+    endpoint_url: object,
+    config: object,
+    *,
+    session_type: type,
+    client_method: str,
+) -> None:
+    """Check the constructor's options of a facade (sync or async); raise on the first bad one."""
+    if client is not None:
+        if not callable(getattr(client, client_method, None)):
+            raise InvalidParameterError._local(
+                "client", f"must be a cognito-idp client (with {client_method}), or None"
+            )
+        given = [
+            name
+            for name, value in (
+                ("session", session),
+                ("region_name", region_name),
+                ("endpoint_url", endpoint_url),
+                ("config", config),
+            )
+            if value is not None
+        ]
+        if given:
+            raise InvalidParameterError._local(
+                given[0], "cannot be combined with client: the client is used as it is"
+            )
+        return
+    if session is not None and not isinstance(session, session_type):
+        raise InvalidParameterError._local(
+            "session",
+            f"must be a {session_type.__module__}.{session_type.__qualname__} or None, "
+            f"got {type(session).__name__}",
+        )
+    for name, value in (("region_name", region_name), ("endpoint_url", endpoint_url)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise InvalidParameterError._local(name, "must be a non-empty str or None")
+    merge_config(config)
+
+
+def _build_client(
+    session: boto3.Session | None,
+    region_name: str | None,
+    endpoint_url: str | None,
+    config: Config | None,
+) -> CognitoIdentityProviderClient:
+    try:
+        session = boto3.Session() if session is None else session
+        # boto3-stubs types `client` for every service; only cognito-idp's stubs are installed.
+        make_client: Callable[..., CognitoIdentityProviderClient] = session.client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        return make_client(
+            "cognito-idp",
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            config=merge_config(config),
+        )
+    except BOTOCORE_ERRORS as err:
+        raise translate_error(err, next_token=None, fallback=ClientSetupError) from err
+
+
+class PageIterator(Iterator[Page]):
+    """The pages of a group, fetched one request at a time as they are asked for.
+
+    Attributes:
+        next_token: The token a new listing would start from to continue after the pages
+            already returned (``None`` once the group is exhausted).
+    """
+
+    __slots__ = ("_call", "_loop")
+
+    def __init__(self, call: _ListCall, loop: PageLoop) -> None:
+        self._call = call
+        self._loop = loop
+
+    @property
+    def next_token(self) -> str | None:
+        """Where a new listing continues after the pages returned so far."""
+        return self._loop.next_token
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> Page:
+        loop = self._loop
+        params = loop.next_params()
+        if params is None:
+            raise StopIteration
+        try:
+            response = self._call(**params)
+        except BOTOCORE_ERRORS as err:
+            raise loop.failed(err) from err
+        return loop.accept(response)
+
+
+class UserIterator(Iterator[User]):
+    """The users of a group, one at a time, fetched a page at a time as they are asked for.
+
+    Attributes:
+        next_token: After the iterator stopped at ``max_users``, exactly where a new listing
+            continues (no user skipped or repeated); ``None`` once the group is exhausted.
+    """
+
+    __slots__ = ("_cursor", "_pages")
+
+    def __init__(self, pages: PageIterator) -> None:
+        self._pages = pages
+        self._cursor = UserCursor(pages.next_token)
+
+    @property
+    def next_token(self) -> str | None:
+        """Where a new listing continues after the users returned so far (see the class)."""
+        return self._cursor.next_token
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> User:
+        cursor = self._cursor
+        user = cursor.take()
+        while user is None:
+            cursor.load(next(self._pages))
+            user = cursor.take()
+        return user
+
+
+class CognitoGroups:
+    """Lists the members of Cognito user-pool groups as typed :class:`User` objects.
+
+    Args:
+        client: An existing boto3 ``cognito-idp`` client, used as it is (never changed).
+        session: A ``boto3.Session`` to build the client from (default: a new one).
+        region_name: The AWS Region, e.g. ``"us-east-1"`` (default: from the environment).
+        endpoint_url: Another endpoint, e.g. moto's or cognito-local's.
+        config: A ``botocore.config.Config`` merged over the library's default, which retries
+            in botocore's standard mode (it retries ``TooManyRequestsException``).
+
+    Raises:
+        InvalidParameterError: an option has the wrong type, or ``client`` is combined with
+            the options that build one.
+        ClientSetupError: the client could not be built (e.g. :class:`RegionError`).
+
+    Example:
+        >>> groups = CognitoGroups(region_name="us-east-1")  # doctest: +SKIP
+        >>> for user in groups.iter_users("us-east-1_AbC123", "admins"):  # doctest: +SKIP
+        ...     print(user.username, user.user_status, user.email)
+    """
+
+    __slots__ = ("_call", "_client", "_owns_client")
+
+    def __init__(
+        self,
+        client: CognitoIdentityProviderClient | None = None,
+        *,
+        session: boto3.Session | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        config: Config | None = None,
+    ) -> None:
+        check_client_options(
+            client,
+            session,
+            region_name,
+            endpoint_url,
+            config,
+            session_type=boto3.Session,
+            client_method="list_users_in_group",
+        )
+        self._owns_client = client is None
+        if client is None:
+            client = _build_client(session, region_name, endpoint_url, config)
+        self._client = client
+        self._call: _ListCall = client.list_users_in_group
+
+    @property
+    def client(self) -> CognitoIdentityProviderClient:
+        """The boto3 client requests go through."""
+        return self._client
+
+    def iter_pages(
+        self,
+        user_pool_id: str,
+        group_name: str,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        next_token: str | None = None,
+    ) -> PageIterator:
+        """Iterate over the group's pages: one request per page, sent when the page is asked for.
+
+        Args:
+            user_pool_id: The user pool's id, e.g. ``"us-east-1_AbC123"``.
+            group_name: The group's name.
+            page_size: Users per request, 1 to 60 (the service maximum, and the default).
+            next_token: Resume from this token (``Page.next_token`` or ``err.next_token``).
+
+        Raises:
+            InvalidParameterError: at once, before any request, if a parameter breaks a rule.
+        """
+        request = check_list_request(
+            user_pool_id, group_name, page_size=page_size, max_users=None, next_token=next_token
+        )
+        return PageIterator(self._call, PageLoop(request))
+
+    def iter_users(
+        self,
+        user_pool_id: str,
+        group_name: str,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        max_users: int | None = None,
+        next_token: str | None = None,
+    ) -> UserIterator:
+        """Iterate over the group's members, each exactly once, fetching pages on demand.
+
+        Args:
+            user_pool_id: The user pool's id, e.g. ``"us-east-1_AbC123"``.
+            group_name: The group's name.
+            page_size: Users per request, 1 to 60 (the service maximum, and the default).
+            max_users: Stop after this many users; the iterator's ``next_token`` then resumes
+                exactly after them.
+            next_token: Resume from this token (``iterator.next_token`` or ``err.next_token``).
+
+        Returns:
+            An iterator of :class:`User` with a ``next_token`` attribute.
+
+        Raises:
+            InvalidParameterError: at once, before any request, if a parameter breaks a rule.
+            CognitoGroupsError: while iterating, a subclass for each failure, with ``next_token``
+                set to resume from.
+        """
+        request = check_list_request(
+            user_pool_id,
+            group_name,
+            page_size=page_size,
+            max_users=max_users,
+            next_token=next_token,
+        )
+        return UserIterator(PageIterator(self._call, PageLoop(request)))
+
+    def close(self) -> None:
+        """Close the client's connections if this object built the client; else do nothing."""
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def iter_users_in_group(
+    user_pool_id: str,
+    group_name: str,
+    *,
+    client: CognitoIdentityProviderClient | CognitoGroups | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    max_users: int | None = None,
+    next_token: str | None = None,
+) -> UserIterator:
+    """Iterate over the members of a group: :meth:`CognitoGroups.iter_users` in one call.
+
+    Args:
+        user_pool_id: The user pool's id, e.g. ``"us-east-1_AbC123"``.
+        group_name: The group's name.
+        client: A boto3 ``cognito-idp`` client or a :class:`CognitoGroups`; by default a
+            :class:`CognitoGroups` built from the environment.
+        page_size: Users per request, 1 to 60 (default 60).
+        max_users: Stop after this many users.
+        next_token: Resume from this token.
+
+    Example:
+        >>> import cognito_groups
+        >>> for user in cognito_groups.iter_users_in_group(  # doctest: +SKIP
+        ...     "us-east-1_AbC123", "admins"
+        ... ):
+        ...     print(user.username, user.user_status, user.get_attribute("email"))
+    """
+    check_list_request(
+        user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
+    )
+    groups = client if isinstance(client, CognitoGroups) else CognitoGroups(client)
+    return groups.iter_users(
+        user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
+    )

@@ -1,0 +1,289 @@
+"""The exceptions this library raises, and the one place botocore errors become them.
+
+The tree::
+
+    CognitoGroupsError                  base of everything raised here
+    ├── CognitoServiceError             the service answered with an error (also a ClientError)
+    │   ├── InvalidParameterError       InvalidParameterException, or bad input caught locally
+    │   ├── ResourceNotFoundError       ResourceNotFoundException (no such pool or group)
+    │   ├── TooManyRequestsError        TooManyRequestsException, after botocore's retries
+    │   ├── NotAuthorizedError          NotAuthorizedException
+    │   ├── InternalError               InternalErrorException
+    │   └── OperationNotEnabledError    OperationNotEnabledException
+    ├── ClientSetupError                the request could not be built
+    │   ├── CredentialsError            no or partial credentials, or they could not be loaded
+    │   └── RegionError                 no Region configured
+    ├── TransportError                  the request or its response was lost on the way
+    │   ├── ConnectionFailedError       endpoint unreachable, connection closed or reset
+    │   ├── RequestTimeoutError         connect or read timeout
+    │   └── MalformedResponseError      the response could not be parsed or converted
+    └── PaginationError                 the service broke the paging contract (repeated token)
+
+Any other service error code (``AccessDeniedException``, an emulator's ``InvalidToken`` …) is
+raised as :class:`CognitoServiceError` itself, with its code preserved.
+
+Every error raised while listing carries ``next_token``: the token of the request that failed
+(``None`` for the first page). Calling again with ``next_token=err.next_token`` resumes with no
+user lost or duplicated.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+    TokenRetrievalError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.parsers import ResponseParserError
+
+__all__ = [
+    "ClientSetupError",
+    "CognitoGroupsError",
+    "CognitoServiceError",
+    "ConnectionFailedError",
+    "CredentialsError",
+    "InternalError",
+    "InvalidParameterError",
+    "MalformedResponseError",
+    "NotAuthorizedError",
+    "OperationNotEnabledError",
+    "PaginationError",
+    "RegionError",
+    "RequestTimeoutError",
+    "ResourceNotFoundError",
+    "TooManyRequestsError",
+    "TransportError",
+]
+
+OPERATION_NAME = "ListUsersInGroup"
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class CognitoGroupsError(Exception):
+    """Base class of every exception this library raises.
+
+    Attributes:
+        next_token: Where to resume a listing that failed: the token of the request that
+            failed, ``None`` if it was the first page (or if nothing was being listed).
+    """
+
+    next_token: str | None
+
+    def __init__(self, message: str, *, next_token: str | None = None) -> None:
+        super().__init__(message)
+        self.next_token = next_token
+
+
+class CognitoServiceError(CognitoGroupsError, ClientError):
+    """The service answered with an error.
+
+    It is also a :class:`botocore.exceptions.ClientError`, so existing ``except ClientError``
+    handlers keep working, and ``response`` is the original parsed error response.
+
+    Attributes:
+        code: The service's error code, e.g. ``"ResourceNotFoundException"``.
+        message: The service's message.
+        http_status: The HTTP status of the response (``None`` for a local check).
+        request_id: The service's request id (``None`` for a local check).
+        operation_name: Always ``"ListUsersInGroup"``.
+        next_token: See :class:`CognitoGroupsError`.
+    """
+
+    #: The error code this class stands for (``None`` on the generic class).
+    error_code: ClassVar[str | None] = None
+
+    code: str
+    message: str
+    http_status: int | None
+    request_id: str | None
+
+    def __init__(
+        self,
+        error_response: Any,
+        operation_name: str = OPERATION_NAME,
+        *,
+        next_token: str | None = None,
+    ) -> None:
+        ClientError.__init__(self, error_response, operation_name)
+        self.next_token = next_token
+        error = self.response.get("Error", {})
+        metadata = self.response.get("ResponseMetadata", {})
+        self.code = error.get("Code") or "Unknown"
+        self.message = error.get("Message") or ""
+        self.http_status = metadata.get("HTTPStatusCode")
+        self.request_id = metadata.get("RequestId") or None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.response, self.operation_name), {"next_token": self.next_token})
+
+
+class InvalidParameterError(CognitoServiceError):
+    """A parameter broke a rule of the service, found by the service or before sending.
+
+    Attributes:
+        reason_code: The service's ``reasonCode``, when it sent one.
+        parameter: The Python parameter at fault, when the library caught it before sending.
+    """
+
+    error_code = "InvalidParameterException"
+
+    reason_code: str | None
+    parameter: str | None
+
+    def __init__(
+        self,
+        error_response: Any,
+        operation_name: str = OPERATION_NAME,
+        *,
+        next_token: str | None = None,
+    ) -> None:
+        super().__init__(error_response, operation_name, next_token=next_token)
+        extra: dict[str, object] = dict(self.response)
+        self.reason_code = _optional_str(extra.get("reasonCode"))
+        self.parameter = _optional_str(extra.get("parameter"))
+
+    @classmethod
+    def _local(cls, parameter: str, message: str) -> InvalidParameterError:
+        """The error for bad input caught before any request (no request id, no status)."""
+        return cls(
+            {
+                "Error": {"Code": cls.error_code, "Message": message},
+                "ResponseMetadata": {},
+                "parameter": parameter,
+            }
+        )
+
+
+class ResourceNotFoundError(CognitoServiceError):
+    """The user pool or the group does not exist."""
+
+    error_code = "ResourceNotFoundException"
+
+
+class TooManyRequestsError(CognitoServiceError):
+    """The service throttled the request, and botocore's retries are spent."""
+
+    error_code = "TooManyRequestsException"
+
+
+class NotAuthorizedError(CognitoServiceError):
+    """The caller is not allowed to list this group."""
+
+    error_code = "NotAuthorizedException"
+
+
+class InternalError(CognitoServiceError):
+    """The service failed internally, and botocore's retries are spent."""
+
+    error_code = "InternalErrorException"
+
+
+class OperationNotEnabledError(CognitoServiceError):
+    """The operation is not enabled for this user pool."""
+
+    error_code = "OperationNotEnabledException"
+
+
+class ClientSetupError(CognitoGroupsError):
+    """The request could not be built: missing credentials or Region."""
+
+
+class CredentialsError(ClientSetupError):
+    """No credentials were found, or they were partial, or loading them failed."""
+
+
+class RegionError(ClientSetupError):
+    """No AWS Region was given or configured."""
+
+
+class TransportError(CognitoGroupsError):
+    """The request or its response was lost or garbled on the way."""
+
+
+class ConnectionFailedError(TransportError):
+    """The endpoint could not be reached, or the connection was closed or reset."""
+
+
+class RequestTimeoutError(TransportError):
+    """Connecting or reading the response took longer than the configured timeout."""
+
+
+class MalformedResponseError(TransportError):
+    """The response could not be parsed, or did not have the shape the service model says."""
+
+
+class PaginationError(CognitoGroupsError):
+    """The service broke the paging contract (for example it returned the token it was sent)."""
+
+
+_SERVICE_ERRORS: dict[str | None, type[CognitoServiceError]] = {
+    cls.error_code: cls
+    for cls in (
+        InvalidParameterError,
+        ResourceNotFoundError,
+        TooManyRequestsError,
+        NotAuthorizedError,
+        InternalError,
+        OperationNotEnabledError,
+    )
+}
+
+# Order matters: the first matching botocore class wins (timeouts are connection errors too).
+_BOTOCORE_ERRORS: tuple[tuple[type[Exception], type[CognitoGroupsError]], ...] = (
+    (ConnectTimeoutError, RequestTimeoutError),
+    (ReadTimeoutError, RequestTimeoutError),
+    (BotoConnectionError, ConnectionFailedError),
+    (HTTPClientError, ConnectionFailedError),  # connection closed or reset, incomplete read
+    (NoCredentialsError, CredentialsError),
+    (PartialCredentialsError, CredentialsError),
+    (CredentialRetrievalError, CredentialsError),
+    (TokenRetrievalError, CredentialsError),
+    (NoRegionError, RegionError),
+    (ResponseParserError, MalformedResponseError),
+)
+
+#: What the clients catch around a request: botocore's own errors, nothing broader.
+BOTOCORE_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+
+
+_MALFORMED_MESSAGE = "the ListUsersInGroup response could not be parsed"
+
+
+def translate_error(
+    err: Exception,
+    *,
+    next_token: str | None,
+    fallback: type[CognitoGroupsError] = TransportError,
+) -> CognitoGroupsError:
+    """Return the exception of ours that stands for a botocore error.
+
+    The caller raises it ``from err``. A ``ClientError`` maps through the ``{code: class}``
+    table (unknown codes give :class:`CognitoServiceError`); a ``BotoCoreError`` maps to its
+    family, and one of no known family to ``fallback``.
+
+    Args:
+        err: One of :data:`BOTOCORE_ERRORS`.
+        next_token: The token of the request that failed.
+        fallback: The class for a ``BotoCoreError`` of no known family.
+    """
+    if isinstance(err, ClientError):
+        code = str(err.response.get("Error", {}).get("Code", ""))
+        cls = _SERVICE_ERRORS.get(code, CognitoServiceError)
+        return cls(err.response, err.operation_name, next_token=next_token)
+    ours = next((cls for base, cls in _BOTOCORE_ERRORS if isinstance(err, base)), fallback)
+    # A parser's message can quote the response body, which may hold attribute values.
+    message = _MALFORMED_MESSAGE if ours is MalformedResponseError else str(err)
+    return ours(message, next_token=next_token)

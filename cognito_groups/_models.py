@@ -1,0 +1,262 @@
+"""Typed values returned by the library: users, their attributes, pages, and enums.
+
+Every class here is a frozen dataclass built from the service's wire dict by a private
+``_from_wire`` constructor, so callers never depend on boto3's dict shape. Field names are the
+service model's member names in snake_case.
+
+``repr()`` and ``str()`` never show a username, an attribute value or a pagination token:
+botocore marks ``Username`` and attribute ``Value`` as sensitive. Use the fields or
+:meth:`User.get_attribute` to read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from botocore.utils import parse_timestamp
+from typing_extensions import Self
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+__all__ = [
+    "Attribute",
+    "DeliveryMedium",
+    "MFAOption",
+    "Page",
+    "User",
+    "UserStatus",
+]
+
+_REDACTED = "<redacted>"
+
+
+class _OpenStrEnum(str, Enum):
+    """A ``str`` enum that accepts values the service adds after this release.
+
+    ``UserStatus("NEW_VALUE")`` does not raise: it returns a pseudo-member whose ``value`` (and
+    ``name``) is the raw string, which compares equal to that string and to no known member.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        return member
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def is_known(self) -> bool:
+        """Whether this value is one this release of the library knows about."""
+        return self._name_ in type(self).__members__
+
+
+class UserStatus(_OpenStrEnum):
+    """A user's account status (the service model's ``UserStatusType``)."""
+
+    UNCONFIRMED = "UNCONFIRMED"
+    CONFIRMED = "CONFIRMED"
+    ARCHIVED = "ARCHIVED"
+    COMPROMISED = "COMPROMISED"
+    UNKNOWN = "UNKNOWN"
+    RESET_REQUIRED = "RESET_REQUIRED"
+    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"  # noqa: S105 (a status, not a password)
+    EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+
+
+class DeliveryMedium(_OpenStrEnum):
+    """How an MFA code is delivered (the service model's ``DeliveryMediumType``)."""
+
+    SMS = "SMS"
+    EMAIL = "EMAIL"
+
+
+# Known values resolved by one dict look-up; unknown ones go through the enum's `_missing_`.
+_USER_STATUS_BY_VALUE: dict[str, UserStatus] = {m.value: m for m in UserStatus}
+_DELIVERY_MEDIUM_BY_VALUE: dict[str, DeliveryMedium] = {m.value: m for m in DeliveryMedium}
+
+
+def _to_utc(value: object) -> datetime | None:
+    """Return ``value`` as an aware UTC datetime.
+
+    botocore gives datetimes in the machine's local zone (or in UTC on the library's own fast
+    client); a stubbed client may give a datetime, an epoch number or a string. A naive datetime
+    is taken as UTC.
+
+    Raises:
+        TypeError: ``value`` is none of those types.
+        ValueError: a string that is not a timestamp.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is timezone.utc:
+            return value
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, timezone.utc)
+    if isinstance(value, str):
+        return _to_utc(parse_timestamp(value))
+    raise TypeError(f"expected a timestamp, got {type(value).__name__}")
+
+
+def _parse_bool(value: str | None) -> bool | None:
+    """Cognito sends boolean attributes as the strings ``"true"`` and ``"false"``."""
+    if value is None:
+        return None
+    lowered = value.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    return None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Attribute:
+    """One user attribute: a name and its value (``None`` when the service sent no value)."""
+
+    name: str
+    value: str | None
+
+    @classmethod
+    def _from_wire(cls, wire: Mapping[str, Any]) -> Attribute:
+        return cls(wire["Name"], wire.get("Value"))
+
+    def __repr__(self) -> str:
+        shown = "None" if self.value is None else _REDACTED
+        return f"Attribute(name={self.name!r}, value={shown})"
+
+
+@dataclass(frozen=True, slots=True)
+class MFAOption:
+    """A legacy SMS MFA option of a user (the service model's ``MFAOptionType``)."""
+
+    delivery_medium: DeliveryMedium | None
+    attribute_name: str | None
+
+    @classmethod
+    def _from_wire(cls, wire: Mapping[str, Any]) -> MFAOption:
+        medium = wire.get("DeliveryMedium")
+        return cls(
+            None
+            if medium is None
+            else _DELIVERY_MEDIUM_BY_VALUE.get(medium) or DeliveryMedium(medium),
+            wire.get("AttributeName"),
+        )
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class User:
+    """A member of a group, as the service described it.
+
+    A field the response omits is ``None`` (or an empty tuple); the library never invents
+    values. The one exception is ``username``, which the contract types as ``str``: the service
+    always sends it, but its model does not require it, so a response without one gives ``""``
+    (never a valid username).
+
+    Example:
+        >>> user = User._from_wire({"Username": "ana", "Attributes": [
+        ...     {"Name": "email", "Value": "ana@example.com"},
+        ...     {"Name": "email_verified", "Value": "true"}]})
+        >>> user.get_attribute("email"), user.email_verified
+        ('ana@example.com', True)
+    """
+
+    username: str
+    attributes: tuple[Attribute, ...] = ()
+    user_create_date: datetime | None = None
+    user_last_modified_date: datetime | None = None
+    enabled: bool | None = None
+    user_status: UserStatus | None = None
+    mfa_options: tuple[MFAOption, ...] = ()
+
+    @classmethod
+    def _from_wire(cls, wire: Mapping[str, Any]) -> User:
+        status = wire.get("UserStatus")
+        return cls(
+            wire.get("Username", ""),
+            tuple(map(Attribute._from_wire, wire.get("Attributes", ()))),
+            _to_utc(wire.get("UserCreateDate")),
+            _to_utc(wire.get("UserLastModifiedDate")),
+            wire.get("Enabled"),
+            None if status is None else _USER_STATUS_BY_VALUE.get(status) or UserStatus(status),
+            tuple(map(MFAOption._from_wire, wire.get("MFAOptions", ()))),
+        )
+
+    def get_attribute(self, name: str, default: str | None = None) -> str | None:
+        """Return the value of the attribute called ``name``, or ``default`` if it is absent.
+
+        Args:
+            name: The attribute's name, e.g. ``"email"`` or ``"custom:team"``.
+            default: What to return when the user has no such attribute.
+        """
+        for attribute in self.attributes:
+            if attribute.name == name:
+                return attribute.value
+        return default
+
+    @property
+    def sub(self) -> str | None:
+        """The user's immutable unique identifier (the ``sub`` attribute)."""
+        return self.get_attribute("sub")
+
+    @property
+    def email(self) -> str | None:
+        """The ``email`` attribute."""
+        return self.get_attribute("email")
+
+    @property
+    def email_verified(self) -> bool | None:
+        """The ``email_verified`` attribute as a bool (``None`` if absent or not a boolean)."""
+        return _parse_bool(self.get_attribute("email_verified"))
+
+    @property
+    def phone_number(self) -> str | None:
+        """The ``phone_number`` attribute."""
+        return self.get_attribute("phone_number")
+
+    @property
+    def phone_number_verified(self) -> bool | None:
+        """The ``phone_number_verified`` attribute as a bool (``None`` if absent or unclear)."""
+        return _parse_bool(self.get_attribute("phone_number_verified"))
+
+    def __repr__(self) -> str:
+        names = tuple(attribute.name for attribute in self.attributes)
+        return (
+            f"User(username={_REDACTED}, attributes={names!r}, "
+            f"user_create_date={self.user_create_date!r}, "
+            f"user_last_modified_date={self.user_last_modified_date!r}, "
+            f"enabled={self.enabled!r}, user_status={self.user_status!r}, "
+            f"mfa_options={self.mfa_options!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Page:
+    """One response of ``ListUsersInGroup``: its users and the token of the next page.
+
+    ``next_token`` is ``None`` on the last page.
+    """
+
+    users: tuple[User, ...]
+    next_token: str | None
+
+    @classmethod
+    def _from_wire(cls, wire: Mapping[str, Any]) -> Page:
+        users: Sequence[Mapping[str, Any]] = wire.get("Users", ())
+        return cls(tuple(map(User._from_wire, users)), wire.get("NextToken") or None)
+
+    def __repr__(self) -> str:
+        token = "None" if self.next_token is None else _REDACTED
+        return f"Page(users=<{len(self.users)} users>, next_token={token})"

@@ -1,0 +1,156 @@
+r"""Checks of the caller's input, made before any request, mirroring the service model.
+
+Real Cognito rejects what breaks these rules with ``InvalidParameterException``; emulators
+(moto, cognito-local) often do not. Checking here gives the same :class:`InvalidParameterError`
+everywhere, names the Python parameter at fault, and sends nothing.
+
+The rules (``ListUsersInGroupRequest`` in botocore's ``cognito-idp`` model):
+
+==============  ============================================================================
+parameter       rule
+==============  ============================================================================
+user_pool_id    str, 1-55 characters, full match of ``[\\w-]+_[0-9a-zA-Z]+`` (ASCII ``\\w``)
+group_name      str, 1-128 characters, each in a Unicode category L, M, S, N or P
+page_size       int (not bool), 1-60 (60 is the service maximum)
+max_users       None, or int (not bool) >= 1
+next_token      None, or str of 1-131072 characters, none of them (ASCII) whitespace, and no
+                lone surrogates (they cannot be sent)
+==============  ============================================================================
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from cognito_groups._errors import InvalidParameterError
+
+USER_POOL_ID_MAX = 55
+GROUP_NAME_MAX = 128
+PAGE_SIZE_MAX = 60
+NEXT_TOKEN_MAX = 131_072
+
+_USER_POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+", re.ASCII)
+_GROUP_NAME_CATEGORIES = frozenset("LMSNP")
+_TOKEN_FORBIDDEN = re.compile(r"[\s\ud800-\udfff]", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    """A validated request to list a group: what the page loop needs to start."""
+
+    user_pool_id: str
+    group_name: str
+    page_size: int
+    max_users: int | None
+    next_token: str | None
+
+
+def _shown(value: str) -> str:
+    """A short, safe rendering of a rejected identifier for an error message."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
+def _fail(parameter: str, problem: str) -> InvalidParameterError:
+    return InvalidParameterError._local(parameter, f"{parameter}: {problem}")
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _check_str(parameter: str, value: object, maximum: int) -> str:
+    if not isinstance(value, str):
+        raise _fail(parameter, f"must be a str, got {_type_name(value)}")
+    if not 1 <= len(value) <= maximum:
+        raise _fail(parameter, f"must be 1 to {maximum} characters long, got {len(value)}")
+    return value
+
+
+def _check_int(parameter: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(parameter, f"must be an int, got {_type_name(value)}")
+    return value
+
+
+def check_user_pool_id(value: object) -> str:
+    """Return ``value`` if it is a well-formed user pool id, else raise."""
+    user_pool_id = _check_str("user_pool_id", value, USER_POOL_ID_MAX)
+    if _USER_POOL_ID.fullmatch(user_pool_id) is None:
+        raise _fail(
+            "user_pool_id",
+            f"{_shown(user_pool_id)} is not of the form REGION_ID "
+            r"(pattern [\w-]+_[0-9a-zA-Z]+, e.g. 'us-east-1_AbC123')",
+        )
+    return user_pool_id
+
+
+def check_group_name(value: object) -> str:
+    """Return ``value`` if it is a well-formed group name, else raise."""
+    group_name = _check_str("group_name", value, GROUP_NAME_MAX)
+    for index, char in enumerate(group_name):
+        if unicodedata.category(char)[0] not in _GROUP_NAME_CATEGORIES:
+            raise _fail(
+                "group_name",
+                f"character {index} ({char!r}) is not allowed: only letters, marks, symbols, "
+                "numbers and punctuation (no spaces or control characters)",
+            )
+    return group_name
+
+
+def check_page_size(value: object) -> int:
+    """Return ``value`` if it is a page size the service accepts (1-60), else raise."""
+    page_size = _check_int("page_size", value)
+    if not 1 <= page_size <= PAGE_SIZE_MAX:
+        raise _fail(
+            "page_size",
+            f"must be from 1 to {PAGE_SIZE_MAX} (the service maximum), got {page_size}",
+        )
+    return page_size
+
+
+def check_max_users(value: object) -> int | None:
+    """Return ``value`` if it is ``None`` or a positive int, else raise."""
+    if value is None:
+        return None
+    max_users = _check_int("max_users", value)
+    if max_users < 1:
+        raise _fail("max_users", f"must be None or at least 1, got {max_users}")
+    return max_users
+
+
+def check_next_token(value: object) -> str | None:
+    """Return ``value`` if it is ``None`` or a well-formed pagination token, else raise.
+
+    The token itself never appears in the message: it is as good as a credential to the group.
+    """
+    if value is None:
+        return None
+    next_token = _check_str("next_token", value, NEXT_TOKEN_MAX)
+    bad = _TOKEN_FORBIDDEN.search(next_token)
+    if bad is not None:
+        raise _fail(
+            "next_token",
+            f"character {bad.start()} is whitespace or a lone surrogate; a token has neither "
+            "(pass err.next_token or Page.next_token exactly as received)",
+        )
+    return next_token
+
+
+def check_list_request(
+    user_pool_id: object,
+    group_name: object,
+    *,
+    page_size: object,
+    max_users: object,
+    next_token: object,
+) -> ListRequest:
+    """Validate every parameter of a listing, in signature order, and bundle them."""
+    return ListRequest(
+        check_user_pool_id(user_pool_id),
+        check_group_name(group_name),
+        check_page_size(page_size),
+        check_max_users(max_users),
+        check_next_token(next_token),
+    )
