@@ -53,7 +53,9 @@ def merge_config(config: object) -> Config:
     merged = DEFAULT_CONFIG.merge(config)
     retries: object = getattr(config, "retries", None)
     if isinstance(retries, dict) and "mode" not in retries:
-        keep_mode: dict[str, Any] = {"retries": {**cast("dict[str, Any]", retries), "mode": "standard"}}
+        keep_mode: dict[str, Any] = {
+            "retries": {**cast("dict[str, Any]", retries), "mode": "standard"}
+        }
         merged = merged.merge(Config(**keep_mode))
     return merged
 
@@ -101,6 +103,16 @@ def check_client_options(
     merge_config(config)
 
 
+def new_cognito_client(
+    session: boto3.Session | None = None, **options: Any
+) -> CognitoIdentityProviderClient:
+    """A new boto3 ``cognito-idp`` client from ``session`` (default: a new session)."""
+    session = boto3.Session() if session is None else session
+    # boto3-stubs types `client` for every service; only cognito-idp's stubs are installed.
+    make_client: Callable[..., CognitoIdentityProviderClient] = session.client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    return make_client("cognito-idp", **options)
+
+
 def _build_client(
     session: boto3.Session | None,
     region_name: str | None,
@@ -108,11 +120,8 @@ def _build_client(
     config: Config | None,
 ) -> CognitoIdentityProviderClient:
     try:
-        session = boto3.Session() if session is None else session
-        # boto3-stubs types `client` for every service; only cognito-idp's stubs are installed.
-        make_client: Callable[..., CognitoIdentityProviderClient] = session.client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-        return make_client(
-            "cognito-idp",
+        return new_cognito_client(
+            session,
             region_name=region_name,
             endpoint_url=endpoint_url,
             config=merge_config(config),

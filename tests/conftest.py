@@ -1,0 +1,107 @@
+"""Shared fixtures: a hermetic AWS environment, stubbed clients, and a moto demo pool."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from cognito_groups import CognitoGroups
+from cognito_groups._client import new_cognito_client
+from cognito_groups.demo import DemoPool, demo_cognito
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+POOL = "us-east-1_AbC123"
+GROUP = "admins"
+
+
+@pytest.fixture(autouse=True)
+def hermetic_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads the developer's AWS config or reaches AWS: fake keys, no config files."""
+    empty = tmp_path_factory.getbasetemp() / "no-aws-config"
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def boto_session() -> boto3.Session:
+    """One boto3 session for the stubbed clients: the service model is loaded once."""
+    return boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+
+
+@pytest.fixture
+def raw_client(boto_session: boto3.Session) -> CognitoIdentityProviderClient:
+    """A plain boto3 cognito-idp client (fake credentials), for stubbing."""
+    return new_cognito_client(boto_session)
+
+
+@pytest.fixture
+def stubber(raw_client: CognitoIdentityProviderClient) -> Iterator[Stubber]:
+    """A Stubber on ``raw_client``; every queued response must be used by the test."""
+    with Stubber(raw_client) as stub:
+        yield stub
+        stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def groups(raw_client: CognitoIdentityProviderClient, stubber: Stubber) -> CognitoGroups:
+    """A CognitoGroups on the stubbed client."""
+    return CognitoGroups(raw_client)
+
+
+def wire_user(name: str, **extra: Any) -> dict[str, Any]:
+    """A user as the service sends it, with an email attribute."""
+    return {
+        "Username": name,
+        "Attributes": [{"Name": "email", "Value": f"{name}@example.com"}],
+        "Enabled": True,
+        "UserStatus": "CONFIRMED",
+        **extra,
+    }
+
+
+def params(limit: int = 60, token: str | None = None) -> dict[str, Any]:
+    """The parameters the library should send for one page of POOL/GROUP."""
+    sent: dict[str, Any] = {"UserPoolId": POOL, "GroupName": GROUP, "Limit": limit}
+    if token is not None:
+        sent["NextToken"] = token
+    return sent
+
+
+def add_page(
+    stubber: Stubber,
+    names: list[str],
+    *,
+    limit: int = 60,
+    sent_token: str | None = None,
+    next_token: str | None = None,
+) -> None:
+    """Queue one page of users called ``names``, expecting the exact request parameters."""
+    response: dict[str, Any] = {"Users": [wire_user(name) for name in names]}
+    if next_token is not None:
+        response["NextToken"] = next_token
+    stubber.add_response("list_users_in_group", response, params(limit, sent_token))
+
+
+@pytest.fixture(scope="module")
+def moto_pool() -> Iterator[tuple[CognitoIdentityProviderClient, DemoPool]]:
+    """An in-process moto Cognito: a pool of 150 users, 130 of them in the group."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        with demo_cognito(pool_size=150, group_size=130, group_name="members") as pair:
+            yield pair

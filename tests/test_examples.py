@@ -1,0 +1,53 @@
+"""The examples run as documented."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart_demo_prints_the_group_and_a_typed_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`make demo`: a table of the 150 demo members, then a caught ResourceNotFoundError."""
+    assert _load("quickstart").main([]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[2].split() == ["USERNAME", "STATUS", "ENABLED", "EMAIL", "CREATED", "(UTC)"]
+    assert "150 users in group 'engineering'." in out
+    assert "Caught ResourceNotFoundError (ResourceNotFoundException)" in out
+    for status in ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "UNCONFIRMED", "RESET_REQUIRED"):
+        assert status in out
+
+
+def test_quickstart_reports_errors_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    """With a real-looking pool and a bad endpoint, the error is one line on stderr, exit 1."""
+    code = _load("quickstart").main(
+        ["--user-pool-id", "us-east-1_AbC123", "--group", "g", "--region", "us-east-1",
+         "--endpoint-url", "http://127.0.0.1:1"]
+    )  # fmt: skip
+    assert code == 1
+    assert capsys.readouterr().err.startswith("error: ConnectionFailedError:")
+
+
+def test_quickstart_needs_both_pool_and_group() -> None:
+    """--user-pool-id without --group is a usage error."""
+    with pytest.raises(SystemExit) as caught:
+        _load("quickstart").main(["--user-pool-id", "us-east-1_AbC123"])
+    assert caught.value.code == 2

@@ -1,0 +1,33 @@
+"""The public surface is exactly what `__all__` says."""
+
+from __future__ import annotations
+
+import cognito_groups
+
+
+def test_all_is_exactly_the_public_names() -> None:
+    """Every public name of the package is in __all__, and every name in __all__ exists."""
+    public = {
+        name
+        for name in dir(cognito_groups)
+        if not name.startswith("_") and name not in {"annotations", "demo"}
+    }
+    assert set(cognito_groups.__all__) - {"__version__"} == public
+
+
+def test_all_is_sorted() -> None:
+    """__all__ is kept sorted, so that a diff shows what changed."""
+    assert cognito_groups.__all__ == sorted(cognito_groups.__all__)
+
+
+def test_classes_present_themselves_under_the_package() -> None:
+    """Tracebacks read cognito_groups.X, not the private module."""
+    for name in cognito_groups.__all__:
+        obj = getattr(cognito_groups, name)
+        if isinstance(obj, type):
+            assert obj.__module__ == "cognito_groups", name
+
+
+def test_version_is_a_string() -> None:
+    """__version__ is the package's version string."""
+    assert cognito_groups.__version__.count(".") == 2
