@@ -254,21 +254,23 @@ class CognitoGroups:
         group_name: str,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
+        max_users: int | None = None,
         next_token: str | None = None,
     ) -> PageIterator:
         """Iterate over the group's pages: one request per page, sent when the page is asked for.
 
-        Args:
-            user_pool_id: The user pool's id, e.g. ``"us-east-1_AbC123"``.
-            group_name: The group's name.
-            page_size: Users per request, 1 to 60 (the service maximum, and the default).
-            next_token: Resume from this token (``Page.next_token`` or ``err.next_token``).
+        Takes the same parameters as :meth:`iter_users`; with ``max_users`` the pages hold at
+        most that many users in all, and the iterator's ``next_token`` resumes after them.
 
         Raises:
             InvalidParameterError: at once, before any request, if a parameter breaks a rule.
         """
         request = check_list_request(
-            user_pool_id, group_name, page_size=page_size, max_users=None, next_token=next_token
+            user_pool_id,
+            group_name,
+            page_size=page_size,
+            max_users=max_users,
+            next_token=next_token,
         )
         return PageIterator(self._call, PageLoop(request))
 
@@ -299,14 +301,14 @@ class CognitoGroups:
             CognitoGroupsError: while iterating, a subclass for each failure, with ``next_token``
                 set to resume from.
         """
-        request = check_list_request(
+        pages = self.iter_pages(
             user_pool_id,
             group_name,
             page_size=page_size,
             max_users=max_users,
             next_token=next_token,
         )
-        return UserIterator(PageIterator(self._call, PageLoop(request)))
+        return UserIterator(pages)
 
     def close(self) -> None:
         """Close the client's connections if this object built the client; else do nothing."""

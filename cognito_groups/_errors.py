@@ -140,20 +140,15 @@ class InvalidParameterError(CognitoServiceError):
 
     error_code = "InvalidParameterException"
 
-    reason_code: str | None
-    parameter: str | None
+    @property
+    def reason_code(self) -> str | None:
+        """The service's ``reasonCode``, when it sent one."""
+        return _optional_str(dict(self.response).get("reasonCode"))
 
-    def __init__(
-        self,
-        error_response: Any,
-        operation_name: str = OPERATION_NAME,
-        *,
-        next_token: str | None = None,
-    ) -> None:
-        super().__init__(error_response, operation_name, next_token=next_token)
-        extra: dict[str, object] = dict(self.response)
-        self.reason_code = _optional_str(extra.get("reasonCode"))
-        self.parameter = _optional_str(extra.get("parameter"))
+    @property
+    def parameter(self) -> str | None:
+        """The Python parameter at fault, when the library caught it before sending."""
+        return _optional_str(dict(self.response).get("parameter"))
 
     @classmethod
     def _local(cls, parameter: str, message: str) -> InvalidParameterError:

@@ -191,3 +191,12 @@ def test_module_level_function_takes_a_cognito_groups(
     users = cognito_groups.iter_users_in_group(POOL, GROUP, client=groups, max_users=1)
     assert names(users) == ["a"]
     assert users.next_token == "t1"
+
+
+def test_pages_with_max_users(groups: CognitoGroups, stubber: Stubber) -> None:
+    """iter_pages(max_users=...) caps Limit the same way and keeps the resume token."""
+    add_page(stubber, ["a", "b"], limit=2, next_token="t1")
+    add_page(stubber, ["c"], limit=1, sent_token="t1", next_token="t2")
+    pages = groups.iter_pages(POOL, GROUP, page_size=2, max_users=3)
+    assert [names(page.users) for page in pages] == [["a", "b"], ["c"]]
+    assert pages.next_token == "t2"
