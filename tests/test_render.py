@@ -1,0 +1,45 @@
+"""The output writers of the command line, one page at a time."""
+
+from __future__ import annotations
+
+import io
+
+from cognito_groups import Attribute, User
+from cognito_groups._render import make_writer
+
+ANA = User("ana", (Attribute("email", "ana@example.com"),))
+BO = User("bo", (Attribute("email", "bo@example.com"), Attribute("nickname", "b")))
+
+
+def test_csv_all_attributes_notes_names_first_seen_later() -> None:
+    """Columns come from the first page; later attribute names are reported, not dropped silently."""
+    out = io.StringIO()
+    writer = make_writer("csv", out, None)
+    writer.write_page([ANA])
+    writer.write_page([BO])
+    writer.finish()
+    assert out.getvalue().splitlines()[0] == "username,user_status,enabled,user_create_date,email"
+    assert writer.unlisted == {"nickname"}
+
+
+def test_explicit_attributes_are_kept_even_if_absent() -> None:
+    """--attribute NAME gives a column even when no user has it."""
+    out = io.StringIO()
+    writer = make_writer("csv", out, ["phone_number"])
+    writer.write_page([ANA])
+    writer.finish()
+    assert out.getvalue().splitlines() == [
+        "username,user_status,enabled,user_create_date,phone_number",
+        "ana,,,,",
+    ]
+
+
+def test_empty_listing_is_still_a_document() -> None:
+    """No users: json is [], csv and table still have their header."""
+    for name, expected in (("json", "[\n]\n"), ("jsonl", ""), ("csv", "username,user_status,enabled,user_create_date\n")):  # fmt: skip
+        out = io.StringIO()
+        make_writer(name, out, ["email"], only_present=True).finish()
+        assert out.getvalue() == expected, name
+    out = io.StringIO()
+    make_writer("table", out, ["email"]).finish()
+    assert out.getvalue() == "USERNAME  USER_STATUS  ENABLED  USER_CREATE_DATE  EMAIL\n"
