@@ -15,7 +15,7 @@ from cognito_groups._errors import (
     translate_error,
 )
 from cognito_groups._models import Page, User
-from cognito_groups._paginate import PageLoop, UserCursor
+from cognito_groups._paginate import PageLoop, PageStream, UserStream
 from cognito_groups._validate import check_list_request
 from cognito_groups._version import __version__
 
@@ -29,35 +29,34 @@ __all__ = ["CognitoGroups", "PageIterator", "UserIterator", "iter_users_in_group
 
 DEFAULT_PAGE_SIZE = 60
 
-#: What the library's own clients start from; a caller's ``config`` is merged over it.
-DEFAULT_CONFIG = Config(
-    retries={"mode": "standard"},
-    user_agent_extra=f"cognito-groups/{__version__}",
-)
+#: The library's own client options; a caller's ``config`` is merged over them.
+USER_AGENT_EXTRA = f"cognito-groups/{__version__}"
+DEFAULT_RETRY_MODE = "standard"
 
 _ListCall = Callable[..., Mapping[str, Any]]
 
 
 def merge_config(config: object) -> Config:
-    """The library's default client config with the caller's ``config`` merged over it.
+    """A new client config: the library's defaults with the caller's ``config`` merged over.
 
-    A caller's ``retries`` without a ``mode`` keeps the standard mode (botocore's merge would
-    replace the whole ``retries`` dict and fall back to the legacy mode).
+    Retries default to botocore's standard mode; a caller's ``retries`` without a ``mode``
+    keeps it (botocore's own merge would replace the whole dict and fall back to legacy). The
+    result always holds a ``retries`` dict of its own: botocore writes into that dict while it
+    builds a client, and neither the caller's config nor the next client may see that.
     """
-    if config is None:
-        return DEFAULT_CONFIG
-    if not isinstance(config, Config):
+    if config is not None and not isinstance(config, Config):
         raise InvalidParameterError._local(
             "config", f"must be a botocore.config.Config or None, got {type(config).__name__}"
         )
-    merged = DEFAULT_CONFIG.merge(config)
-    retries: object = getattr(config, "retries", None)
-    if isinstance(retries, dict) and "mode" not in retries:
-        keep_mode: dict[str, Any] = {
-            "retries": {**cast("dict[str, Any]", retries), "mode": "standard"}
-        }
-        merged = merged.merge(Config(**keep_mode))
-    return merged
+    merged = Config(user_agent_extra=USER_AGENT_EXTRA)
+    retries: dict[str, Any] = {"mode": DEFAULT_RETRY_MODE}
+    if config is not None:
+        merged = merged.merge(config)
+        given: object = getattr(config, "retries", None)
+        if isinstance(given, dict):
+            retries.update(cast("dict[str, Any]", given))
+    options: dict[str, Any] = {"retries": retries}
+    return merged.merge(Config(**options))
 
 
 def check_client_options(
@@ -130,7 +129,7 @@ def _build_client(
         raise translate_error(err, next_token=None, fallback=ClientSetupError) from err
 
 
-class PageIterator(Iterator[Page]):
+class PageIterator(PageStream, Iterator[Page]):
     """The pages of a group, fetched one request at a time as they are asked for.
 
     Attributes:
@@ -138,16 +137,7 @@ class PageIterator(Iterator[Page]):
             already returned (``None`` once the group is exhausted).
     """
 
-    __slots__ = ("_call", "_loop")
-
-    def __init__(self, call: _ListCall, loop: PageLoop) -> None:
-        self._call = call
-        self._loop = loop
-
-    @property
-    def next_token(self) -> str | None:
-        """Where a new listing continues after the pages returned so far."""
-        return self._loop.next_token
+    __slots__ = ()
 
     def __iter__(self) -> Self:
         return self
@@ -157,14 +147,12 @@ class PageIterator(Iterator[Page]):
         params = loop.next_params()
         if params is None:
             raise StopIteration
-        try:
+        with loop.translating():
             response = self._call(**params)
-        except BOTOCORE_ERRORS as err:
-            raise loop.failed(err) from err
         return loop.accept(response)
 
 
-class UserIterator(Iterator[User]):
+class UserIterator(UserStream[PageIterator], Iterator[User]):
     """The users of a group, one at a time, fetched a page at a time as they are asked for.
 
     Attributes:
@@ -172,16 +160,7 @@ class UserIterator(Iterator[User]):
             continues (no user skipped or repeated); ``None`` once the group is exhausted.
     """
 
-    __slots__ = ("_cursor", "_pages")
-
-    def __init__(self, pages: PageIterator) -> None:
-        self._pages = pages
-        self._cursor = UserCursor(pages.next_token)
-
-    @property
-    def next_token(self) -> str | None:
-        """Where a new listing continues after the users returned so far (see the class)."""
-        return self._cursor.next_token
+    __slots__ = ()
 
     def __iter__(self) -> Self:
         return self

@@ -2,7 +2,7 @@
 
 A :class:`PageLoop` says what to send next (:meth:`PageLoop.next_params`), turns each response
 into a :class:`Page` (:meth:`PageLoop.accept`) and each failure into our error
-(:meth:`PageLoop.failed`). A :class:`UserCursor` hands out the users of those pages one at a
+(:meth:`PageLoop.translating`). A :class:`UserCursor` hands out the users of those pages one at a
 time and keeps the token to resume from. The clients only do the waiting.
 
 Rules:
@@ -20,10 +20,11 @@ Rules:
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from cognito_groups._errors import (
-    CognitoGroupsError,
+    BOTOCORE_ERRORS,
     MalformedResponseError,
     PaginationError,
     translate_error,
@@ -31,7 +32,7 @@ from cognito_groups._errors import (
 from cognito_groups._models import Page, User
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Generator, Mapping
 
     from cognito_groups._validate import ListRequest
 
@@ -52,7 +53,7 @@ class PageLoop:
         self._limit = request.page_size
         self._done = False
         #: The token the next request sends: where the listing stands.
-        self.next_token = request.next_token
+        self.next_token: str | None = request.next_token
 
     @property
     def done(self) -> bool:
@@ -112,11 +113,52 @@ class PageLoop:
         _log.debug("ListUsersInGroup page: %d users, last=%s", count, self._done)
         return page
 
-    def failed(self, err: Exception) -> CognitoGroupsError:
-        """Our error for a botocore error raised by the request; the caller raises it from err."""
-        error = translate_error(err, next_token=self.next_token)
-        _log.debug("ListUsersInGroup failed: %s", type(error).__name__)
-        return error
+    @contextmanager
+    def translating(self) -> Generator[None, None, None]:
+        """Around a request: a botocore error inside becomes ours, raised ``from`` it."""
+        try:
+            yield
+        except BOTOCORE_ERRORS as err:
+            error = translate_error(err, next_token=self.next_token)
+            _log.debug("ListUsersInGroup failed: %s", type(error).__name__)
+            raise error from err
+
+
+class PageStream:
+    """What the sync and async page iterators share: the request to make and the loop state."""
+
+    __slots__ = ("_call", "_loop")
+
+    def __init__(self, call: Callable[..., Any], loop: PageLoop) -> None:
+        self._call = call
+        self._loop = loop
+
+    @property
+    def next_token(self) -> str | None:
+        """Where a new listing continues after the pages returned so far."""
+        return self._loop.next_token
+
+
+_Pages = TypeVar("_Pages", bound=PageStream)
+
+
+class UserStream(Generic[_Pages]):
+    """What the sync and async user iterators share: their pages and a :class:`UserCursor`.
+
+    ``next_token``: after the iterator stopped at ``max_users``, exactly where a new listing
+    continues (no user skipped or repeated); ``None`` once the group is exhausted.
+    """
+
+    __slots__ = ("_cursor", "_pages")
+
+    def __init__(self, pages: _Pages) -> None:
+        self._pages = pages
+        self._cursor = UserCursor(pages.next_token)
+
+    @property
+    def next_token(self) -> str | None:
+        """Where a new listing continues after the users returned so far."""
+        return self._cursor.next_token
 
 
 class UserCursor:
@@ -134,7 +176,7 @@ class UserCursor:
         self._users: tuple[User, ...] = ()
         self._index = 0
         self._page_token: str | None = None
-        self.next_token = next_token
+        self.next_token: str | None = next_token
 
     def take(self) -> User | None:
         """The next user of the current page, or ``None`` when the page is used up."""

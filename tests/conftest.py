@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -10,7 +11,7 @@ from botocore.stub import Stubber
 
 from cognito_groups import CognitoGroups
 from cognito_groups._client import new_cognito_client
-from cognito_groups.demo import DemoPool, demo_cognito
+from cognito_groups.demo import DemoPool, demo_cognito, seed_demo_pool
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -105,3 +106,25 @@ def moto_pool() -> Iterator[tuple[CognitoIdentityProviderClient, DemoPool]]:
         patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         with demo_cognito(pool_size=150, group_size=130, group_name="members") as pair:
             yield pair
+
+
+@dataclass(frozen=True)
+class ServedPool:
+    """A moto server on 127.0.0.1 and the demo pool seeded in it."""
+
+    url: str
+    pool: DemoPool
+
+
+@pytest.fixture(scope="module")
+def served_pool() -> Iterator[ServedPool]:
+    """A moto server on 127.0.0.1 (stopped after the module): 150 users, 130 in "members"."""
+    from .servers import moto_server
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        with moto_server() as url:
+            client = new_cognito_client(region_name="us-east-1", endpoint_url=url)
+            pool = seed_demo_pool(client, pool_size=150, group_size=130, group_name="members")
+            yield ServedPool(url, pool)

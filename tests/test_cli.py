@@ -18,20 +18,21 @@ from cognito_groups import CognitoGroups, User
 from cognito_groups._cli import main
 from cognito_groups._client import new_cognito_client
 from cognito_groups._render import user_to_json
-from cognito_groups.demo import DemoPool, seed_demo_pool
 
-from .servers import failing_proxy, moto_server
+from .servers import failing_proxy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from .conftest import ServedPool
 
 SCRIPT = Path(sys.executable).with_name("cognito-groups")
 
 
 class Server:
-    def __init__(self, url: str, pool: DemoPool) -> None:
-        self.url = url
-        self.pool = pool
+    """The module's moto server, with the command-line arguments that point at it."""
+
+    def __init__(self, served: ServedPool) -> None:
+        self.url = served.url
+        self.pool = served.pool
 
     def args(self, *extra: str, pool: str | None = None, group: str | None = None) -> list[str]:
         return [
@@ -47,15 +48,9 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    """A moto server on 127.0.0.1 seeded with a pool of 150 users, 130 in the group."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        with moto_server() as url:
-            client = new_cognito_client(region_name="us-east-1", endpoint_url=url)
-            pool = seed_demo_pool(client, pool_size=150, group_size=130, group_name="members")
-            yield Server(url, pool)
+def server(served_pool: ServedPool) -> Server:
+    """The moto server of this module (see conftest)."""
+    return Server(served_pool)
 
 
 @pytest.fixture(scope="module")
@@ -212,8 +207,11 @@ def test_failed_run_leaves_valid_jsonl_and_a_resume_token(
     assert [line["username"] for line in lines] + names == [u.username for u in expected]
 
 
-def test_failed_json_run_is_still_one_document(server: Server, expected: list[User]) -> None:
+def test_failed_json_run_is_still_one_document(
+    server: Server, expected: list[User], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """--format json closes its array even when the listing fails part-way."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     with failing_proxy(server.url, fail_from=2) as proxy:
         code, out, err = run_main(
             ["users", server.pool.user_pool_id, "members", "--region", "us-east-1",

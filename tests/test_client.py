@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 
 from cognito_groups import CognitoGroups, InvalidParameterError
-from cognito_groups._client import DEFAULT_CONFIG, merge_config
+from cognito_groups._client import merge_config
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -43,10 +43,27 @@ def test_user_config_can_choose_another_mode() -> None:
     assert _retries(groups)["mode"] == "adaptive"
 
 
-def test_default_config_is_not_mutated_by_merging() -> None:
-    """Merging returns a new config; the module default stays as it was."""
-    merge_config(Config(retries={"max_attempts": 2}))
-    assert getattr(DEFAULT_CONFIG, "retries", None) == {"mode": "standard"}
+def test_building_a_client_leaks_nothing_into_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Botocore writes into the retries dict while building; the next client must not see it."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    CognitoGroups()
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+    assert _retries(CognitoGroups()) == {"mode": "standard"}
+
+
+def test_callers_config_is_not_mutated() -> None:
+    """The caller's Config (and its retries dict) is left exactly as it was."""
+    retries: Any = {"max_attempts": 4}
+    config = Config(retries=retries)
+    CognitoGroups(config=config)
+    assert retries == {"max_attempts": 4}
+    assert getattr(config, "retries", None) is retries
+
+
+def test_merge_gives_a_fresh_config_each_time() -> None:
+    """Two merges never share their retries dict."""
+    first, second = merge_config(None), merge_config(None)
+    assert getattr(first, "retries", None) is not getattr(second, "retries", None)
 
 
 def test_endpoint_and_session_are_used() -> None:

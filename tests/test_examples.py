@@ -39,8 +39,11 @@ def test_quickstart_demo_prints_the_group_and_a_typed_error(
         assert status in out
 
 
-def test_quickstart_reports_errors_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+def test_quickstart_reports_errors_on_stderr(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With a real-looking pool and a bad endpoint, the error is one line on stderr, exit 1."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     code = _load("quickstart").main(
         ["--user-pool-id", "us-east-1_AbC123", "--group", "g", "--region", "us-east-1",
          "--endpoint-url", "http://127.0.0.1:1"]
@@ -54,3 +57,11 @@ def test_quickstart_needs_both_pool_and_group() -> None:
     with pytest.raises(SystemExit) as caught:
         _load("quickstart").main(["--user-pool-id", "us-east-1_AbC123"])
     assert caught.value.code == 2
+
+
+def test_async_example_lists_two_groups_concurrently(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """examples/async_listing.py: both demo groups, counted concurrently on a moto server."""
+    assert _load("async_listing").main([]) == 0
+    assert capsys.readouterr().out.splitlines() == ["engineering: 150 members", "empty: 0 members"]

@@ -10,9 +10,11 @@ def test_all_is_exactly_the_public_names() -> None:
     public = {
         name
         for name in dir(cognito_groups)
-        if not name.startswith("_") and name not in {"annotations", "demo"}
+        if not name.startswith("_") and name not in {"annotations", "demo", "TYPE_CHECKING", "Any"}
     }
     assert set(cognito_groups.__all__) - {"__version__"} == public
+    for name in cognito_groups.__all__:
+        assert getattr(cognito_groups, name) is not None
 
 
 def test_all_is_sorted() -> None:

@@ -1,0 +1,355 @@
+"""The async twin: same users, same errors, same resume rules as the sync client."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiobotocore.session import AioSession, get_session
+from botocore.stub import Stubber
+
+from cognito_groups import (
+    AsyncCognitoGroups,
+    ClientSetupError,
+    CognitoGroups,
+    CognitoServiceError,
+    InvalidParameterError,
+    ResourceNotFoundError,
+    User,
+    aiter_users_in_group,
+)
+
+from .conftest import GROUP, POOL, ServedPool, params, wire_user
+from .servers import failing_proxy
+from .test_errors import MAPPED
+
+
+@pytest.fixture(scope="module")
+def server(served_pool: ServedPool) -> ServedPool:
+    """The moto server of this module (see conftest)."""
+    return served_pool
+
+
+@dataclass
+class Listing:
+    users: list[User]
+    next_token: str | None
+
+
+def list_sync(url: str, pool: str, group: str, **kwargs: Any) -> Listing:
+    groups = CognitoGroups(region_name="us-east-1", endpoint_url=url)
+    iterator = groups.iter_users(pool, group, **kwargs)
+    return Listing(list(iterator), iterator.next_token)
+
+
+def list_async(url: str, pool: str, group: str, **kwargs: Any) -> Listing:
+    async def run() -> Listing:
+        async with AsyncCognitoGroups(region_name="us-east-1", endpoint_url=url) as groups:
+            iterator = groups.iter_users(pool, group, **kwargs)
+            return Listing([user async for user in iterator], iterator.next_token)
+
+    return asyncio.run(run())
+
+
+CLIENTS = {"sync": list_sync, "async": list_async}
+
+
+@pytest.fixture(params=sorted(CLIENTS))
+def lister(request: pytest.FixtureRequest) -> Any:
+    """Each scenario runs once with the sync client and once with the async one."""
+    return CLIENTS[request.param]
+
+
+@pytest.mark.parametrize("page_size", [1, 7, 60])
+def test_whole_group_exactly_once(server: ServedPool, lister: Any, page_size: int) -> None:
+    """Both clients list the 130 members exactly once, for page sizes 1, 7, 60."""
+    listing = lister(
+        server.url, server.pool.user_pool_id, server.pool.group_name, page_size=page_size
+    )
+    names = [user.username for user in listing.users]
+    assert len(names) == len(set(names)) == 130
+    assert listing.next_token is None
+
+
+@pytest.mark.parametrize(("page_size", "max_users"), [(7, 20), (60, 61)])
+def test_resume_after_max_users(
+    server: ServedPool, lister: Any, page_size: int, max_users: int
+) -> None:
+    """Chunks of max_users resumed from next_token give the group exactly once."""
+    seen: list[str] = []
+    token: str | None = None
+    for _ in range(50):
+        listing = lister(
+            server.url, server.pool.user_pool_id, server.pool.group_name,
+            page_size=page_size, max_users=max_users, next_token=token,
+        )  # fmt: skip
+        seen.extend(user.username for user in listing.users)
+        token = listing.next_token
+        if token is None:
+            break
+    assert len(seen) == len(set(seen)) == 130
+
+
+@pytest.mark.parametrize(
+    ("pool", "group"), [("us-east-1_Missing", "g"), (None, "no-such-group")], ids=["pool", "group"]
+)
+def test_not_found(server: ServedPool, lister: Any, pool: str | None, group: str) -> None:
+    """A missing pool or group is ResourceNotFoundError from both clients."""
+    with pytest.raises(ResourceNotFoundError):
+        lister(server.url, pool or server.pool.user_pool_id, group)
+
+
+def test_resume_after_an_injected_error(
+    server: ServedPool, lister: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 500 on page 3 (no retries): InternalError with page 3's token; resuming completes."""
+    from cognito_groups import InternalError
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with failing_proxy(server.url, fail_from=3) as proxy, pytest.raises(InternalError) as caught:
+        lister(proxy, server.pool.user_pool_id, server.pool.group_name, page_size=10)
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+    token = caught.value.next_token
+    assert token is not None
+    rest = lister(server.url, server.pool.user_pool_id, server.pool.group_name, next_token=token)
+    assert len(rest.users) == 130 - 20
+
+
+@pytest.mark.parametrize("page_size", [3, 60])
+def test_both_clients_return_identical_users(server: ServedPool, page_size: int) -> None:
+    """Same group, same page size: the very same User objects from both clients."""
+    args = (server.url, server.pool.user_pool_id, server.pool.group_name)
+    assert list_sync(*args, page_size=page_size) == list_async(*args, page_size=page_size)
+
+
+def test_two_groups_concurrently(server: ServedPool) -> None:
+    """Two listings under asyncio.gather on one client both come back whole."""
+
+    async def run() -> tuple[list[User], list[User]]:
+        async with AsyncCognitoGroups(region_name="us-east-1", endpoint_url=server.url) as groups:
+
+            async def collect(page_size: int) -> list[User]:
+                iterator = groups.iter_users(
+                    server.pool.user_pool_id, server.pool.group_name, page_size=page_size
+                )
+                return [user async for user in iterator]
+
+            first, second = await asyncio.gather(collect(7), collect(11))
+            return first, second
+
+    first, second = asyncio.run(run())
+    assert len(first) == len(second) == 130
+    assert first == second
+
+
+def test_module_function_without_client_closes_what_it_opened(
+    server: ServedPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiter_users_in_group() builds a client from the environment and lists the group."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+
+    async def run() -> list[User]:
+        iterator = aiter_users_in_group(server.pool.user_pool_id, server.pool.group_name)
+        users = [user async for user in iterator]
+        await iterator.aclose()  # already closed: idempotent
+        return users
+
+    assert len(asyncio.run(run())) == 130
+
+
+def test_module_function_closes_on_early_stop(
+    server: ServedPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopping early with aclose() closes the client the function opened."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+
+    async def run() -> str:
+        iterator = aiter_users_in_group(server.pool.user_pool_id, server.pool.group_name)
+        first = await iterator.__anext__()
+        await iterator.aclose()
+        return first.username
+
+    assert asyncio.run(run())
+
+
+def test_module_function_closes_after_an_error(
+    monkeypatch: pytest.MonkeyPatch, server: ServedPool
+) -> None:
+    """An error while listing closes the client too, and is ours."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+
+    async def run() -> None:
+        async for _ in aiter_users_in_group(server.pool.user_pool_id, "no-such-group"):
+            pass
+
+    with pytest.raises(ResourceNotFoundError):
+        asyncio.run(run())
+
+
+# --- stubbed: every mapped code, validation, client handling ------------------------------
+
+
+def with_stubbed_client(test: Any) -> Any:
+    """Run ``test(groups, stubber)`` inside an entered aiobotocore client with a Stubber."""
+
+    async def run() -> Any:
+        session = get_session()
+        async with session.create_client(
+            "cognito-idp", region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        ) as client:  # fmt: skip
+            with Stubber(client) as stubber:
+                result = await test(AsyncCognitoGroups(client), stubber)
+                stubber.assert_no_pending_responses()
+                return result
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize(("code", "cls", "status"), MAPPED, ids=[m[0] for m in MAPPED])
+def test_stubbed_error_codes(code: str, cls: type[CognitoServiceError], status: int) -> None:
+    """Each mapped code on page 2 raises its class with the same attributes as sync."""
+
+    async def test(groups: AsyncCognitoGroups, stubber: Stubber) -> None:
+        stubber.add_response(
+            "list_users_in_group", {"Users": [wire_user("a")], "NextToken": "t1"}, params()
+        )
+        stubber.add_client_error(
+            "list_users_in_group", code, "went wrong", status, expected_params=params(token="t1")
+        )
+        iterator = groups.iter_users(POOL, GROUP)
+        assert (await iterator.__anext__()).username == "a"
+        with pytest.raises(cls) as caught:
+            await iterator.__anext__()
+        assert (caught.value.code, caught.value.http_status, caught.value.next_token) == (
+            code, status, "t1",
+        )  # fmt: skip
+        assert caught.value.__cause__ is not None
+
+    with_stubbed_client(test)
+
+
+def test_stubbed_pages_send_the_same_parameters() -> None:
+    """Limit capped by max_users and token chaining, exactly as the sync client sends them."""
+
+    async def test(groups: AsyncCognitoGroups, stubber: Stubber) -> None:
+        stubber.add_response(
+            "list_users_in_group",
+            {"Users": [wire_user("a"), wire_user("b")], "NextToken": "t1"},
+            params(limit=2),
+        )
+        stubber.add_response(
+            "list_users_in_group",
+            {"Users": [wire_user("c")], "NextToken": "t2"},
+            params(limit=1, token="t1"),
+        )
+        pages = groups.iter_pages(POOL, GROUP, page_size=2, max_users=3)
+        assert [len(page.users) async for page in pages] == [2, 1]
+        assert pages.next_token == "t2"
+
+    with_stubbed_client(test)
+
+
+def test_validation_before_any_request() -> None:
+    """Bad input raises InvalidParameterError at once, naming the parameter; nothing is sent."""
+
+    async def test(groups: AsyncCognitoGroups, stubber: Stubber) -> None:
+        with pytest.raises(InvalidParameterError) as caught:
+            groups.iter_users(POOL, GROUP, page_size=0)
+        assert caught.value.parameter == "page_size"
+        with pytest.raises(InvalidParameterError):
+            aiter_users_in_group("bad", GROUP, client=groups)
+
+    with_stubbed_client(test)
+
+
+def test_module_function_with_a_raw_client() -> None:
+    """aiter_users_in_group(client=aiobotocore_client) uses that client."""
+
+    async def test(groups: AsyncCognitoGroups, stubber: Stubber) -> list[str]:
+        stubber.add_response("list_users_in_group", {"Users": [wire_user("z")]}, params())
+        return [u.username async for u in aiter_users_in_group(POOL, GROUP, client=groups.client)]
+
+    assert with_stubbed_client(test) == ["z"]
+
+
+def test_client_is_built_on_enter_and_closed_on_exit() -> None:
+    """Without client=, the client exists inside `async with` only; before, a clear error."""
+
+    async def run() -> None:
+        groups = AsyncCognitoGroups(region_name="eu-west-1")
+        with pytest.raises(ClientSetupError, match="async with"):
+            groups.iter_users(POOL, GROUP)
+        async with groups:
+            assert groups.client.meta.region_name == "eu-west-1"
+            assert getattr(groups.client.meta.config, "retries", None) == {"mode": "standard"}
+        with pytest.raises(ClientSetupError):
+            _ = groups.client
+
+    asyncio.run(run())
+
+
+def test_given_client_is_not_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller's client stays open after `async with AsyncCognitoGroups(client)`."""
+
+    async def run() -> None:
+        async with get_session().create_client("cognito-idp", region_name="us-east-1") as client:
+            async with AsyncCognitoGroups(client) as groups:
+                assert groups.client is client
+            assert groups.client is client
+
+    asyncio.run(run())
+
+
+def test_missing_region_is_a_region_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Region: RegionError on entering, as the sync client raises on building."""
+    from cognito_groups import RegionError
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+
+    async def run() -> None:
+        async with AsyncCognitoGroups():
+            pass  # pragma: no cover - entering fails
+
+    with pytest.raises(RegionError):
+        asyncio.run(run())
+
+
+def test_session_option_type_is_checked() -> None:
+    """session= must be an aiobotocore session."""
+    import boto3
+
+    with pytest.raises(InvalidParameterError) as caught:
+        AsyncCognitoGroups(session=boto3.Session())  # type: ignore[arg-type]
+    assert caught.value.parameter == "session"
+    assert isinstance(AsyncCognitoGroups(session=AioSession()), AsyncCognitoGroups)
+
+
+def test_clear_error_without_aiobotocore() -> None:
+    """Without the extra, importing AsyncCognitoGroups names the extra to install."""
+    code = (
+        "import sys; sys.modules['aiobotocore'] = None\n"
+        "import cognito_groups\n"
+        "try:\n"
+        "    cognito_groups.AsyncCognitoGroups\n"
+        "except ImportError as err:\n"
+        "    print(err)\n"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == (
+        "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
+    )
+
+
+def test_unknown_attribute_of_the_package() -> None:
+    """Names that do not exist still raise AttributeError."""
+    import cognito_groups
+
+    with pytest.raises(AttributeError):
+        _ = cognito_groups.NoSuchThing
