@@ -16,7 +16,7 @@ from cognito_groups._errors import (
 )
 from cognito_groups._models import Page, User
 from cognito_groups._paginate import PageLoop, PageStream, UserStream
-from cognito_groups._validate import check_list_request
+from cognito_groups._validate import check_endpoint_url, check_list_request, check_region_name
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:
@@ -96,9 +96,8 @@ def check_client_options(
             f"must be a {session_type.__module__}.{session_type.__qualname__} or None, "
             f"got {type(session).__name__}",
         )
-    for name, value in (("region_name", region_name), ("endpoint_url", endpoint_url)):
-        if value is not None and (not isinstance(value, str) or not value):
-            raise InvalidParameterError._local(name, "must be a non-empty str or None")
+    check_region_name(region_name)
+    check_endpoint_url(endpoint_url)
     merge_config(config)
 
 

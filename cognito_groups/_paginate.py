@@ -14,6 +14,9 @@ Rules:
   size of its page: a short page, even an empty one, is not the end;
 * a response that gives back the token it was sent raises :class:`PaginationError` rather than
   loop forever;
+* a response over HTTP without ``Users`` raises :class:`MalformedResponseError`: it is what
+  botocore makes of a body that is empty, cut short or not JSON, and taking it as the last page
+  would lose the rest of the group silently;
 * every error carries the token of the request that failed, to resume from.
 """
 
@@ -85,6 +88,14 @@ class PageLoop:
             PaginationError: the service broke the paging contract.
         """
         sent = self.next_token
+        if "Users" not in response and _came_over_http(response):
+            # botocore parses a 2xx body that is not JSON (malformed, truncated, empty) as {}:
+            # taken at its word, that is an empty last page and the rest of the group is lost.
+            raise MalformedResponseError(
+                "the ListUsersInGroup response had no Users member (its body was empty or not "
+                "JSON)",
+                next_token=sent,
+            )
         try:
             page = Page._from_wire(response)
         except _CONVERSION_ERRORS as err:
@@ -122,6 +133,12 @@ class PageLoop:
             error = translate_error(err, next_token=self.next_token)
             _log.debug("ListUsersInGroup failed: %s", type(error).__name__)
             raise error from err
+
+
+def _came_over_http(response: Mapping[str, Any]) -> bool:
+    """Whether botocore parsed ``response`` from HTTP (a stub's responses have no headers)."""
+    metadata = response.get("ResponseMetadata")
+    return isinstance(metadata, dict) and "HTTPHeaders" in metadata
 
 
 class PageStream:

@@ -23,6 +23,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from cognito_groups._errors import InvalidParameterError
 
@@ -136,6 +139,45 @@ def check_next_token(value: object) -> str | None:
             "(pass err.next_token or Page.next_token exactly as received)",
         )
     return next_token
+
+
+_REGION = re.compile(r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)", re.ASCII)
+
+
+def check_region_name(value: object) -> str | None:
+    """Return ``value`` if it is ``None`` or a well-formed Region name (a DNS label), else raise.
+
+    botocore's own check (``validate_region_name``), made here so that it is reported as an
+    :class:`InvalidParameterError` like every other bad parameter.
+    """
+    if value is None:
+        return None
+    region_name = _check_str("region_name", value, 63)
+    if _REGION.fullmatch(region_name) is None:
+        raise _fail(
+            "region_name",
+            f"{_shown(region_name)} is not a Region name (letters, digits and '-', e.g. "
+            "'us-east-1')",
+        )
+    return region_name
+
+
+def check_endpoint_url(value: object) -> str | None:
+    """Return ``value`` if it is ``None`` or a URL botocore accepts as an endpoint, else raise."""
+    if value is None:
+        return None
+    endpoint_url = _check_str("endpoint_url", value, 2048)
+    try:
+        valid = is_valid_endpoint_url(endpoint_url) or is_valid_ipv6_endpoint_url(endpoint_url)
+    except ValueError:  # urlparse's own complaints, e.g. an unclosed IPv6 bracket
+        valid = False
+    if not valid or urlparse(endpoint_url).scheme not in ("http", "https"):
+        raise _fail(
+            "endpoint_url",
+            f"{_shown(endpoint_url)} is not an http(s) URL with a host, e.g. "
+            "'http://127.0.0.1:5000'",
+        )
+    return endpoint_url
 
 
 def check_list_request(

@@ -1,0 +1,253 @@
+"""A fault-injecting Cognito ``ListUsersInGroup`` server on 127.0.0.1, for reliability tests.
+
+It speaks the JSON 1.1 protocol of the one operation, serves a generated group of N users with
+real paging (``Limit`` 1-60, opaque tokens), and follows a script of faults per request. It
+records every request it received.
+
+Usage::
+
+    with FaultServer(users=200, script={2: Fault("error", "TooManyRequestsException")}) as server:
+        CognitoGroups(endpoint_url=server.url, region_name="us-east-1").iter_users(...)
+        server.requests  # what was received, in order
+
+A script maps a request number (1-based, retries included) to a :class:`Fault`, or is a function
+``(number, request) -> Fault | None``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+POOL = "us-east-1_Fault1"
+GROUP = "members"
+TARGET = "AWSCognitoIdentityProviderService.ListUsersInGroup"
+STATUSES = ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "UNCONFIRMED", "RESET_REQUIRED")
+
+FaultKind = Literal[
+    "error",  # an error response: code, HTTP status, message, reasonCode
+    "close_before_headers",  # read the request, close the connection without answering
+    "close_after_headers",  # send the status line and headers, then close
+    "stall",  # wait `seconds` before answering normally
+    "malformed",  # 200 with a body that is not JSON
+    "truncated",  # 200 whose body stops half-way (Content-Length of the whole)
+    "repeat_token",  # a normal page whose NextToken is the token that was sent
+    "short",  # a page of `count` users (fewer than Limit), with a token to go on
+    "extra_members",  # unknown members in the response and in each user
+    "unknown_enums",  # UserStatus and DeliveryMedium values the model does not list
+    "missing_fields",  # users with nothing but a Username
+]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the server does to one request instead of (or on top of) answering normally."""
+
+    kind: FaultKind
+    code: str = "InternalErrorException"
+    status: int = 400
+    message: str = "injected fault"
+    reason_code: str | None = None
+    seconds: float = 0.0
+    count: int = 1
+
+
+@dataclass
+class Request:
+    """One request as received."""
+
+    target: str | None
+    params: dict[str, Any]
+
+
+Script = Mapping[int, Fault] | Callable[[int, Request], "Fault | None"]
+
+
+def make_user(index: int) -> dict[str, Any]:
+    """User number ``index`` of the generated group, as the service would send it."""
+    user: dict[str, Any] = {
+        "Username": f"user-{index:05d}",
+        "Attributes": [
+            {"Name": "sub", "Value": str(uuid.UUID(int=index + 1))},
+            {"Name": "email", "Value": f"user-{index:05d}@example.com"},
+            {"Name": "email_verified", "Value": "true" if index % 3 else "false"},
+            {"Name": "custom:team", "Value": f"team-{index % 4}"},
+        ],
+        "UserCreateDate": 1_700_000_000 + index,
+        "UserLastModifiedDate": 1_700_000_000.5 + index,
+        "Enabled": index % 7 != 0,
+        "UserStatus": STATUSES[index % len(STATUSES)],
+    }
+    if index % 5 == 0:
+        user["MFAOptions"] = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+    return user
+
+
+@dataclass
+class FaultServer:
+    """The server; a context manager that starts it on a free port and stops it."""
+
+    users: int
+    script: Script = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._tokens: dict[str, int] = {}
+        self._token_of: dict[int, str] = {}
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Where to send requests."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def usernames(self, start: int = 0, stop: int | None = None) -> list[str]:
+        """The usernames of the generated group, in order."""
+        return [f"user-{i:05d}" for i in range(start, self.users if stop is None else stop)]
+
+    def token_for(self, offset: int) -> str:
+        """The opaque token that starts a page at ``offset`` (the same one every time)."""
+        with self._lock:
+            if offset not in self._token_of:
+                token = uuid.uuid4().hex + uuid.uuid4().hex
+                self._token_of[offset] = token
+                self._tokens[token] = offset
+            return self._token_of[offset]
+
+    def __enter__(self) -> FaultServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    # --- answering ---------------------------------------------------------------------
+
+    def _fault_for(self, number: int, request: Request) -> Fault | None:
+        if callable(self.script):
+            return self.script(number, request)
+        return self.script.get(number)
+
+    def _page(self, params: Mapping[str, Any], fault: Fault | None) -> tuple[int, dict[str, Any]]:
+        """The status and body of a normal answer (maybe bent by ``fault``)."""
+        limit = params.get("Limit", 25)
+        if not isinstance(limit, int) or not 1 <= limit <= 60:
+            return 400, _error("InvalidParameterException", "Limit must be 1 to 60")
+        sent = params.get("NextToken")
+        with self._lock:
+            offset = 0 if sent is None else self._tokens.get(sent)
+        if offset is None:
+            return 400, _error(
+                "InvalidParameterException", "Invalid pagination token", "INVALID_TOKEN"
+            )
+        count = min(fault.count, limit) if fault and fault.kind == "short" else limit
+        stop = min(offset + count, self.users)
+        users = [make_user(i) for i in range(offset, stop)]
+        body: dict[str, Any] = {"Users": users}
+        if stop < self.users:
+            body["NextToken"] = self.token_for(stop)
+        if fault is None:
+            return 200, body
+        if fault.kind == "repeat_token" and sent is not None:
+            body["NextToken"] = sent
+        elif fault.kind == "extra_members":
+            body["SomethingNew"] = {"nested": [1, 2]}
+            for user in users:
+                user["LoginCount"] = 3
+        elif fault.kind == "unknown_enums":
+            for user in users:
+                user["UserStatus"] = "BRAND_NEW_STATUS"
+                user["MFAOptions"] = [{"DeliveryMedium": "CARRIER_PIGEON"}]
+        elif fault.kind == "missing_fields":
+            body["Users"] = [{"Username": user["Username"]} for user in users]
+        return 200, body
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                request = Request(self.headers.get("X-Amz-Target"), json.loads(raw or b"{}"))
+                with server._lock:
+                    server.requests.append(request)
+                    number = len(server.requests)
+                fault = server._fault_for(number, request)
+                if request.target != TARGET:
+                    self._send(400, _error("UnknownOperationException", "not here"))
+                    return
+                kind = fault.kind if fault else None
+                if kind == "close_before_headers":
+                    self._drop()
+                    return
+                if kind == "stall":
+                    server._stop.wait(fault.seconds if fault else 0)
+                if fault is not None and kind == "error":
+                    body = _error(fault.code, fault.message, fault.reason_code)
+                    self._send(fault.status, body)
+                    return
+                status, body = server._page(request.params, fault)
+                payload = json.dumps(body).encode()
+                if kind == "malformed":
+                    payload = payload[: len(payload) // 2]  # complete HTTP, broken JSON
+                if kind == "close_after_headers":
+                    self._head(status, len(payload))
+                    self._drop()
+                elif kind == "truncated":
+                    self._head(status, len(payload))
+                    self.wfile.write(payload[: len(payload) // 2])
+                    self._drop()
+                else:
+                    self._head(status, len(payload))
+                    self.wfile.write(payload)
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self._head(status, len(payload))
+                self.wfile.write(payload)
+
+            def _head(self, status: int, length: int) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+                self.send_header("Content-Length", str(length))
+                self.end_headers()
+
+            def _drop(self) -> None:
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that gave up (timeouts) are expected here: no tracebacks on stderr for them."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Ignore errors of connections the client already closed."""
+
+
+def _error(code: str, message: str, reason_code: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"__type": code, "message": message}
+    if reason_code is not None:
+        body["reasonCode"] = reason_code
+    return body
