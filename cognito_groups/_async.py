@@ -20,7 +20,12 @@ except ImportError as err:  # pragma: no cover - exercised in a subprocess-free 
         name=err.name,
     ) from err
 
-from cognito_groups._client import DEFAULT_PAGE_SIZE, check_client_options, merge_config
+from cognito_groups._client import (
+    DEFAULT_PAGE_SIZE,
+    check_client_options,
+    merge_config,
+    with_utc_timestamps,
+)
 from cognito_groups._errors import ClientSetupError, translate_error
 from cognito_groups._paginate import PageLoop, PageStream, UserStream
 from cognito_groups._validate import check_list_request
@@ -225,7 +230,7 @@ async def _open_client(
 ) -> CognitoIdentityProviderClient:
     """Create an aiobotocore client inside ``stack`` (closed with it)."""
     try:
-        session = get_session() if session is None else session
+        session = with_utc_timestamps(get_session()) if session is None else session
         # Same options as the sync client; AioConfig.merge reads any Config's options.
         aio_config = AioConfig().merge(cast("AioConfig", merge_config(config)))
         # types-aiobotocore types `create_client` for every service; only cognito-idp's stubs

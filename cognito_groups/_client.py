@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
 from botocore.config import Config
+from botocore.session import Session as _BotocoreSession
+from botocore.session import get_session as get_botocore_session
 
 from cognito_groups._errors import (
     BOTOCORE_ERRORS,
@@ -14,9 +16,14 @@ from cognito_groups._errors import (
     InvalidParameterError,
     translate_error,
 )
-from cognito_groups._models import Page, User
+from cognito_groups._models import Page, User, parse_utc_timestamp
 from cognito_groups._paginate import PageLoop, PageStream, UserStream
-from cognito_groups._validate import check_endpoint_url, check_list_request, check_region_name
+from cognito_groups._validate import (
+    check_endpoint_url,
+    check_flag,
+    check_list_request,
+    check_region_name,
+)
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:
@@ -101,11 +108,30 @@ def check_client_options(
     merge_config(config)
 
 
+_AnySession = TypeVar("_AnySession", bound=_BotocoreSession)
+
+
+def with_utc_timestamps(session: _AnySession) -> _AnySession:
+    """Make a botocore session the library created parse timestamps straight to UTC.
+
+    Only ever applied to sessions the library creates itself: a caller's session or client is
+    never changed (their clients take the conversion path in ``_models._to_utc`` instead).
+    """
+    factory = session.get_component("response_parser_factory")
+    factory.set_parser_defaults(timestamp_parser=parse_utc_timestamp)
+    return session
+
+
 def new_cognito_client(
     session: boto3.Session | None = None, **options: Any
 ) -> CognitoIdentityProviderClient:
-    """A new boto3 ``cognito-idp`` client from ``session`` (default: a new session)."""
-    session = boto3.Session() if session is None else session
+    """A new boto3 ``cognito-idp`` client from ``session``.
+
+    Without a session, it builds one of its own whose parser gives UTC datetimes directly (the
+    fast path); a given session is used as it is.
+    """
+    if session is None:
+        session = boto3.Session(botocore_session=with_utc_timestamps(get_botocore_session()))
     # boto3-stubs types `client` for every service; only cognito-idp's stubs are installed.
     make_client: Callable[..., CognitoIdentityProviderClient] = session.client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     return make_client("cognito-idp", **options)
@@ -142,13 +168,29 @@ class PageIterator(PageStream, Iterator[Page]):
         return self
 
     def __next__(self) -> Page:
+        page = self._fetch()
+        if page is None:
+            raise StopIteration
+        return page
+
+    def _fetch(self) -> Page | None:
+        """Request the next page (``None`` once the listing is over)."""
         loop = self._loop
         params = loop.next_params()
         if params is None:
-            raise StopIteration
+            return None
         with loop.translating():
             response = self._call(**params)
         return loop.accept(response)
+
+    def close(self) -> None:
+        """Stop the listing early (frees a prefetching iterator's thread; else nothing to do)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class UserIterator(UserStream[PageIterator], Iterator[User]):
@@ -171,6 +213,16 @@ class UserIterator(UserStream[PageIterator], Iterator[User]):
             cursor.load(next(self._pages))
             user = cursor.take()
         return user
+
+    def close(self) -> None:
+        """Stop the listing early (frees a prefetching iterator's thread)."""
+        self._pages.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class CognitoGroups:
@@ -234,11 +286,14 @@ class CognitoGroups:
         page_size: int = DEFAULT_PAGE_SIZE,
         max_users: int | None = None,
         next_token: str | None = None,
+        prefetch: bool = False,
     ) -> PageIterator:
         """Iterate over the group's pages: one request per page, sent when the page is asked for.
 
         Takes the same parameters as :meth:`iter_users`; with ``max_users`` the pages hold at
         most that many users in all, and the iterator's ``next_token`` resumes after them.
+        With ``prefetch``, the next page is requested in a background thread while the current
+        one is being used.
 
         Raises:
             InvalidParameterError: at once, before any request, if a parameter breaks a rule.
@@ -250,6 +305,10 @@ class CognitoGroups:
             max_users=max_users,
             next_token=next_token,
         )
+        if check_flag("prefetch", prefetch):
+            from cognito_groups._prefetch import PrefetchPageIterator
+
+            return PrefetchPageIterator(self._call, PageLoop(request))
         return PageIterator(self._call, PageLoop(request))
 
     def iter_users(
@@ -260,6 +319,7 @@ class CognitoGroups:
         page_size: int = DEFAULT_PAGE_SIZE,
         max_users: int | None = None,
         next_token: str | None = None,
+        prefetch: bool = False,
     ) -> UserIterator:
         """Iterate over the group's members, each exactly once, fetching pages on demand.
 
@@ -270,6 +330,9 @@ class CognitoGroups:
             max_users: Stop after this many users; the iterator's ``next_token`` then resumes
                 exactly after them.
             next_token: Resume from this token (``iterator.next_token`` or ``err.next_token``).
+            prefetch: Request the next page in a background thread while the current one is
+                used; errors still come at the same place in the stream. Call ``close()`` (or
+                use ``with``) to stop early; an abandoned iterator stops its thread too.
 
         Returns:
             An iterator of :class:`User` with a ``next_token`` attribute.
@@ -285,6 +348,7 @@ class CognitoGroups:
             page_size=page_size,
             max_users=max_users,
             next_token=next_token,
+            prefetch=prefetch,
         )
         return UserIterator(pages)
 
@@ -313,6 +377,7 @@ def iter_users_in_group(
     page_size: int = DEFAULT_PAGE_SIZE,
     max_users: int | None = None,
     next_token: str | None = None,
+    prefetch: bool = False,
 ) -> UserIterator:
     """Iterate over the members of a group: :meth:`CognitoGroups.iter_users` in one call.
 
@@ -324,6 +389,7 @@ def iter_users_in_group(
         page_size: Users per request, 1 to 60 (default 60).
         max_users: Stop after this many users.
         next_token: Resume from this token.
+        prefetch: Request the next page in the background (see :meth:`CognitoGroups.iter_users`).
 
     Example:
         >>> import cognito_groups
@@ -335,7 +401,13 @@ def iter_users_in_group(
     check_list_request(
         user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
     )
+    check_flag("prefetch", prefetch)
     groups = client if isinstance(client, CognitoGroups) else CognitoGroups(client)
     return groups.iter_users(
-        user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
+        user_pool_id,
+        group_name,
+        page_size=page_size,
+        max_users=max_users,
+        next_token=next_token,
+        prefetch=prefetch,
     )

@@ -20,7 +20,10 @@ from botocore.utils import parse_timestamp
 from typing_extensions import Self
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import TypeAlias
+
+    _SetSlot: TypeAlias = Callable[[object, object], None]
 
 __all__ = [
     "Attribute",
@@ -110,6 +113,17 @@ def _to_utc(value: object) -> datetime | None:
     raise TypeError(f"expected a timestamp, got {type(value).__name__}")
 
 
+def parse_utc_timestamp(value: str | float) -> datetime:
+    """Botocore's timestamp parser, but straight to UTC (installed on the library's sessions).
+
+    botocore's default turns every epoch number into a datetime in the machine's local zone
+    (``tzlocal()``, which is slow), only for :func:`_to_utc` to convert it back.
+    """
+    if isinstance(value, str):
+        return parse_timestamp(value).astimezone(timezone.utc)
+    return datetime.fromtimestamp(value, timezone.utc)
+
+
 def _parse_bool(value: str | None) -> bool | None:
     """Cognito sends boolean attributes as the strings ``"true"`` and ``"false"``."""
     if value is None:
@@ -131,7 +145,7 @@ class Attribute:
 
     @classmethod
     def _from_wire(cls, wire: Mapping[str, Any]) -> Attribute:
-        return cls(wire["Name"], wire.get("Value"))
+        return _attribute_from_wire(wire)
 
     def __repr__(self) -> str:
         shown = "None" if self.value is None else _REDACTED
@@ -183,16 +197,7 @@ class User:
 
     @classmethod
     def _from_wire(cls, wire: Mapping[str, Any]) -> User:
-        status = wire.get("UserStatus")
-        return cls(
-            wire.get("Username", ""),
-            tuple(map(Attribute._from_wire, wire.get("Attributes", ()))),
-            _to_utc(wire.get("UserCreateDate")),
-            _to_utc(wire.get("UserLastModifiedDate")),
-            wire.get("Enabled"),
-            None if status is None else _USER_STATUS_BY_VALUE.get(status) or UserStatus(status),
-            tuple(map(MFAOption._from_wire, wire.get("MFAOptions", ()))),
-        )
+        return _user_from_wire(wire)
 
     def get_attribute(self, name: str, default: str | None = None) -> str | None:
         """Return the value of the attribute called ``name``, or ``default`` if it is absent.
@@ -255,8 +260,64 @@ class Page:
     @classmethod
     def _from_wire(cls, wire: Mapping[str, Any]) -> Page:
         users: Sequence[Mapping[str, Any]] = wire.get("Users", ())
-        return cls(tuple(map(User._from_wire, users)), wire.get("NextToken") or None)
+        return cls(tuple(map(_user_from_wire, users)), wire.get("NextToken") or None)
 
     def __repr__(self) -> str:
         token = "None" if self.next_token is None else _REDACTED
         return f"Page(users=<{len(self.users)} users>, next_token={token})"
+
+
+# --- the hot path: one User per member, thousands per listing --------------------------------
+#
+# A frozen dataclass's __init__ sets each field through object.__setattr__; setting the slots
+# through their descriptors builds the very same objects in about half the time. Everything
+# that can be looked up once is looked up here, once.
+
+_new = object.__new__
+_UTC = timezone.utc
+
+
+def _slot_setter(cls: type, name: str) -> _SetSlot:
+    setter: _SetSlot = vars(cls)[name].__set__
+    return setter
+
+
+_set_attribute_name = _slot_setter(Attribute, "name")
+_set_attribute_value = _slot_setter(Attribute, "value")
+_set_username = _slot_setter(User, "username")
+_set_attributes = _slot_setter(User, "attributes")
+_set_user_create_date = _slot_setter(User, "user_create_date")
+_set_user_last_modified_date = _slot_setter(User, "user_last_modified_date")
+_set_enabled = _slot_setter(User, "enabled")
+_set_user_status = _slot_setter(User, "user_status")
+_set_mfa_options = _slot_setter(User, "mfa_options")
+
+
+def _attribute_from_wire(wire: Mapping[str, Any]) -> Attribute:
+    attribute = _new(Attribute)
+    _set_attribute_name(attribute, wire["Name"])
+    _set_attribute_value(attribute, wire.get("Value"))
+    return attribute
+
+
+def _user_from_wire(wire: Mapping[str, Any]) -> User:
+    user = _new(User)
+    _set_username(user, wire.get("Username", ""))
+    attributes = wire.get("Attributes")
+    _set_attributes(user, tuple(map(_attribute_from_wire, attributes)) if attributes else ())
+    created = wire.get("UserCreateDate")
+    if created is not None and (created.__class__ is not datetime or created.tzinfo is not _UTC):
+        created = _to_utc(created)
+    _set_user_create_date(user, created)
+    modified = wire.get("UserLastModifiedDate")
+    if modified is not None and (modified.__class__ is not datetime or modified.tzinfo is not _UTC):
+        modified = _to_utc(modified)
+    _set_user_last_modified_date(user, modified)
+    _set_enabled(user, wire.get("Enabled"))
+    status = wire.get("UserStatus")
+    if status is not None:
+        status = _USER_STATUS_BY_VALUE.get(status) or UserStatus(status)
+    _set_user_status(user, status)
+    options = wire.get("MFAOptions")
+    _set_mfa_options(user, tuple(map(MFAOption._from_wire, options)) if options else ())
+    return user

@@ -180,6 +180,13 @@ def check_endpoint_url(value: object) -> str | None:
     return endpoint_url
 
 
+def check_flag(parameter: str, value: object) -> bool:
+    """Return ``value`` if it is a bool, else raise."""
+    if not isinstance(value, bool):
+        raise _fail(parameter, f"must be True or False, got {_type_name(value)}")
+    return value
+
+
 def check_list_request(
     user_pool_id: object,
     group_name: object,

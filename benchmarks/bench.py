@@ -1,0 +1,438 @@
+"""Benchmarks: cognito-groups against raw boto3, measured in the same run.
+
+Run with ``make bench`` (or ``python benchmarks/bench.py``). Nothing here talks to AWS: the
+responses come from a canned transport (botocore's whole path — validation, signing, parsing —
+with the response bytes handed back by a ``before-send`` handler) or from a loopback HTTP server.
+
+Reported:
+
+* per-page time of each variant, its ratio to the raw loop (median of per-round ratios, with a
+  bootstrap 95% interval), the overhead in µs per user, and the requests made;
+* peak RSS of streaming 6,000 and 60,000 users, each in a fresh subprocess;
+* requests made by a raw loop that omits ``Limit`` (default page 25) against ours;
+* prefetch against sequential paging, with a fixed latency per page and a consumer that spends
+  about as long on each page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gc
+import json
+import math
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+import cognito_groups
+from cognito_groups import CognitoGroups
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+POOL = "us-east-1_Bench1"
+GROUP = "bench"
+REGION = "us-east-1"
+DEFAULT_PAGE = 25  # what the real service was seen to return when Limit is omitted
+
+
+# --- realistic users and canned pages -------------------------------------------------------
+
+
+def wire_user(index: int) -> dict[str, Any]:
+    """A realistic user: 5 attributes (sub, email, email_verified, a name, a custom one)."""
+    user: dict[str, Any] = {
+        "Username": f"user-{index:06d}",
+        "Attributes": [
+            {"Name": "sub", "Value": str(uuid.UUID(int=index + 1))},
+            {"Name": "email", "Value": f"user-{index:06d}@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": f"User Number {index}"},
+            {"Name": "custom:team", "Value": f"team-{index % 9}"},
+        ],
+        "UserCreateDate": 1_700_000_000.123 + index,
+        "UserLastModifiedDate": 1_700_100_000.456 + index,
+        "Enabled": index % 11 != 0,
+        "UserStatus": ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "UNCONFIRMED")[index % 3],
+    }
+    if index % 4 == 0:
+        user["MFAOptions"] = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+    return user
+
+
+class CannedGroup:
+    """The response bytes of a group of ``n`` users, for any (offset, Limit), cached."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._cache: dict[tuple[int, int], bytes] = {}
+        self.requests = 0
+
+    def body(self, params: dict[str, Any]) -> bytes:
+        """The JSON body answering a ListUsersInGroup request with these parameters."""
+        self.requests += 1
+        offset = int(params.get("NextToken", "o0")[1:])
+        limit = params.get("Limit", DEFAULT_PAGE)
+        key = (offset, limit)
+        if key not in self._cache:
+            stop = min(offset + limit, self.n)
+            page: dict[str, Any] = {"Users": [wire_user(i) for i in range(offset, stop)]}
+            if stop < self.n:
+                page["NextToken"] = f"o{stop}"
+            self._cache[key] = json.dumps(page).encode()
+        return self._cache[key]
+
+
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def serve_canned(client: Any, group: CannedGroup) -> Any:
+    """Answer the client's ListUsersInGroup requests from ``group``, in process."""
+
+    def handler(request: Any, **_kwargs: Any) -> AWSResponse:
+        data = group.body(json.loads(request.body))
+        headers = HTTPHeaders()
+        headers["x-amzn-requestid"] = "bench"
+        headers["content-type"] = "application/x-amz-json-1.1"
+        headers["content-length"] = str(len(data))
+        return AWSResponse(request.url, 200, headers, _Raw(data))
+
+    client.meta.events.register("before-send.cognito-idp.ListUsersInGroup", handler)
+    return client
+
+
+def stock_client(endpoint_url: str | None = None) -> Any:
+    """A client as boto3 makes it by default (legacy retries, local-time timestamps)."""
+    return boto3.Session(
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",  # noqa: S106 (nothing leaves this process)
+        region_name=REGION,
+    ).client("cognito-idp", endpoint_url=endpoint_url)
+
+
+def own_groups(endpoint_url: str | None = None) -> CognitoGroups:
+    """The library on the client it builds itself (the fast path)."""
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    return CognitoGroups(region_name=REGION, endpoint_url=endpoint_url)
+
+
+# --- the variants ---------------------------------------------------------------------------
+
+
+def raw_loop(client: Any, *, limit: bool = True) -> int:
+    """What people write with boto3: a NextToken loop (touching each user once)."""
+    count = 0
+    kwargs: dict[str, Any] = {"UserPoolId": POOL, "GroupName": GROUP}
+    if limit:
+        kwargs["Limit"] = 60
+    while True:
+        response = client.list_users_in_group(**kwargs)
+        for _user in response["Users"]:
+            count += 1
+        token = response.get("NextToken")
+        if not token:
+            return count
+        kwargs["NextToken"] = token
+
+
+def paginator_loop(client: Any) -> int:
+    """boto3's paginator, with the page size set to the maximum."""
+    count = 0
+    paginator = client.get_paginator("list_users_in_group")
+    for page in paginator.paginate(
+        UserPoolId=POOL, GroupName=GROUP, PaginationConfig={"PageSize": 60}
+    ):
+        for _user in page["Users"]:
+            count += 1
+    return count
+
+
+def ours(groups: CognitoGroups, *, prefetch: bool = False) -> int:
+    """The library: typed, UTC users."""
+    count = 0
+    for _user in groups.iter_users(POOL, GROUP, prefetch=prefetch):
+        count += 1
+    return count
+
+
+@dataclass
+class Variant:
+    name: str
+    run: Callable[[], int]
+
+
+def variants(group: CannedGroup) -> list[Variant]:
+    raw_client = serve_canned(stock_client(), group)
+    paginator_client = serve_canned(stock_client(), group)
+    injected = CognitoGroups(serve_canned(stock_client(), group))
+    own = own_groups()
+    serve_canned(own.client, group)
+    return [
+        Variant("raw loop (stock client)", lambda: raw_loop(raw_client)),
+        Variant("boto3 paginator", lambda: paginator_loop(paginator_client)),
+        Variant("cognito-groups, own client", lambda: ours(own)),
+        Variant("cognito-groups, injected stock client", lambda: ours(injected)),
+    ]
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def sample(run: Callable[[], int], expected: int) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    count = run()
+    elapsed = time.perf_counter() - started
+    if count != expected:
+        raise SystemExit(f"benchmark bug: {count} users, expected {expected}")
+    return elapsed
+
+
+def bootstrap_median_ci(values: list[float], rng: random.Random) -> tuple[float, float]:
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(2000))
+    return medians[int(0.025 * len(medians))], medians[int(0.975 * len(medians)) - 1]
+
+
+@dataclass
+class Row:
+    n: int
+    name: str
+    page_us: float
+    ratio: float
+    low: float
+    high: float
+    overhead_us_per_user: float
+    requests: int
+
+
+def compare(
+    n: int,
+    rounds: int,
+    warmup: int,
+    make: Callable[[CannedGroup], list[Variant]],
+    group: CannedGroup | None = None,
+) -> list[Row]:
+    """Interleaved ABBA rounds; ratios to the raw loop per round."""
+    group = CannedGroup(n) if group is None else group
+    found = make(group)
+    for variant in found:
+        for _ in range(warmup):
+            sample(variant.run, n)
+    times: dict[str, list[float]] = {v.name: [] for v in found}
+    for index in range(rounds):
+        order = found if index % 2 == 0 else list(reversed(found))
+        for variant in order:
+            times[variant.name].append(sample(variant.run, n))
+    requests: dict[str, int] = {}
+    for variant in found:
+        before = group.requests
+        variant.run()
+        requests[variant.name] = group.requests - before
+    raw = times[found[0].name]
+    pages = math.ceil(n / 60)
+    rng = random.Random(1)
+    rows = []
+    for variant in found:
+        ratios = [t / r for t, r in zip(times[variant.name], raw, strict=False)]
+        low, high = bootstrap_median_ci(ratios, rng)
+        median_time = statistics.median(times[variant.name])
+        rows.append(
+            Row(
+                n,
+                variant.name,
+                median_time / pages * 1e6,
+                statistics.median(ratios),
+                low,
+                high,
+                (median_time - statistics.median(raw)) / n * 1e6,
+                requests[variant.name],
+            )
+        )
+    return rows
+
+
+def print_rows(title: str, rows: list[Row]) -> None:
+    print(f"\n{title}\n")
+    print("| N | variant | µs/page | ratio to raw (95% CI) | overhead µs/user | requests |")
+    print("|---:|---|---:|---|---:|---:|")
+    for row in rows:
+        ratio = f"{row.ratio:.2f} ({row.low:.2f} to {row.high:.2f})"
+        print(
+            f"| {row.n:,} | {row.name} | {row.page_us:,.0f} | {ratio} "
+            f"| {row.overhead_us_per_user:+.2f} | {row.requests} |"
+        )
+
+
+# --- loopback HTTP ---------------------------------------------------------------------------
+
+
+@contextmanager
+def loopback(group: CannedGroup, latency: float = 0.0) -> Iterator[str]:
+    """Serve ``group`` over HTTP on 127.0.0.1, ``latency`` seconds per response."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms ACK wait
+
+        def do_POST(self) -> None:
+            params = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            data = group.body(params)
+            if latency:
+                time.sleep(latency)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("x-amzn-RequestId", "bench")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def loopback_variants(url: str) -> Callable[[CannedGroup], list[Variant]]:
+    def make(_group: CannedGroup) -> list[Variant]:  # the server answers from its own group
+        raw_client = stock_client(url)
+        injected = CognitoGroups(stock_client(url))
+        own = own_groups(url)
+        paginator_client = stock_client(url)
+        return [
+            Variant("raw loop (stock client)", lambda: raw_loop(raw_client)),
+            Variant("boto3 paginator", lambda: paginator_loop(paginator_client)),
+            Variant("cognito-groups, own client", lambda: ours(own)),
+            Variant("cognito-groups, injected stock client", lambda: ours(injected)),
+        ]
+
+    return make
+
+
+# --- memory, requests, prefetch ------------------------------------------------------------
+
+
+def stream_for_memory(n: int) -> None:
+    """In a fresh process: stream ``n`` users and print the peak RSS in KiB."""
+    groups = own_groups()
+    serve_canned(groups.client, CannedGroup(n))
+    count = ours(groups)
+    assert count == n
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def peak_rss_kib(n: int) -> int:
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory", str(n)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(out.stdout.strip())
+
+
+def prefetch_comparison(pages: int, latency: float, rounds: int) -> tuple[float, float, float]:
+    """Wall time of sequential vs prefetch paging, consumer spending ``latency`` per page."""
+    n = pages * 60
+    group = CannedGroup(n)
+    with loopback(group, latency) as url:
+        groups = own_groups(url)
+
+        def consume(prefetch: bool) -> int:
+            count = 0
+            for page in groups.iter_pages(POOL, GROUP, prefetch=prefetch):
+                time.sleep(latency)  # the caller's own work on each page
+                count += len(page.users)
+            return count
+
+        times: dict[bool, list[float]] = {False: [], True: []}
+        for index in range(rounds):
+            order = (False, True) if index % 2 == 0 else (True, False)
+            for mode in order:
+                times[mode].append(sample(functools.partial(consume, mode), n))
+        sequential, prefetched = times[False], times[True]
+    seq, pre = statistics.median(sequential), statistics.median(prefetched)
+    return seq, pre, pre / seq
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--memory", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
+    args = parser.parse_args()
+    if args.memory:
+        stream_for_memory(args.memory)
+        return
+    scale = 3 if args.quick else 1
+    print("# cognito-groups benchmark")
+    print(
+        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, boto3 {boto3.__version__}, botocore "
+        f"{botocore.__version__}, cognito-groups {cognito_groups.__version__}"
+    )
+    rows: list[Row] = []
+    for n, rounds, warmup in ((600, 30, 2), (6_000, 10, 1), (60_000, 3, 0)):
+        rows += compare(n, max(4, rounds // scale), warmup, variants)
+    print_rows("## Canned transport (in process: botocore's full path, no network)", rows)
+    served = CannedGroup(6_000)
+    with loopback(served) as url:
+        http_rows = compare(6_000, max(4, 6 // scale), 1, loopback_variants(url), served)
+    print_rows("## Loopback HTTP server (127.0.0.1)", http_rows)
+
+    small, large = peak_rss_kib(6_000), peak_rss_kib(60_000)
+    print("\n## Memory (own client, streaming, fresh process each)\n")
+    print(
+        f"peak RSS: 6,000 users {small / 1024:.1f} MiB; 60,000 users {large / 1024:.1f} MiB; "
+        f"difference {(large - small) / 1024:+.2f} MiB"
+    )
+
+    print("\n## Requests\n")
+    print("| N | raw loop without Limit (service default 25) | cognito-groups |")
+    print("|---:|---:|---:|")
+    for n in (600, 6_000, 60_000):
+        group = CannedGroup(n)
+        raw_loop(serve_canned(stock_client(), group), limit=False)
+        raw_requests = group.requests
+        mine = own_groups()
+        serve_canned(mine.client, group)
+        ours(mine)
+        print(f"| {n:,} | {raw_requests} | {group.requests - raw_requests} |")
+
+    sequential, prefetched, ratio = prefetch_comparison(
+        pages=20, latency=0.02, rounds=max(2, 4 // scale)
+    )
+    print("\n## Prefetch (loopback, 20 ms per page on the server, 20 ms per page in the caller)\n")
+    print(
+        f"20 pages: sequential {sequential * 1e3:.0f} ms, prefetch {prefetched * 1e3:.0f} ms, "
+        f"ratio {ratio:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The UTC fast path is used only on sessions the library creates; callers' are untouched."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timezone
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+
+from cognito_groups import AsyncCognitoGroups, CognitoGroups
+from cognito_groups._client import new_cognito_client
+
+from .fault_server import GROUP, POOL, FaultServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FaultServer]:
+    with FaultServer(users=70) as fault_server:
+        yield fault_server
+
+
+def _raw_create_date(client: object) -> object:
+    response = client.list_users_in_group(UserPoolId=POOL, GroupName=GROUP, Limit=1)  # type: ignore[attr-defined]
+    return response["Users"][0]["UserCreateDate"]
+
+
+def test_own_client_parses_straight_to_utc(server: FaultServer) -> None:
+    """The library's own client gives UTC datetimes from botocore's parser already."""
+    groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+    assert _raw_create_date(groups.client).tzinfo is timezone.utc  # type: ignore[attr-defined]
+    user = next(groups.iter_users(POOL, GROUP))
+    assert user.user_create_date is not None
+    assert user.user_create_date.tzinfo is timezone.utc
+
+
+def test_callers_session_is_not_changed(server: FaultServer) -> None:
+    """CognitoGroups(session=s) leaves s as it was: its clients still parse as botocore does."""
+    session = boto3.Session(region_name="us-east-1")
+    groups = CognitoGroups(session=session, endpoint_url=server.url)
+    converted = next(groups.iter_users(POOL, GROUP))
+    fresh = session.client("cognito-idp", endpoint_url=server.url)
+    raw = _raw_create_date(fresh)
+    assert raw.tzinfo is not timezone.utc  # type: ignore[attr-defined]
+    assert converted.user_create_date == raw  # same moment, converted to UTC by the library
+    assert converted.user_create_date is not None
+    assert converted.user_create_date.tzinfo is timezone.utc
+
+
+def test_callers_client_is_not_changed(server: FaultServer) -> None:
+    """CognitoGroups(client) leaves the client's config, handlers and parsing as they were."""
+    client = new_cognito_client(boto3.Session(region_name="us-east-1"), endpoint_url=server.url)
+    config_before = copy.deepcopy(vars(client.meta.config))
+    handlers_before = len(list(client.meta.events._emitter._handlers.prefix_search("")))  # type: ignore[attr-defined]
+    users = list(CognitoGroups(client).iter_users(POOL, GROUP, prefetch=True))
+    assert len(users) == 70
+    assert vars(client.meta.config) == config_before
+    assert len(list(client.meta.events._emitter._handlers.prefix_search(""))) == handlers_before  # type: ignore[attr-defined]
+    assert _raw_create_date(client).tzinfo is not timezone.utc  # type: ignore[attr-defined]
+
+
+def test_async_own_session_is_fast_too(server: FaultServer) -> None:
+    """AsyncCognitoGroups' own aiobotocore session also parses straight to UTC."""
+    import asyncio
+
+    async def run() -> object:
+        async with AsyncCognitoGroups(endpoint_url=server.url, region_name="us-east-1") as groups:
+            response = await groups.client.list_users_in_group(
+                UserPoolId=POOL, GroupName=GROUP, Limit=1
+            )
+            return response["Users"][0].get("UserCreateDate")
+
+    assert asyncio.run(run()).tzinfo is timezone.utc  # type: ignore[attr-defined]
