@@ -1,0 +1,229 @@
+"""Helpers for testing code that uses cognito-groups, without AWS and without moto.
+
+Built on botocore's :class:`~botocore.stub.Stubber`, so every queued response and every request
+your code sends is checked against the real service model.
+
+Example:
+    >>> from cognito_groups import TooManyRequestsError
+    >>> from cognito_groups.testing import GroupStub
+    >>> with GroupStub() as stub:
+    ...     _ = stub.add_group(500, error_on_page=3, error=TooManyRequestsError)
+    ...     users = []
+    ...     try:
+    ...         users.extend(stub.groups.iter_users(stub.user_pool_id, stub.group_name))
+    ...     except TooManyRequestsError as err:
+    ...         print(len(users), err.next_token)
+    120 token-3
+
+With pytest, the ``cognito_stub`` fixture (registered by the package's pytest plugin) gives a
+:class:`GroupStub` and checks at teardown that every queued response was used.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from botocore.stub import Stubber
+
+from cognito_groups._client import CognitoGroups, new_cognito_client
+from cognito_groups._errors import CognitoServiceError, InternalError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from types import TracebackType
+
+    import boto3
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from typing_extensions import Self
+
+__all__ = ["GroupStub", "make_page", "make_user"]
+
+_EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
+_HTTP_STATUS = {"InternalErrorException": 500}
+
+
+def make_user(
+    username: str = "user",
+    *,
+    email: str | None = None,
+    user_status: str = "CONFIRMED",
+    enabled: bool = True,
+    attributes: Mapping[str, str] | None = None,
+    created: datetime = _EPOCH,
+    mfa_phone: bool = False,
+) -> dict[str, Any]:
+    """A user as the service sends it (a ``UserType`` dict), from a few keyword arguments.
+
+    Args:
+        username: The user's name.
+        email: Adds ``email`` and ``email_verified="true"`` attributes.
+        user_status: Any status string (unknown ones included).
+        enabled: Whether the user is enabled.
+        attributes: More attributes, name to value.
+        created: Both dates (the service sends them; a stub keeps them as given).
+        mfa_phone: Adds the legacy SMS MFA option on ``phone_number``.
+    """
+    values: dict[str, str] = {}
+    if email is not None:
+        values.update(email=email, email_verified="true")
+    values.update(attributes or {})
+    user: dict[str, Any] = {
+        "Username": username,
+        "Attributes": [{"Name": name, "Value": value} for name, value in values.items()],
+        "UserCreateDate": created,
+        "UserLastModifiedDate": created,
+        "Enabled": enabled,
+        "UserStatus": user_status,
+    }
+    if mfa_phone:
+        user["MFAOptions"] = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+    return user
+
+
+def make_page(users: Sequence[Mapping[str, Any]], next_token: str | None = None) -> dict[str, Any]:
+    """A ``ListUsersInGroup`` response holding ``users`` (see :func:`make_user`)."""
+    page: dict[str, Any] = {"Users": list(users)}
+    if next_token is not None:
+        page["NextToken"] = next_token
+    return page
+
+
+class GroupStub:
+    """A :class:`CognitoGroups` on a stubbed client, and ways to queue what the service says.
+
+    Args:
+        client: A boto3 ``cognito-idp`` client to stub (default: a new one with fake
+            credentials in ``us-east-1``, which never reaches AWS).
+        user_pool_id: The pool the queued responses expect.
+        group_name: The group the queued responses expect.
+    """
+
+    def __init__(
+        self,
+        client: CognitoIdentityProviderClient | None = None,
+        *,
+        user_pool_id: str = "us-east-1_Stub1",
+        group_name: str = "stubbed",
+    ) -> None:
+        if client is None:
+            client = new_cognito_client(_fake_session())
+        self.client = client
+        self.user_pool_id = user_pool_id
+        self.group_name = group_name
+        self.stubber = Stubber(client)
+        self.stubber.activate()
+        #: A CognitoGroups wired to the stubbed client: hand it to the code under test.
+        self.groups = CognitoGroups(client)
+
+    def _params(self, limit: int, token: str | None) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "UserPoolId": self.user_pool_id,
+            "GroupName": self.group_name,
+            "Limit": limit,
+        }
+        if token is not None:
+            params["NextToken"] = token
+        return params
+
+    def add_page(
+        self,
+        users: Sequence[Mapping[str, Any]],
+        *,
+        next_token: str | None = None,
+        sent_token: str | None = None,
+        limit: int = 60,
+    ) -> None:
+        """Queue one page, expecting a request with ``Limit=limit`` and ``sent_token``."""
+        self.stubber.add_response(
+            "list_users_in_group", make_page(users, next_token), self._params(limit, sent_token)
+        )
+
+    def add_error(
+        self,
+        error: type[CognitoServiceError] | str = InternalError,
+        *,
+        message: str = "stubbed error",
+        sent_token: str | None = None,
+        limit: int = 60,
+        reason_code: str | None = None,
+    ) -> None:
+        """Queue an error (one of our classes, or any service code) for the next request."""
+        code = error if isinstance(error, str) else (error.error_code or "ServiceException")
+        modeled: dict[str, Any] | None = None
+        if reason_code is not None:
+            modeled = {"message": message, "reasonCode": reason_code}
+        self.stubber.add_client_error(
+            "list_users_in_group",
+            service_error_code=code,
+            service_message=message,
+            http_status_code=_HTTP_STATUS.get(code, 400),
+            expected_params=self._params(limit, sent_token),
+            modeled_fields=modeled,
+        )
+
+    def add_group(
+        self,
+        users: int | Sequence[Mapping[str, Any]],
+        *,
+        page_size: int = 60,
+        error_on_page: int | None = None,
+        error: type[CognitoServiceError] | str = InternalError,
+    ) -> list[dict[str, Any]]:
+        """Queue a whole group, split into pages of ``page_size``, tokens ``token-2``, ….
+
+        Args:
+            users: How many users to make (``user-0000``, … with emails), or the users.
+            page_size: The page size the code under test asks for.
+            error_on_page: Answer the request for this page (1-based) with ``error``
+                instead; the pages after it are not queued (the listing stops there).
+            error: The error class (or service code) for ``error_on_page``.
+
+        Returns:
+            The users queued, as the service would send them.
+        """
+        members = (
+            [make_user(f"user-{i:04d}", email=f"user-{i:04d}@example.com") for i in range(users)]
+            if isinstance(users, int)
+            else [dict(user) for user in users]
+        )
+        pages = max(1, math.ceil(len(members) / page_size))
+        for number in range(1, pages + 1):
+            sent = None if number == 1 else f"token-{number}"
+            if number == error_on_page:
+                self.add_error(error, sent_token=sent, limit=page_size)
+                break
+            chunk = members[(number - 1) * page_size : number * page_size]
+            following = f"token-{number + 1}" if number < pages else None
+            self.add_page(chunk, next_token=following, sent_token=sent, limit=page_size)
+        return members
+
+    def assert_all_used(self) -> None:
+        """Fail if a queued response was never asked for."""
+        self.stubber.assert_no_pending_responses()
+
+    def close(self) -> None:
+        """Stop stubbing the client."""
+        self.stubber.deactivate()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _fake_session() -> boto3.Session:
+    import boto3
+
+    return boto3.Session(
+        aws_access_key_id="stub",
+        aws_secret_access_key="stub",  # noqa: S106 (a stubbed client sends nothing)
+        region_name="us-east-1",
+    )
