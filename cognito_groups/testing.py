@@ -170,6 +170,7 @@ class GroupStub:
         page_size: int = 60,
         error_on_page: int | None = None,
         error: type[CognitoServiceError] | str = InternalError,
+        then_resume: bool = False,
     ) -> list[dict[str, Any]]:
         """Queue a whole group, split into pages of ``page_size``, tokens ``token-2``, ….
 
@@ -179,6 +180,8 @@ class GroupStub:
             error_on_page: Answer the request for this page (1-based) with ``error``
                 instead; the pages after it are not queued (the listing stops there).
             error: The error class (or service code) for ``error_on_page``.
+            then_resume: After the error, queue the failed page and the rest again, as a
+                caller resuming from ``err.next_token`` would ask for them.
 
         Returns:
             The users queued, as the service would send them.
@@ -193,7 +196,8 @@ class GroupStub:
             sent = None if number == 1 else f"token-{number}"
             if number == error_on_page:
                 self.add_error(error, sent_token=sent, limit=page_size)
-                break
+                if not then_resume:
+                    break
             chunk = members[(number - 1) * page_size : number * page_size]
             following = f"token-{number + 1}" if number < pages else None
             self.add_page(chunk, next_token=following, sent_token=sent, limit=page_size)

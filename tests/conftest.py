@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
+pytest_plugins = ["cognito_groups.pytest_plugin"]
+
 POOL = "us-east-1_AbC123"
 GROUP = "admins"
 

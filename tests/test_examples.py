@@ -65,3 +65,32 @@ def test_async_example_lists_two_groups_concurrently(
     """examples/async_listing.py: both demo groups, counted concurrently on a moto server."""
     assert _load("async_listing").main([]) == 0
     assert capsys.readouterr().out.splitlines() == ["engineering: 150 members", "empty: 0 members"]
+
+
+def test_export_csv_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/export_csv.py writes the 150 demo members to a CSV file."""
+    import csv
+
+    output = tmp_path / "members.csv"
+    assert _load("export_csv").main(["--output", str(output)]) == 0
+    with output.open() as exported:
+        rows = list(csv.DictReader(exported))
+    assert len(rows) == 150
+    assert rows[0]["email"].endswith("@example.com")
+    assert capsys.readouterr().out == f"wrote 150 members to {output}\n"
+
+
+def test_resume_after_throttle_example(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/resume_after_throttle.py lists all 500 stubbed members once, across a throttle."""
+    assert _load("resume_after_throttle").main([]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["throttled after 120 members; resuming in 0.0s", "500 members, 500 distinct"]
+
+
+def test_lambda_handler_example(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/lambda_handler.py serves the demo group in pages of 50 and a 404."""
+    assert _load("lambda_handler").main() == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "150 members in 3 pages",
+        "404 no group 'nobody'",
+    ]

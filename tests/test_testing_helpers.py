@@ -93,3 +93,11 @@ def test_docstring_examples_run(module: object) -> None:
     result = doctest.testmod(module, raise_on_error=False)  # type: ignore[arg-type]
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_fixture_is_registered_as_a_pytest_plugin() -> None:
+    """The package declares its plugin under pytest11, so applications get cognito_stub."""
+    from importlib.metadata import entry_points
+
+    plugins = {ep.name: ep.value for ep in entry_points(group="pytest11")}
+    assert plugins["cognito_groups"] == "cognito_groups.pytest_plugin"

@@ -1,0 +1,48 @@
+"""Every ```python block of docs/ runs, page by page, against a moto Cognito server."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from cognito_groups.testing import GroupStub
+
+if TYPE_CHECKING:
+    from .conftest import ServedPool
+
+DOCS = Path(__file__).parent.parent / "docs"
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+PAGES = sorted(path for path in DOCS.glob("*.md") if BLOCK.search(path.read_text()))
+
+
+def test_pages_with_code_are_found() -> None:
+    """The runner finds the pages that have Python code (so none is silently skipped)."""
+    assert {path.name for path in PAGES} >= {
+        "index.md", "getting-started.md", "guide.md", "async.md", "testing.md",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda path: path.name)
+def test_code_blocks_run(
+    page: Path, served_pool: ServedPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's blocks run in order in one namespace, like a reader pasting them."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served_pool.url)  # every client goes to moto
+    namespace: dict[str, object] = {
+        "__name__": f"docs_{page.stem}",
+        "user_pool_id": served_pool.pool.user_pool_id,
+        "group_name": served_pool.pool.group_name,
+    }
+    blocks = BLOCK.findall(page.read_text())
+    for number, source in enumerate(blocks, start=1):
+        code = compile(source, f"{page.name}, block {number}", "exec")
+        exec(code, namespace)  # noqa: S102 (our own documentation)
+    # A page that defines a pytest test runs it too, with a fixture made by hand.
+    for name, value in list(namespace.items()):
+        if name.startswith("test_") and callable(value):
+            with GroupStub() as stub:
+                value(stub)
+                stub.assert_all_used()
