@@ -397,7 +397,7 @@ def main() -> None:
         f"{botocore.__version__}, cognito-groups {cognito_groups.__version__}"
     )
     rows: list[Row] = []
-    for n, rounds, warmup in ((600, 30, 2), (6_000, 10, 1), (60_000, 3, 0)):
+    for n, rounds, warmup in ((600, 24, 2), (6_000, 10, 1), (60_000, 3, 0)):
         rows += compare(n, max(4, rounds // scale), warmup, variants)
     print_rows("## Canned transport (in process: botocore's full path, no network)", rows)
     served = CannedGroup(6_000)

@@ -10,6 +10,7 @@ from botocore.config import Config
 from botocore.session import Session as _BotocoreSession
 from botocore.session import get_session as get_botocore_session
 
+from cognito_groups._closing import Closing
 from cognito_groups._errors import (
     BOTOCORE_ERRORS,
     ClientSetupError,
@@ -27,8 +28,6 @@ from cognito_groups._validate import (
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from typing_extensions import Self
 
@@ -154,7 +153,7 @@ def _build_client(
         raise translate_error(err, next_token=None, fallback=ClientSetupError) from err
 
 
-class PageIterator(PageStream, Iterator[Page]):
+class PageIterator(PageStream, Closing, Iterator[Page]):
     """The pages of a group, fetched one request at a time as they are asked for.
 
     Attributes:
@@ -183,17 +182,8 @@ class PageIterator(PageStream, Iterator[Page]):
             response = self._call(**params)
         return loop.accept(response)
 
-    def close(self) -> None:
-        """Stop the listing early (frees a prefetching iterator's thread; else nothing to do)."""
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class UserIterator(UserStream[PageIterator], Iterator[User]):
+class UserIterator(UserStream[PageIterator], Closing, Iterator[User]):
     """The users of a group, one at a time, fetched a page at a time as they are asked for.
 
     Attributes:
@@ -218,14 +208,8 @@ class UserIterator(UserStream[PageIterator], Iterator[User]):
         """Stop the listing early (frees a prefetching iterator's thread)."""
         self._pages.close()
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class CognitoGroups:
+class CognitoGroups(Closing):
     """Lists the members of Cognito user-pool groups as typed :class:`User` objects.
 
     Args:
@@ -356,17 +340,6 @@ class CognitoGroups:
         """Close the client's connections if this object built the client; else do nothing."""
         if self._owns_client:
             self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def iter_users_in_group(

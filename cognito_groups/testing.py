@@ -28,15 +28,14 @@ from typing import TYPE_CHECKING, Any
 from botocore.stub import Stubber
 
 from cognito_groups._client import CognitoGroups, new_cognito_client
+from cognito_groups._closing import Closing
 from cognito_groups._errors import CognitoServiceError, InternalError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from types import TracebackType
 
     import boto3
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from typing_extensions import Self
 
 __all__ = ["GroupStub", "make_page", "make_user"]
 
@@ -90,7 +89,7 @@ def make_page(users: Sequence[Mapping[str, Any]], next_token: str | None = None)
     return page
 
 
-class GroupStub:
+class GroupStub(Closing):
     """A :class:`CognitoGroups` on a stubbed client, and ways to queue what the service says.
 
     Args:
@@ -210,17 +209,6 @@ class GroupStub:
     def close(self) -> None:
         """Stop stubbing the client."""
         self.stubber.deactivate()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _fake_session() -> boto3.Session:

@@ -45,6 +45,7 @@ VALID: dict[str, Any] = {
     "max_users": None,
     "next_token": None,
 }
+SYNC_ONLY = {"prefetch": False}
 LIST_PARAMETERS = sorted(VALID)
 
 
@@ -61,10 +62,14 @@ def groups(server: FaultServer) -> CognitoGroups:
     return CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
 
 
-def _arguments(data: st.DataObject) -> tuple[dict[str, Any], set[str]]:
+def _arguments(
+    data: st.DataObject, parameters: list[str] = LIST_PARAMETERS
+) -> tuple[dict[str, Any], set[str]]:
     """Valid arguments with some of them replaced by junk; returns them and the junk names."""
-    fuzzed = data.draw(st.sets(st.sampled_from(LIST_PARAMETERS), min_size=1))
+    fuzzed = data.draw(st.sets(st.sampled_from(parameters), min_size=1))
     arguments = dict(VALID)
+    if "prefetch" in parameters:
+        arguments.update(SYNC_ONLY)
     for name in fuzzed:
         arguments[name] = data.draw(JUNK, label=name)
     return arguments, fuzzed
@@ -95,8 +100,8 @@ ENTRY_POINTS = ["iter_users", "iter_pages", "iter_users_in_group"]
 def test_sync_entry_points(
     server: FaultServer, groups: CognitoGroups, data: st.DataObject, entry: str
 ) -> None:
-    """iter_users, iter_pages and iter_users_in_group under junk arguments."""
-    arguments, fuzzed = _arguments(data)
+    """iter_users, iter_pages and iter_users_in_group under junk arguments (prefetch too)."""
+    arguments, fuzzed = _arguments(data, [*LIST_PARAMETERS, "prefetch"])
     if entry == "iter_users_in_group":
         arguments["client"] = groups
         call: Any = cognito_groups.iter_users_in_group

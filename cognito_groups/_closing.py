@@ -1,0 +1,25 @@
+"""A base for the objects that hold something to release: ``with x:`` calls ``x.close()``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["Closing"]
+
+
+class Closing:
+    """``close()`` on leaving a ``with`` block; subclasses say what closing means."""
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        """Release what this object holds (nothing, unless a subclass says otherwise)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
