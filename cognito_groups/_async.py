@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from cognito_groups._models import Page, User
+    from cognito_groups._validate import ListRequest
 
 __all__ = ["AsyncCognitoGroups", "AsyncPageIterator", "AsyncUserIterator", "aiter_users_in_group"]
 
@@ -199,6 +200,10 @@ class AsyncCognitoGroups:
             max_users=max_users,
             next_token=next_token,
         )
+        return self._pages(request)
+
+    def _pages(self, request: ListRequest) -> AsyncPageIterator:
+        """The page iterator of an already validated request."""
         return AsyncPageIterator(self.client.list_users_in_group, PageLoop(request))
 
     def iter_users(
@@ -267,18 +272,12 @@ def aiter_users_in_group(
         ...     async for user in aiter_users_in_group("us-east-1_AbC123", "admins"):
         ...         print(user.username)
     """
-    if client is not None:
-        groups = client if isinstance(client, AsyncCognitoGroups) else AsyncCognitoGroups(client)
-        return groups.iter_users(
-            user_pool_id,
-            group_name,
-            page_size=page_size,
-            max_users=max_users,
-            next_token=next_token,
-        )
     request = check_list_request(
         user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
     )
+    if client is not None:
+        groups = client if isinstance(client, AsyncCognitoGroups) else AsyncCognitoGroups(client)
+        return AsyncUserIterator(groups._pages(request))
     lazy = _LazyClient()
     return AsyncUserIterator(
         AsyncPageIterator(lazy.list_users_in_group, PageLoop(request), owner=lazy.stack)

@@ -25,6 +25,9 @@ from cognito_groups._validate import (
     check_list_request,
     check_region_name,
 )
+
+if TYPE_CHECKING:
+    from cognito_groups._validate import ListRequest
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:
@@ -289,7 +292,11 @@ class CognitoGroups(Closing):
             max_users=max_users,
             next_token=next_token,
         )
-        if check_flag("prefetch", prefetch):
+        return self._pages(request, prefetch=check_flag("prefetch", prefetch))
+
+    def _pages(self, request: ListRequest, *, prefetch: bool) -> PageIterator:
+        """The page iterator of an already validated request."""
+        if prefetch:
             from cognito_groups._prefetch import PrefetchPageIterator
 
             return PrefetchPageIterator(self._call, PageLoop(request))
@@ -371,16 +378,10 @@ def iter_users_in_group(
         ... ):
         ...     print(user.username, user.user_status, user.get_attribute("email"))
     """
-    check_list_request(
+    # Validated once, before a default client is built (which may need a Region).
+    request = check_list_request(
         user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
     )
     check_flag("prefetch", prefetch)
     groups = client if isinstance(client, CognitoGroups) else CognitoGroups(client)
-    return groups.iter_users(
-        user_pool_id,
-        group_name,
-        page_size=page_size,
-        max_users=max_users,
-        next_token=next_token,
-        prefetch=prefetch,
-    )
+    return UserIterator(groups._pages(request, prefetch=prefetch))

@@ -106,10 +106,8 @@ def _to_utc(value: object) -> datetime | None:
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc)
-    if isinstance(value, str):
-        return _to_utc(parse_timestamp(value))
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return parse_utc_timestamp(value)
     raise TypeError(f"expected a timestamp, got {type(value).__name__}")
 
 
@@ -120,7 +118,10 @@ def parse_utc_timestamp(value: str | float) -> datetime:
     (``tzlocal()``, which is slow), only for :func:`_to_utc` to convert it back.
     """
     if isinstance(value, str):
-        return parse_timestamp(value).astimezone(timezone.utc)
+        parsed = parse_timestamp(value)
+        if parsed.tzinfo is None:  # no zone in the string: taken as UTC, like naive datetimes
+            return parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)
     return datetime.fromtimestamp(value, timezone.utc)
 
 

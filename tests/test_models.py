@@ -162,6 +162,7 @@ def test_enums_print_as_their_value() -> None:
         MOMENT.timestamp(),
         int(MOMENT.timestamp()) + 0.0,
         "2024-05-06T07:08:09Z",
+        "2024-05-06T07:08:09",  # no zone: UTC, like a naive datetime (not the machine's zone)
         "2024-05-06T09:08:09+02:00",
         "1714979289",
     ],
@@ -173,6 +174,16 @@ def test_datetimes_become_utc(value: Any) -> None:
     assert converted == MOMENT
     assert converted is not None
     assert converted.tzinfo is timezone.utc
+
+
+def test_parser_installed_on_own_sessions_agrees() -> None:
+    """The fast path's parser gives the same UTC moment for every form botocore may pass."""
+    from cognito_groups._models import parse_utc_timestamp
+
+    for value in (MOMENT.timestamp(), "2024-05-06T07:08:09", "2024-05-06T09:08:09+02:00"):
+        parsed = parse_utc_timestamp(value)
+        assert parsed == MOMENT
+        assert parsed.tzinfo is timezone.utc
 
 
 def test_bad_timestamp_type_raises_type_error() -> None:
