@@ -10,7 +10,7 @@ Example:
 
 from typing import TYPE_CHECKING, Any
 
-from cognito_groups._client import CognitoGroups, PageIterator, UserIterator, iter_users_in_group
+from cognito_groups._client import CognitoGroups, iter_users_in_group
 from cognito_groups._errors import (
     ClientSetupError,
     CognitoGroupsError,
@@ -29,6 +29,7 @@ from cognito_groups._errors import (
     TooManyRequestsError,
     TransportError,
 )
+from cognito_groups._iterators import PageIterator, UserIterator
 from cognito_groups._models import Attribute, DeliveryMedium, MFAOption, Page, User, UserStatus
 from cognito_groups._version import __version__
 

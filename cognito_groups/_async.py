@@ -1,8 +1,12 @@
-"""The asynchronous twin: :class:`AsyncCognitoGroups` on aiobotocore.
+"""The asynchronous twin: :class:`AsyncCognitoGroups` and its iterators, on aiobotocore.
 
 Everything but the waiting is shared with the sync client: validation (``_validate``), the
-page loop and its error translation (``_paginate``), conversion (``_models``) and the client
-options (``_client``). Needs the ``async`` extra (``pip install 'cognito-groups[async]'``).
+paging rules, resume tokens and error translation (``_paginate``), conversion (``_models``) and
+the client options (``_config``). It never imports the sync facade.
+
+aiobotocore is the ``async`` extra (``pip install 'cognito-groups[async]'``). This module
+imports without it, so that ``from cognito_groups import *`` works everywhere; building a
+facade or a listing without it raises :class:`ImportError` with the install hint.
 """
 
 from __future__ import annotations
@@ -11,28 +15,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, cast
 
-try:
-    from aiobotocore.config import AioConfig
-    from aiobotocore.session import AioSession, get_session
-except ImportError as err:  # pragma: no cover - exercised in a subprocess-free way by a test
-    raise ImportError(
-        "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'",
-        name=err.name,
-    ) from err
+from botocore.exceptions import BotoCoreError
 
-from cognito_groups._client import (
-    DEFAULT_PAGE_SIZE,
-    check_client_options,
-    merge_config,
-    with_utc_timestamps,
-)
+from cognito_groups._config import check_client_options, merge_config, with_utc_timestamps
 from cognito_groups._errors import ClientSetupError, translate_error
-from cognito_groups._paginate import PageLoop, PageStream, UserStream
-from cognito_groups._validate import check_list_request
+from cognito_groups._paginate import PageRequestPlan, PageSlice, PageTracker, UserTracker
+from cognito_groups._validate import DEFAULT_PAGE_SIZE, check_list_request
 
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from aiobotocore.session import AioSession
     from botocore.config import Config
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
     from typing_extensions import Self
@@ -43,53 +36,80 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCognitoGroups", "AsyncPageIterator", "AsyncUserIterator", "aiter_users_in_group"]
 
 _AsyncListCall = Callable[..., Awaitable[Mapping[str, Any]]]
+_INSTALL_HINT = "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
 
 
-class AsyncPageIterator(PageStream, AsyncIterator["Page"]):
+def _aio_session_type() -> type[AioSession]:
+    """The session class of aiobotocore, or the install hint if the ``async`` extra is missing."""
+    try:
+        from aiobotocore.session import AioSession
+    except ImportError as err:
+        raise ImportError(_INSTALL_HINT, name=err.name) from err
+    return AioSession
+
+
+class AsyncPageIterator(PageTracker, AsyncIterator["Page"]):
     """The pages of a group, one request per page, awaited as they are asked for.
 
-    ``next_token`` has the meaning it has on :class:`cognito_groups.PageIterator`.
+    ``next_token`` and ``exhausted`` have the meaning they have on
+    :class:`cognito_groups.PageIterator`.
     """
 
-    __slots__ = ("_owner",)
+    __slots__ = ("_call", "_closed", "_owner", "_plan")
 
     def __init__(
-        self, call: _AsyncListCall, loop: PageLoop, owner: AsyncExitStack | None = None
+        self, call: _AsyncListCall, plan: PageRequestPlan, owner: AsyncExitStack | None = None
     ) -> None:
-        super().__init__(call, loop)
+        super().__init__(plan)
+        self._call = call
+        self._plan = plan
         self._owner = owner
+        self._closed = False
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> Page:
-        loop = self._loop
-        params = loop.next_params()
+        return (await self._next_slice()).page
+
+    async def _next_slice(self) -> PageSlice:
+        """The next page slice handed to the caller; the iterator ends after the last one."""
+        if self._closed:
+            raise StopAsyncIteration
+        plan = self._plan
+        params = plan.next_params()
         if params is None:
             await self.aclose()
             raise StopAsyncIteration
         try:
-            with loop.translating():
+            with plan.translating():
                 response = await self._call(**params)
+            page_slice = plan.accept(response)
         except BaseException:
             await self.aclose()
             raise
-        return loop.accept(response)
+        return self._returned(page_slice)
 
     async def aclose(self) -> None:
-        """Close the client this iterator created for itself, if any (idempotent)."""
+        """Stop the listing; close the client it created for itself, if any (idempotent)."""
+        self._closed = True
         owner, self._owner = self._owner, None
         if owner is not None:
             await owner.aclose()
 
 
-class AsyncUserIterator(UserStream[AsyncPageIterator], AsyncIterator["User"]):
+class AsyncUserIterator(UserTracker, AsyncIterator["User"]):
     """The users of a group, one at a time, a page fetched whenever one is used up.
 
-    ``next_token`` has the meaning it has on :class:`cognito_groups.UserIterator`.
+    ``next_token`` and ``exhausted`` have the meaning they have on
+    :class:`cognito_groups.UserIterator`.
     """
 
-    __slots__ = ()
+    __slots__ = ("_pages",)
+
+    def __init__(self, pages: AsyncPageIterator) -> None:
+        super().__init__(pages.next_token)
+        self._pages = pages
 
     def __aiter__(self) -> Self:
         return self
@@ -98,12 +118,13 @@ class AsyncUserIterator(UserStream[AsyncPageIterator], AsyncIterator["User"]):
         cursor = self._cursor
         user = cursor.take()
         while user is None:
-            cursor.load(await self._pages.__anext__())
+            cursor.load(await self._pages._next_slice())
             user = cursor.take()
         return user
 
     async def aclose(self) -> None:
         """Stop early, closing the client the listing created for itself, if any."""
+        self._cursor.stop()
         await self._pages.aclose()
 
 
@@ -117,8 +138,11 @@ class AsyncCognitoGroups:
         endpoint_url: Another endpoint, e.g. a moto server.
         config: A ``botocore.config.Config`` merged over the default (standard retries).
 
-    Without ``client``, use it as an async context manager: the client is created on entry and
-    closed on exit (a client you pass is never closed).
+    Without ``client``, use it as an async context manager (or call :meth:`aclose`): the client
+    is created on entry and closed on exit. A client you pass is never closed.
+
+    Raises:
+        ImportError: aiobotocore is not installed (the ``async`` extra).
 
     Example:
         >>> async def main() -> None:  # doctest: +SKIP
@@ -144,7 +168,7 @@ class AsyncCognitoGroups:
             region_name,
             endpoint_url,
             config,
-            session_type=AioSession,
+            session_type=_aio_session_type(),
             client_method="list_users_in_group",
         )
         self._client = client
@@ -178,6 +202,10 @@ class AsyncCognitoGroups:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client if this object built it (on ``async with``); else do nothing."""
         stack, self._stack = self._stack, None
         if stack is not None:
             self._client = None
@@ -204,7 +232,7 @@ class AsyncCognitoGroups:
 
     def _pages(self, request: ListRequest) -> AsyncPageIterator:
         """The page iterator of an already validated request."""
-        return AsyncPageIterator(self.client.list_users_in_group, PageLoop(request))
+        return AsyncPageIterator(self.client.list_users_in_group, PageRequestPlan(request))
 
     def iter_users(
         self,
@@ -233,23 +261,34 @@ async def _open_client(
     endpoint_url: str | None,
     config: Config | None,
 ) -> CognitoIdentityProviderClient:
-    """Create an aiobotocore client inside ``stack`` (closed with it)."""
+    """Create an aiobotocore client inside ``stack`` (closed with it); failures are ours.
+
+    Raises:
+        ClientSetupError: botocore could not build the client, as the sync facade says it.
+    """
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import get_session
+
     try:
-        session = with_utc_timestamps(get_session()) if session is None else session
-        # Same options as the sync client; AioConfig.merge reads any Config's options.
-        aio_config = AioConfig().merge(cast("AioConfig", merge_config(config)))
-        # types-aiobotocore types `create_client` for every service; only cognito-idp's stubs
-        # are installed.
-        create: Callable[..., Any] = session.create_client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-        creator = create(
-            "cognito-idp", region_name=region_name, endpoint_url=endpoint_url, config=aio_config
-        )
-        client: CognitoIdentityProviderClient = await stack.enter_async_context(creator)
-    except BaseException as err:
-        await stack.aclose()
-        if isinstance(err, Exception):
-            raise translate_error(err, next_token=None, fallback=ClientSetupError) from err
-        raise
+        try:
+            session = with_utc_timestamps(get_session()) if session is None else session
+            # Same options as the sync client; AioConfig.merge reads any Config's options.
+            aio_config = AioConfig().merge(cast("AioConfig", merge_config(config)))
+            # types-aiobotocore types `create_client` for every service; only cognito-idp's
+            # stubs are installed.
+            create: Callable[..., Any] = session.create_client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            creator = create(
+                "cognito-idp",
+                region_name=region_name,
+                endpoint_url=endpoint_url,
+                config=aio_config,
+            )
+            client: CognitoIdentityProviderClient = await stack.enter_async_context(creator)
+        except BaseException:
+            await stack.aclose()
+            raise
+    except BotoCoreError as err:
+        raise translate_error(err, next_token=None, fallback=ClientSetupError) from err
     return client
 
 
@@ -278,9 +317,10 @@ def aiter_users_in_group(
     if client is not None:
         groups = client if isinstance(client, AsyncCognitoGroups) else AsyncCognitoGroups(client)
         return AsyncUserIterator(groups._pages(request))
+    _aio_session_type()  # the install hint now, not on the first request
     lazy = _LazyClient()
     return AsyncUserIterator(
-        AsyncPageIterator(lazy.list_users_in_group, PageLoop(request), owner=lazy.stack)
+        AsyncPageIterator(lazy.list_users_in_group, PageRequestPlan(request), owner=lazy.stack)
     )
 
 

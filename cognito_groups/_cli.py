@@ -1,6 +1,6 @@
 """The ``cognito-groups`` command: list a group's members from the terminal.
 
-It uses the public API only: validation, paging and error translation are the library's.
+It writes no paging, validation or error translation of its own: it calls the library's.
 
 Exit codes (one per error family)::
 
@@ -42,7 +42,7 @@ from cognito_groups._version import __version__
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from cognito_groups._client import PageIterator
+    from cognito_groups._iterators import PageIterator
     from cognito_groups._models import User
 
 __all__ = ["EXIT_CODES", "main"]

@@ -2,214 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
-from botocore.session import Session as _BotocoreSession
-from botocore.session import get_session as get_botocore_session
 
 from cognito_groups._closing import Closing
-from cognito_groups._errors import (
-    BOTOCORE_ERRORS,
-    ClientSetupError,
-    InvalidParameterError,
-    translate_error,
-)
-from cognito_groups._models import Page, User, parse_utc_timestamp
-from cognito_groups._paginate import PageLoop, PageStream, UserStream
-from cognito_groups._validate import (
-    check_endpoint_url,
-    check_flag,
-    check_list_request,
-    check_region_name,
-)
+from cognito_groups._config import build_client, check_client_options
+from cognito_groups._iterators import PageIterator, PrefetchPageIterator, UserIterator
+from cognito_groups._paginate import PageRequestPlan
+from cognito_groups._validate import DEFAULT_PAGE_SIZE, check_flag, check_list_request
 
 if TYPE_CHECKING:
-    from cognito_groups._validate import ListRequest
-from cognito_groups._version import __version__
-
-if TYPE_CHECKING:
+    from botocore.config import Config
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from typing_extensions import Self
 
-__all__ = ["CognitoGroups", "PageIterator", "UserIterator", "iter_users_in_group"]
+    from cognito_groups._iterators import ListCall
+    from cognito_groups._validate import ListRequest
 
-DEFAULT_PAGE_SIZE = 60
-
-#: The library's own client options; a caller's ``config`` is merged over them.
-USER_AGENT_EXTRA = f"cognito-groups/{__version__}"
-DEFAULT_RETRY_MODE = "standard"
-
-_ListCall = Callable[..., Mapping[str, Any]]
-
-
-def merge_config(config: object) -> Config:
-    """A new client config: the library's defaults with the caller's ``config`` merged over.
-
-    Retries default to botocore's standard mode; a caller's ``retries`` without a ``mode``
-    keeps it (botocore's own merge would replace the whole dict and fall back to legacy). The
-    result always holds a ``retries`` dict of its own: botocore writes into that dict while it
-    builds a client, and neither the caller's config nor the next client may see that.
-    """
-    if config is not None and not isinstance(config, Config):
-        raise InvalidParameterError._local(
-            "config", f"must be a botocore.config.Config or None, got {type(config).__name__}"
-        )
-    merged = Config(user_agent_extra=USER_AGENT_EXTRA)
-    retries: dict[str, Any] = {"mode": DEFAULT_RETRY_MODE}
-    if config is not None:
-        merged = merged.merge(config)
-        given: object = getattr(config, "retries", None)
-        if isinstance(given, dict):
-            retries.update(cast("dict[str, Any]", given))
-    options: dict[str, Any] = {"retries": retries}
-    return merged.merge(Config(**options))
-
-
-def check_client_options(
-    client: object,
-    session: object,
-    region_name: object,
-    endpoint_url: object,
-    config: object,
-    *,
-    session_type: type,
-    client_method: str,
-) -> None:
-    """Check the constructor's options of a facade (sync or async); raise on the first bad one."""
-    if client is not None:
-        if not callable(getattr(client, client_method, None)):
-            raise InvalidParameterError._local(
-                "client", f"must be a cognito-idp client (with {client_method}), or None"
-            )
-        given = [
-            name
-            for name, value in (
-                ("session", session),
-                ("region_name", region_name),
-                ("endpoint_url", endpoint_url),
-                ("config", config),
-            )
-            if value is not None
-        ]
-        if given:
-            raise InvalidParameterError._local(
-                given[0], "cannot be combined with client: the client is used as it is"
-            )
-        return
-    if session is not None and not isinstance(session, session_type):
-        raise InvalidParameterError._local(
-            "session",
-            f"must be a {session_type.__module__}.{session_type.__qualname__} or None, "
-            f"got {type(session).__name__}",
-        )
-    check_region_name(region_name)
-    check_endpoint_url(endpoint_url)
-    merge_config(config)
-
-
-_AnySession = TypeVar("_AnySession", bound=_BotocoreSession)
-
-
-def with_utc_timestamps(session: _AnySession) -> _AnySession:
-    """Make a botocore session the library created parse timestamps straight to UTC.
-
-    Only ever applied to sessions the library creates itself: a caller's session or client is
-    never changed (their clients take the conversion path in ``_models._to_utc`` instead).
-    """
-    factory = session.get_component("response_parser_factory")
-    factory.set_parser_defaults(timestamp_parser=parse_utc_timestamp)
-    return session
-
-
-def new_cognito_client(
-    session: boto3.Session | None = None, **options: Any
-) -> CognitoIdentityProviderClient:
-    """A new boto3 ``cognito-idp`` client from ``session``.
-
-    Without a session, it builds one of its own whose parser gives UTC datetimes directly (the
-    fast path); a given session is used as it is.
-    """
-    if session is None:
-        session = boto3.Session(botocore_session=with_utc_timestamps(get_botocore_session()))
-    # boto3-stubs types `client` for every service; only cognito-idp's stubs are installed.
-    make_client: Callable[..., CognitoIdentityProviderClient] = session.client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-    return make_client("cognito-idp", **options)
-
-
-def _build_client(
-    session: boto3.Session | None,
-    region_name: str | None,
-    endpoint_url: str | None,
-    config: Config | None,
-) -> CognitoIdentityProviderClient:
-    try:
-        return new_cognito_client(
-            session,
-            region_name=region_name,
-            endpoint_url=endpoint_url,
-            config=merge_config(config),
-        )
-    except BOTOCORE_ERRORS as err:
-        raise translate_error(err, next_token=None, fallback=ClientSetupError) from err
-
-
-class PageIterator(PageStream, Closing, Iterator[Page]):
-    """The pages of a group, fetched one request at a time as they are asked for.
-
-    Attributes:
-        next_token: The token a new listing would start from to continue after the pages
-            already returned (``None`` once the group is exhausted).
-    """
-
-    __slots__ = ()
-
-    def __iter__(self) -> Self:
-        return self
-
-    def __next__(self) -> Page:
-        page = self._fetch()
-        if page is None:
-            raise StopIteration
-        return page
-
-    def _fetch(self) -> Page | None:
-        """Request the next page (``None`` once the listing is over)."""
-        loop = self._loop
-        params = loop.next_params()
-        if params is None:
-            return None
-        with loop.translating():
-            response = self._call(**params)
-        return loop.accept(response)
-
-
-class UserIterator(UserStream[PageIterator], Closing, Iterator[User]):
-    """The users of a group, one at a time, fetched a page at a time as they are asked for.
-
-    Attributes:
-        next_token: After the iterator stopped at ``max_users``, exactly where a new listing
-            continues (no user skipped or repeated); ``None`` once the group is exhausted.
-    """
-
-    __slots__ = ()
-
-    def __iter__(self) -> Self:
-        return self
-
-    def __next__(self) -> User:
-        cursor = self._cursor
-        user = cursor.take()
-        while user is None:
-            cursor.load(next(self._pages))
-            user = cursor.take()
-        return user
-
-    def close(self) -> None:
-        """Stop the listing early (frees a prefetching iterator's thread)."""
-        self._pages.close()
+__all__ = ["CognitoGroups", "iter_users_in_group"]
 
 
 class CognitoGroups(Closing):
@@ -256,9 +66,9 @@ class CognitoGroups(Closing):
         )
         self._owns_client = client is None
         if client is None:
-            client = _build_client(session, region_name, endpoint_url, config)
+            client = build_client(session, region_name, endpoint_url, config)
         self._client = client
-        self._call: _ListCall = client.list_users_in_group
+        self._call: ListCall = client.list_users_in_group
 
     @property
     def client(self) -> CognitoIdentityProviderClient:
@@ -278,9 +88,9 @@ class CognitoGroups(Closing):
         """Iterate over the group's pages: one request per page, sent when the page is asked for.
 
         Takes the same parameters as :meth:`iter_users`; with ``max_users`` the pages hold at
-        most that many users in all, and the iterator's ``next_token`` resumes after them.
-        With ``prefetch``, the next page is requested in a background thread while the current
-        one is being used.
+        most that many users in all (a page longer than asked is cut), and the iterator's
+        ``next_token`` resumes exactly after them. With ``prefetch``, the next page is
+        requested in a background thread while the current one is being used.
 
         Raises:
             InvalidParameterError: at once, before any request, if a parameter breaks a rule.
@@ -294,13 +104,12 @@ class CognitoGroups(Closing):
         )
         return self._pages(request, prefetch=check_flag("prefetch", prefetch))
 
-    def _pages(self, request: ListRequest, *, prefetch: bool) -> PageIterator:
-        """The page iterator of an already validated request."""
-        if prefetch:
-            from cognito_groups._prefetch import PrefetchPageIterator
-
-            return PrefetchPageIterator(self._call, PageLoop(request))
-        return PageIterator(self._call, PageLoop(request))
+    def _pages(
+        self, request: ListRequest, *, prefetch: bool, owner: Closing | None = None
+    ) -> PageIterator:
+        """The page iterator of an already validated request (closing ``owner`` at its end)."""
+        iterator = PrefetchPageIterator if prefetch else PageIterator
+        return iterator(self._call, PageRequestPlan(request), owner)
 
     def iter_users(
         self,
@@ -319,14 +128,18 @@ class CognitoGroups(Closing):
             group_name: The group's name.
             page_size: Users per request, 1 to 60 (the service maximum, and the default).
             max_users: Stop after this many users; the iterator's ``next_token`` then resumes
-                exactly after them.
-            next_token: Resume from this token (``iterator.next_token`` or ``err.next_token``).
+                exactly after them (also on a server that ignores ``Limit``).
+            next_token: Resume from this token (``iterator.next_token``, ``page.next_token``
+                or ``err.next_token``): the listing continues right after the last user
+                returned, none skipped or repeated.
             prefetch: Request the next page in a background thread while the current one is
                 used; errors still come at the same place in the stream. Call ``close()`` (or
                 use ``with``) to stop early; an abandoned iterator stops its thread too.
 
         Returns:
-            An iterator of :class:`User` with a ``next_token`` attribute.
+            An iterator of :class:`User` with ``next_token`` (where a new listing continues,
+            exact to the user, at every moment) and ``exhausted`` (whether the group is
+            finished).
 
         Raises:
             InvalidParameterError: at once, before any request, if a parameter breaks a rule.
@@ -371,6 +184,9 @@ def iter_users_in_group(
         next_token: Resume from this token.
         prefetch: Request the next page in the background (see :meth:`CognitoGroups.iter_users`).
 
+    Without ``client``, the client it builds is closed when the listing ends, fails or is
+    closed (``iterator.close()`` or ``with``).
+
     Example:
         >>> import cognito_groups
         >>> for user in cognito_groups.iter_users_in_group(  # doctest: +SKIP
@@ -383,5 +199,8 @@ def iter_users_in_group(
         user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
     )
     check_flag("prefetch", prefetch)
-    groups = client if isinstance(client, CognitoGroups) else CognitoGroups(client)
-    return UserIterator(groups._pages(request, prefetch=prefetch))
+    if isinstance(client, CognitoGroups):
+        return UserIterator(client._pages(request, prefetch=prefetch))
+    groups = CognitoGroups(client)
+    owner = groups if client is None else None
+    return UserIterator(groups._pages(request, prefetch=prefetch, owner=owner))

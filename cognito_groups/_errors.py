@@ -13,7 +13,7 @@ The tree::
     ├── ClientSetupError                the request could not be built
     │   ├── CredentialsError            no or partial credentials, or they could not be loaded
     │   └── RegionError                 no Region configured
-    ├── TransportError                  the request or its response was lost on the way
+    ├── TransportError                  the request or its response was lost on the way (only)
     │   ├── ConnectionFailedError       endpoint unreachable, connection closed or reset
     │   ├── RequestTimeoutError         connect or read timeout
     │   └── MalformedResponseError      the response could not be parsed or converted
@@ -22,9 +22,14 @@ The tree::
 Any other service error code (``AccessDeniedException``, an emulator's ``InvalidToken`` …) is
 raised as :class:`CognitoServiceError` itself, with its code preserved.
 
-Every error raised while listing carries ``next_token``: the token of the request that failed
-(``None`` for the first page). Calling again with ``next_token=err.next_token`` resumes with no
-user lost or duplicated.
+Every error raised while listing carries ``next_token``: where the listing stood when it failed,
+exact to the user (``None`` if nothing had been returned from a listing that started at the
+beginning). Calling again with ``next_token=err.next_token`` resumes with no user lost or
+repeated.
+
+Only service errors and botocore's transport, credential and Region errors are translated. Any
+other botocore error (``ParamValidationError``, a test's ``StubAssertionError``) is a bug in the
+calling code and propagates unchanged, never disguised as a :class:`TransportError`.
 """
 
 from __future__ import annotations
@@ -32,15 +37,17 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
     ConnectTimeoutError,
     CredentialRetrievalError,
     HTTPClientError,
+    IncompleteReadError,
+    NoAuthTokenError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
     ReadTimeoutError,
+    SSOError,
     TokenRetrievalError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -76,8 +83,9 @@ class CognitoGroupsError(Exception):
     """Base class of every exception this library raises.
 
     Attributes:
-        next_token: Where to resume a listing that failed: the token of the request that
-            failed, ``None`` if it was the first page (or if nothing was being listed).
+        next_token: Where to resume a listing that failed, exact to the user: ``None`` if
+            nothing had been returned yet from a listing that started at the beginning (or if
+            nothing was being listed).
     """
 
     next_token: str | None
@@ -236,22 +244,32 @@ _SERVICE_ERRORS: dict[str | None, type[CognitoServiceError]] = {
     )
 }
 
-# Order matters: the first matching botocore class wins (timeouts are connection errors too).
-_BOTOCORE_ERRORS: tuple[tuple[type[Exception], type[CognitoGroupsError]], ...] = (
+# The families, in order: the first matching botocore class wins (a connect timeout is also a
+# connection error). Only these, and ClientError, are translated; any other botocore error (a
+# test's Stubber that did not match, ParamValidationError, a bad config) is a programming error
+# and propagates unchanged.
+_FAMILIES: tuple[tuple[type[Exception], type[CognitoGroupsError]], ...] = (
     (ConnectTimeoutError, RequestTimeoutError),
     (ReadTimeoutError, RequestTimeoutError),
-    (BotoConnectionError, ConnectionFailedError),
-    (HTTPClientError, ConnectionFailedError),  # connection closed or reset, incomplete read
+    (BotoConnectionError, ConnectionFailedError),  # refused, DNS, proxy, SSL
+    (HTTPClientError, ConnectionFailedError),  # connection closed or reset, cut stream
+    (IncompleteReadError, ConnectionFailedError),
+    (ResponseParserError, MalformedResponseError),
     (NoCredentialsError, CredentialsError),
     (PartialCredentialsError, CredentialsError),
     (CredentialRetrievalError, CredentialsError),
     (TokenRetrievalError, CredentialsError),
+    (SSOError, CredentialsError),
+    (NoAuthTokenError, CredentialsError),
     (NoRegionError, RegionError),
-    (ResponseParserError, MalformedResponseError),
 )
 
-#: What the clients catch around a request: botocore's own errors, nothing broader.
-BOTOCORE_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+#: What the clients catch around a request and translate: service errors, and the botocore
+#: errors of the families above. Nothing broader.
+TRANSLATED_ERRORS: tuple[type[Exception], ...] = (
+    ClientError,
+    *(botocore_class for botocore_class, _ in _FAMILIES),
+)
 
 
 _MALFORMED_MESSAGE = "the ListUsersInGroup response could not be parsed"
@@ -261,24 +279,31 @@ def translate_error(
     err: Exception,
     *,
     next_token: str | None,
-    fallback: type[CognitoGroupsError] = TransportError,
+    fallback: type[CognitoGroupsError] | None = None,
 ) -> CognitoGroupsError:
     """Return the exception of ours that stands for a botocore error.
 
     The caller raises it ``from err``. A ``ClientError`` maps through the ``{code: class}``
-    table (unknown codes give :class:`CognitoServiceError`); a ``BotoCoreError`` maps to its
-    family, and one of no known family to ``fallback``.
+    table (unknown codes give :class:`CognitoServiceError`); another botocore error maps to its
+    family (see :data:`TRANSLATED_ERRORS`).
 
     Args:
-        err: One of :data:`BOTOCORE_ERRORS`.
-        next_token: The token of the request that failed.
-        fallback: The class for a ``BotoCoreError`` of no known family.
+        err: A botocore error.
+        next_token: Where to resume the listing that failed.
+        fallback: The class for a botocore error of no known family (while building a client:
+            :class:`ClientSetupError`).
+
+    Raises:
+        TypeError: ``err`` is of no known family and there is no ``fallback`` (a caller that
+            catches only :data:`TRANSLATED_ERRORS` never sees this).
     """
     if isinstance(err, ClientError):
         code = str(err.response.get("Error", {}).get("Code", ""))
         cls = _SERVICE_ERRORS.get(code, CognitoServiceError)
         return cls(err.response, err.operation_name, next_token=next_token)
-    ours = next((cls for base, cls in _BOTOCORE_ERRORS if isinstance(err, base)), fallback)
+    ours = next((cls for base, cls in _FAMILIES if isinstance(err, base)), fallback)
+    if ours is None:
+        raise TypeError(f"no family for {type(err).__name__}") from err
     # A parser's message can quote the response body, which may hold attribute values.
     message = _MALFORMED_MESSAGE if ours is MalformedResponseError else str(err)
     return ours(message, next_token=next_token)

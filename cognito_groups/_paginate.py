@@ -1,138 +1,186 @@
-"""The page loop's rules, written once, without I/O, for every client (sync, async, CLI).
+"""The paging rules, written once, without I/O, for every iterator (sync, prefetching, async).
 
-A :class:`PageLoop` says what to send next (:meth:`PageLoop.next_params`), turns each response
-into a :class:`Page` (:meth:`PageLoop.accept`) and each failure into our error
-(:meth:`PageLoop.translating`). A :class:`UserCursor` hands out the users of those pages one at a
-time and keeps the token to resume from. The clients only do the waiting.
+A :class:`PageRequestPlan` says what to send next (:meth:`~PageRequestPlan.next_params`), turns
+each response into a :class:`PageSlice` (:meth:`~PageRequestPlan.accept`) and each failure into
+our error (:meth:`~PageRequestPlan.translating`). A :class:`PageTracker` is what page iterators
+know of the pages they returned; a :class:`UserCursor` hands out the users of those pages one at
+a time. Both say, at every moment, where a new listing continues (``next_token``) and whether
+the group is finished (``exhausted``). The iterators only do the waiting.
 
 Rules:
 
 * every request sends ``Limit``: ``page_size``, or the users still wanted under ``max_users``
-  when that is fewer, so nothing is fetched to be thrown away and the listing stops exactly on a
-  page boundary;
+  when that is fewer, plus the users a resume token says to skip (at most 60 in all), so
+  nothing is fetched to be thrown away but those;
 * the listing goes on until a response has no ``NextToken`` (absent or empty), whatever the
   size of its page: a short page, even an empty one, is not the end;
+* a page longer than asked (a server that ignores ``Limit``) is cut to the users still wanted,
+  and the listing stops there with a resume token inside that page;
 * a response that gives back the token it was sent raises :class:`PaginationError` rather than
   loop forever;
 * a response over HTTP without ``Users`` raises :class:`MalformedResponseError`: it is what
   botocore makes of a body that is empty, cut short or not JSON, and taking it as the last page
   would lose the rest of the group silently;
-* every error carries the token of the request that failed, to resume from.
+* every error carries the resume token of the position the listing had reached, exact to the
+  user.
 """
 
 from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from cognito_groups._errors import (
-    BOTOCORE_ERRORS,
+    TRANSLATED_ERRORS,
     MalformedResponseError,
     PaginationError,
     translate_error,
 )
-from cognito_groups._models import Page, User
+from cognito_groups._models import Page
+from cognito_groups._position import Position
+from cognito_groups._validate import PAGE_SIZE_MAX
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Mapping
+    from collections.abc import Generator, Mapping
 
+    from cognito_groups._models import User
     from cognito_groups._validate import ListRequest
+
+__all__ = ["PageRequestPlan", "PageSlice", "PageTracker", "UserCursor", "UserTracker"]
 
 _log = logging.getLogger("cognito_groups")
 
-# What converting a response of the wrong shape raises; see `PageLoop.accept`.
+# What converting a response of the wrong shape raises; see `PageRequestPlan.accept`.
 _CONVERSION_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 
-class PageLoop:
-    """The state of one listing: where it is, and how much is still wanted."""
+@dataclass(frozen=True, slots=True)
+class PageSlice:
+    """A page as handed to the caller, and where it stands in the group.
 
-    __slots__ = ("_done", "_limit", "_remaining", "_request", "next_token")
+    Attributes:
+        page: The users handed out (the response's, less any skipped or cut), and as
+            ``next_token`` the resume token right after them (``None`` once exhausted).
+        start: The position of the page's first user.
+        exhausted: Whether the group ends with this page.
+    """
+
+    page: Page
+    start: Position
+    exhausted: bool
+
+
+class PageRequestPlan:
+    """The state of one listing: where the next request starts, and how much is still wanted."""
+
+    __slots__ = ("_over", "_position", "_remaining", "_request")
 
     def __init__(self, request: ListRequest) -> None:
         self._request = request
+        self._position = request.start
         self._remaining = request.max_users
-        self._limit = request.page_size
-        self._done = False
-        #: The token the next request sends: where the listing stands.
-        self.next_token: str | None = request.next_token
+        self._over = False
 
     @property
-    def done(self) -> bool:
-        """Whether the listing is over: no more pages, or ``max_users`` reached."""
-        return self._done
+    def over(self) -> bool:
+        """Whether no request is left to send: the group is exhausted or ``max_users`` reached."""
+        return self._over
+
+    @property
+    def resume_token(self) -> str | None:
+        """The resume token of where the next request starts."""
+        return self._position.to_token()
 
     def next_params(self) -> dict[str, Any] | None:
         """The parameters of the next request, or ``None`` if the listing is over."""
-        if self._done:
+        if self._over:
             return None
         request = self._request
         remaining = self._remaining
-        limit = request.page_size if remaining is None else min(request.page_size, remaining)
-        self._limit = limit
+        position = self._position
+        wanted = request.page_size if remaining is None else min(request.page_size, remaining)
         params: dict[str, Any] = {
             "UserPoolId": request.user_pool_id,
             "GroupName": request.group_name,
-            "Limit": limit,
+            "Limit": min(PAGE_SIZE_MAX, position.skip + wanted),
         }
-        if self.next_token is not None:
-            params["NextToken"] = self.next_token
+        if position.token is not None:
+            params["NextToken"] = position.token
         return params
 
-    def accept(self, response: Mapping[str, Any]) -> Page:
-        """Turn the response to the last :meth:`next_params` into a page and move on.
+    def accept(self, response: Mapping[str, Any]) -> PageSlice:
+        """Turn the response to the last :meth:`next_params` into a page slice and move on.
 
         Raises:
             MalformedResponseError: the response does not have the model's shape.
             PaginationError: the service broke the paging contract.
         """
-        sent = self.next_token
+        start = self._position
         if "Users" not in response and _came_over_http(response):
             # botocore parses a 2xx body that is not JSON (malformed, truncated, empty) as {}:
             # taken at its word, that is an empty last page and the rest of the group is lost.
             raise MalformedResponseError(
                 "the ListUsersInGroup response had no Users member (its body was empty or not "
                 "JSON)",
-                next_token=sent,
+                next_token=start.to_token(),
             )
         try:
             page = Page._from_wire(response)
         except _CONVERSION_ERRORS as err:
             raise MalformedResponseError(
                 f"the ListUsersInGroup response could not be converted ({type(err).__name__})",
-                next_token=sent,
+                next_token=start.to_token(),
             ) from err
-        if page.next_token is not None and page.next_token == sent:
+        service_token = page.next_token
+        if service_token is not None and service_token == start.token:
             raise PaginationError(
                 "the service returned the same NextToken it was sent; stopping instead of "
                 "looping forever",
-                next_token=sent,
+                next_token=start.to_token(),
             )
-        count = len(page.users)
-        if self._remaining is not None:
-            if count > self._remaining:
-                raise PaginationError(
-                    f"the service returned {count} users for Limit={self._limit}, so the "
-                    "listing cannot stop exactly at max_users with a token to resume from; "
-                    "list without max_users",
-                    next_token=sent,
-                )
-            self._remaining -= count
-        self.next_token = page.next_token
-        self._done = page.next_token is None or self._remaining == 0
-        _log.debug("ListUsersInGroup page: %d users, last=%s", count, self._done)
-        return page
+        users = page.users
+        skipped = min(start.skip, len(users))
+        if skipped:
+            users = users[skipped:]
+        remaining = self._remaining
+        if remaining is not None and len(users) > remaining:
+            # Longer than asked (the server ignores Limit): stop inside the page, exactly.
+            users = users[:remaining]
+            end: Position | None = Position(start.token, skipped + remaining)
+            remaining = 0
+        elif service_token is None:
+            end = None  # the group ends here (also if it ended before the users to skip)
+            remaining = None if remaining is None else remaining - len(users)
+        else:
+            # Users still to skip after a page shorter than the skip carry over to the next.
+            end = Position(service_token, start.skip - skipped)
+            remaining = None if remaining is None else remaining - len(users)
+        self._remaining = remaining
+        self._over = end is None or remaining == 0
+        if end is not None:
+            self._position = end
+        next_token = None if end is None else end.to_token()
+        if users is not page.users or next_token != service_token:
+            page = Page(users, next_token)
+        _log.debug("ListUsersInGroup page: %d users, last=%s", len(users), end is None)
+        return PageSlice(page, Position(start.token, skipped), end is None)
 
     @contextmanager
     def translating(self) -> Generator[None, None, None]:
         """Around a request: a botocore error inside becomes ours, raised ``from`` it."""
         try:
             yield
-        except BOTOCORE_ERRORS as err:
-            error = translate_error(err, next_token=self.next_token)
+        except TRANSLATED_ERRORS as err:
+            error = translate_error(err, next_token=self._position.to_token())
             _log.debug("ListUsersInGroup failed: %s", type(error).__name__)
-            raise error from err
+            try:
+                raise error from err
+            finally:
+                # No cycle (this frame -> error -> its traceback -> this frame): the failed
+                # response, and the connection it holds, go as soon as the caller drops the error.
+                del error
 
 
 def _came_over_http(response: Mapping[str, Any]) -> bool:
@@ -141,59 +189,51 @@ def _came_over_http(response: Mapping[str, Any]) -> bool:
     return isinstance(metadata, dict) and "HTTPHeaders" in metadata
 
 
-class PageStream:
-    """What the sync and async page iterators share: the request to make and the loop state."""
+class PageTracker:
+    """What a page iterator knows of the pages it returned: where they leave the listing.
 
-    __slots__ = ("_call", "_loop")
-
-    def __init__(self, call: Callable[..., Any], loop: PageLoop) -> None:
-        self._call = call
-        self._loop = loop
-
-    @property
-    def next_token(self) -> str | None:
-        """Where a new listing continues after the pages returned so far."""
-        return self._loop.next_token
-
-
-_Pages = TypeVar("_Pages", bound=PageStream)
-
-
-class UserStream(Generic[_Pages]):
-    """What the sync and async user iterators share: their pages and a :class:`UserCursor`.
-
-    ``next_token``: after the iterator stopped at ``max_users``, exactly where a new listing
-    continues (no user skipped or repeated); ``None`` once the group is exhausted.
+    The plan may run ahead (a prefetching iterator fetches one page early); ``next_token`` and
+    ``exhausted`` follow the pages handed to the caller, never those fetched.
     """
 
-    __slots__ = ("_cursor", "_pages")
+    __slots__ = ("_initial", "_last")
 
-    def __init__(self, pages: _Pages) -> None:
-        self._pages = pages
-        self._cursor = UserCursor(pages.next_token)
+    def __init__(self, plan: PageRequestPlan) -> None:
+        self._initial = plan.resume_token
+        self._last: PageSlice | None = None
 
     @property
     def next_token(self) -> str | None:
-        """Where a new listing continues after the users returned so far."""
-        return self._cursor.next_token
+        """Where a new listing continues after the pages returned so far (see the guide).
+
+        ``None`` when the group is exhausted, and before the first page of a listing that
+        started at the beginning; ``exhausted`` tells the two apart.
+        """
+        last = self._last
+        return self._initial if last is None else last.page.next_token
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether the last page of the group has been returned."""
+        last = self._last
+        return last is not None and last.exhausted
+
+    def _returned(self, page_slice: PageSlice) -> PageSlice:
+        """Record that ``page_slice`` is handed to the caller, and return it."""
+        self._last = page_slice
+        return page_slice
 
 
 class UserCursor:
-    """Hands out the users of successive pages, and knows where to resume.
+    """Hands out the users of successive page slices, and knows where to resume, exactly."""
 
-    ``next_token`` is the token that continues right after the last user handed out, once that
-    user ended its page (it is the token the current page's request was sent while a page is
-    being handed out). After ``max_users`` it is exactly where a new listing continues; ``None``
-    once the group is exhausted.
-    """
+    __slots__ = ("_index", "_initial", "_slice", "_users")
 
-    __slots__ = ("_index", "_page_token", "_users", "next_token")
-
-    def __init__(self, next_token: str | None) -> None:
+    def __init__(self, initial_token: str | None) -> None:
+        self._initial = initial_token
+        self._slice: PageSlice | None = None
         self._users: tuple[User, ...] = ()
         self._index = 0
-        self._page_token: str | None = None
-        self.next_token: str | None = next_token
 
     def take(self) -> User | None:
         """The next user of the current page, or ``None`` when the page is used up."""
@@ -202,14 +242,59 @@ class UserCursor:
         if index >= len(users):
             return None
         self._index = index + 1
-        if index + 1 == len(users):
-            self.next_token = self._page_token
         return users[index]
 
-    def load(self, page: Page) -> None:
-        """Start handing out ``page`` (an empty page moves the resume token on at once)."""
-        self._users = page.users
+    def stop(self) -> None:
+        """Hand out no more users (the iterator was closed); ``next_token`` stays exact."""
+        self._users = self._users[: self._index]
+
+    def load(self, page_slice: PageSlice) -> None:
+        """Start handing out the users of ``page_slice``."""
+        self._slice = page_slice
+        self._users = page_slice.page.users
         self._index = 0
-        self._page_token = page.next_token
-        if not page.users:
-            self.next_token = page.next_token
+
+    @property
+    def next_token(self) -> str | None:
+        """Where a new listing continues right after the last user handed out.
+
+        ``None`` when the group is exhausted, and before the first user of a listing that
+        started at the beginning; ``exhausted`` tells the two apart.
+        """
+        page_slice = self._slice
+        if page_slice is None:
+            return self._initial
+        index = self._index
+        if index < len(page_slice.page.users):
+            start = page_slice.start
+            return Position(start.token, start.skip + index).to_token()
+        return page_slice.page.next_token
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether the last user of the group has been handed out (or the group was empty)."""
+        page_slice = self._slice
+        return (
+            page_slice is not None
+            and page_slice.exhausted
+            and self._index >= len(page_slice.page.users)
+        )
+
+
+class UserTracker:
+    """What a user iterator (sync or async) tells of itself: its cursor's position."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, initial_token: str | None) -> None:
+        self._cursor = UserCursor(initial_token)
+
+    @property
+    def next_token(self) -> str | None:
+        """Where a new listing continues right after the last user returned (see the guide)."""
+        return self._cursor.next_token
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether the last user of the group has been returned (or the group was empty)."""
+        return self._cursor.exhausted

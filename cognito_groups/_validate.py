@@ -14,7 +14,9 @@ group_name      str, 1-128 characters, each in a Unicode category L, M, S, N or 
 page_size       int (not bool), 1-60 (60 is the service maximum)
 max_users       None, or int (not bool) >= 1
 next_token      None, or str of 1-131072 characters, none of them (ASCII) whitespace, and no
-                lone surrogates (they cannot be sent)
+                lone surrogates (they cannot be sent); a resume token of ours
+                (``cg1:skip:<k>:<T>``, see ``_position``) must be well formed, and its
+                service token ``T`` follows the same rules
 ==============  ============================================================================
 """
 
@@ -28,7 +30,9 @@ from urllib.parse import urlparse
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from cognito_groups._errors import InvalidParameterError
+from cognito_groups._position import START, Position, parse_position
 
+DEFAULT_PAGE_SIZE = 60
 USER_POOL_ID_MAX = 55
 GROUP_NAME_MAX = 128
 PAGE_SIZE_MAX = 60
@@ -47,7 +51,7 @@ class ListRequest:
     group_name: str
     page_size: int
     max_users: int | None
-    next_token: str | None
+    start: Position
 
 
 def _shown(value: str) -> str:
@@ -123,22 +127,29 @@ def check_max_users(value: object) -> int | None:
     return max_users
 
 
-def check_next_token(value: object) -> str | None:
-    """Return ``value`` if it is ``None`` or a well-formed pagination token, else raise.
+def check_next_token(value: object) -> Position:
+    """Return the position ``value`` resumes from (``None``: the start), or raise.
 
     The token itself never appears in the message: it is as good as a credential to the group.
     """
     if value is None:
-        return None
-    next_token = _check_str("next_token", value, NEXT_TOKEN_MAX)
-    bad = _TOKEN_FORBIDDEN.search(next_token)
+        return START
+    if not isinstance(value, str):
+        raise _fail("next_token", f"must be a str, got {_type_name(value)}")
+    bad = _TOKEN_FORBIDDEN.search(value)
     if bad is not None:
         raise _fail(
             "next_token",
             f"character {bad.start()} is whitespace or a lone surrogate; a token has neither "
-            "(pass err.next_token or Page.next_token exactly as received)",
+            "(pass it exactly as the iterator, the page or the error gave it)",
         )
-    return next_token
+    try:
+        position = parse_position(value)
+    except ValueError as err:
+        raise _fail("next_token", f"not a valid resume token: {err}") from None
+    if position.token is not None:
+        _check_str("next_token", position.token, NEXT_TOKEN_MAX)
+    return position
 
 
 _REGION = re.compile(r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)", re.ASCII)

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cognito_groups._config import new_cognito_client
+
 if TYPE_CHECKING:
     from collections.abc import Generator
 
@@ -133,8 +135,6 @@ def demo_cognito(
         raise ImportError(
             "the demo needs moto: pip install 'cognito-groups[demo]'", name=err.name
         ) from err
-    from cognito_groups._client import new_cognito_client
-
     with mock_aws():  # also sets fake credentials in the environment for the block
         client = new_cognito_client(region_name=DEMO_REGION)
         yield client, seed_demo_pool(client, **seed_options)

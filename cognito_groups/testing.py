@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.stub import Stubber
 
-from cognito_groups._client import CognitoGroups, new_cognito_client
+from cognito_groups._client import CognitoGroups
 from cognito_groups._closing import Closing
+from cognito_groups._config import new_cognito_client
 from cognito_groups._errors import CognitoServiceError, InternalError
 
 if TYPE_CHECKING:

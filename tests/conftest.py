@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from cognito_groups import CognitoGroups
-from cognito_groups._client import new_cognito_client
+from cognito_groups._config import new_cognito_client
 from cognito_groups.demo import DemoPool, demo_cognito, seed_demo_pool
 
 if TYPE_CHECKING:

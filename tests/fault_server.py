@@ -96,6 +96,8 @@ class FaultServer:
     users: int
     script: Script = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
+    #: Like a server that ignores Limit (cognito-local): every page has this many users.
+    ignore_limit_with: int | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -123,6 +125,15 @@ class FaultServer:
                 self._token_of[offset] = token
                 self._tokens[token] = offset
             return self._token_of[offset]
+
+    @property
+    def open_connections(self) -> int:
+        """How many client connections are open now (a closed client leaves none)."""
+        return self._server.open_connections
+
+    def wait_until_no_connection_is_open(self, timeout: float = 10.0) -> bool:
+        """Wait (up to a deadline that only catches a hang) for every connection to close."""
+        return self._server.wait_until_idle(timeout)
 
     def __enter__(self) -> FaultServer:
         self._thread.start()
@@ -153,7 +164,9 @@ class FaultServer:
             return 400, _error(
                 "InvalidParameterException", "Invalid pagination token", "INVALID_TOKEN"
             )
-        count = min(fault.count, limit) if fault and fault.kind == "short" else limit
+        count = limit if self.ignore_limit_with is None else self.ignore_limit_with
+        if fault and fault.kind == "short":
+            count = min(fault.count, count)
         stop = min(offset + count, self.users)
         users = [make_user(i) for i in range(offset, stop)]
         body: dict[str, Any] = {"Users": users}
@@ -241,7 +254,30 @@ class FaultServer:
 
 
 class _QuietServer(ThreadingHTTPServer):
-    """Clients that gave up (timeouts) are expected here: no tracebacks on stderr for them."""
+    """Clients that gave up (timeouts) are expected here: no tracebacks on stderr for them.
+
+    It also counts the connections open now, so that tests can see a client close its pool.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_connections = 0
+        self._idle = threading.Condition()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._idle:
+            self.open_connections += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        with self._idle:
+            self.open_connections -= 1
+            self._idle.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self.open_connections == 0, timeout)
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Ignore errors of connections the client already closed."""

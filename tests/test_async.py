@@ -330,21 +330,23 @@ def test_session_option_type_is_checked() -> None:
 
 
 def test_clear_error_without_aiobotocore() -> None:
-    """Without the extra, importing AsyncCognitoGroups names the extra to install."""
+    """Without the extra, `import *` works and using the async names gives the install hint."""
     code = (
         "import sys; sys.modules['aiobotocore'] = None\n"
-        "import cognito_groups\n"
-        "try:\n"
-        "    cognito_groups.AsyncCognitoGroups\n"
-        "except ImportError as err:\n"
-        "    print(err)\n"
+        "from cognito_groups import *\n"
+        "for use in (lambda: AsyncCognitoGroups(),\n"
+        "            lambda: aiter_users_in_group('us-east-1_AbC123', 'admins')):\n"
+        "    try:\n"
+        "        use()\n"
+        "    except ImportError as err:\n"
+        "        print(err)\n"
+        "print(AsyncUserIterator.__name__, AsyncPageIterator.__name__)\n"
     )
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    assert result.stdout.strip() == (
-        "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
-    )
+    hint = "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
+    assert result.stdout.splitlines() == [hint, hint, "AsyncUserIterator AsyncPageIterator"]
 
 
 def test_unknown_attribute_of_the_package() -> None:

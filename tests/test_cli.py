@@ -16,7 +16,7 @@ import pytest
 
 from cognito_groups import CognitoGroups, User
 from cognito_groups._cli import main
-from cognito_groups._client import new_cognito_client
+from cognito_groups._config import new_cognito_client
 from cognito_groups._render import user_to_json
 
 from .servers import failing_proxy

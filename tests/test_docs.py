@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from cognito_groups import CognitoGroups
+from cognito_groups.demo import demo_cognito
 from cognito_groups.testing import GroupStub
 
 if TYPE_CHECKING:
@@ -46,3 +48,29 @@ def test_code_blocks_run(
             with GroupStub() as stub:
                 value(stub)
                 stub.assert_all_used()
+
+
+README = DOCS.parent / "README.md"
+
+
+def readme_block(heading: str) -> str:
+    """The first ```python block after ``heading`` in the README."""
+    text = README.read_text()
+    match = BLOCK.search(text, text.index(heading))
+    assert match is not None
+    return match.group(1)
+
+
+def test_readme_resume_loop_runs() -> None:
+    """The README's resume loop lists a 250-member group in batches, each member once."""
+    source = readme_block("### Stop anywhere, resume exactly")
+    assert "batch.exhausted" in source
+    with demo_cognito(pool_size=250, group_size=250, group_name="admins") as (client, pool):
+        handled: list[str] = []
+        namespace: dict[str, object] = {
+            "groups": CognitoGroups(client),
+            "pool_id": pool.user_pool_id,
+            "handle": lambda user: handled.append(user.username),
+        }
+        exec(compile(source, "README.md", "exec"), namespace)  # noqa: S102 (our own README)
+    assert len(handled) == len(set(handled)) == 250

@@ -247,10 +247,43 @@ def test_unparseable_response_is_a_malformed_response_error() -> None:
     assert ours.next_token == "t"
 
 
-def test_other_botocore_errors_are_transport_errors() -> None:
-    """A botocore error of no known family still becomes one of ours."""
+def test_botocore_errors_of_no_family_are_not_translated() -> None:
+    """translate_error refuses a botocore error of no family unless a fallback is named."""
     err = botocore.exceptions.ChecksumError(
         checksum_type="crc32", expected_checksum="1", actual_checksum="2"
     )
-    ours = translate_error(err, next_token=None)
-    assert type(ours) is TransportError
+    with pytest.raises(TypeError, match="ChecksumError"):
+        translate_error(err, next_token=None)
+    assert type(translate_error(err, next_token=None, fallback=TransportError)) is TransportError
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        botocore.exceptions.ParamValidationError(report="Limit: wrong type"),
+        botocore.exceptions.StubAssertionError(operation_name="ListUsersInGroup", reason="x"),
+        botocore.exceptions.UnStubbedResponseError(operation_name="ListUsersInGroup", reason="x"),
+        botocore.exceptions.ChecksumError(
+            checksum_type="crc32", expected_checksum="1", actual_checksum="2"
+        ),
+    ],
+    ids=lambda err: type(err).__name__,
+)
+def test_programming_errors_propagate_unchanged(error: Exception) -> None:
+    """A botocore error that is not a transport, credential or service error is not ours."""
+
+    def call(**params: object) -> dict[str, object]:
+        raise error
+
+    groups = cognito_groups.CognitoGroups(_FakeClient(call))  # type: ignore[arg-type]
+    with pytest.raises(type(error)) as caught:
+        list(groups.iter_users("us-east-1_AbC123", "admins"))
+    assert caught.value is error
+    assert not isinstance(caught.value, cognito_groups.CognitoGroupsError)
+
+
+class _FakeClient:
+    """Just enough of a client: list_users_in_group is the given function."""
+
+    def __init__(self, call: object) -> None:
+        self.list_users_in_group = call

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from cognito_groups import AsyncCognitoGroups, CognitoGroups
-from cognito_groups._client import new_cognito_client
+from cognito_groups._config import new_cognito_client
 
 from .fault_server import GROUP, POOL, FaultServer
 

@@ -112,19 +112,24 @@ def test_next_token_is_sent_on_the_first_request(groups: CognitoGroups, stubber:
     assert names(groups.iter_users(POOL, GROUP, next_token="resume-here")) == ["z"]
 
 
-def test_next_token_tracks_whole_pages(groups: CognitoGroups, stubber: Stubber) -> None:
-    """iterator.next_token moves on once the last user of a page was handed out."""
+def test_next_token_is_exact_after_every_user(groups: CognitoGroups, stubber: Stubber) -> None:
+    """iterator.next_token is exact after each user, and exhausted is set after the last.
+
+    Ours mid-page, the service's at a page boundary, None (and exhausted) at the end.
+    """
     add_page(stubber, ["a", "b"], limit=2, next_token="t1")
-    add_page(stubber, ["c"], limit=2, sent_token="t1")
+    add_page(stubber, ["c", "d"], limit=2, sent_token="t1")
     iterator = groups.iter_users(POOL, GROUP, page_size=2)
-    assert iterator.next_token is None
-    next(iterator)
-    assert iterator.next_token is None  # mid-page: resuming must start at this page again
-    next(iterator)
-    assert iterator.next_token == "t1"
-    next(iterator)
-    assert iterator.next_token is None
+    assert (iterator.next_token, iterator.exhausted) == (None, False)
+    seen = [(next(iterator).username, iterator.next_token, iterator.exhausted) for _ in range(4)]
+    assert seen == [
+        ("a", "cg1:skip:1:", False),
+        ("b", "t1", False),
+        ("c", "cg1:skip:1:t1", False),
+        ("d", None, True),
+    ]
     assert list(iterator) == []
+    assert iterator.exhausted
 
 
 def test_iterators_are_lazy(groups: CognitoGroups, stubber: Stubber) -> None:
@@ -157,11 +162,17 @@ def test_repeated_token_raises(groups: CognitoGroups, stubber: Stubber) -> None:
     assert caught.value.next_token == "t1"
 
 
-def test_page_longer_than_max_users_raises(groups: CognitoGroups, stubber: Stubber) -> None:
-    """A service that ignores Limit cannot be cut exactly at max_users: PaginationError."""
+def test_page_longer_than_max_users_is_cut(groups: CognitoGroups, stubber: Stubber) -> None:
+    """A service that ignores Limit: max_users users, and a token that resumes inside the page."""
     add_page(stubber, ["a", "b", "c"], limit=2, next_token="t1")
-    with pytest.raises(PaginationError, match="Limit=2"):
-        list(groups.iter_users(POOL, GROUP, max_users=2))
+    pages = groups.iter_pages(POOL, GROUP, max_users=2)
+    assert [names(page.users) for page in pages] == [["a", "b"]]
+    assert (pages.next_token, pages.exhausted) == ("cg1:skip:2:", False)
+    add_page(stubber, ["a", "b", "c"], limit=60, next_token="t1")  # skip 2, then 58 wanted
+    add_page(stubber, ["d"], limit=60, sent_token="t1")
+    rest = groups.iter_users(POOL, GROUP, next_token=pages.next_token)
+    assert names(rest) == ["c", "d"]
+    assert rest.exhausted
 
 
 def test_page_longer_than_limit_without_max_users_is_fine(

@@ -29,7 +29,7 @@ from cognito_groups import (
     TooManyRequestsError,
     User,
 )
-from cognito_groups._client import new_cognito_client
+from cognito_groups._config import new_cognito_client
 
 from .fault_server import GROUP, POOL, Fault, FaultServer
 

@@ -1,0 +1,156 @@
+"""Building clients: the merged ``Config``, the UTC-timestamp session, and the option checks.
+
+Shared by the sync facade, the async facade, :mod:`cognito_groups.testing` and the demo, so
+that every client the library builds has the same defaults (standard retries, our user agent)
+and every facade checks its options the same way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError
+from botocore.session import Session as _BotocoreSession
+from botocore.session import get_session as get_botocore_session
+
+from cognito_groups._errors import ClientSetupError, InvalidParameterError, translate_error
+from cognito_groups._models import parse_utc_timestamp
+from cognito_groups._validate import check_endpoint_url, check_region_name
+from cognito_groups._version import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+__all__ = [
+    "DEFAULT_RETRY_MODE",
+    "USER_AGENT_EXTRA",
+    "build_client",
+    "check_client_options",
+    "merge_config",
+    "new_cognito_client",
+    "with_utc_timestamps",
+]
+
+#: The library's own client options; a caller's ``config`` is merged over them.
+USER_AGENT_EXTRA = f"cognito-groups/{__version__}"
+DEFAULT_RETRY_MODE = "standard"
+
+
+def merge_config(config: object) -> Config:
+    """A new client config: the library's defaults with the caller's ``config`` merged over.
+
+    Retries default to botocore's standard mode; a caller's ``retries`` without a ``mode``
+    keeps it (botocore's own merge would replace the whole dict and fall back to legacy). The
+    result always holds a ``retries`` dict of its own: botocore writes into that dict while it
+    builds a client, and neither the caller's config nor the next client may see that.
+    """
+    if config is not None and not isinstance(config, Config):
+        raise InvalidParameterError._local(
+            "config", f"must be a botocore.config.Config or None, got {type(config).__name__}"
+        )
+    merged = Config(user_agent_extra=USER_AGENT_EXTRA)
+    retries: dict[str, Any] = {"mode": DEFAULT_RETRY_MODE}
+    if config is not None:
+        merged = merged.merge(config)
+        given: object = getattr(config, "retries", None)
+        if isinstance(given, dict):
+            retries.update(cast("dict[str, Any]", given))
+    options: dict[str, Any] = {"retries": retries}
+    return merged.merge(Config(**options))
+
+
+def check_client_options(
+    client: object,
+    session: object,
+    region_name: object,
+    endpoint_url: object,
+    config: object,
+    *,
+    session_type: type,
+    client_method: str,
+) -> None:
+    """Check the constructor's options of a facade (sync or async); raise on the first bad one."""
+    if client is not None:
+        if not callable(getattr(client, client_method, None)):
+            raise InvalidParameterError._local(
+                "client", f"must be a cognito-idp client (with {client_method}), or None"
+            )
+        given = [
+            name
+            for name, value in (
+                ("session", session),
+                ("region_name", region_name),
+                ("endpoint_url", endpoint_url),
+                ("config", config),
+            )
+            if value is not None
+        ]
+        if given:
+            raise InvalidParameterError._local(
+                given[0], "cannot be combined with client: the client is used as it is"
+            )
+        return
+    if session is not None and not isinstance(session, session_type):
+        raise InvalidParameterError._local(
+            "session",
+            f"must be a {session_type.__module__}.{session_type.__qualname__} or None, "
+            f"got {type(session).__name__}",
+        )
+    check_region_name(region_name)
+    check_endpoint_url(endpoint_url)
+    merge_config(config)
+
+
+_AnySession = TypeVar("_AnySession", bound=_BotocoreSession)
+
+
+def with_utc_timestamps(session: _AnySession) -> _AnySession:
+    """Make a botocore session the library created parse timestamps straight to UTC.
+
+    Only ever applied to sessions the library creates itself: a caller's session or client is
+    never changed (their clients take the conversion path in ``_models._to_utc`` instead).
+    """
+    factory = session.get_component("response_parser_factory")
+    factory.set_parser_defaults(timestamp_parser=parse_utc_timestamp)
+    return session
+
+
+def new_cognito_client(
+    session: boto3.Session | None = None, **options: Any
+) -> CognitoIdentityProviderClient:
+    """A new boto3 ``cognito-idp`` client from ``session``.
+
+    Without a session, it builds one of its own whose parser gives UTC datetimes directly (the
+    fast path); a given session is used as it is.
+    """
+    if session is None:
+        session = boto3.Session(botocore_session=with_utc_timestamps(get_botocore_session()))
+    # boto3-stubs types `client` for every service; only cognito-idp's stubs are installed.
+    make_client: Callable[..., CognitoIdentityProviderClient] = session.client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    return make_client("cognito-idp", **options)
+
+
+def build_client(
+    session: boto3.Session | None,
+    region_name: str | None,
+    endpoint_url: str | None,
+    config: Config | None,
+) -> CognitoIdentityProviderClient:
+    """The sync facade's own client, with the library's defaults; failures are ours.
+
+    Raises:
+        ClientSetupError: botocore could not build the client (e.g. :class:`RegionError`).
+    """
+    try:
+        return new_cognito_client(
+            session,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            config=merge_config(config),
+        )
+    except BotoCoreError as err:
+        raise translate_error(err, next_token=None, fallback=ClientSetupError) from err

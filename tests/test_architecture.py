@@ -1,0 +1,77 @@
+"""The package's layout: no import cycle anywhere, function-level and typing imports included."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).parent.parent / "cognito_groups"
+
+
+def imports_of(path: Path) -> set[str]:
+    """The package modules ``path`` imports, wherever the import statement is."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            # `from cognito_groups import _async` imports the module `cognito_groups._async`.
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    modules = {f"cognito_groups.{p.stem}" for p in PACKAGE.glob("*.py")} | {"cognito_groups"}
+    return {name for name in found if name in modules} - {module_name(path)}
+
+
+def module_name(path: Path) -> str:
+    return "cognito_groups" if path.stem == "__init__" else f"cognito_groups.{path.stem}"
+
+
+def graph() -> dict[str, set[str]]:
+    return {module_name(path): imports_of(path) for path in PACKAGE.glob("*.py")}
+
+
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of ``edges`` as a path that ends where it starts, or None."""
+    state: dict[str, str] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = "open"
+        stack.append(node)
+        for target in sorted(edges.get(node, ())):
+            if state.get(target) == "open":
+                return [*stack[stack.index(target) :], target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        stack.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_no_import_cycle() -> None:
+    """No module of the package imports, directly or not, a module that imports it."""
+    assert find_cycle(graph()) is None
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    """The check itself can fail: a planted cycle is found, through a function-level import."""
+    edges = graph()
+    edges["cognito_groups._paginate"].add("cognito_groups._iterators")
+    assert find_cycle(edges) is not None
+
+
+def test_async_twin_never_imports_the_sync_facade() -> None:
+    """The async module imports the shared modules, never the sync client or its iterators."""
+    reached: set[str] = set()
+    todo = ["cognito_groups._async"]
+    edges = graph()
+    while todo:
+        for target in edges[todo.pop()] - reached:
+            reached.add(target)
+            todo.append(target)
+    assert not reached & {"cognito_groups._client", "cognito_groups._iterators"}
