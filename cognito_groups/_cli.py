@@ -36,6 +36,7 @@ from cognito_groups._errors import (
     TransportError,
 )
 from cognito_groups._render import FORMATS, make_writer
+from cognito_groups._safe_text import visible
 from cognito_groups._validate import check_list_request
 from cognito_groups._version import __version__
 
@@ -106,6 +107,12 @@ def _listing_options(parser: argparse.ArgumentParser) -> None:
         "--all-attributes",
         action="store_true",
         help="a column for every attribute of the first page (table/csv)",
+    )
+    out.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="write CSV cells exactly: do not neutralise cells a spreadsheet would run as "
+        "formulas (=, +, -, @, tab, CR) with a leading '",
     )
     chosen = parser.add_argument_group("filters (applied to the listed users)")
     chosen.add_argument(
@@ -242,7 +249,14 @@ def _list(
     """Write every page as it arrives; close the output even if the listing fails."""
     format_name = args.format or ("table" if stdout.isatty() else "jsonl")
     attributes = None if args.all_attributes else (args.attribute or ["email"])
-    writer = make_writer(format_name, stdout, attributes, only_present=not args.attribute)
+    writer = make_writer(
+        format_name,
+        stdout,
+        attributes,
+        only_present=not args.attribute,
+        csv_raw=args.csv_raw,
+        terminal=stdout.isatty(),
+    )
     progress = _Progress(stderr, stderr.isatty() and not args.quiet)
     keep = _keep(args)
     try:
@@ -254,9 +268,14 @@ def _list(
         writer.finish()
     if writer.unlisted and format_name in ("table", "csv"):
         names = ", ".join(sorted(writer.unlisted))
-        stderr.write(f"note: attributes first seen after the first page have no column: {names}\n")
+        _say(stderr, f"note: attributes first seen after the first page have no column: {names}")
     if pages.next_token is not None:
-        stderr.write(f"more users: continue with --next-token {pages.next_token}\n")
+        _say(stderr, f"more users: continue with --next-token {pages.next_token}")
+
+
+def _say(stderr: TextIO, line: str) -> None:
+    """One line on stderr, with control characters escaped (it may quote the server)."""
+    stderr.write(visible(line) + "\n")
 
 
 def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
@@ -305,12 +324,12 @@ def main(
     except CognitoGroupsError as err:
         if args.debug:
             raise
-        err_out.write(f"cognito-groups: error: {_message(err, args)}\n")
+        _say(err_out, f"cognito-groups: error: {_message(err, args)}")
         if err.next_token is not None:
-            err_out.write(f"resume with: --next-token {err.next_token}\n")
+            _say(err_out, f"resume with: --next-token {err.next_token}")
         return _exit_code(err)
     except ImportError as err:  # the demo without its extra
-        err_out.write(f"cognito-groups: error: {err}\n")
+        _say(err_out, f"cognito-groups: error: {err}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         err_out.write("cognito-groups: interrupted\n")

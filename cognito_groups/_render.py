@@ -3,6 +3,13 @@
 Every writer is told about each page as it arrives (:meth:`Writer.write_page`) and flushes it,
 so ``jsonl`` and ``csv`` never hold more than one page, and a listing that fails part-way leaves
 complete lines behind. Columns of ``table`` and ``csv`` are fixed by the first page.
+
+Values are attacker-controlled (anyone who signs up picks their own ``name``), so the text
+formats, which are for people, are made safe with :mod:`cognito_groups._safe_text`: ``table``
+shows control characters escaped and aligns by display width; ``csv`` neutralises cells a
+spreadsheet would run as formulas (unless ``csv_raw``) and, on a terminal, escapes control
+characters too. ``json`` and ``jsonl``, which are for programs, keep every value exactly
+(their text escapes the characters a terminal would act on).
 """
 
 from __future__ import annotations
@@ -10,6 +17,14 @@ from __future__ import annotations
 import csv
 import json
 from typing import TYPE_CHECKING, Any, TextIO
+
+from cognito_groups._safe_text import (
+    display_width,
+    json_for_terminal,
+    neutralize_formula,
+    pad,
+    visible,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -62,19 +77,20 @@ def _cell(user: User, column: str) -> str:
 
 
 class Writer:
-    """Writes pages of users to ``out``; subclasses choose the format.
-
-    Args:
-        out: Where to write.
-        attributes: The attribute columns (table and csv); ``None`` for every attribute the
-            first page has.
-        only_present: Keep only the ``attributes`` that some user of the first page has.
-    """
+    """Writes pages of users to ``out``; subclasses choose the format (see :func:`make_writer`)."""
 
     def __init__(
-        self, out: TextIO, attributes: Sequence[str] | None, *, only_present: bool = False
+        self,
+        out: TextIO,
+        attributes: Sequence[str] | None,
+        *,
+        only_present: bool = False,
+        csv_raw: bool = False,
+        terminal: bool = False,
     ) -> None:
         self.out = out
+        self._csv_raw = csv_raw
+        self._terminal = terminal
         self._attributes = attributes
         self._only_present = only_present
         self.columns: list[str] = []
@@ -127,7 +143,7 @@ class JsonLinesWriter(Writer):
 
     def write_user(self, user: User) -> None:
         """Write the user as one line."""
-        self.out.write(json.dumps(user_to_json(user), ensure_ascii=False) + "\n")
+        self.out.write(_json_text(user) + "\n")
 
 
 class JsonWriter(Writer):
@@ -141,7 +157,7 @@ class JsonWriter(Writer):
 
     def write_user(self, user: User) -> None:
         """Write the user as one element."""
-        self.out.write(self._separator + json.dumps(user_to_json(user), ensure_ascii=False))
+        self.out.write(self._separator + _json_text(user))
         self._separator = ",\n"
 
     def end(self) -> None:
@@ -154,12 +170,21 @@ class CsvWriter(Writer):
 
     def start(self, users: Sequence[User]) -> None:
         """Write the header."""
-        self._csv = csv.writer(self.out, lineterminator="\n")
-        self._csv.writerow(self.columns)
+        # CRLF (RFC 4180): the writer then quotes any field holding CR or LF, so a bare CR in a
+        # value cannot split a row in two (with "\n" alone it went out unquoted).
+        self._csv = csv.writer(self.out, lineterminator="\r\n")
+        self._row(self.columns)
 
     def write_user(self, user: User) -> None:
         """Write the user's row."""
-        self._csv.writerow([_cell(user, column) for column in self.columns])
+        self._row([_cell(user, column) for column in self.columns])
+
+    def _row(self, cells: Sequence[str]) -> None:
+        if not self._csv_raw:
+            cells = [neutralize_formula(cell) for cell in cells]
+        if self._terminal:
+            cells = [visible(cell) for cell in cells]
+        self._csv.writerow(cells)
 
 
 class TableWriter(Writer):
@@ -168,17 +193,24 @@ class TableWriter(Writer):
     def start(self, users: Sequence[User]) -> None:
         """Size the columns on the first page and write the header."""
         self._widths = [
-            max([len(column), *(len(_cell(user, column)) for user in users)])
+            max(
+                [
+                    display_width(visible(column)),
+                    *(display_width(visible(_cell(user, column))) for user in users),
+                ]
+            )
             for column in self.columns
         ]
         self._row([column.upper() for column in self.columns])
 
     def _row(self, cells: Sequence[str]) -> None:
-        padded = [cell.ljust(width) for cell, width in zip(cells, self._widths, strict=False)]
+        padded = [
+            pad(visible(cell), width) for cell, width in zip(cells, self._widths, strict=False)
+        ]
         self.out.write("  ".join(padded).rstrip() + "\n")
 
     def write_user(self, user: User) -> None:
-        """Write the user's row."""
+        """Write the user's row (control characters escaped: one user, one line)."""
         self._row([_cell(user, column) for column in self.columns])
 
 
@@ -196,6 +228,24 @@ def make_writer(
     attributes: Sequence[str] | None,
     *,
     only_present: bool = False,
+    csv_raw: bool = False,
+    terminal: bool = False,
 ) -> Writer:
-    """A writer of ``format_name`` (one of :data:`FORMATS`); see :class:`Writer`."""
-    return _WRITERS[format_name](out, attributes, only_present=only_present)
+    """A writer of ``format_name`` (one of :data:`FORMATS`); see :class:`Writer`.
+
+    Args:
+        format_name: ``table``, ``json``, ``jsonl`` or ``csv``.
+        out: Where to write.
+        attributes: The attribute columns of ``table`` and ``csv`` (``None``: all).
+        only_present: Keep only the ``attributes`` some user of the first page has.
+        csv_raw: Write CSV cells exactly, without neutralising formulas.
+        terminal: ``out`` is a terminal: escape control characters in CSV cells too.
+    """
+    return _WRITERS[format_name](
+        out, attributes, only_present=only_present, csv_raw=csv_raw, terminal=terminal
+    )
+
+
+def _json_text(user: User) -> str:
+    """The user as one line of JSON, exact once parsed, safe to print."""
+    return json_for_terminal(json.dumps(user_to_json(user), ensure_ascii=False))

@@ -36,7 +36,7 @@ def test_explicit_attributes_are_kept_even_if_absent() -> None:
 
 def test_empty_listing_is_still_a_document() -> None:
     """No users: json is [], csv and table still have their header."""
-    header = "username,user_status,enabled,user_create_date\n"
+    header = "username,user_status,enabled,user_create_date\r\n"  # RFC 4180 line ends
     for name, expected in (("json", "[\n]\n"), ("jsonl", ""), ("csv", header)):
         out = io.StringIO()
         make_writer(name, out, ["email"], only_present=True).finish()

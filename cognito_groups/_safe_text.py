@@ -1,0 +1,74 @@
+r"""Text from the service, made safe for the people who read it: terminals and spreadsheets.
+
+Attribute values are chosen by whoever signs up, and error messages come from whatever
+answered; neither may act on the reader's terminal or spreadsheet.
+
+* :func:`visible` shows control characters as escapes (``\x1b``, ``\n``, ``\t``): C0, DEL and
+  C1 (escape sequences, bell, cursor moves, 8-bit CSI), the Unicode line and paragraph
+  separators, and the bidirectional controls that can reorder what a line appears to say
+  (the "Trojan Source" characters). One value is then always one line, and it cannot move the
+  cursor, change colours, set the title or ring the bell. A backslash is left as it is.
+* :func:`display_width` and :func:`pad` measure and pad by the columns a terminal gives each
+  character (wide East Asian characters take two, combining marks none), with ``wcwidth``.
+* :func:`neutralize_formula` prefixes a single quote to a CSV cell that a spreadsheet would
+  run as a formula (it begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return), as
+  OWASP recommends against CSV injection (CWE-1236).
+* :func:`json_for_terminal` writes the same characters as ``\uXXXX`` escapes inside JSON text:
+  the values stay exactly the same once parsed, and the text is safe to print.
+"""
+
+from __future__ import annotations
+
+import re
+
+from wcwidth import wcswidth
+
+__all__ = ["display_width", "json_for_terminal", "neutralize_formula", "pad", "visible"]
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character shown as an escape (see the module docstring)."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` (already made :func:`visible`) takes on a terminal."""
+    width = wcswidth(text)
+    return len(text) if width < 0 else width
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` terminal columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def neutralize_formula(cell: str) -> str:
+    """``cell``, with a leading single quote if a spreadsheet would run it as a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text in which the control characters ``json.dumps`` leaves raw are escaped.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes only C0; DEL, C1, the line separators and
+    the bidirectional controls would go out raw. They occur only inside strings, where a
+    JSON escape means the same character, so the parsed values do not change.
+    """
+    return _UNSAFE.sub(_json_escape, text)
