@@ -22,6 +22,20 @@ if TYPE_CHECKING:
 __all__ = ["CognitoGroups", "iter_users_in_group"]
 
 
+def _check_options(
+    client: object, session: object, region_name: object, endpoint_url: object, config: object
+) -> None:
+    check_client_options(
+        client,
+        session,
+        region_name,
+        endpoint_url,
+        config,
+        session_type=boto3.Session,
+        client_method="list_users_in_group",
+    )
+
+
 class CognitoGroups(Closing):
     """Lists the members of Cognito user-pool groups as typed :class:`User` objects.
 
@@ -55,20 +69,29 @@ class CognitoGroups(Closing):
         endpoint_url: str | None = None,
         config: Config | None = None,
     ) -> None:
-        check_client_options(
-            client,
-            session,
-            region_name,
-            endpoint_url,
-            config,
-            session_type=boto3.Session,
-            client_method="list_users_in_group",
-        )
+        _check_options(client, session, region_name, endpoint_url, config)
         self._owns_client = client is None
         if client is None:
             client = build_client(session, region_name, endpoint_url, config)
         self._client = client
         self._call: ListCall = client.list_users_in_group
+
+    @classmethod
+    def _for_pool(
+        cls,
+        user_pool_id: str,
+        *,
+        session: boto3.Session | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        config: Config | None = None,
+    ) -> CognitoGroups:
+        """A facade with a client of its own, in the pool's Region when none is configured."""
+        _check_options(None, session, region_name, endpoint_url, config)
+        client = build_client(session, region_name, endpoint_url, config, user_pool_id=user_pool_id)
+        groups = cls(client)
+        groups._owns_client = True
+        return groups
 
     @property
     def client(self) -> CognitoIdentityProviderClient:
@@ -184,8 +207,9 @@ def iter_users_in_group(
         next_token: Resume from this token.
         prefetch: Request the next page in the background (see :meth:`CognitoGroups.iter_users`).
 
-    Without ``client``, the client it builds is closed when the listing ends, fails or is
-    closed (``iterator.close()`` or ``with``).
+    Without ``client``, it builds one from the environment, in the Region the pool id names
+    (``us-east-1_AbC123``: ``us-east-1``) when no Region is configured; that client is closed
+    when the listing ends, fails or is closed (``iterator.close()`` or ``with``).
 
     Example:
         >>> import cognito_groups
@@ -201,6 +225,8 @@ def iter_users_in_group(
     check_flag("prefetch", prefetch)
     if isinstance(client, CognitoGroups):
         return UserIterator(client._pages(request, prefetch=prefetch))
+    if client is None:
+        groups = CognitoGroups._for_pool(request.user_pool_id)
+        return UserIterator(groups._pages(request, prefetch=prefetch, owner=groups))
     groups = CognitoGroups(client)
-    owner = groups if client is None else None
-    return UserIterator(groups._pages(request, prefetch=prefetch, owner=owner))
+    return UserIterator(groups._pages(request, prefetch=prefetch))

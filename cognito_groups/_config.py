@@ -7,6 +7,7 @@ and every facade checks its options the same way.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
@@ -32,6 +33,7 @@ __all__ = [
     "check_client_options",
     "merge_config",
     "new_cognito_client",
+    "region_from_pool_id",
     "with_utc_timestamps",
 ]
 
@@ -119,16 +121,47 @@ def with_utc_timestamps(session: _AnySession) -> _AnySession:
     return session
 
 
+@functools.cache
+def _cognito_regions() -> frozenset[str]:
+    """Every Region botocore knows Cognito user pools in, across all partitions."""
+    session = get_botocore_session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("cognito-idp", partition_name=partition)
+    )
+
+
+def region_from_pool_id(user_pool_id: str | None) -> str | None:
+    """The Region a pool id names (``us-east-1_AbC123`` -> ``us-east-1``), if botocore knows it.
+
+    A pool id is ``<region>_<id>``, the id being letters and digits only; a prefix that is not
+    a Region botocore knows for Cognito (an emulator's ``local_...``) gives ``None``.
+    """
+    if user_pool_id is None:
+        return None
+    prefix, underscore, _ = user_pool_id.rpartition("_")
+    return prefix if underscore and prefix in _cognito_regions() else None
+
+
 def new_cognito_client(
-    session: boto3.Session | None = None, **options: Any
+    session: boto3.Session | None = None,
+    *,
+    user_pool_id: str | None = None,
+    **options: Any,
 ) -> CognitoIdentityProviderClient:
     """A new boto3 ``cognito-idp`` client from ``session``.
 
     Without a session, it builds one of its own whose parser gives UTC datetimes directly (the
-    fast path); a given session is used as it is.
+    fast path); a given session is used as it is. When no Region is given or configured (no
+    ``region_name``, nothing in the environment or the profile), the Region that
+    ``user_pool_id`` names is used, if botocore knows it.
     """
     if session is None:
         session = boto3.Session(botocore_session=with_utc_timestamps(get_botocore_session()))
+    configured = cast("str | None", session.region_name)  # None when nothing is configured
+    if options.get("region_name") is None and configured is None:
+        options["region_name"] = region_from_pool_id(user_pool_id)
     # boto3-stubs types `client` for every service; only cognito-idp's stubs are installed.
     make_client: Callable[..., CognitoIdentityProviderClient] = session.client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     return make_client("cognito-idp", **options)
@@ -139,8 +172,13 @@ def build_client(
     region_name: str | None,
     endpoint_url: str | None,
     config: Config | None,
+    *,
+    user_pool_id: str | None = None,
 ) -> CognitoIdentityProviderClient:
     """The sync facade's own client, with the library's defaults; failures are ours.
+
+    ``user_pool_id``, when the client is built for one pool, names the Region to use when none
+    is configured (see :func:`new_cognito_client`).
 
     Raises:
         ClientSetupError: botocore could not build the client (e.g. :class:`RegionError`).
@@ -148,6 +186,7 @@ def build_client(
     try:
         return new_cognito_client(
             session,
+            user_pool_id=user_pool_id,
             region_name=region_name,
             endpoint_url=endpoint_url,
             config=merge_config(config),

@@ -133,6 +133,10 @@ class CognitoServiceError(CognitoGroupsError, ClientError):
         self.message = error.get("Message") or ""
         self.http_status = metadata.get("HTTPStatusCode")
         self.request_id = metadata.get("RequestId") or None
+        if self.response.get("parameter") is not None:
+            # Caught before sending (see InvalidParameterError._local): botocore's wording,
+            # "An error occurred ... when calling the ... operation", would claim a request.
+            self.args = (f"{self.message} (found before sending: no request was made)",)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.response, self.operation_name), {"next_token": self.next_token})
@@ -160,7 +164,11 @@ class InvalidParameterError(CognitoServiceError):
 
     @classmethod
     def _local(cls, parameter: str, message: str) -> InvalidParameterError:
-        """The error for bad input caught before any request (no request id, no status)."""
+        """The error for bad input caught before any request (no request id, no status).
+
+        Its ``str()`` says that no request was sent; it is still a ``ClientError`` with the
+        service's code, so ``except ClientError`` handlers keep working.
+        """
         return cls(
             {
                 "Error": {"Code": cls.error_code, "Message": message},

@@ -2,7 +2,9 @@
 
 Every writer is told about each page as it arrives (:meth:`Writer.write_page`) and flushes it,
 so ``jsonl`` and ``csv`` never hold more than one page, and a listing that fails part-way leaves
-complete lines behind. Columns of ``table`` and ``csv`` are fixed by the first page.
+complete lines behind. Columns of ``table`` and ``csv`` are chosen on the first page; a ``table``
+whose later page needs wider columns writes its header again, at the new widths, so that every
+row stays aligned under the header above it. Timestamps always have one shape (:func:`iso_utc`).
 
 Values are attacker-controlled (anyone who signs up picks their own ``name``), so the text
 formats, which are for people, are made safe with :mod:`cognito_groups._safe_text`: ``table``
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cognito_groups._safe_text import (
@@ -39,19 +42,34 @@ _FIXED_COLUMNS = ("username", "user_status", "enabled", "user_create_date")
 
 
 def iso_utc(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z``, or ``None``."""
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+    """ISO 8601 in UTC, always of one shape: ``2026-11-27T14:43:51.000000Z`` (or ``None``).
+
+    Microseconds are always written, even when they are zero, so that a consumer's fixed parse
+    format (``%Y-%m-%dT%H:%M:%S.%fZ``) never meets a value without them.
+    """
+    if moment is None:
+        return None
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
-def user_to_json(user: User) -> dict[str, Any]:
-    """A user as a JSON-ready dict: every field, attributes as a name -> value object."""
+def user_to_json(user: User, attributes: Sequence[str] | None = None) -> dict[str, Any]:
+    """A user as a JSON-ready dict: every field, attributes as a name -> value object.
+
+    Args:
+        user: The user.
+        attributes: Keep only these attributes (those the user has); ``None``: all of them.
+    """
+    chosen = user.attributes
+    if attributes is not None:
+        chosen = tuple(attribute for attribute in chosen if attribute.name in attributes)
     return {
         "username": user.username,
         "user_status": None if user.user_status is None else user.user_status.value,
         "enabled": user.enabled,
         "user_create_date": iso_utc(user.user_create_date),
         "user_last_modified_date": iso_utc(user.user_last_modified_date),
-        "attributes": {attribute.name: attribute.value for attribute in user.attributes},
+        "attributes": {attribute.name: attribute.value for attribute in chosen},
         "mfa_options": [
             {
                 "delivery_medium": None
@@ -79,6 +97,9 @@ def _cell(user: User, column: str) -> str:
 class Writer:
     """Writes pages of users to ``out``; subclasses choose the format (see :func:`make_writer`)."""
 
+    #: Whether the output of no user is only a header (nothing worth writing after a failure).
+    header_only_output = False
+
     def __init__(
         self,
         out: TextIO,
@@ -87,8 +108,10 @@ class Writer:
         only_present: bool = False,
         csv_raw: bool = False,
         terminal: bool = False,
+        header: bool = True,
     ) -> None:
         self.out = out
+        self.header = header
         self._csv_raw = csv_raw
         self._terminal = terminal
         self._attributes = attributes
@@ -100,7 +123,9 @@ class Writer:
 
     def write_page(self, users: Sequence[User]) -> None:
         """Write one page (the first one fixes the columns) and flush it."""
-        if not self._started:
+        if self._started:
+            self.next_page(users)
+        else:
             self._begin(users)
         for user in users:
             if self._attributes is None:
@@ -108,9 +133,15 @@ class Writer:
             self.write_user(user)
         self.out.flush()
 
-    def finish(self) -> None:
-        """Close the document (also after a failure, so that what was written stays valid)."""
+    def finish(self, *, failed: bool = False) -> None:
+        """Close the document (also after a failure, so that what was written stays valid).
+
+        A listing that ``failed`` before its first page leaves no header of ``table`` or
+        ``csv`` behind (a ``json`` document is still closed: ``[]``).
+        """
         if not self._started:
+            if failed and self.header_only_output:
+                return
             self._begin(())
         self.end()
         self.out.flush()
@@ -130,6 +161,9 @@ class Writer:
     def start(self, users: Sequence[User]) -> None:
         """Write what comes before the first user (``users`` is the first page)."""
 
+    def next_page(self, users: Sequence[User]) -> None:
+        """Write what comes before the users of a page after the first one."""
+
     def write_user(self, user: User) -> None:
         """Write one user."""
         raise NotImplementedError
@@ -143,7 +177,7 @@ class JsonLinesWriter(Writer):
 
     def write_user(self, user: User) -> None:
         """Write the user as one line."""
-        self.out.write(_json_text(user) + "\n")
+        self.out.write(_json_text(user, self._attributes) + "\n")
 
 
 class JsonWriter(Writer):
@@ -157,7 +191,7 @@ class JsonWriter(Writer):
 
     def write_user(self, user: User) -> None:
         """Write the user as one element."""
-        self.out.write(self._separator + _json_text(user))
+        self.out.write(self._separator + _json_text(user, self._attributes))
         self._separator = ",\n"
 
     def end(self) -> None:
@@ -168,12 +202,15 @@ class JsonWriter(Writer):
 class CsvWriter(Writer):
     """A header row, then one row per user; one column per chosen attribute."""
 
+    header_only_output = True
+
     def start(self, users: Sequence[User]) -> None:
         """Write the header."""
         # CRLF (RFC 4180): the writer then quotes any field holding CR or LF, so a bare CR in a
         # value cannot split a row in two (with "\n" alone it went out unquoted).
         self._csv = csv.writer(self.out, lineterminator="\r\n")
-        self._row(self.columns)
+        if self.header:
+            self._row(self.columns)
 
     def write_user(self, user: User) -> None:
         """Write the user's row."""
@@ -188,24 +225,43 @@ class CsvWriter(Writer):
 
 
 class TableWriter(Writer):
-    """Aligned columns for a person at a terminal; widths fixed by the first page."""
+    """Aligned columns for a person at a terminal.
+
+    The first page sizes the columns. A later page with a wider value widens them and writes
+    the header again at the new widths (without a header, the rows simply widen), so no row is
+    ever cut or misaligned under its header.
+    """
+
+    header_only_output = True
 
     def start(self, users: Sequence[User]) -> None:
         """Size the columns on the first page and write the header."""
-        self._widths = [
-            max(
-                [
-                    display_width(visible(column)),
-                    *(display_width(visible(_cell(user, column))) for user in users),
-                ]
-            )
-            for column in self.columns
+        self._widths = [display_width(visible(column)) for column in self.columns]
+        self._widen(users)
+        self._write_header()
+
+    def next_page(self, users: Sequence[User]) -> None:
+        """Widen the columns if this page needs it, and then write the header again."""
+        if self._widen(users):
+            self._write_header()
+
+    def _widen(self, users: Sequence[User]) -> bool:
+        """Make every column as wide as its widest cell in ``users``; say whether one grew."""
+        needed = [
+            max([width, *(display_width(visible(_cell(user, column))) for user in users)])
+            for column, width in zip(self.columns, self._widths, strict=True)
         ]
-        self._row([column.upper() for column in self.columns])
+        grew = needed != self._widths
+        self._widths = needed
+        return grew
+
+    def _write_header(self) -> None:
+        if self.header:
+            self._row([column.upper() for column in self.columns])
 
     def _row(self, cells: Sequence[str]) -> None:
         padded = [
-            pad(visible(cell), width) for cell, width in zip(cells, self._widths, strict=False)
+            pad(visible(cell), width) for cell, width in zip(cells, self._widths, strict=True)
         ]
         self.out.write("  ".join(padded).rstrip() + "\n")
 
@@ -230,22 +286,30 @@ def make_writer(
     only_present: bool = False,
     csv_raw: bool = False,
     terminal: bool = False,
+    header: bool = True,
 ) -> Writer:
     """A writer of ``format_name`` (one of :data:`FORMATS`); see :class:`Writer`.
 
     Args:
         format_name: ``table``, ``json``, ``jsonl`` or ``csv``.
         out: Where to write.
-        attributes: The attribute columns of ``table`` and ``csv`` (``None``: all).
-        only_present: Keep only the ``attributes`` some user of the first page has.
+        attributes: The attribute columns of ``table`` and ``csv``, or the attributes kept
+            in ``json`` and ``jsonl`` (``None``: all).
+        only_present: Keep only the ``attributes`` some user of the first page has (columns).
         csv_raw: Write CSV cells exactly, without neutralising formulas.
         terminal: ``out`` is a terminal: escape control characters in CSV cells too.
+        header: Write the header row of ``table`` and ``csv``.
     """
     return _WRITERS[format_name](
-        out, attributes, only_present=only_present, csv_raw=csv_raw, terminal=terminal
+        out,
+        attributes,
+        only_present=only_present,
+        csv_raw=csv_raw,
+        terminal=terminal,
+        header=header,
     )
 
 
-def _json_text(user: User) -> str:
+def _json_text(user: User, attributes: Sequence[str] | None) -> str:
     """The user as one line of JSON, exact once parsed, safe to print."""
-    return json_for_terminal(json.dumps(user_to_json(user), ensure_ascii=False))
+    return json_for_terminal(json.dumps(user_to_json(user, attributes), ensure_ascii=False))

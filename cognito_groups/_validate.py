@@ -123,7 +123,7 @@ def check_max_users(value: object) -> int | None:
         return None
     max_users = _check_int("max_users", value)
     if max_users < 1:
-        raise _fail("max_users", f"must be None or at least 1, got {max_users}")
+        raise _fail("max_users", f"must be at least 1, got {max_users}")
     return max_users
 
 

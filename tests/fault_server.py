@@ -28,6 +28,12 @@ from typing import Any, Literal
 POOL = "us-east-1_Fault1"
 GROUP = "members"
 TARGET = "AWSCognitoIdentityProviderService.ListUsersInGroup"
+HTML_ERROR_PAGE = """<!DOCTYPE html>
+<html><head><title>500 Internal Server Error</title></head>
+<body><h1>Internal Server Error</h1>
+<p>The proxy could not reach the upstream server.</p>
+<hr><address>nginx</address></body></html>
+"""
 STATUSES = ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "UNCONFIRMED", "RESET_REQUIRED")
 
 FaultKind = Literal[
@@ -42,6 +48,7 @@ FaultKind = Literal[
     "extra_members",  # unknown members in the response and in each user
     "unknown_enums",  # UserStatus and DeliveryMedium values the model does not list
     "missing_fields",  # users with nothing but a Username
+    "html_error",  # a proxy's HTML error page with HTTP `status` (no Cognito error body)
 ]
 
 
@@ -211,6 +218,11 @@ class FaultServer:
                     return
                 if kind == "stall":
                     server._stop.wait(fault.seconds if fault else 0)
+                if fault is not None and kind == "html_error":
+                    page = HTML_ERROR_PAGE.encode()
+                    self._head(fault.status, len(page), content_type="text/html; charset=utf-8")
+                    self.wfile.write(page)
+                    return
                 if fault is not None and kind == "error":
                     body = _error(fault.code, fault.message, fault.reason_code)
                     self._send(fault.status, body)
@@ -235,9 +247,11 @@ class FaultServer:
                 self._head(status, len(payload))
                 self.wfile.write(payload)
 
-            def _head(self, status: int, length: int) -> None:
+            def _head(
+                self, status: int, length: int, content_type: str = "application/x-amz-json-1.1"
+            ) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Type", content_type)
                 self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
                 self.send_header("Content-Length", str(length))
                 self.end_headers()

@@ -1,4 +1,4 @@
-"""Servers the tests start on 127.0.0.1 (free ports) and stop: moto, and a failing proxy."""
+"""Servers the tests start on 127.0.0.1 (free ports) and stop: moto, a failing proxy, silence."""
 
 from __future__ import annotations
 
@@ -83,3 +83,37 @@ def failing_proxy(upstream: str, *, fail_from: int) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """An endpoint on 127.0.0.1 that accepts every connection and never answers; yields its URL.
+
+    Every connection it held is closed when the block ends.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.1)
+    port = listener.getsockname()[1]
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            held.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()

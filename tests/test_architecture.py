@@ -18,16 +18,18 @@ def imports_of(path: Path) -> set[str]:
             found.add(node.module)
             # `from cognito_groups import _async` imports the module `cognito_groups._async`.
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    modules = {f"cognito_groups.{p.stem}" for p in PACKAGE.glob("*.py")} | {"cognito_groups"}
+    modules = {module_name(p) for p in PACKAGE.rglob("*.py")}
     return {name for name in found if name in modules} - {module_name(path)}
 
 
 def module_name(path: Path) -> str:
-    return "cognito_groups" if path.stem == "__init__" else f"cognito_groups.{path.stem}"
+    """``cognito_groups._cli._main`` for ``cognito_groups/_cli/_main.py`` (a package: its name)."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def graph() -> dict[str, set[str]]:
-    return {module_name(path): imports_of(path) for path in PACKAGE.glob("*.py")}
+    return {module_name(path): imports_of(path) for path in PACKAGE.rglob("*.py")}
 
 
 def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
@@ -63,6 +65,19 @@ def test_the_cycle_finder_finds_cycles() -> None:
     edges = graph()
     edges["cognito_groups._paginate"].add("cognito_groups._iterators")
     assert find_cycle(edges) is not None
+
+
+def test_the_command_line_modules_are_in_the_graph() -> None:
+    """The subpackage of the command is checked too; nothing in the library imports it."""
+    edges = graph()
+    assert "cognito_groups._cli._main" in edges["cognito_groups._cli"]
+
+    def in_command(name: str) -> bool:
+        return name == "cognito_groups._cli" or name.startswith("cognito_groups._cli.")
+
+    # `python -m cognito_groups` is the command itself.
+    library = {name for name in edges if not in_command(name)} - {"cognito_groups.__main__"}
+    assert not any(in_command(target) for name in library for target in edges[name])
 
 
 def test_async_twin_never_imports_the_sync_facade() -> None:

@@ -1,0 +1,210 @@
+"""The options of ``cognito-groups``, and usage errors of at most two lines."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import TYPE_CHECKING, NoReturn
+
+from cognito_groups._models import UserStatus
+from cognito_groups._render import FORMATS
+from cognito_groups._safe_text import visible
+from cognito_groups._validate import DEFAULT_PAGE_SIZE, PAGE_SIZE_MAX
+from cognito_groups._version import __version__
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+__all__ = ["CONNECT_TIMEOUT", "READ_TIMEOUT", "build_parser", "output_format"]
+
+#: The command's timeouts, in seconds: with botocore's 3 attempts (standard retries), an
+#: endpoint that never answers fails in about 35 s. The library keeps botocore's 60 s.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 10.0
+
+_KNOWN_STATUSES = tuple(status.value for status in UserStatus)
+
+_EXAMPLES_USERS = """\
+examples:
+  cognito-groups users us-east-1_AbC123 admins
+  cognito-groups users us-east-1_AbC123 admins --format csv --attribute email --attribute name
+  cognito-groups users us-east-1_AbC123 admins --format jsonl --status CONFIRMED --enabled-only
+  cognito-groups users us-east-1_AbC123 admins --max-users 100 --format csv > admins.csv
+  cognito-groups users us-east-1_AbC123 admins --max-users 100 --format csv --no-header \\
+      --next-token TOKEN >> admins.csv                # go on where the first run stopped
+  cognito-groups users us-east-1_Local1 admins --endpoint-url http://127.0.0.1:5000
+
+The Region is --region, else AWS_REGION or your profile's, else the pool id's prefix
+(us-east-1_AbC123: us-east-1). AWS_ENDPOINT_URL points every run at another endpoint.
+Timestamps are UTC, always as 2026-11-27T14:43:51.000000Z.
+"""
+_EXAMPLES_DEMO = """\
+examples:
+  cognito-groups demo
+  cognito-groups demo --format csv --all-attributes
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in two lines: what is wrong, and where to read more (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {visible(message)}\nsee: {self.prog} --help\n")
+
+
+def _user_status(value: str) -> str:
+    """A known user status, in capitals (the filter of ``--status``)."""
+    status = value.upper()
+    if status not in _KNOWN_STATUSES:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a user status; choose from {', '.join(_KNOWN_STATUSES)}"
+        )
+    return status
+
+
+def _seconds(value: str) -> float:
+    """A positive, finite number of seconds (a timeout)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {value}")
+    return seconds
+
+
+def _listing_options(parser: argparse.ArgumentParser) -> None:
+    """The options that shape a listing's output (shared by `users` and `demo`)."""
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="table (default on a terminal), json (one document), jsonl (one user per line; "
+        "default when stdout is not a terminal) or csv",
+    )
+    columns = out.add_mutually_exclusive_group()
+    columns.add_argument(
+        "--attribute",
+        action="append",
+        metavar="NAME",
+        help="an attribute column of table/csv, or an attribute kept in json/jsonl "
+        "(repeatable; default: the email column, and every attribute in json/jsonl)",
+    )
+    columns.add_argument(
+        "--all-attributes",
+        action="store_true",
+        help="a column for every attribute of the first page (table/csv)",
+    )
+    out.add_argument(
+        "--no-header",
+        action="store_true",
+        help="no header row (table/csv), e.g. to append a resumed run to a file",
+    )
+    out.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="write CSV cells exactly: do not neutralise cells a spreadsheet would run as "
+        "formulas (=, +, -, @, tab, CR) with a leading '",
+    )
+    chosen = parser.add_argument_group("filters (applied to the listed users)")
+    chosen.add_argument(
+        "--status",
+        action="append",
+        type=_user_status,
+        metavar="STATUS",
+        help=f"keep users in this status (repeatable): {', '.join(_KNOWN_STATUSES)}",
+    )
+    enabled = chosen.add_mutually_exclusive_group()
+    enabled.add_argument("--enabled-only", action="store_true", help="keep enabled users only")
+    enabled.add_argument("--disabled-only", action="store_true", help="keep disabled users only")
+    paging = parser.add_argument_group("paging")
+    paging.add_argument(
+        "--max-users",
+        type=int,
+        metavar="N",
+        help="list at most N members (counted before filters); stderr then says how to go on",
+    )
+    paging.add_argument(
+        "--page-size",
+        type=int,
+        default=DEFAULT_PAGE_SIZE,
+        metavar="N",
+        help=f"users per request, 1-{PAGE_SIZE_MAX} ({DEFAULT_PAGE_SIZE})",
+    )
+    paging.add_argument("--next-token", metavar="TOKEN", help="resume where a listing stopped")
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress or waiting notice on stderr"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="add the traceback to an error (same exit code)"
+    )
+
+
+def _aws_options(parser: argparse.ArgumentParser) -> None:
+    aws = parser.add_argument_group("AWS")
+    aws.add_argument(
+        "--region", help="AWS Region (default: AWS_REGION, your profile, or the pool id's)"
+    )
+    aws.add_argument("--profile", help="a profile of your AWS config")
+    aws.add_argument(
+        "--endpoint-url",
+        help="another endpoint: moto, cognito-local, LocalStack (default: AWS_ENDPOINT_URL)",
+    )
+    aws.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        default=CONNECT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up connecting after this long, per attempt ({CONNECT_TIMEOUT:g})",
+    )
+    aws.add_argument(
+        "--read-timeout",
+        type=_seconds,
+        default=READ_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up waiting for an answer after this long, per attempt ({READ_TIMEOUT:g})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``cognito-groups``."""
+    parser = _Parser(
+        prog="cognito-groups",
+        description="List the members of an Amazon Cognito user-pool group.",
+        epilog="exit codes: 0 ok, 1 bug, 2 bad usage/parameter, 3 not found, "
+        "4 not authorized/credentials, 5 throttled, 6 service error, 7 connection/timeout",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    users = commands.add_parser(
+        "users",
+        help="list a group's members",
+        description="List the members of GROUP_NAME in USER_POOL_ID.",
+        epilog=_EXAMPLES_USERS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    users.add_argument("user_pool_id", metavar="USER_POOL_ID")
+    users.add_argument("group_name", metavar="GROUP_NAME")
+    _listing_options(users)
+    _aws_options(users)
+    demo = commands.add_parser(
+        "demo",
+        help="list a demo group on an in-process moto Cognito (no AWS account needed)",
+        description="List the demo group of an in-process moto Cognito seeded with a demo "
+        "pool (needs the demo extra: pip install 'cognito-groups[demo]').",
+        epilog=_EXAMPLES_DEMO,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _listing_options(demo)
+    return parser
+
+
+def output_format(parser: argparse.ArgumentParser, args: argparse.Namespace, stdout: TextIO) -> str:
+    """The output format in effect; an option that cannot apply to it is a usage error."""
+    format_name: str = args.format or ("table" if stdout.isatty() else "jsonl")
+    if args.no_header and format_name not in ("table", "csv"):
+        parser.error(
+            f"--no-header applies to table and csv output; the output is {format_name}"
+            + ("" if args.format else " (pass --format csv or --format table)")
+        )
+    return format_name

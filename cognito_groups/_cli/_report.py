@@ -1,0 +1,138 @@
+"""What the command says when a listing fails.
+
+One line in the command's own words, an exit code per error family, and a resume hint only
+when resuming helps.
+"""
+
+from __future__ import annotations
+
+import shlex
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from cognito_groups._errors import (
+    ClientSetupError,
+    CognitoGroupsError,
+    CognitoServiceError,
+    CredentialsError,
+    InternalError,
+    InvalidParameterError,
+    NotAuthorizedError,
+    RegionError,
+    ResourceNotFoundError,
+    TooManyRequestsError,
+    TransportError,
+)
+
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["EXIT_CODES", "exit_code", "message", "resume_hint", "token_option"]
+
+EXIT_OK = 0
+EXIT_BUG = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_NOT_AUTHORIZED = 4
+EXIT_THROTTLED = 5
+EXIT_SERVICE = 6
+EXIT_CONNECTION = 7
+EXIT_INTERRUPTED = 130
+
+#: (error class, exit code), most specific first.
+EXIT_CODES: tuple[tuple[type[CognitoGroupsError], int], ...] = (
+    (InvalidParameterError, EXIT_USAGE),
+    (ResourceNotFoundError, EXIT_NOT_FOUND),
+    (NotAuthorizedError, EXIT_NOT_AUTHORIZED),
+    (CredentialsError, EXIT_NOT_AUTHORIZED),
+    (TooManyRequestsError, EXIT_THROTTLED),
+    (ClientSetupError, EXIT_USAGE),
+    (TransportError, EXIT_CONNECTION),
+    (CognitoGroupsError, EXIT_SERVICE),
+)
+_ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "UnrecognizedClientException"})
+
+#: The command's words for the library's parameters.
+_FLAGS = {
+    "user_pool_id": "USER_POOL_ID",
+    "group_name": "GROUP_NAME",
+    "page_size": "--page-size",
+    "max_users": "--max-users",
+    "next_token": "--next-token",
+    "region_name": "--region",
+    "endpoint_url": "--endpoint-url",
+}
+_LONGEST_MESSAGE = 300
+
+
+def exit_code(err: CognitoGroupsError) -> int:
+    """The exit code of ``err``'s family (see the package's docstring)."""
+    if isinstance(err, CognitoServiceError) and err.code in _ACCESS_DENIED_CODES:
+        return EXIT_NOT_AUTHORIZED
+    return next(code for cls, code in EXIT_CODES if isinstance(err, cls))
+
+
+def message(err: CognitoGroupsError, args: argparse.Namespace) -> str:
+    """What went wrong, in one line, in the command's words (flags, not Python parameters)."""
+    if isinstance(err, InvalidParameterError) and err.parameter in _FLAGS:
+        rule = err.message.removeprefix(f"{err.parameter}: ")
+        flag = _FLAGS[err.parameter]
+        return f"{flag} {rule}" if rule.startswith("must") else f"{flag}: {rule}"
+    if isinstance(err, ResourceNotFoundError):
+        if "user pool" in err.message.lower():
+            return f"user pool {args.user_pool_id} not found"
+        return f"group {args.group_name!r} not found in user pool {args.user_pool_id}"
+    if isinstance(err, CognitoServiceError):
+        return _shortened(_service_text(err))
+    if isinstance(err, RegionError):
+        return (
+            "no AWS Region: pass --region or set AWS_REGION "
+            f"(the prefix of {args.user_pool_id} is not a Region botocore knows)"
+        )
+    return _shortened(str(err))
+
+
+def _service_text(err: CognitoServiceError) -> str:
+    """The service's message and code, or a summary of a body that is not a Cognito error."""
+    headers = err.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    content_type = str(headers.get("content-type", "")).partition(";")[0].strip()
+    if (content_type and "json" not in content_type) or err.code.isdigit():
+        status = err.http_status or (int(err.code) if err.code.isdigit() else 0)
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "unknown status"
+        body = f"a {content_type} body" if content_type else "a body"
+        return f"HTTP {status} {reason}: {body} that is not a Cognito error response"
+    return f"{err.message or err.code} ({err.code})"
+
+
+def _shortened(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= _LONGEST_MESSAGE else line[: _LONGEST_MESSAGE - 1] + "…"
+
+
+def _transient(err: CognitoGroupsError) -> bool:
+    """Whether the same request may well succeed later: throttling, transport, 5xx."""
+    if isinstance(err, TooManyRequestsError | TransportError | InternalError):
+        return True
+    return isinstance(err, CognitoServiceError) and (err.http_status or 0) >= 500
+
+
+def resume_hint(err: CognitoGroupsError, *, listed: int) -> str | None:
+    """``resume with: --next-token TOKEN`` when resuming helps, else ``None``.
+
+    It helps when the listing got somewhere (``listed`` users) or the failure is transient;
+    never for a rejected parameter (a token the service refused would only be refused again).
+    The token is quoted for a POSIX shell.
+    """
+    if err.next_token is None or isinstance(err, InvalidParameterError):
+        return None
+    if listed == 0 and not _transient(err):
+        return None
+    return f"resume with: {token_option(err.next_token)}"
+
+
+def token_option(token: str) -> str:
+    """``--next-token TOKEN``, quoted for a POSIX shell when the token needs it."""
+    return f"--next-token {shlex.quote(token)}"

@@ -1,0 +1,156 @@
+"""The one line of live status on a terminal's stderr: progress, or a waiting notice.
+
+It is drawn only when stderr is a terminal (and not ``--quiet``), always on one line that is
+erased before anything else is written to the terminal: a row, a header, an error. So rows and
+headers start at column 0 and no progress text is left among them. The line is cut to the
+terminal's width, so that it never wraps (a wrapped line could not be erased).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlparse
+
+from cognito_groups._safe_text import display_width, visible
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+    from typing import TextIO
+
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+__all__ = ["RequestWatch", "StatusLine", "counted"]
+
+_ERASE = "\r\x1b[K"  # back to column 0, and clear to the end of the line
+
+#: Seconds of silence before "waiting for ..." is shown.
+WAIT_NOTICE_AFTER = 3.0
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 user``, ``2 users``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+class StatusLine:
+    """A line of status on a terminal, rewritten in place; does nothing when disabled.
+
+    Every method is safe to call from another thread (the waiting notice is drawn by one).
+    """
+
+    def __init__(self, stream: TextIO, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._stream = stream
+        self._lock = threading.RLock()
+        self._text = ""  # what is on the line now ("" when it is erased)
+
+    def show(self, text: str) -> None:
+        """Replace the line's text."""
+        if not self.enabled:
+            return
+        with self._lock:
+            self._stream.write(_ERASE + self._fit(visible(text)))
+            self._stream.flush()
+            self._text = text
+
+    def clear(self) -> None:
+        """Erase the line, if anything is on it."""
+        with self._lock:
+            if self._text:
+                self._stream.write(_ERASE)
+                self._stream.flush()
+                self._text = ""
+
+    @contextmanager
+    def cleared(self) -> Generator[None, None, None]:
+        """Erase the line and keep it erased while the caller writes to the terminal."""
+        with self._lock:
+            self.clear()
+            yield
+
+    def _fit(self, text: str) -> str:
+        """``text`` cut to one column less than the terminal's width (it must not wrap)."""
+        width = self._columns() - 1
+        if display_width(text) <= width:
+            return text
+        while text and display_width(text + "…") > width:
+            text = text[:-1]
+        return text + "…"
+
+    def _columns(self) -> int:
+        """The terminal's width; 80 when it is unknown (not a real file, or a size of 0)."""
+        try:
+            columns = os.get_terminal_size(self._stream.fileno()).columns
+        except (OSError, ValueError, io.UnsupportedOperation):
+            columns = 0
+        return columns or shutil.get_terminal_size().columns or 80
+
+
+class RequestWatch:
+    """Shows "waiting for HOST (attempt n/m)" when a request has been silent for a while.
+
+    It follows the client's requests through botocore's events: each call (``before-call``),
+    each attempt of it, retries included (``before-send``), and its end (``after-call``,
+    ``after-call-error``). A background thread draws the notice on the status line after
+    :data:`WAIT_NOTICE_AFTER` seconds without an answer, and redraws it for every new attempt.
+    """
+
+    def __init__(self, client: CognitoIdentityProviderClient, status: StatusLine) -> None:
+        self._status = status
+        self._host = urlparse(client.meta.endpoint_url).netloc or client.meta.endpoint_url
+        given: object = getattr(client.meta.config, "retries", None)
+        retries: dict[str, Any] = (
+            dict(cast("dict[str, Any]", given)) if isinstance(given, dict) else {}
+        )
+        self._attempts_max = retries.get("total_max_attempts") or (
+            5 if retries.get("mode") == "legacy" else 3
+        )
+        self._since: float | None = None  # when the current call started (None: no call)
+        self._attempt = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if status.enabled:
+            events = client.meta.events
+            operation = f"{client.meta.service_model.service_id.hyphenize()}.ListUsersInGroup"
+            events.register(f"before-call.{operation}", self._call_started)
+            events.register(f"before-send.{operation}", self._attempt_started)
+            events.register(f"after-call.{operation}", self._call_ended)
+            events.register(f"after-call-error.{operation}", self._call_ended)
+            self._thread = threading.Thread(target=self._watch, name="cognito-groups-wait")
+            self._thread.daemon = True
+            self._thread.start()
+
+    def close(self) -> None:
+        """Stop watching (the thread ends within a fraction of a second)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _call_started(self, **_: object) -> None:
+        self._attempt = 0
+        self._since = time.monotonic()
+
+    def _attempt_started(self, **_: object) -> None:
+        self._attempt += 1
+
+    def _call_ended(self, **_: object) -> None:
+        self._since = None
+
+    def _watch(self) -> None:
+        shown = ""
+        while not self._stop.wait(0.2):
+            since = self._since
+            if since is None or time.monotonic() - since < WAIT_NOTICE_AFTER:
+                shown = ""
+                continue
+            attempt = max(self._attempt, 1)
+            text = f"waiting for {self._host} (attempt {attempt}/{self._attempts_max})…"
+            if text != shown:
+                self._status.show(text)
+                shown = text

@@ -1,0 +1,526 @@
+"""The command in daily use: a real terminal, slow and broken endpoints, exact exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from botocore.exceptions import ClientError
+
+from cognito_groups import (
+    CognitoGroups,
+    CognitoServiceError,
+    InvalidParameterError,
+    TooManyRequestsError,
+    TransportError,
+    iter_users_in_group,
+)
+from cognito_groups._cli import main
+from cognito_groups._cli._report import resume_hint
+from cognito_groups._cli._terminal import StatusLine, counted
+from cognito_groups._config import new_cognito_client, region_from_pool_id
+from cognito_groups._render import iso_utc
+
+from .fault_server import GROUP, POOL, Fault, FaultServer
+from .servers import silent_server
+from .terminal import run_in_terminal
+
+if TYPE_CHECKING:
+    from .conftest import ServedPool
+
+SCRIPT = Path(sys.executable).with_name("cognito-groups")
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+def run_main(args: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(args, stdout=out, stderr=err), out.getvalue(), err.getvalue()
+
+
+def users_args(served: ServedPool, *extra: str, group: str = "members") -> list[str]:
+    return ["users", served.pool.user_pool_id, group, "--endpoint-url", served.url, *extra]
+
+
+def fault_args(server: FaultServer, *extra: str) -> list[str]:
+    return ["users", POOL, GROUP, "--endpoint-url", server.url, *extra]
+
+
+@pytest.fixture
+def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One attempt per request: a scripted fault is the answer, not retried away."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+
+
+# 1. Terminal output that never garbles.
+
+
+def column_starts(header: str) -> list[int]:
+    return [match.start() for match in re.finditer(r"\S+", header)]
+
+
+def test_table_in_a_terminal_is_aligned_and_free_of_progress(served_pool: ServedPool) -> None:
+    """On a rendered screen: rows at column 0 and under their header, no progress left.
+
+    The header is repeated when widths grow; one summary line ends the run.
+    """
+    command = [str(SCRIPT), *users_args(served_pool, "--page-size", "7")]
+    screen = run_in_terminal(command)
+    assert screen.returncode == 0, screen.lines
+    *table, summary = screen.lines
+    assert summary == "listed 130 users in 19 pages"
+    assert "listed" in screen.raw.replace(summary, "")  # progress was shown while listing ...
+    assert not any("listed" in line for line in table)  # ... and none of it is left
+    headers = [index for index, line in enumerate(table) if line.startswith("USERNAME ")]
+    assert headers[0] == 0
+    assert len(headers) > 1  # a later page had a longer username
+    rows = 0
+    for index, line in enumerate(table):
+        assert line[:1].strip(), f"line {index} does not start at column 0: {line!r}"
+        if index in headers:
+            starts = column_starts(line)
+            continue
+        rows += 1
+        for start in starts[1:]:
+            assert line[start - 2 : start] == "  ", f"misaligned: {line!r}"
+            assert line[start] != " ", f"misaligned: {line!r}"
+    assert rows == 130
+
+
+def test_progress_wording_is_plural_correct() -> None:
+    """`1 user`, `2 users`, `0 pages`."""
+    assert [counted(1, "user"), counted(2, "user"), counted(0, "page")] == [
+        "1 user",
+        "2 users",
+        "0 pages",
+    ]
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_status_line_is_erased_before_anything_else_is_written() -> None:
+    """The status line is cut to the terminal's width and erased before other output."""
+    stream = FakeTerminal()
+    status = StatusLine(stream, enabled=True)
+    status.show("x" * 500)
+    assert stream.getvalue().startswith("\r\x1b[K")
+    assert len(stream.getvalue()) < 500
+    with status.cleared():
+        stream.write("ROW\n")
+    assert stream.getvalue().endswith("\r\x1b[KROW\n")
+    status.clear()  # nothing on the line: nothing written
+    assert stream.getvalue().endswith("ROW\n")
+
+
+def test_table_header_is_written_again_when_a_page_needs_wider_columns(
+    served_pool: ServedPool,
+) -> None:
+    """Not on a terminal too: every row fits the columns of the header above it."""
+    code, out, _ = run_main(users_args(served_pool, "--format", "table", "--page-size", "5"))
+    assert code == 0
+    lines = out.splitlines()
+    for line in lines:
+        if line.startswith("USERNAME "):
+            starts = column_starts(line)
+        else:
+            assert all(line[start - 2 : start] == "  " for start in starts[1:]), line
+
+
+# 2. Timeouts.
+
+
+@pytest.mark.slow
+def test_an_endpoint_that_never_answers_fails_within_a_minute() -> None:
+    """Default timeouts, retries included: exit 7 in under a minute.
+
+    A waiting notice (attempt n of 3) is shown on the terminal and erased before the error.
+    `--read-timeout 2` runs at the same time: exit 7 in under 20 s.
+    """
+    quick: list[tuple[subprocess.CompletedProcess[str], float]] = []
+
+    def run_quick(url: str) -> None:
+        started = time.monotonic()
+        result = subprocess.run(  # noqa: S603
+            [str(SCRIPT), "users", POOL, GROUP, "--endpoint-url", url, "--read-timeout", "2"],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        quick.append((result, time.monotonic() - started))
+
+    with silent_server() as url:
+        alongside = threading.Thread(target=run_quick, args=(url,))
+        alongside.start()
+        screen = run_in_terminal([str(SCRIPT), "users", POOL, GROUP, "--endpoint-url", url])
+        alongside.join()
+    [(quick_result, quick_seconds)] = quick
+    assert screen.returncode == 7
+    assert screen.seconds < 60
+    assert "waiting for 127.0.0.1:" in screen.raw
+    assert "(attempt 3/3)" in screen.raw
+    assert screen.lines == [f'cognito-groups: error: Read timeout on endpoint URL: "{url}/"']
+    assert quick_result.returncode == 7
+    assert quick_seconds < 20
+    assert quick_result.stderr.count("\n") == 1
+    assert "Read timeout" in quick_result.stderr
+
+
+def test_timeouts_reach_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--connect-timeout and --read-timeout are the client's; the command's defaults are short."""
+    seen: list[tuple[float, float]] = []
+    original = CognitoGroups._for_pool.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[CognitoGroups], user_pool_id: str, /, **options: object) -> CognitoGroups:
+        groups: CognitoGroups = original(cls, user_pool_id, **options)
+        config = groups.client.meta.config
+        seen.append((config.connect_timeout, config.read_timeout))  # type: ignore[attr-defined]
+        return groups
+
+    monkeypatch.setattr(CognitoGroups, "_for_pool", classmethod(spy))
+    with FaultServer(users=3) as server:
+        assert run_main(fault_args(server))[0] == 0
+        assert (
+            run_main(fault_args(server, "--connect-timeout", "1.5", "--read-timeout", "4"))[0] == 0
+        )
+    assert seen == [(5.0, 10.0), (1.5, 4.0)]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_a_timeout_must_be_a_positive_number(value: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["users", POOL, GROUP, "--read-timeout", value], stderr=io.StringIO())
+    assert exit_info.value.code == 2
+
+
+# 3. Exit codes are a contract.
+
+
+def test_debug_adds_the_traceback_and_keeps_the_exit_code(served_pool: ServedPool) -> None:
+    code, _, err = run_main(users_args(served_pool, "--debug", group="nobody"))
+    assert code == 3
+    assert "Traceback (most recent call last)" in err
+    assert err.endswith("cognito-groups: error: group 'nobody' not found in user pool "
+                        f"{served_pool.pool.user_pool_id}\n")  # fmt: skip
+
+
+@pytest.mark.usefixtures("no_retries")
+def test_an_html_error_page_is_summarised_in_one_line() -> None:
+    """A proxy's HTML 500 page: one line with the status, no markup, exit 6."""
+    with FaultServer(users=3, script={1: Fault("html_error", status=500)}) as server:
+        code, out, err = run_main(fault_args(server))
+    assert code == 6
+    assert out == ""
+    assert err == (
+        "cognito-groups: error: HTTP 500 Internal Server Error: a text/html body that is not a "
+        "Cognito error response\n"
+    )
+
+
+@pytest.mark.usefixtures("no_retries")
+def test_an_html_error_after_some_pages_gives_two_lines_and_resumes() -> None:
+    """After two pages: the summary and the hint (the failure is transient), nothing else."""
+    script = {3: Fault("html_error", status=502)}
+    with FaultServer(users=30, script=script) as server:
+        code, out, err = run_main(fault_args(server, "--page-size", "10"))
+        first, hint = err.splitlines()
+        assert code == 6
+        assert "HTTP 502 Bad Gateway" in first
+        assert "<" not in err
+        resumed = run_main(fault_args(server, "--page-size", "10", *hint.split()[2:]))
+    names = [json.loads(line)["username"] for line in (out + resumed[1]).splitlines()]
+    assert names == server.usernames()
+
+
+def test_an_unexpected_error_is_two_lines_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("cognito_groups._cli._main.make_writer", broken)
+    with FaultServer(users=3) as server:
+        code, _, err = run_main(fault_args(server))
+        assert code == 1
+        assert err.splitlines() == [
+            "cognito-groups: error: unexpected RuntimeError: boom",
+            "this is a bug: please report it with the output of --debug",
+        ]
+        code, _, err = run_main(fault_args(server, "--debug"))
+    assert code == 1
+    assert "Traceback" in err
+
+
+@pytest.mark.usefixtures("no_retries")
+def test_a_long_service_message_stays_on_one_line() -> None:
+    message = "line one\nline two " + "x" * 1000
+    script = {1: Fault("error", code="InternalErrorException", status=500, message=message)}
+    with FaultServer(users=3, script=script) as server:
+        code, _, err = run_main(fault_args(server))
+    assert code == 6
+    assert len(err.splitlines()) == 1
+    assert len(err) <= len("cognito-groups: error: ") + 300 + 1
+
+
+# 4. Resume hints only when they help.
+
+
+def test_no_hint_for_a_token_the_service_rejected(served_pool: ServedPool) -> None:
+    code, _, err = run_main(users_args(served_pool, "--next-token", "garbage"))
+    assert code == 6  # moto's InvalidToken (real Cognito: InvalidParameterException, exit 2)
+    assert len(err.splitlines()) == 1
+    assert "--next-token" not in err
+
+
+@pytest.mark.usefixtures("no_retries")
+def test_no_hint_when_nothing_was_listed_and_the_failure_is_not_transient() -> None:
+    script = {1: Fault("error", code="NotAuthorizedException", message="no")}
+    with FaultServer(users=30, script=script) as server:
+        code, _, err = run_main(fault_args(server, "--next-token", server.token_for(10)))
+    assert code == 4
+    assert err == "cognito-groups: error: no (NotAuthorizedException)\n"
+
+
+@pytest.mark.usefixtures("no_retries")
+def test_a_hint_for_a_transient_failure_even_before_any_user() -> None:
+    script = {1: Fault("error", code="TooManyRequestsException", message="slow down")}
+    with FaultServer(users=30, script=script) as server:
+        token = server.token_for(10)
+        code, _, err = run_main(fault_args(server, "--next-token", token))
+    assert code == 5
+    assert err.splitlines()[1] == f"resume with: --next-token {token}"
+
+
+def test_a_hint_is_quoted_for_the_shell() -> None:
+    err = TooManyRequestsError({"Error": {"Code": "TooManyRequestsException"}}, next_token="a&b")
+    assert resume_hint(err, listed=0) == "resume with: --next-token 'a&b'"
+    rejected = InvalidParameterError({"Error": {"Code": "x"}}, next_token="a")
+    assert resume_hint(rejected, listed=5) is None
+    unreached = TransportError("reset", next_token=None)
+    assert resume_hint(unreached, listed=0) is None
+
+
+def test_a_5xx_with_an_unknown_code_is_transient() -> None:
+    err = CognitoServiceError(
+        {"Error": {"Code": "Oops"}, "ResponseMetadata": {"HTTPStatusCode": 503}}, next_token="t"
+    )
+    assert resume_hint(err, listed=0) == "resume with: --next-token t"
+
+
+# 5. Messages in the user's words.
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--max-users", "0"], "--max-users must be at least 1, got 0"),
+        (["--page-size", "61"], "--page-size must be from 1 to 60 (the service maximum), got 61"),
+        (["--next-token", "cg1:skip:x:"], "--next-token: not a valid resume token"),
+        (["--region", "us east"], "--region: 'us east' is not a Region name"),
+    ],
+)
+def test_local_errors_name_the_flag(flags: list[str], message: str) -> None:
+    code, _, err = run_main(["users", POOL, GROUP, *flags])
+    assert code == 2
+    assert err.startswith(f"cognito-groups: error: {message}")
+    assert "None" not in err
+    assert "request" not in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_local_error_does_not_claim_a_request_was_made() -> None:
+    with pytest.raises(ClientError) as caught:  # `except ClientError` keeps working
+        list(CognitoGroups(new_cognito_client()).iter_users(POOL, GROUP, page_size=0))
+    assert isinstance(caught.value, InvalidParameterError)
+    assert str(caught.value) == (
+        "page_size: must be from 1 to 60 (the service maximum), got 0 "
+        "(found before sending: no request was made)"
+    )
+    assert "when calling" not in repr(caught.value)
+
+
+def test_usage_errors_are_two_lines() -> None:
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["users", POOL], stderr=err)
+    assert exit_info.value.code == 2
+    # argparse writes usage errors to sys.stderr itself: checked through the script instead.
+    result = subprocess.run(  # noqa: S603
+        [str(SCRIPT), "users", POOL], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "cognito-groups users: error: the following arguments are required: GROUP_NAME",
+        "see: cognito-groups users --help",
+    ]
+
+
+# 6. Region from the pool id.
+
+
+def test_the_region_comes_from_the_pool_id(
+    served_pool: ServedPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Region configured anywhere: the CLI and iter_users_in_group take the pool's."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    code, out, err = run_main(users_args(served_pool, "--max-users", "3"))
+    assert code == 0, err
+    assert len(out.splitlines()) == 3
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served_pool.url)  # documented: another endpoint
+    users = iter_users_in_group(served_pool.pool.user_pool_id, "members", max_users=4)
+    assert len(list(users)) == 4
+
+
+def test_a_configured_region_wins_over_the_pool_id() -> None:
+    client = new_cognito_client(user_pool_id="eu-west-1_AbC123")
+    assert client.meta.region_name == "us-east-1"  # AWS_DEFAULT_REGION of the test
+    client.close()
+
+
+def test_an_unknown_prefix_is_still_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert region_from_pool_id("mars-1_AbC123") is None
+    assert region_from_pool_id("us-gov-west-1_AbC123") == "us-gov-west-1"
+    assert region_from_pool_id("us_east_1_AbC123") is None
+    code, _, err = run_main(["users", "local_AbC123", GROUP])
+    assert code == 2
+    assert err == (
+        "cognito-groups: error: no AWS Region: pass --region or set AWS_REGION (the prefix of "
+        "local_AbC123 is not a Region botocore knows)\n"
+    )
+
+
+def test_aws_endpoint_url_points_the_command_elsewhere(
+    served_pool: ServedPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served_pool.url)
+    code, out, _ = run_main(["users", served_pool.pool.user_pool_id, "members", "--max-users", "2"])
+    assert code == 0
+    assert len(out.splitlines()) == 2
+
+
+# 7. Stable output shapes.
+
+
+def test_every_timestamp_has_one_shape(served_pool: ServedPool) -> None:
+    """json, jsonl, csv and table: microseconds always written, UTC, a Z."""
+    args = users_args(served_pool, "--max-users", "20")
+    found: list[str] = []
+    for format_name in ("json", "jsonl", "csv", "table"):
+        code, out, _ = run_main([*args, "--format", format_name])
+        assert code == 0
+        found.extend(re.findall(r"\d{4}-\d\d-\d\dT[\d:.]+Z?", out))
+    assert len(found) == 20 * 2 * 2 + 20 * 2
+    assert all(TIMESTAMP.fullmatch(stamp) for stamp in found), found
+
+
+def test_a_whole_second_keeps_its_microseconds() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    whole = datetime(2026, 11, 27, 14, 43, 51, tzinfo=timezone.utc)
+    assert iso_utc(whole) == "2026-11-27T14:43:51.000000Z"
+    elsewhere = datetime(2026, 11, 27, 15, 43, 51, 773, tzinfo=timezone(timedelta(hours=1)))
+    assert iso_utc(elsewhere) == "2026-11-27T14:43:51.000773Z"
+
+
+def test_no_header_appends_a_resumed_csv_run(served_pool: ServedPool) -> None:
+    """--max-users, then --no-header --next-token: one header, every member once."""
+    code, first, err = run_main(users_args(served_pool, "--format", "csv", "--max-users", "50"))
+    token = err.split("--next-token ")[1].strip()
+    code, rest, _ = run_main(
+        users_args(served_pool, "--format", "csv", "--no-header", "--next-token", token)
+    )
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(first + rest)))
+    assert rows[0][0] == "username"
+    assert len(rows) == 131
+    assert len({row[0] for row in rows[1:]}) == 130
+
+
+def test_no_header_on_a_table(served_pool: ServedPool) -> None:
+    code, out, _ = run_main(users_args(served_pool, "--format", "table", "--no-header"))
+    assert code == 0
+    assert "USERNAME" not in out
+    assert len(out.splitlines()) == 130
+
+
+def test_no_header_with_json_is_refused() -> None:
+    result = subprocess.run(  # noqa: S603
+        [str(SCRIPT), "users", POOL, GROUP, "--no-header"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "cognito-groups: error: --no-header applies to table and csv output; the output is "
+        "jsonl (pass --format csv or --format table)",
+        "see: cognito-groups --help",
+    ]
+
+
+def test_an_unknown_status_is_refused_with_the_valid_ones() -> None:
+    result = subprocess.run(  # noqa: S603
+        [str(SCRIPT), "users", POOL, GROUP, "--status", "BOGUS"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    first, second = result.stderr.splitlines()
+    assert first.startswith("cognito-groups users: error: argument --status: 'BOGUS' is not a")
+    assert "CONFIRMED, ARCHIVED, COMPROMISED" in first
+    assert second == "see: cognito-groups users --help"
+
+
+@pytest.mark.parametrize("format_name", ["json", "jsonl"])
+def test_attribute_selects_attributes_in_json(served_pool: ServedPool, format_name: str) -> None:
+    args = users_args(served_pool, "--format", format_name, "--max-users", "5")
+    code, out, _ = run_main([*args, "--attribute", "email", "--attribute", "custom:team"])
+    assert code == 0
+    users = json.loads(out) if format_name == "json" else [json.loads(x) for x in out.splitlines()]
+    assert [set(user["attributes"]) for user in users] == [{"email", "custom:team"}] * 5
+    code, out, _ = run_main(args)
+    everything = json.loads(out) if format_name == "json" else json.loads(out.splitlines()[0])
+    first = everything[0] if format_name == "json" else everything
+    assert len(first["attributes"]) > 2
+
+
+@pytest.mark.usefixtures("no_retries")
+def test_a_failure_before_the_first_page_leaves_no_lone_table_header() -> None:
+    def script(number: int, request: object) -> Fault:
+        return Fault("error", code="InternalErrorException", status=500, message="down")
+
+    with FaultServer(users=3, script=script) as server:
+        for format_name, expected in (("table", ""), ("csv", ""), ("json", "[\n]\n")):
+            code, out, _ = run_main(fault_args(server, "--format", format_name))
+            assert (code, out) == (6, expected)
+
+
+# 8. Install and release.
+
+
+def test_make_demo_installs_only_the_demo_extra(tmp_path: Path) -> None:
+    """From nothing, `make demo` installs `.[demo]`, never the development tools."""
+    root = Path(__file__).parent.parent
+    result = subprocess.run(  # noqa: S603
+        ["make", "-n", "demo", f"VENV={tmp_path / 'venv'}"],  # noqa: S607
+        cwd=root, capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    installs = [line for line in result.stdout.splitlines() if "pip install" in line]
+    assert any("-e '.[demo]'" in line for line in installs), installs
+    assert not any("[dev]" in line for line in installs), installs
+
+
+def test_the_command_line_of_main_is_the_console_script() -> None:
+    """`cognito-groups --version` from the installed script and from `python -m`."""
+    for command in ([str(SCRIPT)], [sys.executable, "-m", "cognito_groups"]):
+        result = subprocess.run(  # noqa: S603
+            [*command, "--version"], capture_output=True, text=True, check=False, timeout=60,
+            env={**os.environ},
+        )  # fmt: skip
+        assert result.returncode == 0
+        assert result.stdout.startswith("cognito-groups ")
