@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck pytest docs bench dist clean
+.PHONY: demo test lint typecheck pytest docs bench bench-quota dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ docs: $(STAMP)
 # Speed and memory against raw boto3, in one run (not part of the tests; about 2 minutes).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# Every group within an account quota, on a loopback Cognito (about 1 minute); writes
+# benchmarks/quota-results.json and the table of docs/performance.md generated from it.
+bench-quota: $(STAMP)
+	$(BIN)/python benchmarks/quota.py
 
 # A wheel and an sdist in dist/, built in isolation and checked for PyPI.
 dist: $(STAMP)

@@ -10,6 +10,7 @@ Example:
 
 from typing import TYPE_CHECKING, Any
 
+from cognito_groups._async_multi import AsyncGroupIterator, AsyncMembershipIterator
 from cognito_groups._client import CognitoGroups, iter_users_in_group
 from cognito_groups._errors import (
     ClientSetupError,
@@ -30,7 +31,17 @@ from cognito_groups._errors import (
     TransportError,
 )
 from cognito_groups._iterators import PageIterator, UserIterator
-from cognito_groups._models import Attribute, DeliveryMedium, MFAOption, Page, User, UserStatus
+from cognito_groups._models import (
+    Attribute,
+    DeliveryMedium,
+    Group,
+    Membership,
+    MFAOption,
+    Page,
+    User,
+    UserStatus,
+)
+from cognito_groups._multi import GroupIterator, MembershipIterator
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:  # imported on first use: aiobotocore is an optional extra
@@ -43,6 +54,8 @@ if TYPE_CHECKING:  # imported on first use: aiobotocore is an optional extra
 
 __all__ = [
     "AsyncCognitoGroups",
+    "AsyncGroupIterator",
+    "AsyncMembershipIterator",
     "AsyncPageIterator",
     "AsyncUserIterator",
     "Attribute",
@@ -53,10 +66,14 @@ __all__ = [
     "ConnectionFailedError",
     "CredentialsError",
     "DeliveryMedium",
+    "Group",
+    "GroupIterator",
     "InternalError",
     "InvalidParameterError",
     "MFAOption",
     "MalformedResponseError",
+    "Membership",
+    "MembershipIterator",
     "NotAuthorizedError",
     "OperationNotEnabledError",
     "Page",

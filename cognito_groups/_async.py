@@ -11,14 +11,29 @@ facade or a listing without it raises :class:`ImportError` with the install hint
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError
 
+from cognito_groups._async_multi import AsyncGroupIterator, AsyncMembershipIterator
+from cognito_groups._budget import (
+    DEFAULT_MEMBERSHIP_RPS,
+    RequestBudget,
+    check_max_rps,
+    pace_async_client,
+    pacing,
+)
 from cognito_groups._config import check_client_options, merge_config, with_utc_timestamps
 from cognito_groups._errors import ClientSetupError, translate_error
+from cognito_groups._groups import GroupRequestPlan
+from cognito_groups._memberships import (
+    DEFAULT_CONCURRENCY,
+    GroupTable,
+    MembershipPlan,
+    check_membership_request,
+)
 from cognito_groups._paginate import PageRequestPlan, PageSlice, PageTracker, UserTracker
 from cognito_groups._validate import DEFAULT_PAGE_SIZE, check_list_request
 
@@ -137,6 +152,9 @@ class AsyncCognitoGroups:
         region_name: The AWS Region.
         endpoint_url: Another endpoint, e.g. a moto server.
         config: A ``botocore.config.Config`` merged over the default (standard retries).
+        max_rps: A request budget shared by every request of this object, from any task,
+            retries included (see :class:`cognito_groups.CognitoGroups`); its wait never
+            blocks the event loop.
 
     Without ``client``, use it as an async context manager (or call :meth:`aclose`): the client
     is created on entry and closed on exit. A client you pass is never closed.
@@ -151,7 +169,7 @@ class AsyncCognitoGroups:
         ...             print(user.username)
     """
 
-    __slots__ = ("_client", "_options", "_stack")
+    __slots__ = ("_budget", "_client", "_options", "_stack")
 
     def __init__(
         self,
@@ -161,6 +179,7 @@ class AsyncCognitoGroups:
         region_name: str | None = None,
         endpoint_url: str | None = None,
         config: Config | None = None,
+        max_rps: float | None = None,
     ) -> None:
         check_client_options(
             client,
@@ -171,9 +190,23 @@ class AsyncCognitoGroups:
             session_type=_aio_session_type(),
             client_method="list_users_in_group",
         )
+        rate = check_max_rps(max_rps)
+        self._budget = None if rate is None else RequestBudget(rate)
         self._client = client
         self._stack: AsyncExitStack | None = None
         self._options = (session, region_name, endpoint_url, config)
+
+    @property
+    def max_rps(self) -> float | None:
+        """The request budget in requests per second (``None``: no pacing)."""
+        return None if self._budget is None else self._budget.rate
+
+    def _paced(self, budget: RequestBudget | None) -> CognitoIdentityProviderClient:
+        """The client, with the pacing handler registered when there is a ``budget``."""
+        client = self.client
+        if budget is not None:
+            pace_async_client(client)
+        return client
 
     @property
     def client(self) -> CognitoIdentityProviderClient:
@@ -232,7 +265,70 @@ class AsyncCognitoGroups:
 
     def _pages(self, request: ListRequest) -> AsyncPageIterator:
         """The page iterator of an already validated request."""
-        return AsyncPageIterator(self.client.list_users_in_group, PageRequestPlan(request))
+        budget = self._budget
+        unpaced: _AsyncListCall = self._paced(budget).list_users_in_group
+
+        async def paced(**params: Any) -> Mapping[str, Any]:
+            with pacing(budget):
+                return await unpaced(**params)
+
+        call = unpaced if budget is None else paced
+        return AsyncPageIterator(call, PageRequestPlan(request))
+
+    def iter_groups(
+        self, user_pool_id: str, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> AsyncGroupIterator:
+        """``async for`` over the pool's groups; see :meth:`CognitoGroups.iter_groups`."""
+        plan = GroupRequestPlan(user_pool_id, page_size)
+        return AsyncGroupIterator(self._paced(self._budget).list_groups, plan, self._budget)
+
+    def iter_memberships(
+        self,
+        user_pool_id: str,
+        group_names: Iterable[str] | None = None,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        checkpoint: str | None = None,
+    ) -> AsyncMembershipIterator:
+        """``async for`` over every member of every group, ``concurrency`` groups at a time.
+
+        See :meth:`CognitoGroups.iter_memberships`: the same parameters, checkpoints, budget
+        and errors; the requests are tasks, and ``aclose()`` cancels them.
+        """
+        request = check_membership_request(
+            user_pool_id,
+            group_names,
+            concurrency=concurrency,
+            page_size=page_size,
+            checkpoint=checkpoint,
+        )
+        budget = self._budget or RequestBudget(DEFAULT_MEMBERSHIP_RPS)
+        client = self._paced(budget)
+        pool = request.user_pool_id
+        return AsyncMembershipIterator(
+            MembershipPlan(request),
+            client.list_users_in_group,
+            lambda: AsyncGroupIterator(client.list_groups, GroupRequestPlan(pool, 60), budget),
+            budget,
+        )
+
+    async def groups_by_user(
+        self,
+        user_pool_id: str,
+        group_names: Iterable[str] | None = None,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> dict[str, frozenset[str]]:
+        """Each member's groups; see :meth:`CognitoGroups.groups_by_user`."""
+        table = GroupTable()
+        memberships = self.iter_memberships(user_pool_id, group_names, concurrency=concurrency)
+        try:
+            async for membership in memberships:
+                table.add(membership)
+        finally:
+            await memberships.aclose()
+        return table.result()
 
     def iter_users(
         self,

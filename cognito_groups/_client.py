@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from cognito_groups._budget import (
+    DEFAULT_MEMBERSHIP_RPS,
+    RequestBudget,
+    check_max_rps,
+    pace_client,
+    pacing,
+)
 from cognito_groups._closing import Closing
 from cognito_groups._config import build_client, check_client_options
+from cognito_groups._groups import GroupRequestPlan
 from cognito_groups._iterators import PageIterator, PrefetchPageIterator, UserIterator
+from cognito_groups._memberships import (
+    DEFAULT_CONCURRENCY,
+    GroupTable,
+    MembershipPlan,
+    check_membership_request,
+)
+from cognito_groups._multi import GroupIterator, MembershipIterator
 from cognito_groups._paginate import PageRequestPlan
 from cognito_groups._validate import DEFAULT_PAGE_SIZE, check_flag, check_list_request
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from botocore.config import Config
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
@@ -46,6 +63,11 @@ class CognitoGroups(Closing):
         endpoint_url: Another endpoint, e.g. moto's or cognito-local's.
         config: A ``botocore.config.Config`` merged over the library's default, which retries
             in botocore's standard mode (it retries ``TooManyRequestsException``).
+        max_rps: A request budget in requests per second (a smooth token bucket, burst at most
+            5) shared by every request this object sends, retries included, from any thread.
+            It registers one ``before-send`` handler on the client, which paces only this
+            library's requests. Default ``None``: no pacing (``iter_memberships`` still paces
+            itself at 25 requests per second).
 
     Raises:
         InvalidParameterError: an option has the wrong type, or ``client`` is combined with
@@ -58,7 +80,7 @@ class CognitoGroups(Closing):
         ...     print(user.username, user.user_status, user.email)
     """
 
-    __slots__ = ("_call", "_client", "_owns_client")
+    __slots__ = ("_budget", "_call", "_client", "_owns_client")
 
     def __init__(
         self,
@@ -68,13 +90,33 @@ class CognitoGroups(Closing):
         region_name: str | None = None,
         endpoint_url: str | None = None,
         config: Config | None = None,
+        max_rps: float | None = None,
     ) -> None:
         _check_options(client, session, region_name, endpoint_url, config)
+        rate = check_max_rps(max_rps)
         self._owns_client = client is None
         if client is None:
             client = build_client(session, region_name, endpoint_url, config)
         self._client = client
-        self._call: ListCall = client.list_users_in_group
+        self._budget = None if rate is None else RequestBudget(rate)
+        self._call: ListCall = self._paced(client.list_users_in_group, self._budget)
+
+    def _paced(self, call: ListCall, budget: RequestBudget | None) -> ListCall:
+        """``call``, its requests paced by ``budget`` (``call`` itself when there is none)."""
+        if budget is None:
+            return call
+        pace_client(self._client)
+
+        def paced(**params: Any) -> Mapping[str, Any]:
+            with pacing(budget):
+                return call(**params)
+
+        return paced
+
+    @property
+    def max_rps(self) -> float | None:
+        """The request budget in requests per second (``None``: no pacing)."""
+        return None if self._budget is None else self._budget.rate
 
     @classmethod
     def _for_pool(
@@ -178,6 +220,95 @@ class CognitoGroups(Closing):
             prefetch=prefetch,
         )
         return UserIterator(pages)
+
+    def iter_groups(
+        self, user_pool_id: str, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> GroupIterator:
+        """Iterate over the pool's groups (``ListGroups``), a page fetched as needed.
+
+        Args:
+            user_pool_id: The user pool's id.
+            page_size: Groups per request, 1 to 60 (the service maximum, and the default).
+
+        Raises:
+            InvalidParameterError: at once, before any request, if a parameter breaks a rule.
+            CognitoGroupsError: while iterating, a subclass for each failure.
+        """
+        plan = GroupRequestPlan(user_pool_id, page_size)
+        if self._budget is not None:
+            pace_client(self._client)
+        return GroupIterator(self._client.list_groups, plan, self._budget)
+
+    def iter_memberships(
+        self,
+        user_pool_id: str,
+        group_names: Iterable[str] | None = None,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        checkpoint: str | None = None,
+    ) -> MembershipIterator:
+        """Iterate over every member of every group, listing several groups at once.
+
+        Memberships stream as pages arrive, in arrival order; at most about ``concurrency``
+        pages are held. Requests are paced by ``max_rps``, or, without it, by a budget of 25
+        requests per second (below the account's quota of about 30, shared by every caller).
+
+        Args:
+            user_pool_id: The user pool's id.
+            group_names: The groups to list (default: every group of the pool, from
+                ``ListGroups``, listed once at the start).
+            concurrency: Groups listed at once, 1 to 32 (default 4).
+            page_size: Users per request, 1 to 60 (default 60).
+            checkpoint: Continue where an iterator's ``checkpoint`` said: every membership not
+                yet yielded is yielded once, none already yielded again.
+
+        Returns:
+            An iterator of :class:`Membership` with ``checkpoint`` and ``exhausted``. Close it
+            (or use ``with``) to stop early.
+
+        Raises:
+            InvalidParameterError: at once, before any request, if a parameter breaks a rule
+                (a checkpoint of another pool or a damaged one names ``checkpoint``).
+            CognitoGroupsError: while iterating, the first failing group's error (its
+                ``group_name`` says which), after the pages already received are yielded.
+        """
+        request = check_membership_request(
+            user_pool_id,
+            group_names,
+            concurrency=concurrency,
+            page_size=page_size,
+            checkpoint=checkpoint,
+        )
+        budget = self._budget or RequestBudget(DEFAULT_MEMBERSHIP_RPS)
+        pace_client(self._client)
+        plan = MembershipPlan(request)
+        pool = request.user_pool_id
+        return MembershipIterator(
+            plan,
+            request.concurrency,
+            self._client.list_users_in_group,
+            lambda: GroupIterator(self._client.list_groups, GroupRequestPlan(pool, 60), budget),
+            budget,
+        )
+
+    def groups_by_user(
+        self,
+        user_pool_id: str,
+        group_names: Iterable[str] | None = None,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> dict[str, frozenset[str]]:
+        """Each member's groups: username -> the names of the groups it is in.
+
+        Built from :meth:`iter_memberships`: one request per page of each group, never one per
+        user. Users in no group are not in it (that needs ``ListUsers``).
+        """
+        table = GroupTable()
+        with self.iter_memberships(user_pool_id, group_names, concurrency=concurrency) as it:
+            for membership in it:
+                table.add(membership)
+        return table.result()
 
     def close(self) -> None:
         """Close the client's connections if this object built the client; else do nothing."""

@@ -86,9 +86,13 @@ class CognitoGroupsError(Exception):
         next_token: Where to resume a listing that failed, exact to the user: ``None`` if
             nothing had been returned yet from a listing that started at the beginning (or if
             nothing was being listed).
+        group_name: The group whose listing failed, set by ``iter_memberships`` (whose
+            ``checkpoint`` is then the way to resume); ``None`` elsewhere.
     """
 
     next_token: str | None
+    #: The group whose listing failed, in :meth:`CognitoGroups.iter_memberships` (else ``None``).
+    group_name: str | None = None
 
     def __init__(self, message: str, *, next_token: str | None = None) -> None:
         super().__init__(message)
@@ -139,7 +143,8 @@ class CognitoServiceError(CognitoGroupsError, ClientError):
             self.args = (f"{self.message} (found before sending: no request was made)",)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.response, self.operation_name), {"next_token": self.next_token})
+        state = {"next_token": self.next_token, "group_name": self.group_name}
+        return (type(self), (self.response, self.operation_name), state)
 
 
 class InvalidParameterError(CognitoServiceError):

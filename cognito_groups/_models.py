@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 __all__ = [
     "Attribute",
     "DeliveryMedium",
+    "Group",
     "MFAOption",
+    "Membership",
     "Page",
     "User",
     "UserStatus",
@@ -266,6 +268,45 @@ class Page:
     def __repr__(self) -> str:
         token = "None" if self.next_token is None else _REDACTED
         return f"Page(users=<{len(self.users)} users>, next_token={token})"
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A group of a user pool, as ``ListGroups`` described it (dates are UTC-aware).
+
+    A field the response omits is ``None``; ``group_name`` is always sent by the service.
+    """
+
+    group_name: str
+    user_pool_id: str | None = None
+    description: str | None = None
+    role_arn: str | None = None
+    precedence: int | None = None
+    last_modified_date: datetime | None = None
+    creation_date: datetime | None = None
+
+    @classmethod
+    def _from_wire(cls, wire: Mapping[str, Any]) -> Group:
+        return cls(
+            wire.get("GroupName", ""),
+            wire.get("UserPoolId"),
+            wire.get("Description"),
+            wire.get("RoleArn"),
+            wire.get("Precedence"),
+            _to_utc(wire.get("LastModifiedDate")),
+            _to_utc(wire.get("CreationDate")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One member of one group: what :meth:`CognitoGroups.iter_memberships` yields.
+
+    Its ``repr()`` hides the username, as :class:`User`'s does.
+    """
+
+    group_name: str
+    user: User
 
 
 # --- the hot path: one User per member, thousands per listing --------------------------------

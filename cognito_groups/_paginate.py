@@ -44,11 +44,20 @@ from cognito_groups._validate import PAGE_SIZE_MAX
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Mapping
+    from contextlib import AbstractContextManager
 
     from cognito_groups._models import User
     from cognito_groups._validate import ListRequest
 
-__all__ = ["PageRequestPlan", "PageSlice", "PageTracker", "UserCursor", "UserTracker"]
+__all__ = [
+    "PageRequestPlan",
+    "PageSlice",
+    "PageTracker",
+    "UserCursor",
+    "UserTracker",
+    "came_over_http",
+    "translated",
+]
 
 _log = logging.getLogger("cognito_groups")
 
@@ -118,7 +127,7 @@ class PageRequestPlan:
             PaginationError: the service broke the paging contract.
         """
         start = self._position
-        if "Users" not in response and _came_over_http(response):
+        if "Users" not in response and came_over_http(response):
             # botocore parses a 2xx body that is not JSON (malformed, truncated, empty) as {}:
             # taken at its word, that is an empty last page and the rest of the group is lost.
             raise MalformedResponseError(
@@ -167,23 +176,30 @@ class PageRequestPlan:
         _log.debug("ListUsersInGroup page: %d users, last=%s", len(users), end is None)
         return PageSlice(page, Position(start.token, skipped), end is None)
 
-    @contextmanager
-    def translating(self) -> Generator[None, None, None]:
+    def translating(self) -> AbstractContextManager[None]:
         """Around a request: a botocore error inside becomes ours, raised ``from`` it."""
+        return translated(self._position.to_token())
+
+
+@contextmanager
+def translated(
+    next_token: str | None, operation: str = "ListUsersInGroup"
+) -> Generator[None, None, None]:
+    """Around a request: a botocore error inside becomes ours (with ``next_token``), ``from`` it."""
+    try:
+        yield
+    except TRANSLATED_ERRORS as err:
+        error = translate_error(err, next_token=next_token)
+        _log.debug("%s failed: %s", operation, type(error).__name__)
         try:
-            yield
-        except TRANSLATED_ERRORS as err:
-            error = translate_error(err, next_token=self._position.to_token())
-            _log.debug("ListUsersInGroup failed: %s", type(error).__name__)
-            try:
-                raise error from err
-            finally:
-                # No cycle (this frame -> error -> its traceback -> this frame): the failed
-                # response, and the connection it holds, go as soon as the caller drops the error.
-                del error
+            raise error from err
+        finally:
+            # No cycle (this frame -> error -> its traceback -> this frame): the failed
+            # response, and the connection it holds, go as soon as the caller drops the error.
+            del error
 
 
-def _came_over_http(response: Mapping[str, Any]) -> bool:
+def came_over_http(response: Mapping[str, Any]) -> bool:
     """Whether botocore parsed ``response`` from HTTP (a stub's responses have no headers)."""
     metadata = response.get("ResponseMetadata")
     return isinstance(metadata, dict) and "HTTPHeaders" in metadata

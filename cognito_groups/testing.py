@@ -117,10 +117,10 @@ class GroupStub(Closing):
         #: A CognitoGroups wired to the stubbed client: hand it to the code under test.
         self.groups = CognitoGroups(client)
 
-    def _params(self, limit: int, token: str | None) -> dict[str, Any]:
+    def _params(self, limit: int, token: str | None, group_name: str | None) -> dict[str, Any]:
         params: dict[str, Any] = {
             "UserPoolId": self.user_pool_id,
-            "GroupName": self.group_name,
+            "GroupName": self.group_name if group_name is None else group_name,
             "Limit": limit,
         }
         if token is not None:
@@ -134,10 +134,16 @@ class GroupStub(Closing):
         next_token: str | None = None,
         sent_token: str | None = None,
         limit: int = 60,
+        group_name: str | None = None,
     ) -> None:
-        """Queue one page, expecting a request with ``Limit=limit`` and ``sent_token``."""
+        """Queue one page, expecting a request with ``Limit=limit`` and ``sent_token``.
+
+        ``group_name`` is the group the request must name (default: the stub's).
+        """
         self.stubber.add_response(
-            "list_users_in_group", make_page(users, next_token), self._params(limit, sent_token)
+            "list_users_in_group",
+            make_page(users, next_token),
+            self._params(limit, sent_token, group_name),
         )
 
     def add_error(
@@ -148,6 +154,7 @@ class GroupStub(Closing):
         sent_token: str | None = None,
         limit: int = 60,
         reason_code: str | None = None,
+        group_name: str | None = None,
     ) -> None:
         """Queue an error (one of our classes, or any service code) for the next request."""
         code = error if isinstance(error, str) else (error.error_code or "ServiceException")
@@ -159,7 +166,7 @@ class GroupStub(Closing):
             service_error_code=code,
             service_message=message,
             http_status_code=_HTTP_STATUS.get(code, 400),
-            expected_params=self._params(limit, sent_token),
+            expected_params=self._params(limit, sent_token, group_name),
             modeled_fields=modeled,
         )
 
@@ -171,8 +178,14 @@ class GroupStub(Closing):
         error_on_page: int | None = None,
         error: type[CognitoServiceError] | str = InternalError,
         then_resume: bool = False,
+        group_name: str | None = None,
     ) -> list[dict[str, Any]]:
         """Queue a whole group, split into pages of ``page_size``, tokens ``token-2``, ….
+
+        For ``iter_memberships``, queue :meth:`add_group_list` (unless you pass ``group_names``)
+        and then each group in the pool's order with its ``group_name``, and list with
+        ``concurrency=1``: the requests then come in that fixed order (a stub answers in the
+        order it was given).
 
         Args:
             users: How many users to make (``user-0000``, … with emails), or the users.
@@ -182,12 +195,17 @@ class GroupStub(Closing):
             error: The error class (or service code) for ``error_on_page``.
             then_resume: After the error, queue the failed page and the rest again, as a
                 caller resuming from ``err.next_token`` would ask for them.
+            group_name: The group the requests must name (default: the stub's).
 
         Returns:
             The users queued, as the service would send them.
         """
+        prefix = "user" if group_name is None else group_name
         members = (
-            [make_user(f"user-{i:04d}", email=f"user-{i:04d}@example.com") for i in range(users)]
+            [
+                make_user(f"{prefix}-{i:04d}", email=f"{prefix}-{i:04d}@example.com")
+                for i in range(users)
+            ]
             if isinstance(users, int)
             else [dict(user) for user in users]
         )
@@ -195,13 +213,38 @@ class GroupStub(Closing):
         for number in range(1, pages + 1):
             sent = None if number == 1 else f"token-{number}"
             if number == error_on_page:
-                self.add_error(error, sent_token=sent, limit=page_size)
+                self.add_error(error, sent_token=sent, limit=page_size, group_name=group_name)
                 if not then_resume:
                     break
             chunk = members[(number - 1) * page_size : number * page_size]
             following = f"token-{number + 1}" if number < pages else None
-            self.add_page(chunk, next_token=following, sent_token=sent, limit=page_size)
+            self.add_page(
+                chunk,
+                next_token=following,
+                sent_token=sent,
+                limit=page_size,
+                group_name=group_name,
+            )
         return members
+
+    def add_group_list(self, group_names: Sequence[str], *, page_size: int = 60) -> None:
+        """Queue the pool's groups (``ListGroups``), in pages of ``page_size``."""
+        names = list(group_names)
+        pages = max(1, math.ceil(len(names) / page_size))
+        for number in range(1, pages + 1):
+            chunk = names[(number - 1) * page_size : number * page_size]
+            response: dict[str, Any] = {
+                "Groups": [
+                    {"GroupName": name, "UserPoolId": self.user_pool_id, "CreationDate": _EPOCH}
+                    for name in chunk
+                ]
+            }
+            if number < pages:
+                response["NextToken"] = f"groups-token-{number + 1}"
+            expected: dict[str, Any] = {"UserPoolId": self.user_pool_id, "Limit": page_size}
+            if number > 1:
+                expected["NextToken"] = f"groups-token-{number}"
+            self.stubber.add_response("list_groups", response, expected)
 
     def assert_all_used(self) -> None:
         """Fail if a queued response was never asked for."""

@@ -23,7 +23,7 @@ PAGES = sorted(path for path in DOCS.glob("*.md") if BLOCK.search(path.read_text
 def test_pages_with_code_are_found() -> None:
     """The runner finds the pages that have Python code (so none is silently skipped)."""
     assert {path.name for path in PAGES} >= {
-        "index.md", "getting-started.md", "guide.md", "async.md", "testing.md",
+        "index.md", "getting-started.md", "guide.md", "async.md", "testing.md", "many-groups.md",
     }  # fmt: skip
 
 
@@ -74,3 +74,20 @@ def test_readme_resume_loop_runs() -> None:
         }
         exec(compile(source, "README.md", "exec"), namespace)  # noqa: S102 (our own README)
     assert len(handled) == len(set(handled)) == 250
+
+
+def test_the_quota_table_is_generated_from_the_results_file() -> None:
+    """docs/performance.md shows exactly what benchmarks/quota-results.json holds."""
+    import importlib.util
+    import json
+
+    path = DOCS.parent / "benchmarks" / "quota.py"
+    spec = importlib.util.spec_from_file_location("quota_benchmark", path)
+    assert spec is not None
+    assert spec.loader is not None
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    results = json.loads((DOCS.parent / "benchmarks" / "quota-results.json").read_text())
+    assert benchmark.render(results) in (DOCS / "performance.md").read_text()
+    for row in results["variants"].values():
+        assert {"wall_s", "x_floor", "x_sequential", "throttled_share"} <= set(row)

@@ -6,7 +6,6 @@ import gzip
 import json
 import pickle
 import socket
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +33,7 @@ from cognito_groups import (
 )
 from cognito_groups._errors import translate_error
 
+from . import servers
 from .conftest import GROUP, POOL, add_page, params
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ MAPPED = [
 
 
 def _operation_errors() -> list[str]:
-    """The error shapes botocore's own service model declares for ListUsersInGroup."""
+    """The error shapes botocore's own model declares for ListUsersInGroup and ListGroups."""
     folder = Path(botocore.__file__).parent / "data" / "cognito-idp" / "2016-04-18"
     plain = folder / "service-2.json"
     text = (
@@ -61,7 +61,10 @@ def _operation_errors() -> list[str]:
         else gzip.decompress((folder / "service-2.json.gz").read_bytes()).decode()
     )
     model = json.loads(text)
-    return [error["shape"] for error in model["operations"]["ListUsersInGroup"]["errors"]]
+    operations = ("ListUsersInGroup", "ListGroups")
+    return sorted(
+        {error["shape"] for name in operations for error in model["operations"][name]["errors"]}
+    )
 
 
 @pytest.mark.parametrize("code", _operation_errors())
@@ -177,28 +180,8 @@ def test_unreachable_endpoint_is_a_connection_error() -> None:
 @pytest.fixture
 def silent_server() -> Iterator[str]:
     """A server on 127.0.0.1 that accepts connections and never answers; stopped after."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    stop = threading.Event()
-    accepted: list[socket.socket] = []
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    server.close()
+    with servers.silent_server() as url:
+        yield url
 
 
 def test_read_timeout_is_a_timeout_error(silent_server: str) -> None:

@@ -94,3 +94,40 @@ def test_lambda_handler_example(capsys: pytest.CaptureFixture[str]) -> None:
         "150 members in 3 pages",
         "404 no group 'nobody'",
     ]
+
+
+def test_access_review_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    """Stopped after 100 rows, then failing on a 500, then run again: every membership once."""
+    import csv
+
+    from botocore.config import Config
+
+    from cognito_groups import CognitoGroups
+
+    from .quota_server import POOL, QuotaServer
+
+    example = _load("access_review")
+    output = tmp_path / "review.csv"
+    groups_of = {f"g{index}": 50 + 20 * index for index in range(5)}
+    failing = {"on": True}
+
+    def fault(number: int, operation: str, params: object) -> tuple[int, str] | None:
+        return (500, "InternalErrorException") if failing["on"] and number == 8 else None
+
+    with QuotaServer(groups_of, fault=fault) as server:
+        groups = CognitoGroups(
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        assert example.review(groups, POOL, output, stop_after=100) is False
+        with pytest.raises(Exception, match="InternalErrorException"):
+            example.review(groups, POOL, output)
+        failing["on"] = False
+        assert example.review(groups, POOL, output) is True
+        expected = sorted(server.memberships())
+    with output.open(newline="") as written:
+        header, *rows = list(csv.reader(written))
+    assert header == ["group", "username", "status", "enabled"]
+    assert sorted((row[0], row[1]) for row in rows) == expected
+    assert len(rows) == len(expected)

@@ -50,3 +50,19 @@ async def module_function(client: CognitoIdentityProviderClient) -> list[str]:
     except CognitoGroupsError as err:
         assert_type(err.next_token, str | None)
     return names
+
+
+async def many_groups_within_the_quota(pool_id: str, saved: str | None) -> str:
+    async with AsyncCognitoGroups(region_name="us-east-1", max_rps=28) as groups:
+        async for group in groups.iter_groups(pool_id):
+            assert_type(group.group_name, str)
+        memberships = groups.iter_memberships(pool_id, checkpoint=saved, concurrency=8)
+        assert_type(memberships, cognito_groups.AsyncMembershipIterator)
+        try:
+            async for membership in memberships:
+                assert_type(membership.group_name, str)
+        finally:
+            await memberships.aclose()
+        table = await groups.groups_by_user(pool_id)
+        assert_type(table, dict[str, frozenset[str]])
+        return memberships.checkpoint

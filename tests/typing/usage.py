@@ -93,3 +93,27 @@ def statuses_the_library_does_not_know_yet(user: User) -> str | None:
         return None
     raw: str = status.value  # the value exactly as the service sent it
     return raw
+
+
+def many_groups_within_the_quota(pool_id: str, saved: str | None) -> str | None:
+    groups = CognitoGroups(region_name="us-east-1", max_rps=28)
+    assert_type(groups.max_rps, float | None)
+    for group in groups.iter_groups(pool_id):
+        assert_type(group, cognito_groups.Group)
+        assert_type(group.creation_date, datetime | None)
+        assert_type(group.precedence, int | None)
+    memberships = groups.iter_memberships(pool_id, ["admins", "devs"], concurrency=8)
+    assert_type(memberships, cognito_groups.MembershipIterator)
+    resumed = groups.iter_memberships(pool_id, checkpoint=saved)
+    try:
+        with resumed:
+            for membership in resumed:
+                assert_type(membership.group_name, str)
+                assert_type(membership.user, User)
+    except CognitoGroupsError as err:
+        assert_type(err.group_name, str | None)
+        return resumed.checkpoint
+    assert_type(resumed.exhausted, bool)
+    table = groups.groups_by_user(pool_id)
+    assert_type(table, dict[str, frozenset[str]])
+    return None

@@ -1,0 +1,212 @@
+"""A loopback Cognito of many groups with an account quota, for tests and the benchmark.
+
+It serves ``ListGroups`` and ``ListUsersInGroup`` (JSON 1.1, real paging with ``Limit`` 1-60
+and opaque tokens), answers each request after a fixed ``latency``, and enforces an account
+quota like Cognito's: a token bucket of ``rate`` requests per second and ``burst`` requests,
+shared by both operations, beyond which it answers ``TooManyRequestsException`` (HTTP 400).
+A ``fault`` function may replace any answer: ``fault(number, operation, params)`` returns
+``"reset"`` (close the connection without answering), an ``(HTTP status, error code)`` pair,
+or ``None`` (answer normally).
+
+Usage::
+
+    with QuotaServer({"g00": 180, "g01": 180}, latency=0.08) as server:
+        CognitoGroups(endpoint_url=server.url, region_name="us-east-1").iter_memberships(...)
+        server.stats()  # requests, throttled, the most requests admitted in any 1 s window
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+POOL = "us-east-1_Quota1"
+_PREFIX = "AWSCognitoIdentityProviderService."
+
+Fault = Callable[[int, str, Mapping[str, Any]], "str | tuple[int, str] | None"]
+
+
+def members_of(group: str, count: int) -> list[str]:
+    """The usernames of a generated group: ``<group>-u0000`` ...."""
+    return [f"{group}-u{index:04d}" for index in range(count)]
+
+
+class _Bucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+        self.lock = threading.Lock()
+
+    def admit(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            return False
+
+
+class QuotaServer:
+    """See the module's docstring. ``groups`` maps a group name to its members (or a count)."""
+
+    def __init__(
+        self,
+        groups: Mapping[str, int | list[str]],
+        *,
+        latency: float = 0.0,
+        rate: float | None = 30.0,
+        burst: float = 5.0,
+        fault: Fault | None = None,
+    ) -> None:
+        self.groups = {
+            name: members_of(name, members) if isinstance(members, int) else list(members)
+            for name, members in groups.items()
+        }
+        self.latency = latency
+        self.bucket = None if rate is None else _Bucket(rate, burst)
+        self.fault = fault
+        self.admitted: list[float] = []  # when each admitted request was admitted
+        self.throttled = 0
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[str, int]] = {}
+        self._server = _Server(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> QuotaServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def memberships(self) -> list[tuple[str, str]]:
+        """Every (group, username) the server holds."""
+        return [(group, user) for group, users in self.groups.items() for user in users]
+
+    def peak_per_second(self) -> int:
+        """The most requests admitted in any window of one second."""
+        stamps = sorted(self.admitted)
+        best = 0
+        start = 0
+        for end, stamp in enumerate(stamps):
+            while stamp - stamps[start] >= 1.0:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def _token(self, key: str, offset: int) -> str:
+        token = uuid.uuid4().hex
+        with self._lock:
+            self._tokens[token] = (key, offset)
+        return token
+
+    def _answer(self, operation: str, params: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        limit = params.get("Limit", 60)
+        if not isinstance(limit, int) or not 1 <= limit <= 60:
+            return 400, _error("InvalidParameterException", "Limit must be 1 to 60")
+        if params.get("UserPoolId") != POOL:
+            return 400, _error("ResourceNotFoundException", "User pool does not exist.")
+        if operation == "ListGroups":
+            key, items = "", [{"GroupName": n, "UserPoolId": POOL, "Precedence": i,
+                               "CreationDate": 1.7e9, "LastModifiedDate": 1.7e9}
+                              for i, n in enumerate(self.groups)]  # fmt: skip
+            member = "Groups"
+        else:
+            key = params.get("GroupName", "")
+            if key not in self.groups:
+                return 400, _error("ResourceNotFoundException", "Group not found.")
+            items = [{"Username": u, "UserStatus": "CONFIRMED", "Enabled": True}
+                     for u in self.groups[key]]  # fmt: skip
+            member = "Users"
+        offset = 0
+        sent = params.get("NextToken")
+        if sent is not None:
+            with self._lock:
+                where = self._tokens.get(sent)
+            if where is None or where[0] != key:
+                return 400, _error("InvalidParameterException", "Invalid token")
+            offset = where[1]
+        stop = min(offset + limit, len(items))
+        body: dict[str, Any] = {member: items[offset:stop]}
+        if stop < len(items):
+            body["NextToken"] = self._token(key, stop)
+        return 200, body
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                operation = (self.headers.get("X-Amz-Target") or "").removeprefix(_PREFIX)
+                params = json.loads(raw or b"{}")
+                with server._lock:
+                    server.requests += 1
+                    number = server.requests
+                if server.latency:
+                    time.sleep(server.latency)
+                if server.bucket is not None and not server.bucket.admit():
+                    with server._lock:
+                        server.throttled += 1
+                    self._send(400, _error("TooManyRequestsException", "Too many requests"))
+                    return
+                with server._lock:
+                    server.admitted.append(time.monotonic())
+                fault = server.fault(number, operation, params) if server.fault else None
+                if fault == "reset":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if isinstance(fault, tuple):
+                    status, code = fault
+                    self._send(status, _error(code, "injected"))
+                    return
+                if operation not in ("ListGroups", "ListUsersInGroup"):
+                    self._send(400, _error("UnknownOperationException", "not here"))
+                    return
+                self._send(*server._answer(operation, params))
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Ignore errors of connections the client already closed."""
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"__type": code, "message": message}

@@ -1,0 +1,460 @@
+"""Many groups within the account's quota: max_rps, iter_groups, iter_memberships, groups_by_user.
+
+Against a loopback Cognito that enforces a quota like the account's (tests/quota_server.py), with
+the sync and the async client, and on an in-process moto.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import random
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.config import Config
+
+from cognito_groups import (
+    AsyncCognitoGroups,
+    CognitoGroups,
+    CognitoGroupsError,
+    Group,
+    InternalError,
+    InvalidParameterError,
+    Membership,
+    TooManyRequestsError,
+    TransportError,
+)
+from cognito_groups._budget import RequestBudget
+
+from .quota_server import POOL, QuotaServer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+NO_RETRIES = Config(retries={"total_max_attempts": 1})
+GROUPS = {f"g{index:02d}": 70 + 13 * index for index in range(6)} | {"empty": 0}
+
+Pair = tuple[str, str]
+
+
+def pairs(memberships: list[Membership]) -> list[Pair]:
+    return [(m.group_name, m.user.username) for m in memberships]
+
+
+class Take:
+    """Run a membership listing, sync or async, until ``stop`` says so; what it returned."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __call__(
+        self,
+        url: str,
+        *,
+        stop_after: int | None = None,
+        config: Config | None = None,
+        **options: Any,
+    ) -> tuple[list[Pair], str, bool, CognitoGroupsError | None]:
+        if self.kind == "sync":
+            return self._sync(url, stop_after, config, options)
+        return asyncio.run(self._async(url, stop_after, config, options))
+
+    @staticmethod
+    def _sync(
+        url: str, stop_after: int | None, config: Config | None, options: dict[str, Any]
+    ) -> tuple[list[Pair], str, bool, CognitoGroupsError | None]:
+        got: list[Membership] = []
+        error = None
+        max_rps = options.pop("max_rps", None)
+        with CognitoGroups(
+            endpoint_url=url, region_name="us-east-1", config=config, max_rps=max_rps
+        ) as groups:
+            it = groups.iter_memberships(POOL, **options)
+            try:
+                for membership in it:
+                    got.append(membership)
+                    if stop_after is not None and len(got) >= stop_after:
+                        break
+            except CognitoGroupsError as err:
+                error = err
+            finally:
+                it.close()
+            return pairs(got), it.checkpoint, it.exhausted, error
+
+    @staticmethod
+    async def _async(
+        url: str, stop_after: int | None, config: Config | None, options: dict[str, Any]
+    ) -> tuple[list[Pair], str, bool, CognitoGroupsError | None]:
+        got: list[Membership] = []
+        error = None
+        max_rps = options.pop("max_rps", None)
+        async with AsyncCognitoGroups(
+            endpoint_url=url, region_name="us-east-1", config=config, max_rps=max_rps
+        ) as groups:
+            it = groups.iter_memberships(POOL, **options)
+            try:
+                async for membership in it:
+                    got.append(membership)
+                    if stop_after is not None and len(got) >= stop_after:
+                        break
+            except CognitoGroupsError as err:
+                error = err
+            finally:
+                await it.aclose()
+            return pairs(got), it.checkpoint, it.exhausted, error
+
+
+@pytest.fixture(params=["sync", "async"])
+def take(request: pytest.FixtureRequest) -> Take:
+    return Take(request.param)
+
+
+def test_every_membership_exactly_once_with_defaults(take: Take) -> None:
+    """Defaults: every membership once; at most 3% of requests throttled (budget 25/s).
+
+    Network jitter can bunch paced requests on arrival, so a throttle is possible; botocore's
+    standard retries then absorb it.
+    """
+    with QuotaServer(GROUPS, latency=0.01) as server:
+        got, _, exhausted, error = take(server.url)
+    assert error is None
+    assert exhausted
+    assert sorted(got) == sorted(server.memberships())
+    assert len(got) == len(set(got))
+    assert server.throttled <= 0.03 * server.requests
+    assert server.requests - server.throttled == 1 + sum(
+        max(1, -(-n // 60)) for n in GROUPS.values()
+    )
+
+
+def test_named_groups_only_and_an_empty_list(take: Take) -> None:
+    with QuotaServer(GROUPS) as server:
+        got, _, exhausted, _ = take(server.url, group_names=["g01", "empty"], page_size=7)
+        assert sorted(got) == sorted((g, u) for g, u in server.memberships() if g == "g01")
+        assert exhausted
+        got, _, exhausted, _ = take(server.url, group_names=[])
+    assert (got, exhausted) == ([], True)
+
+
+@pytest.mark.parametrize("stop_after", [1, 59, 60, 61, 250, 400])
+def test_checkpoint_after_a_break_resumes_exactly(take: Take, stop_after: int) -> None:
+    """Break after k memberships, resume from the checkpoint: each membership once in all."""
+    with QuotaServer(GROUPS) as server:
+        first, checkpoint, exhausted, _ = take(server.url, stop_after=stop_after, page_size=30)
+        assert not exhausted
+        rest, _, exhausted, error = take(server.url, checkpoint=checkpoint, page_size=30)
+    assert error is None
+    assert exhausted
+    assert len(first) == stop_after
+    assert sorted(first + rest) == sorted(server.memberships())
+
+
+def faults(rate: float, seed: int) -> Callable[[int, str, Any], str | tuple[int, str] | None]:
+    """About ``rate`` of the ListUsersInGroup requests fail: throttled, 500, or reset."""
+    chooser = random.Random(seed)
+    kinds: list[str | tuple[int, str]] = [
+        (400, "TooManyRequestsException"),
+        (500, "InternalErrorException"),
+        "reset",
+    ]
+
+    def fault(number: int, operation: str, params: Any) -> str | tuple[int, str] | None:
+        if operation != "ListUsersInGroup" or chooser.random() >= rate:
+            return None
+        return chooser.choice(kinds)
+
+    return fault
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_resume_loop_after_every_kind_of_failure(take: Take, seed: int) -> None:
+    """Throttling (retries off), 500s and resets on ~15% of requests, resumed after each error.
+
+    A loop that resumes from the checkpoint ends with every membership exactly once.
+    """
+    got: list[Pair] = []
+    seen: set[type[CognitoGroupsError]] = set()
+    checkpoint = None
+    with QuotaServer(GROUPS, fault=faults(0.15, seed)) as server:
+        for _ in range(200):
+            batch, checkpoint, exhausted, error = take(
+                server.url, config=NO_RETRIES, checkpoint=checkpoint, page_size=20
+            )
+            got.extend(batch)
+            if error is None:
+                break
+            assert error.group_name in GROUPS
+            seen.add(type(error))
+    assert exhausted
+    assert sorted(got) == sorted(server.memberships())
+    assert len(got) == len(set(got))
+    assert seen & {TooManyRequestsError, InternalError}
+    assert any(issubclass(kind, TransportError) for kind in seen) or seed == 2
+
+
+def test_pages_received_before_an_error_are_yielded_first() -> None:
+    """A failing group stops the listing after the other groups' arrived pages are yielded."""
+
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        if params.get("GroupName") == "g03":
+            return (500, "InternalErrorException")
+        return None
+
+    with QuotaServer(GROUPS, fault=fault) as server:
+        got, _, _, error = Take("sync")(
+            server.url, config=NO_RETRIES, group_names=["g00", "g01", "g02", "g03"]
+        )
+    assert isinstance(error, InternalError)
+    assert error.group_name == "g03"
+    assert {group for group, _ in got} == {"g00", "g01", "g02"}  # their first pages came first
+
+
+@pytest.mark.parametrize(
+    ("checkpoint", "problem"),
+    [
+        ("nope", "must be a checkpoint string"),
+        ("cgm1:!!!", "is not a checkpoint of this library"),
+        ("cgm1:e30", "is not a checkpoint of this library"),
+        (5, "must be a checkpoint string"),
+    ],
+)
+def test_a_bad_checkpoint_is_refused(checkpoint: Any, problem: str) -> None:
+    groups = CognitoGroups(region_name="us-east-1")
+    with pytest.raises(InvalidParameterError) as caught:
+        groups.iter_memberships(POOL, checkpoint=checkpoint)
+    assert caught.value.parameter == "checkpoint"
+    assert problem in str(caught.value)
+
+
+def test_a_checkpoint_of_another_pool_or_other_groups_is_refused() -> None:
+    with QuotaServer(GROUPS) as server:
+        _, checkpoint, _, _ = Take("sync")(server.url, stop_after=5, group_names=["g00"])
+    groups = CognitoGroups(region_name="us-east-1")
+    with pytest.raises(InvalidParameterError, match="another user pool"):
+        groups.iter_memberships("us-east-1_Other1", checkpoint=checkpoint)
+    with pytest.raises(InvalidParameterError, match="other groups"):
+        groups.iter_memberships(POOL, ["g01"], checkpoint=checkpoint)
+
+
+@pytest.mark.parametrize(
+    ("options", "parameter"),
+    [
+        ({"concurrency": 0}, "concurrency"),
+        ({"concurrency": 33}, "concurrency"),
+        ({"concurrency": True}, "concurrency"),
+        ({"group_names": "g00"}, "group_names"),
+        ({"group_names": ["g00", "g00"]}, "group_names"),
+        ({"group_names": ["bad name"]}, "group_name"),
+        ({"page_size": 61}, "page_size"),
+    ],
+)
+def test_bad_parameters_are_refused_before_sending(options: dict[str, Any], parameter: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        CognitoGroups(region_name="us-east-1").iter_memberships(POOL, **options)
+    assert caught.value.parameter == parameter
+
+
+@pytest.mark.parametrize("value", [0, -1, float("nan"), float("inf"), True, "10"])
+def test_max_rps_must_be_a_positive_number(value: Any) -> None:
+    for facade in (CognitoGroups, AsyncCognitoGroups):
+        with pytest.raises(InvalidParameterError) as caught:
+            facade(region_name="us-east-1", max_rps=value)
+        assert caught.value.parameter == "max_rps"
+
+
+def within_budget(stamps: list[float], rate: float, burst: float) -> bool:
+    """Whether every window of the stamps holds at most ``burst + rate * its length`` requests."""
+    stamps = sorted(stamps)
+    jitter = 0.03
+    return all(
+        j - i + 1 <= burst + rate * (stamps[j] - stamps[i] + jitter)
+        for i in range(len(stamps))
+        for j in range(i, len(stamps))
+    )
+
+
+def test_the_budget_is_shared_by_threads() -> None:
+    """4 threads listing through one facade under max_rps=10 never exceed it."""
+    groups_of = {f"t{index}": 60 for index in range(4)}
+    with QuotaServer(groups_of, rate=None) as server:
+        groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1", max_rps=10)
+
+        def run(name: str) -> None:
+            list(groups.iter_users(POOL, name, page_size=10))
+
+        threads = [threading.Thread(target=run, args=(name,)) for name in groups_of]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(server.admitted) == 24
+    assert within_budget(server.admitted, 10, 5)
+    assert not within_budget(server.admitted, 20, 0)  # the check itself can fail
+
+
+def test_the_budget_is_shared_by_tasks() -> None:
+    groups_of = {f"t{index}": 60 for index in range(4)}
+
+    async def main(url: str) -> None:
+        async with AsyncCognitoGroups(endpoint_url=url, region_name="us-east-1", max_rps=10) as g:
+
+            async def run(name: str) -> None:
+                async for _ in g.iter_users(POOL, name, page_size=10):
+                    pass
+
+            await asyncio.gather(*(run(name) for name in groups_of))
+
+    with QuotaServer(groups_of, rate=None) as server:
+        asyncio.run(main(server.url))
+    assert len(server.admitted) == 24
+    assert within_budget(server.admitted, 10, 5)
+
+
+def test_retries_are_paced_too() -> None:
+    """Every attempt takes a token: a throttled request retried is two requests of the budget."""
+
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        return (500, "InternalErrorException") if number % 2 else None
+
+    with QuotaServer({"r": 60}, rate=None, fault=fault) as server:
+        groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1", max_rps=4)
+        list(groups.iter_users(POOL, "r", page_size=10))
+    assert len(server.admitted) == 12  # 6 pages, each failed once then retried
+    assert within_budget(server.admitted, 4, 4)
+
+
+def test_the_token_bucket_itself() -> None:
+    """Starts with one token; refills at the rate up to the burst; waits are handed out in turn."""
+    budget = RequestBudget(28)
+    assert (budget.rate, budget.burst) == (28, 5)
+    assert budget.reserve() == 0.0
+    assert budget.reserve() == pytest.approx(1 / 28, abs=0.005)
+    assert budget.reserve() == pytest.approx(2 / 28, abs=0.005)
+    idle = RequestBudget(100)
+    time.sleep(0.2)  # 20 tokens' worth of idle time, capped at the burst
+    assert [idle.reserve() for _ in range(5)] == [0.0] * 5
+    assert idle.reserve() > 0
+    assert RequestBudget(0.5).burst == 1
+
+
+def cognito_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("cognito-groups")]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def test_close_and_abandon_leave_no_thread_behind() -> None:
+    with QuotaServer(GROUPS, latency=0.02) as server:
+        groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+        it = groups.iter_memberships(POOL, page_size=5)
+        next(it)
+        assert cognito_threads()
+        it.close()
+        assert not cognito_threads()
+        abandoned = groups.iter_memberships(POOL, page_size=5)
+        next(abandoned)
+        del abandoned
+        gc.collect()
+        assert wait_for(lambda: not cognito_threads())
+
+
+def test_aclose_and_abandon_leave_no_task_behind() -> None:
+    async def main(url: str) -> tuple[int, int]:
+        async with AsyncCognitoGroups(endpoint_url=url, region_name="us-east-1") as groups:
+            it = groups.iter_memberships(POOL, page_size=5)
+            await it.__anext__()
+            await it.aclose()
+            after_close = len(asyncio.all_tasks()) - 1
+            abandoned = groups.iter_memberships(POOL, page_size=5)
+            await abandoned.__anext__()
+            del abandoned
+            gc.collect()
+            await asyncio.sleep(0.1)
+            return after_close, len([t for t in asyncio.all_tasks() if not t.done()]) - 1
+
+    with QuotaServer(GROUPS, latency=0.02) as server:
+        assert asyncio.run(main(server.url)) == (0, 0)
+
+
+def test_iter_groups_and_groups_by_user_on_the_quota_server(take: Take) -> None:
+    with QuotaServer(GROUPS) as server:
+        groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+        listed = list(groups.iter_groups(POOL, page_size=2))
+        by_user = groups.groups_by_user(POOL)
+    assert [group.group_name for group in listed] == list(GROUPS)
+    assert all(group.creation_date for group in listed)
+    assert isinstance(listed[0], Group)
+    assert listed[0].creation_date.tzinfo is not None  # type: ignore[union-attr]
+    assert len(by_user) == sum(GROUPS.values())
+
+
+# On an in-process moto: several groups, overlapping members, an empty group.
+
+
+@pytest.fixture
+def moto_groups() -> Iterator[tuple[Any, str]]:
+    from moto import mock_aws
+
+    from cognito_groups._config import new_cognito_client
+
+    with mock_aws():
+        client = new_cognito_client(region_name="us-east-1")
+        pool = client.create_user_pool(PoolName="many")["UserPool"]["Id"]
+        for name in ("admins", "devs", "ops", "nobody"):
+            client.create_group(UserPoolId=pool, GroupName=name)
+        for index in range(30):
+            client.admin_create_user(UserPoolId=pool, Username=f"u{index:02d}")
+            for name, every in (("admins", 5), ("devs", 2), ("ops", 3)):
+                if index % every == 0:
+                    client.admin_add_user_to_group(
+                        UserPoolId=pool, Username=f"u{index:02d}", GroupName=name
+                    )
+        yield client, pool
+
+
+def test_on_moto(moto_groups: tuple[Any, str]) -> None:
+    client, pool = moto_groups
+    groups = CognitoGroups(client)
+    assert sorted(g.group_name for g in groups.iter_groups(pool)) == [
+        "admins", "devs", "nobody", "ops",
+    ]  # fmt: skip
+    memberships = pairs(list(groups.iter_memberships(pool, page_size=4)))
+    expected = [
+        (name, f"u{index:02d}")
+        for name, every in (("admins", 5), ("devs", 2), ("ops", 3))
+        for index in range(0, 30, every)
+    ]
+    assert sorted(memberships) == sorted(expected)
+    by_user = groups.groups_by_user(pool)
+    assert by_user["u00"] == frozenset({"admins", "devs", "ops"})
+    assert "u01" not in by_user  # in no group
+    assert by_user["u06"] == frozenset({"devs", "ops"})
+    assert sum(len(names) for names in by_user.values()) == len(expected)
+
+
+def test_the_stub_answers_a_multi_group_listing() -> None:
+    """cognito_groups.testing: ListGroups and each group's pages, in order, concurrency 1."""
+    from cognito_groups.testing import GroupStub
+
+    with GroupStub() as stub:
+        stub.add_group_list(["a", "b", "c"], page_size=60)
+        stub.add_group(70, group_name="a")
+        stub.add_group(0, group_name="b")
+        stub.add_group(3, group_name="c", error_on_page=1)
+        it = stub.groups.iter_memberships(stub.user_pool_id, concurrency=1)
+        got: list[Membership] = []
+        with pytest.raises(InternalError) as caught:
+            got.extend(it)
+        stub.assert_all_used()
+    assert caught.value.group_name == "c"
+    assert [m.user.username for m in got] == [f"a-{i:04d}" for i in range(70)]
