@@ -9,7 +9,9 @@ server, ``--rounds`` times (the median is reported):
 
 * a sequential boto3 loop, one group after another;
 * 16 threads of raw boto3 loops (boto3's default retry mode), one group each;
-* the library with default arguments, and with ``max_rps=28``, sync and async.
+* the library with default arguments, and with ``max_rps=28``, sync and async;
+* ``cognito-groups export`` with ``--output`` and ``--checkpoint``, timed end to end (a new
+  process: interpreter start-up and imports included).
 
 It writes ``benchmarks/quota-results.json`` (stamped with the date, machine and versions) and
 the table between the ``quota`` markers of ``docs/performance.md``, generated from that file
@@ -25,7 +27,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -114,6 +118,20 @@ def library_async(url: str, max_rps: float | None = None) -> tuple[list[tuple[st
     return asyncio.run(run()), 0
 
 
+def export_command(url: str) -> tuple[list[tuple[str, str]], int]:
+    """``cognito-groups export`` end to end: a new process, a crash-safe file, read back."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "members.jsonl"
+        script = Path(sys.executable).with_name("cognito-groups")
+        subprocess.run(
+            [str(script), "export", POOL, "--endpoint-url", url, "--region", "us-east-1",
+             "-o", str(output), "--checkpoint", str(output) + ".checkpoint"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        records = [json.loads(line) for line in output.read_text().splitlines()]
+    return [(record["group_name"], record["username"]) for record in records], 0
+
+
 Found = tuple[list[tuple[str, str]], int]
 
 VARIANTS: dict[str, Callable[[str], Found]] = {
@@ -123,6 +141,7 @@ VARIANTS: dict[str, Callable[[str], Found]] = {
     "library, max_rps=28": lambda url: library(url, 28),
     "async library, defaults": library_async,
     "async library, max_rps=28": lambda url: library_async(url, 28),
+    "cognito-groups export (process, end to end)": export_command,
 }
 
 

@@ -127,11 +127,13 @@ class CognitoGroups(Closing):
         region_name: str | None = None,
         endpoint_url: str | None = None,
         config: Config | None = None,
+        max_rps: float | None = None,
     ) -> CognitoGroups:
         """A facade with a client of its own, in the pool's Region when none is configured."""
         _check_options(None, session, region_name, endpoint_url, config)
+        check_max_rps(max_rps)
         client = build_client(session, region_name, endpoint_url, config, user_pool_id=user_pool_id)
-        groups = cls(client)
+        groups = cls(client, max_rps=max_rps)
         groups._owns_client = True
         return groups
 

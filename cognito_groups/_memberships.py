@@ -304,6 +304,16 @@ class MembershipPlan:
         return self._error
 
     @property
+    def groups_total(self) -> int | None:
+        """How many groups the listing covers (``None`` until ``ListGroups`` has answered)."""
+        return None if self._order is None else len(self._order)
+
+    @property
+    def groups_done(self) -> int:
+        """How many groups have had every member yielded."""
+        return sum(1 for group in self._groups.values() if group.finished)
+
+    @property
     def in_flight(self) -> int:
         """Requests sent and not answered."""
         return sum(1 for group in self._groups.values() if group.in_flight)
@@ -355,6 +365,16 @@ class MembershipTracker:
     def exhausted(self) -> bool:
         """Whether every membership of every group has been yielded."""
         return self._plan.exhausted
+
+    @property
+    def groups_total(self) -> int | None:
+        """How many groups the listing covers (``None`` until the pool's groups are listed)."""
+        return self._plan.groups_total
+
+    @property
+    def groups_done(self) -> int:
+        """How many groups have had every member yielded (for progress reports)."""
+        return self._plan.groups_done
 
 
 class GroupTable:

@@ -35,7 +35,15 @@ if TYPE_CHECKING:
 
     from cognito_groups._models import User
 
-__all__ = ["FORMATS", "Writer", "make_writer", "user_to_json"]
+__all__ = [
+    "FORMATS",
+    "Writer",
+    "iso_utc",
+    "json_line",
+    "make_writer",
+    "safe_csv_cells",
+    "user_to_json",
+]
 
 FORMATS = ("table", "json", "jsonl", "csv")
 _FIXED_COLUMNS = ("username", "user_status", "enabled", "user_create_date")
@@ -217,11 +225,7 @@ class CsvWriter(Writer):
         self._row([_cell(user, column) for column in self.columns])
 
     def _row(self, cells: Sequence[str]) -> None:
-        if not self._csv_raw:
-            cells = [neutralize_formula(cell) for cell in cells]
-        if self._terminal:
-            cells = [visible(cell) for cell in cells]
-        self._csv.writerow(cells)
+        self._csv.writerow(safe_csv_cells(cells, csv_raw=self._csv_raw, terminal=self._terminal))
 
 
 class TableWriter(Writer):
@@ -312,4 +316,21 @@ def make_writer(
 
 def _json_text(user: User, attributes: Sequence[str] | None) -> str:
     """The user as one line of JSON, exact once parsed, safe to print."""
-    return json_for_terminal(json.dumps(user_to_json(user, attributes), ensure_ascii=False))
+    return json_line(user_to_json(user, attributes))
+
+
+def json_line(document: Any) -> str:
+    """``document`` as one line of JSON, exact once parsed, safe to print on a terminal."""
+    return json_for_terminal(json.dumps(document, ensure_ascii=False))
+
+
+def safe_csv_cells(cells: Sequence[str], *, csv_raw: bool, terminal: bool) -> list[str]:
+    """CSV cells made safe: formulas neutralised (not if ``csv_raw``), controls escaped.
+
+    See the module's docstring for why.
+    """
+    if not csv_raw:
+        cells = [neutralize_formula(cell) for cell in cells]
+    if terminal:
+        cells = [visible(cell) for cell in cells]
+    return list(cells)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from botocore.config import Config
 
+from cognito_groups._cli._export import ExportError, export
 from cognito_groups._cli._parser import build_parser, output_format
 from cognito_groups._cli._report import (
     EXIT_BUG,
@@ -17,6 +18,7 @@ from cognito_groups._cli._report import (
     EXIT_OK,
     EXIT_USAGE,
     exit_code,
+    export_hint,
     message,
     resume_hint,
     token_option,
@@ -52,10 +54,20 @@ def main(
         args, sys.stdout if stdout is None else stdout, sys.stderr if stderr is None else stderr
     )
     try:
-        run.list(output_format(parser, args, run.stdout))
+        if args.command == "export":
+            export(args, run)
+        else:
+            run.list(output_format(parser, args, run.stdout))
     except CognitoGroupsError as err:
-        run.fail(err, message(err, args), resume_hint(err, listed=run.listed))
+        if args.command == "export":
+            hint = export_hint(err, checkpoint=args.checkpoint, written=run.listed)
+        else:
+            hint = resume_hint(err, listed=run.listed)
+        run.fail(err, message(err, args), hint)
         return exit_code(err)
+    except ExportError as err:
+        run.fail(err, str(err))
+        return EXIT_USAGE
     except ImportError as err:  # the demo without its extra
         run.fail(err, str(err))
         return EXIT_USAGE
@@ -139,6 +151,12 @@ class _Run:
             max_users=args.max_users,
             next_token=args.next_token,
         )
+        with self.facade() as groups:
+            yield groups
+
+    def facade(self, max_rps: float | None = None) -> CognitoGroups:
+        """A facade built from the AWS options (profile, Region, endpoint, timeouts)."""
+        args = self.args
         session = None
         if args.profile:
             import boto3
@@ -148,15 +166,14 @@ class _Run:
                 session = boto3.Session(profile_name=args.profile)
             except BotoCoreError as err:
                 raise ClientSetupError(str(err)) from err
-        timeouts = Config(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout)
-        with CognitoGroups._for_pool(
+        return CognitoGroups._for_pool(
             args.user_pool_id,
             session=session,
             region_name=args.region,
             endpoint_url=args.endpoint_url,
-            config=timeouts,
-        ) as groups:
-            yield groups
+            config=Config(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout),
+            max_rps=max_rps,
+        )
 
     def _write(self, pages: PageIterator, format_name: str) -> None:
         """Write page by page; close the document even if the listing fails part-way."""

@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING, NoReturn
 
+from cognito_groups._cli._records import EXPORT_FORMATS
 from cognito_groups._models import UserStatus
 from cognito_groups._render import FORMATS
 from cognito_groups._safe_text import visible
@@ -37,6 +38,16 @@ examples:
 The Region is --region, else AWS_REGION or your profile's, else the pool id's prefix
 (us-east-1_AbC123: us-east-1). AWS_ENDPOINT_URL points every run at another endpoint.
 Timestamps are UTC, always as 2026-11-27T14:43:51.000000Z.
+"""
+_EXAMPLES_EXPORT = """\
+examples:
+  cognito-groups export us-east-1_AbC123 -o members.jsonl --checkpoint members.checkpoint
+  cognito-groups export us-east-1_AbC123 --format csv --attribute email -o members.csv
+  cognito-groups export us-east-1_AbC123 --group admins --group ops --format json
+  cognito-groups export us-east-1_AbC123 --by-user --format csv -o users.csv
+
+After a crash, a kill or an error, run the same command again: with --checkpoint it continues
+the file, and every membership ends up in it exactly once.
 """
 _EXAMPLES_DEMO = """\
 examples:
@@ -71,6 +82,19 @@ def _seconds(value: str) -> float:
     if not (math.isfinite(seconds) and seconds > 0):
         raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {value}")
     return seconds
+
+
+def _rate(value: str) -> float:
+    """A positive, finite number of requests per second."""
+    try:
+        rate = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of requests per second"
+        ) from None
+    if not (math.isfinite(rate) and rate > 0):
+        raise argparse.ArgumentTypeError(f"must be more than 0 requests per second, got {value}")
+    return rate
 
 
 def _listing_options(parser: argparse.ArgumentParser) -> None:
@@ -132,12 +156,69 @@ def _listing_options(parser: argparse.ArgumentParser) -> None:
         help=f"users per request, 1-{PAGE_SIZE_MAX} ({DEFAULT_PAGE_SIZE})",
     )
     paging.add_argument("--next-token", metavar="TOKEN", help="resume where a listing stopped")
+    _common_options(parser)
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress or waiting notice on stderr"
     )
     parser.add_argument(
         "--debug", action="store_true", help="add the traceback to an error (same exit code)"
     )
+
+
+def _export_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("user_pool_id", metavar="USER_POOL_ID")
+    chosen = parser.add_argument_group("what")
+    chosen.add_argument(
+        "--group",
+        action="append",
+        metavar="NAME",
+        help="export this group (repeatable; default: every group of the pool)",
+    )
+    chosen.add_argument(
+        "--by-user",
+        action="store_true",
+        help="one record per user with its groups, written at the end (memory grows with the "
+        "number of users)",
+    )
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        default="jsonl",
+        help="jsonl (default: one record per line), csv, or json (one array)",
+    )
+    out.add_argument("--output", "-o", metavar="FILE", help="write to FILE (mode 0600)")
+    out.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="crash-safe: keep the position in FILE (mode 0600); the same command continues "
+        "after a crash, a kill or an error; removed on success (needs --output)",
+    )
+    out.add_argument(
+        "--attribute",
+        action="append",
+        metavar="NAME",
+        help="csv: an attribute column (repeatable; default: email); json/jsonl: keep only "
+        "these attributes (default: all)",
+    )
+    out.add_argument(
+        "--csv-raw", action="store_true", help="write CSV cells exactly (no formula guard)"
+    )
+    pace = parser.add_argument_group("pace")
+    pace.add_argument(
+        "--max-rps",
+        type=_rate,
+        metavar="N",
+        help="requests per second, shared by all requests (default 25: below the account's "
+        "quota of about 30)",
+    )
+    pace.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="groups listed at once, 1-32 (4)"
+    )
+    _common_options(parser)
 
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:
@@ -196,6 +277,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _listing_options(demo)
+    export = commands.add_parser(
+        "export",
+        help="every membership of a pool to a file, crash-safe, within the quota",
+        description="Export every membership of USER_POOL_ID (or of the --group's named): one "
+        "record per membership, group_name first, written as pages arrive.",
+        epilog=_EXAMPLES_EXPORT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _export_options(export)
+    _aws_options(export)
     return parser
 
 

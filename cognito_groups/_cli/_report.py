@@ -27,7 +27,7 @@ from cognito_groups._errors import (
 if TYPE_CHECKING:
     import argparse
 
-__all__ = ["EXIT_CODES", "exit_code", "message", "resume_hint", "token_option"]
+__all__ = ["EXIT_CODES", "exit_code", "export_hint", "message", "resume_hint", "token_option"]
 
 EXIT_OK = 0
 EXIT_BUG = 1
@@ -61,7 +61,12 @@ _FLAGS = {
     "next_token": "--next-token",
     "region_name": "--region",
     "endpoint_url": "--endpoint-url",
+    "max_rps": "--max-rps",
+    "concurrency": "--concurrency",
+    "group_names": "--group",
 }
+#: ``export`` names its groups with ``--group``.
+_EXPORT_FLAGS = {**_FLAGS, "group_name": "--group"}
 _LONGEST_MESSAGE = 300
 
 
@@ -74,14 +79,16 @@ def exit_code(err: CognitoGroupsError) -> int:
 
 def message(err: CognitoGroupsError, args: argparse.Namespace) -> str:
     """What went wrong, in one line, in the command's words (flags, not Python parameters)."""
-    if isinstance(err, InvalidParameterError) and err.parameter in _FLAGS:
+    flags = _EXPORT_FLAGS if args.command == "export" else _FLAGS
+    if isinstance(err, InvalidParameterError) and err.parameter in flags:
         rule = err.message.removeprefix(f"{err.parameter}: ")
-        flag = _FLAGS[err.parameter]
+        flag = flags[err.parameter]
         return f"{flag} {rule}" if rule.startswith("must") else f"{flag}: {rule}"
     if isinstance(err, ResourceNotFoundError):
         if "user pool" in err.message.lower():
             return f"user pool {args.user_pool_id} not found"
-        return f"group {args.group_name!r} not found in user pool {args.user_pool_id}"
+        group = err.group_name or getattr(args, "group_name", None)
+        return f"group {group!r} not found in user pool {args.user_pool_id}"
     if isinstance(err, CognitoServiceError):
         return _shortened(_service_text(err))
     if isinstance(err, RegionError):
@@ -131,6 +138,17 @@ def resume_hint(err: CognitoGroupsError, *, listed: int) -> str | None:
     if listed == 0 and not _transient(err):
         return None
     return f"resume with: {token_option(err.next_token)}"
+
+
+def export_hint(err: CognitoGroupsError, *, checkpoint: str | None, written: int) -> str | None:
+    """How to continue a failed export, when continuing helps (as for :func:`resume_hint`)."""
+    if isinstance(err, InvalidParameterError | ResourceNotFoundError):
+        return None
+    if written == 0 and not _transient(err):
+        return None
+    if checkpoint:
+        return f"run the same command again to continue from {checkpoint}"
+    return "re-run with --output FILE --checkpoint FILE to make the export resumable"
 
 
 def token_option(token: str) -> str:

@@ -1,0 +1,339 @@
+"""`cognito-groups export`, run for real: formats, --by-user, crash safety under SIGKILL, Ctrl-C.
+
+Against the quota-enforcing loopback Cognito (tests/quota_server.py) and a moto server.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .quota_server import POOL, QuotaServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .conftest import ServedPool
+
+SCRIPT = Path(sys.executable).with_name("cognito-groups")
+GROUPS = {f"g{index}": 40 + 30 * index for index in range(6)} | {"empty": 0}
+
+Pair = tuple[str, str]
+
+
+def export(
+    url: str, *extra: str | Path, pool: str = POOL, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 (our own script)
+        [str(SCRIPT), "export", pool, "--endpoint-url", url, *map(str, extra)],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+
+
+def pairs_of(path: Path, format_name: str) -> list[Pair]:
+    """The (group, username) pairs of an export file, parsed strictly."""
+    text = path.read_text(encoding="utf-8")
+    if format_name == "jsonl":
+        records = [json.loads(line) for line in text.splitlines()]
+    elif format_name == "json":
+        records = json.loads(text)
+    else:
+        records = list(csv.DictReader(io.StringIO(text, newline="")))
+    return [(record["group_name"], record["username"]) for record in records]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[QuotaServer]:
+    with QuotaServer(GROUPS) as served:
+        yield served
+
+
+@pytest.mark.parametrize("format_name", ["jsonl", "csv", "json"])
+def test_a_whole_export(server: QuotaServer, tmp_path: Path, format_name: str) -> None:
+    """Every membership once, group_name first, files 0600, checkpoint gone, a summary line."""
+    output, checkpoint = tmp_path / f"out.{format_name}", tmp_path / "out.checkpoint"
+    result = export(server.url, "--format", format_name, "-o", output, "--checkpoint", checkpoint)
+    assert result.returncode == 0, result.stderr
+    got = pairs_of(output, format_name)
+    assert sorted(got) == sorted(server.memberships())
+    assert len(got) == len(set(got))
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    assert not checkpoint.exists()
+    assert list(tmp_path.iterdir()) == [output]  # no temporary file left
+    assert result.stderr.startswith(f"exported {len(got)} memberships of 7 groups in ")
+    assert len(result.stderr.splitlines()) == 1
+    if format_name == "jsonl":
+        first = json.loads(output.read_text().splitlines()[0])
+        assert list(first)[:2] == ["group_name", "username"]
+
+
+def test_named_groups_to_stdout(server: QuotaServer) -> None:
+    result = export(server.url, "--group", "g1", "--group", "empty")
+    assert result.returncode == 0, result.stderr
+    names = [json.loads(line)["username"] for line in result.stdout.splitlines()]
+    assert names == [user for group, user in server.memberships() if group == "g1"]
+    assert result.stderr == ""  # not a terminal, no --output: nothing but errors
+
+
+@pytest.mark.parametrize("format_name", ["jsonl", "csv"])
+def test_by_user(server: QuotaServer, tmp_path: Path, format_name: str) -> None:
+    output = tmp_path / "users"
+    result = export(server.url, "--by-user", "--format", format_name, "-o", output)
+    assert result.returncode == 0, result.stderr
+    text = output.read_text()
+    if format_name == "jsonl":
+        records = [json.loads(line) for line in text.splitlines()]
+        table = {record["username"]: record["groups"] for record in records}
+    else:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        assert list(rows[0])[:2] == ["username", "groups"]
+        table = {row["username"]: row["groups"].split(";") for row in rows}
+    expected: dict[str, list[str]] = {}
+    for group, user in server.memberships():
+        expected.setdefault(user, []).append(group)
+    assert table == {user: sorted(groups) for user, groups in expected.items()}
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    assert "users (" in result.stderr
+
+
+def test_by_user_refuses_a_checkpoint(tmp_path: Path) -> None:
+    result = export("http://127.0.0.1:9", "--by-user", "-o", tmp_path / "o", "--checkpoint",
+                    tmp_path / "c")  # fmt: skip
+    assert result.returncode == 2
+    assert "--by-user writes its file whole at the end" in result.stderr
+
+
+def test_a_checkpoint_needs_an_output(tmp_path: Path) -> None:
+    result = export("http://127.0.0.1:9", "--checkpoint", tmp_path / "c")
+    assert result.returncode == 2
+    assert "--checkpoint needs --output" in result.stderr
+
+
+def run_until_done(
+    command: list[str], rng: random.Random, *, low: float, high: float
+) -> tuple[int, int]:
+    """Run ``command``, SIGKILL it after a random delay, again and again until it finishes."""
+    kills = 0
+    while True:
+        process = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            return process.wait(timeout=rng.uniform(low, high)), kills
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            kills += 1
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_then_rerun(tmp_path: Path) -> None:
+    """20 seeded trials of SIGKILL at random moments, then the same command until it finishes.
+
+    Rows are being written the whole time, so kills land in writes too. Each file parses and
+    holds every membership exactly once.
+    """
+    groups = {f"k{index}": 200 for index in range(6)}
+    rng = random.Random(20261127)
+    total_kills = 0
+    with QuotaServer(groups, rate=None, latency=0.01) as server:
+        for trial in range(20):
+            format_name = ("jsonl", "csv", "json")[trial % 3]
+            output, checkpoint = tmp_path / f"t{trial}.{format_name}", tmp_path / f"t{trial}.cp"
+            command = [
+                str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "--format",
+                format_name, "-o", str(output), "--checkpoint", str(checkpoint),
+                "--max-rps", "30",
+            ]  # fmt: skip
+            code, kills = run_until_done(command, rng, low=0.35, high=1.0)
+            total_kills += kills
+            assert code == 0
+            got = pairs_of(output, format_name)
+            assert sorted(got) == sorted(server.memberships()), f"trial {trial}"
+            assert len(got) == len(set(got))
+            assert not checkpoint.exists()
+    assert total_kills >= 20  # the trials did kill it, many times
+
+
+def test_a_partial_last_line_is_cut_on_rerun(tmp_path: Path) -> None:
+    """A kill in the middle of a write leaves half a line: the re-run cuts it off."""
+    rng = random.Random(7)
+    groups = {f"p{index}": 200 for index in range(4)}
+    with QuotaServer(groups, rate=None, latency=0.01) as server:
+        output, checkpoint = tmp_path / "p.jsonl", tmp_path / "p.cp"
+        command = [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "-o", str(output),
+                   "--checkpoint", str(checkpoint), "--max-rps", "20"]  # fmt: skip
+        process = subprocess.Popen(command, stderr=subprocess.DEVNULL)  # noqa: S603
+        assert wait_for(lambda: checkpoint.exists() and output.stat().st_size > 1000)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        with output.open("a") as out:
+            out.write('{"group_name": "p0", "username": "torn')  # as if cut mid-write
+        code, _ = run_until_done(command, rng, low=60, high=60)
+        assert code == 0
+        got = pairs_of(output, "jsonl")
+    assert sorted(got) == sorted(server.memberships())
+
+
+def wait_for(condition: Any, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_ctrl_c_exits_130_with_a_valid_checkpoint(tmp_path: Path) -> None:
+    groups = {f"c{index}": 200 for index in range(4)}
+    with QuotaServer(groups, rate=None, latency=0.01) as server:
+        output, checkpoint = tmp_path / "c.csv", tmp_path / "c.cp"
+        command = [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "-o", str(output),
+                   "--format", "csv", "--checkpoint", str(checkpoint),
+                   "--max-rps", "20"]  # fmt: skip
+        process = subprocess.Popen(  # noqa: S603
+            command, stderr=subprocess.PIPE, text=True
+        )
+        assert wait_for(lambda: checkpoint.exists() and output.stat().st_size > 500)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130
+        assert stderr.endswith("cognito-groups: interrupted\n")
+        saved = json.loads(checkpoint.read_text())
+        assert saved["pool"] == POOL
+        assert saved["offset"] > 0
+        assert stat.S_IMODE(checkpoint.stat().st_mode) == 0o600
+        rerun = subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)  # noqa: S603
+        assert rerun.returncode == 0, rerun.stderr
+        got = pairs_of(output, "csv")
+    assert sorted(got) == sorted(server.memberships())
+    assert len(got) == len(set(got))
+
+
+def test_a_checkpoint_for_another_pool_group_list_or_format_is_refused(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
+    checkpoint.write_text(
+        json.dumps({"pool": POOL, "groups": None, "format": "jsonl", "attributes": None,
+                    "offset": 0, "written": 0, "memberships": None, "version": 1})
+    )  # fmt: skip
+    output.write_text("")
+    for extra, what in (
+        (["--group", "g1"], "group list"),
+        (["--format", "csv"], "format"),
+    ):
+        result = export(server.url, "-o", output, "--checkpoint", checkpoint, *extra)
+        assert result.returncode == 2
+        assert f"was made for another {what}" in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+    result = export(server.url, "-o", output, "--checkpoint", checkpoint, pool="us-east-1_Other9")
+    assert result.returncode == 2
+    assert "was made for another user pool" in result.stderr
+    checkpoint.write_text("garbage")
+    result = export(server.url, "-o", output, "--checkpoint", checkpoint)
+    assert result.returncode == 2
+    assert "is not a checkpoint of cognito-groups export" in result.stderr
+
+
+def test_a_symlink_at_the_checkpoint_is_replaced_not_followed(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    checkpoint = tmp_path / "c.cp"
+    checkpoint.symlink_to(victim)
+    os.chmod(victim, 0o644)
+    result = export(server.url, "-o", tmp_path / "o.jsonl", "--checkpoint", checkpoint,
+                    "--max-rps", "500")  # fmt: skip
+    assert result.returncode == 2  # the link's target is not a checkpoint: refused, untouched
+    assert victim.read_text() == "precious"
+    checkpoint.unlink()
+    checkpoint.symlink_to(tmp_path / "nowhere")  # a dangling link: written over, not through
+    result = export(server.url, "-o", tmp_path / "o.jsonl", "--checkpoint", checkpoint,
+                    "--max-rps", "500")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_throttled_run_says_how_to_continue_and_continues(tmp_path: Path) -> None:
+    """Throttling that outlasts the retries: exit 5, the hint; the same command finishes."""
+    failing = {"on": True}
+
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        if failing["on"] and number == 6:
+            return (400, "TooManyRequestsException")
+        return None
+
+    env = {**os.environ, "AWS_MAX_ATTEMPTS": "1"}
+    with QuotaServer(GROUPS, rate=None, fault=fault) as server:
+        output, checkpoint = tmp_path / "t.jsonl", tmp_path / "t.cp"
+        args = ("-o", output, "--checkpoint", checkpoint, "--max-rps", "500", "--concurrency", "1")
+        first = export(server.url, *args, env=env)
+        assert first.returncode == 5
+        assert first.stderr.splitlines()[1] == (
+            f"run the same command again to continue from {checkpoint}"
+        )
+        failing["on"] = False
+        again = export(server.url, *args, env=env)
+        assert again.returncode == 0, again.stderr
+        got = pairs_of(output, "jsonl")
+    assert sorted(got) == sorted(server.memberships())
+
+
+def test_without_a_checkpoint_a_failure_says_how_to_make_it_resumable(tmp_path: Path) -> None:
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str]:
+        return (500, "InternalErrorException")
+
+    env = {**os.environ, "AWS_MAX_ATTEMPTS": "1"}
+    with QuotaServer(GROUPS, fault=fault) as server:
+        result = export(server.url, "-o", tmp_path / "x", env=env)
+    assert result.returncode == 6
+    assert result.stderr.splitlines() == [
+        "cognito-groups: error: injected (InternalErrorException)",
+        "re-run with --output FILE --checkpoint FILE to make the export resumable",
+    ]
+
+
+def test_bad_options_name_the_flag(tmp_path: Path) -> None:
+    for extra, message in (
+        (["--concurrency", "0"], "--concurrency must be from 1 to 32, got 0"),
+        (["--group", "a b"], "--group: character 1 (' ') is not allowed"),
+        (["--group", "a", "--group", "a"], "--group: 'a' is listed twice"),
+    ):
+        result = export("http://127.0.0.1:9", *extra)
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"cognito-groups: error: {message}")
+    result = export("http://127.0.0.1:9", "--max-rps", "0")
+    assert result.returncode == 2
+    assert "--max-rps" in result.stderr
+
+
+def test_export_on_moto(served_pool: ServedPool, tmp_path: Path) -> None:
+    """On a moto server: the demo pool's group, every member once, in csv."""
+    output = tmp_path / "moto.csv"
+    result = export(served_pool.url, "--format", "csv", "-o", output, "--region", "us-east-1",
+                    pool=served_pool.pool.user_pool_id)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    got = pairs_of(output, "csv")
+    assert len(got) == 130
+    assert {group for group, _ in got} == {"members"}
+
+
+def test_no_hint_for_a_group_that_does_not_exist(server: QuotaServer, tmp_path: Path) -> None:
+    result = export(server.url, "--group", "nope", "-o", tmp_path / "x", "--checkpoint",
+                    tmp_path / "c")  # fmt: skip
+    assert result.returncode == 3
+    assert result.stderr == f"cognito-groups: error: group 'nope' not found in user pool {POOL}\n"
