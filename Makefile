@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck pytest docs bench bench-quota dist clean
+.PHONY: demo test test-fast lint typecheck pytest docs bench bench-quota dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ demo: $(DEMO_STAMP)
 
 test: lint typecheck docs pytest
 
+# The inner loop: the tests that start no server and no process (no coverage gate).
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 4 -m "not slow" -q --no-cov -p no:cacheprovider
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -33,8 +37,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pyright
 
+# Four workers (pytest-xdist): most tests wait on loopback servers, so four beat two cores.
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4
 
 # The documentation site, warnings as errors (its code blocks run in tests/test_docs.py).
 docs: $(STAMP)

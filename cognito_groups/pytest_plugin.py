@@ -1,7 +1,13 @@
-"""The pytest plugin of cognito-groups: the ``cognito_stub`` fixture.
+"""The pytest plugin of cognito-groups: the ``cognito_stub`` fixture. Opt in to use it.
 
-Registered through the ``pytest11`` entry point, so it is there in any project that has
-cognito-groups and pytest installed; nothing else in the package imports pytest.
+In your ``conftest.py``::
+
+    pytest_plugins = ["cognito_groups.pytest_plugin"]
+
+or on the command line, ``pytest -p cognito_groups.pytest_plugin``. It is not registered
+automatically (no ``pytest11`` entry point): a plugin loaded by every pytest run of every
+project that installs this library would import boto3 there too, for nothing. Nothing else in
+the package imports pytest.
 """
 
 from __future__ import annotations

@@ -20,6 +20,35 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["cognito_groups.pytest_plugin"]
 
+#: Modules whose tests start servers or processes: marked ``slow``, left out of `make test-fast`.
+SLOW_MODULES = frozenset(
+    {
+        "test_async",
+        "test_cli",
+        "test_cli_daily",
+        "test_dist",
+        "test_docs",
+        "test_examples",
+        "test_exhausted",
+        "test_export",
+        "test_memberships",
+        "test_moto_integration",
+        "test_ownership",
+        "test_reliability",
+        "test_resume",
+        "test_soak_and_threads",
+        "test_testing_helpers",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of :data:`SLOW_MODULES` ``slow`` (the others are the inner loop)."""
+    for item in items:
+        if item.path.stem in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 POOL = "us-east-1_AbC123"
 GROUP = "admins"
 

@@ -126,7 +126,9 @@ def test_every_membership_exactly_once_with_defaults(take: Take) -> None:
     assert exhausted
     assert sorted(got) == sorted(server.memberships())
     assert len(got) == len(set(got))
-    assert server.throttled <= 0.03 * server.requests
+    # One throttle is tolerated: on a loaded machine a paced request can be delayed and then
+    # arrive together with the next ones.
+    assert server.throttled <= max(1, 0.03 * server.requests)
     assert server.requests - server.throttled == 1 + sum(
         max(1, -(-n // 60)) for n in GROUPS.values()
     )

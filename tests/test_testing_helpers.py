@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import doctest
+import subprocess
+import sys
+from typing import TYPE_CHECKING
 
 import pytest
 from botocore.exceptions import StubAssertionError
@@ -11,6 +14,9 @@ import cognito_groups.demo
 import cognito_groups.testing
 from cognito_groups import InvalidParameterError, TooManyRequestsError, User, UserStatus
 from cognito_groups.testing import GroupStub, make_page, make_user
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_downstream_style_500_users_9_pages_throttled_on_page_3(cognito_stub: GroupStub) -> None:
@@ -92,9 +98,44 @@ def test_docstring_examples_run(module: object) -> None:
     assert result.failed == 0
 
 
-def test_fixture_is_registered_as_a_pytest_plugin() -> None:
-    """The package declares its plugin under pytest11, so applications get cognito_stub."""
+def scratch_pytest(folder: Path, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run pytest in a new project ``folder`` (this environment, cognito-groups installed)."""
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
+        cwd=folder, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+
+
+def test_the_plugin_costs_other_projects_nothing(tmp_path: Path) -> None:
+    """In a project that does not opt in, pytest imports neither the package nor boto3."""
+    result = scratch_pytest(
+        tmp_path,
+        {
+            "test_other.py": "import sys\n\n"
+            "def test_nothing_heavy_was_imported():\n"
+            "    assert 'boto3' not in sys.modules\n"
+            "    assert 'cognito_groups' not in sys.modules\n"
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
     from importlib.metadata import entry_points
 
-    plugins = {ep.name: ep.value for ep in entry_points(group="pytest11")}
-    assert plugins["cognito_groups"] == "cognito_groups.pytest_plugin"
+    assert "cognito_groups" not in {ep.name for ep in entry_points(group="pytest11")}
+
+
+def test_opting_in_gives_the_fixture(tmp_path: Path) -> None:
+    result = scratch_pytest(
+        tmp_path,
+        {
+            "conftest.py": 'pytest_plugins = ["cognito_groups.pytest_plugin"]\n',
+            "test_app.py": "def test_stub(cognito_stub):\n"
+            "    cognito_stub.add_group(3)\n"
+            "    groups = cognito_stub.groups\n"
+            "    assert len(list(groups.iter_users(cognito_stub.user_pool_id, "
+            "cognito_stub.group_name))) == 3\n",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
