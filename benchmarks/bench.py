@@ -17,12 +17,12 @@ Reported:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import gc
 import json
 import math
 import os
-import platform
 import random
 import resource
 import statistics
@@ -34,13 +34,15 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import boto3
-import botocore
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-import cognito_groups
+from benchmarks._results import replace_block, stamp
 from cognito_groups import CognitoGroups
 
 if TYPE_CHECKING:
@@ -53,6 +55,10 @@ DEFAULT_PAGE = 25  # what the real service was seen to return when Limit is omit
 
 
 # --- realistic users and canned pages -------------------------------------------------------
+
+
+OWN = "cognito-groups, own client"
+INJECTED = "cognito-groups, injected stock client"
 
 
 def wire_user(index: int) -> dict[str, Any]:
@@ -192,8 +198,8 @@ def variants(group: CannedGroup) -> list[Variant]:
     return [
         Variant("raw loop (stock client)", lambda: raw_loop(raw_client)),
         Variant("boto3 paginator", lambda: paginator_loop(paginator_client)),
-        Variant("cognito-groups, own client", lambda: ours(own)),
-        Variant("cognito-groups, injected stock client", lambda: ours(injected)),
+        Variant(OWN, lambda: ours(own)),
+        Variant(INJECTED, lambda: ours(injected)),
     ]
 
 
@@ -337,8 +343,8 @@ def loopback_variants(url: str) -> Callable[[CannedGroup], list[Variant]]:
         return [
             Variant("raw loop (stock client)", lambda: raw_loop(raw_client)),
             Variant("boto3 paginator", lambda: paginator_loop(paginator_client)),
-            Variant("cognito-groups, own client", lambda: ours(own)),
-            Variant("cognito-groups, injected stock client", lambda: ours(injected)),
+            Variant(OWN, lambda: ours(own)),
+            Variant(INJECTED, lambda: ours(injected)),
         ]
 
     return make
@@ -388,6 +394,131 @@ def prefetch_comparison(pages: int, latency: float, rounds: int) -> tuple[float,
     return seq, pre, pre / seq
 
 
+RESULTS = Path(__file__).resolve().parent / "results.json"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def measure(scale: int) -> dict[str, Any]:
+    """Every figure of the benchmark, with the stamp of what was measured where."""
+    started = time.monotonic()
+    rows: list[Row] = []
+    for n, rounds, warmup in ((600, 12, 2), (6_000, 14, 1), (60_000, 2, 0)):
+        rows += compare(n, max(2, rounds // scale), warmup, variants)
+    served = CannedGroup(6_000)
+    with loopback(served) as url:
+        http_rows = compare(6_000, 4, 1, loopback_variants(url), served)
+    small, large = peak_rss_kib(6_000), peak_rss_kib(60_000)
+    requests = []
+    for n in (600, 6_000, 60_000):
+        group = CannedGroup(n)
+        raw_loop(serve_canned(stock_client(), group), limit=False)
+        raw_requests = group.requests
+        mine = own_groups()
+        serve_canned(mine.client, group)
+        ours(mine)
+        requests.append({"n": n, "raw_without_limit": raw_requests,
+                         "cognito_groups": group.requests - raw_requests})  # fmt: skip
+    sequential, prefetched, ratio = prefetch_comparison(
+        pages=20, latency=0.02, rounds=max(2, 4 // scale)
+    )
+    return {
+        "stamp": stamp(quick=scale > 1),
+        "canned": [dataclasses.asdict(row) for row in rows],
+        "loopback": [dataclasses.asdict(row) for row in http_rows],
+        "memory_kib": {"6000": small, "60000": large},
+        "requests": requests,
+        "prefetch": {"sequential_s": sequential, "prefetch_s": prefetched, "ratio": ratio},
+        "seconds": time.monotonic() - started,
+    }
+
+
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| N | variant | µs/page | ratio to raw (95% CI) | overhead µs/user | requests |",
+        "|---:|---|---:|---|---:|---:|",
+    ]
+    for row in rows:
+        ratio = f"{row['ratio']:.2f} ({row['low']:.2f} to {row['high']:.2f})"
+        lines.append(
+            f"| {row['n']:,} | {row['name']} | {row['page_us']:,.0f} | {ratio} "
+            f"| {row['overhead_us_per_user']:+.2f} | {row['requests']} |"
+        )
+    return lines
+
+
+def _pick(rows: list[dict[str, Any]], n: int, name: str) -> dict[str, Any]:
+    return next(row for row in rows if row["n"] == n and row["name"] == name)
+
+
+def render(results: dict[str, Any]) -> str:
+    """The results block of docs/performance.md, from ``results`` (and nothing typed by hand)."""
+    stamp = results["stamp"]
+    canned = results["canned"]
+    own = _pick(canned, 6_000, OWN)
+    injected = [_pick(canned, n, INJECTED) for n in (600, 6_000, 60_000)]
+    small, large = results["memory_kib"]["6000"], results["memory_kib"]["60000"]
+    prefetch = results["prefetch"]
+    requests = results["requests"]
+    growth = (large - small) / 1024
+    lines = [
+        BEGIN,
+        f"Commit {stamp['commit']}, {stamp['date']}; {stamp['machine']}, Python "
+        f"{stamp['python']}, boto3 {stamp['boto3']}, botocore {stamp['botocore']}, "
+        f"cognito-groups {stamp['cognito_groups']} (`benchmarks/results.json`).",
+        "",
+        "### Canned transport (in process: botocore's full path, no network)",
+        "",
+        *_table(canned),
+        "",
+        "### Loopback HTTP server (127.0.0.1)",
+        "",
+        *_table(results["loopback"]),
+        "",
+        "### Memory (own client, streaming, fresh process each)",
+        "",
+        f"peak RSS: 6,000 users {small / 1024:.1f} MiB; 60,000 users {large / 1024:.1f} MiB; "
+        f"difference {growth:+.2f} MiB",
+        "",
+        "### Requests",
+        "",
+        "| N | raw loop without Limit (service default 25) | cognito-groups |",
+        "|---:|---:|---:|",
+        *(f"| {r['n']:,} | {r['raw_without_limit']} | {r['cognito_groups']} |" for r in requests),
+        "",
+        "### Prefetch (loopback, 20 ms per page on the server, 20 ms per page in the caller)",
+        "",
+        f"20 pages: sequential {prefetch['sequential_s'] * 1e3:.0f} ms, prefetch "
+        f"{prefetch['prefetch_s'] * 1e3:.0f} ms, ratio {prefetch['ratio']:.2f}",
+        "",
+        "### Against the targets",
+        "",
+        "| target | measured (this run) | met? |",
+        "|---|---|---|",
+        f"| own client / raw loop ≤ 0.75 at N = 6,000 (upper end of the 95% interval) | "
+        f"{own['ratio']:.2f} ({own['low']:.2f} to {own['high']:.2f}) | "
+        f"{'yes' if own['high'] <= 0.75 else 'no'} |",
+        "| injected stock client / raw loop ≤ 1.10 | "
+        + ", ".join(f"{row['ratio']:.2f} at {row['n']:,}" for row in injected)
+        + f" | {'yes' if all(row['ratio'] <= 1.10 for row in injected) else 'no'} |",
+        "| requests = ceil(N/60) vs ceil(N/25) for a raw loop without `Limit` | "
+        + "/".join(str(r["cognito_groups"]) for r in requests)
+        + " vs "
+        + "/".join(str(r["raw_without_limit"]) for r in requests)
+        + " | "
+        + ("yes" if all(r["cognito_groups"] == math.ceil(r["n"] / 60) for r in requests) else "no")
+        + " |",
+        f"| streaming 60k users: peak RSS at most 2 MB above 6k | {growth:+.2f} MiB | "
+        f"{'yes' if growth <= 2 else 'no'} |",
+        f"| prefetch with latency ≈ consumer time per page: wall time ≤ 0.6× sequential | "  # noqa: RUF001
+        f"{prefetch['ratio']:.2f} | {'yes' if prefetch['ratio'] <= 0.6 else 'no'} |",
+        f"| `make bench` under 3 minutes on 2 cores | {results['seconds'] / 60:.1f} min | "
+        f"{'yes' if results['seconds'] <= 180 else 'no'} |",
+        END,
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memory", type=int, help=argparse.SUPPRESS)
@@ -396,49 +527,10 @@ def main() -> None:
     if args.memory:
         stream_for_memory(args.memory)
         return
-    scale = 2 if args.quick else 1
-    print("# cognito-groups benchmark")
-    print(
-        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, boto3 {boto3.__version__}, botocore "
-        f"{botocore.__version__}, cognito-groups {cognito_groups.__version__}"
-    )
-    rows: list[Row] = []
-    for n, rounds, warmup in ((600, 12, 2), (6_000, 14, 1), (60_000, 2, 0)):
-        rows += compare(n, max(2, rounds // scale), warmup, variants)
-    print_rows("## Canned transport (in process: botocore's full path, no network)", rows)
-    served = CannedGroup(6_000)
-    with loopback(served) as url:
-        http_rows = compare(6_000, 4, 1, loopback_variants(url), served)
-    print_rows("## Loopback HTTP server (127.0.0.1)", http_rows)
-
-    small, large = peak_rss_kib(6_000), peak_rss_kib(60_000)
-    print("\n## Memory (own client, streaming, fresh process each)\n")
-    print(
-        f"peak RSS: 6,000 users {small / 1024:.1f} MiB; 60,000 users {large / 1024:.1f} MiB; "
-        f"difference {(large - small) / 1024:+.2f} MiB"
-    )
-
-    print("\n## Requests\n")
-    print("| N | raw loop without Limit (service default 25) | cognito-groups |")
-    print("|---:|---:|---:|")
-    for n in (600, 6_000, 60_000):
-        group = CannedGroup(n)
-        raw_loop(serve_canned(stock_client(), group), limit=False)
-        raw_requests = group.requests
-        mine = own_groups()
-        serve_canned(mine.client, group)
-        ours(mine)
-        print(f"| {n:,} | {raw_requests} | {group.requests - raw_requests} |")
-
-    sequential, prefetched, ratio = prefetch_comparison(
-        pages=20, latency=0.02, rounds=max(2, 4 // scale)
-    )
-    print("\n## Prefetch (loopback, 20 ms per page on the server, 20 ms per page in the caller)\n")
-    print(
-        f"20 pages: sequential {sequential * 1e3:.0f} ms, prefetch {prefetched * 1e3:.0f} ms, "
-        f"ratio {ratio:.2f}"
-    )
+    results = measure(2 if args.quick else 1)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    replace_block(DOCS, BEGIN, END, render(results))
+    print(render(results))
 
 
 if __name__ == "__main__":

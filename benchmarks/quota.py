@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -36,7 +34,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
-import botocore
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -46,7 +43,8 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cognito_groups import AsyncCognitoGroups, CognitoGroups, __version__  # noqa: E402
+from benchmarks._results import replace_block, stamp  # noqa: E402
+from cognito_groups import AsyncCognitoGroups, CognitoGroups  # noqa: E402
 from tests.quota_server import POOL, QuotaServer  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "quota-results.json"
@@ -173,14 +171,7 @@ def measure(rounds: int) -> dict[str, Any]:
         row["x_floor"] = row["wall_s"] / FLOOR
         row["x_sequential"] = row["wall_s"] / sequential_wall
     return {
-        "stamp": {
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "python": platform.python_version(),
-            "botocore": botocore.__version__,
-            "cognito_groups": __version__,
-            "rounds": rounds,
-        },
+        "stamp": stamp(rounds=rounds),
         "setup": {
             "groups": len(GROUPS),
             "members_per_group": 180,
@@ -196,15 +187,16 @@ def measure(rounds: int) -> dict[str, Any]:
 
 def render(results: dict[str, Any]) -> str:
     """The Markdown table of ``results``, as it appears in docs/performance.md."""
-    stamp, setup = results["stamp"], results["setup"]
+    run, setup = results["stamp"], results["setup"]
     lines = [
         BEGIN,
         f"{setup['groups']} groups of {setup['members_per_group']} members, "
         f"{setup['requests']} requests, {setup['latency_ms']:g} ms per request, a quota of "
         f"{setup['quota_rps']:g} requests/s (burst {setup['quota_burst']}): the floor is "
-        f"{setup['floor_s']:.2f} s. Median of {stamp['rounds']} rounds, {stamp['date']}, "
-        f"{stamp['machine']}, Python {stamp['python']}, botocore {stamp['botocore']}, "
-        f"cognito-groups {stamp['cognito_groups']} (`benchmarks/quota-results.json`).",
+        f"{setup['floor_s']:.2f} s. Median of {run['rounds']} rounds; commit {run['commit']}, "
+        f"{run['date']}, {run['machine']}, Python {run['python']}, botocore "
+        f"{run['botocore']}, cognito-groups {run['cognito_groups']} "
+        "(`benchmarks/quota-results.json`).",
         "",
         "| variant | wall time | × floor | × sequential | throttled | failed groups | exact |",  # noqa: RUF001
         "|---|---|---|---|---|---|---|",
@@ -219,19 +211,13 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(results: dict[str, Any]) -> None:
-    text = DOCS.read_text()
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    DOCS.write_text(text[:start] + render(results) + text[end:])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     results = measure(args.rounds)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    write_docs(results)
+    replace_block(DOCS, BEGIN, END, render(results))
     print(render(results))
 
 

@@ -1,4 +1,4 @@
-"""The asynchronous twin: :class:`AsyncCognitoGroups` and its iterators, on aiobotocore.
+"""The asynchronous twin: `AsyncCognitoGroups` and its iterators, on aiobotocore.
 
 Everything but the waiting is shared with the sync client: validation (``_validate``), the
 paging rules, resume tokens and error translation (``_paginate``), conversion (``_models``) and
@@ -6,7 +6,7 @@ the client options (``_config``). It never imports the sync facade.
 
 aiobotocore is the ``async`` extra (``pip install 'cognito-groups[async]'``). This module
 imports without it, so that ``from cognito_groups import *`` works everywhere; building a
-facade or a listing without it raises :class:`ImportError` with the install hint.
+facade or a listing without it raises `ImportError` with the install hint.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class AsyncPageIterator(PageTracker, AsyncIterator["Page"]):
     """The pages of a group, one request per page, awaited as they are asked for.
 
     ``next_token`` and ``exhausted`` have the meaning they have on
-    :class:`cognito_groups.PageIterator`.
+    [`PageIterator`][cognito_groups.PageIterator].
     """
 
     __slots__ = ("_call", "_closed", "_owner", "_plan")
@@ -117,7 +117,7 @@ class AsyncUserIterator(UserTracker, AsyncIterator["User"]):
     """The users of a group, one at a time, a page fetched whenever one is used up.
 
     ``next_token`` and ``exhausted`` have the meaning they have on
-    :class:`cognito_groups.UserIterator`.
+    [`UserIterator`][cognito_groups.UserIterator].
     """
 
     __slots__ = ("_pages",)
@@ -144,7 +144,7 @@ class AsyncUserIterator(UserTracker, AsyncIterator["User"]):
 
 
 class AsyncCognitoGroups:
-    """Lists group members with aiobotocore: :class:`cognito_groups.CognitoGroups`, awaited.
+    """Lists group members with aiobotocore: `CognitoGroups`, awaited.
 
     Args:
         client: An aiobotocore ``cognito-idp`` client (already entered), used as it is.
@@ -153,10 +153,10 @@ class AsyncCognitoGroups:
         endpoint_url: Another endpoint, e.g. a moto server.
         config: A ``botocore.config.Config`` merged over the default (standard retries).
         max_rps: A request budget shared by every request of this object, from any task,
-            retries included (see :class:`cognito_groups.CognitoGroups`); its wait never
+            retries included (see [`CognitoGroups`][cognito_groups.CognitoGroups]); its wait never
             blocks the event loop.
 
-    Without ``client``, use it as an async context manager (or call :meth:`aclose`): the client
+    Without ``client``, use it as an async context manager (or call `aclose()`): the client
     is created on entry and closed on exit. A client you pass is never closed.
 
     Raises:
@@ -253,7 +253,7 @@ class AsyncCognitoGroups:
         max_users: int | None = None,
         next_token: str | None = None,
     ) -> AsyncPageIterator:
-        """``async for`` over the group's pages; see :meth:`CognitoGroups.iter_pages`."""
+        """``async for`` over the group's pages; see `CognitoGroups.iter_pages()`."""
         request = check_list_request(
             user_pool_id,
             group_name,
@@ -278,7 +278,7 @@ class AsyncCognitoGroups:
     def iter_groups(
         self, user_pool_id: str, *, page_size: int = DEFAULT_PAGE_SIZE
     ) -> AsyncGroupIterator:
-        """``async for`` over the pool's groups; see :meth:`CognitoGroups.iter_groups`."""
+        """``async for`` over the pool's groups; see `CognitoGroups.iter_groups()`."""
         plan = GroupRequestPlan(user_pool_id, page_size)
         return AsyncGroupIterator(self._paced(self._budget).list_groups, plan, self._budget)
 
@@ -293,8 +293,9 @@ class AsyncCognitoGroups:
     ) -> AsyncMembershipIterator:
         """``async for`` over every member of every group, ``concurrency`` groups at a time.
 
-        See :meth:`CognitoGroups.iter_memberships`: the same parameters, checkpoints, budget
-        and errors; the requests are tasks, and ``aclose()`` cancels them.
+        See [`CognitoGroups.iter_memberships()`][cognito_groups.CognitoGroups.iter_memberships]:
+        the same parameters, checkpoints, budget and errors; the requests are tasks, and
+        ``aclose()`` cancels them.
         """
         request = check_membership_request(
             user_pool_id,
@@ -320,7 +321,7 @@ class AsyncCognitoGroups:
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> dict[str, frozenset[str]]:
-        """Each member's groups; see :meth:`CognitoGroups.groups_by_user`."""
+        """Each member's groups; see `CognitoGroups.groups_by_user()`."""
         table = GroupTable()
         memberships = self.iter_memberships(user_pool_id, group_names, concurrency=concurrency)
         try:
@@ -339,7 +340,7 @@ class AsyncCognitoGroups:
         max_users: int | None = None,
         next_token: str | None = None,
     ) -> AsyncUserIterator:
-        """``async for`` over the group's members; see :meth:`CognitoGroups.iter_users`."""
+        """``async for`` over the group's members; see `CognitoGroups.iter_users()`."""
         pages = self.iter_pages(
             user_pool_id,
             group_name,
@@ -397,7 +398,7 @@ def aiter_users_in_group(
     max_users: int | None = None,
     next_token: str | None = None,
 ) -> AsyncUserIterator:
-    """``async for`` over a group's members: :func:`cognito_groups.iter_users_in_group`, awaited.
+    """``async for`` over a group's members: `iter_users_in_group()`, awaited.
 
     Without ``client`` it creates an aiobotocore client from the environment and closes it when
     the iteration ends (exhausted, failed, or ``await iterator.aclose()``).

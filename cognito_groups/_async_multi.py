@@ -1,4 +1,4 @@
-"""The asynchronous iterators over many groups: :mod:`cognito_groups._multi`, awaited.
+"""The asynchronous iterators over many groups: `_multi`, awaited.
 
 The decisions are the same shared plans'; requests run as tasks on the running loop, and the
 budget's wait is ``asyncio.sleep``. After an error in one group the other groups' requests in
@@ -33,7 +33,7 @@ _AsyncCall = Callable[..., Awaitable[Mapping[str, Any]]]
 
 
 class AsyncGroupIterator(AsyncIterator["Group"]):
-    """The groups of a pool: :class:`cognito_groups.GroupIterator`, awaited."""
+    """The groups of a pool: [`GroupIterator`][cognito_groups.GroupIterator], awaited."""
 
     __slots__ = ("_budget", "_call", "_closed", "_groups", "_plan")
 
@@ -84,7 +84,7 @@ async def _fetch(
 
 
 class AsyncMembershipIterator(MembershipTracker, AsyncIterator["Membership"]):
-    """Every member of every group: :class:`cognito_groups.MembershipIterator`, awaited."""
+    """Every member of every group: `MembershipIterator`, awaited."""
 
     __slots__ = (
         "__weakref__",

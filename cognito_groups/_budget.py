@@ -1,15 +1,15 @@
 """A request budget: requests per second, shared by every thread and task that sends through it.
 
 Cognito limits the user-listing requests of a whole account and Region (about 30 per second,
-not adjustable). :class:`RequestBudget` is a smooth token bucket: it refills at ``rate`` tokens
-per second up to ``burst`` tokens (at most :data:`BURST_MAX`: a burst as large as the rate would
+not adjustable). `RequestBudget` is a smooth token bucket: it refills at ``rate`` tokens
+per second up to ``burst`` tokens (at most `BURST_MAX`: a burst as large as the rate would
 make a client at 28/s overrun a 30/s quota at start-up), and each request takes one token,
 waiting for it when there is none. Reservations are handed out in order under a lock, so the
 budget holds across threads; the async wait is ``asyncio.sleep``, so it never blocks the loop.
 
 Every attempt counts, retries included: the budget is taken in a ``before-send`` handler that
 botocore (and aiobotocore, awaiting it) calls for each attempt. The handler paces only requests
-the library marks as its own (:func:`pacing`, a context variable), so a client you share with
+the library marks as its own (`pacing()`, a context variable), so a client you share with
 other code is paced for the library's requests only.
 """
 
@@ -74,8 +74,8 @@ class RequestBudget:
     burst is only ever the spare capacity of an idle moment. (Started full, the burst meets the
     service's own burst while the first requests are still on their way, since connecting
     delays them more than the requests that follow: measured against a 30/s quota with burst 5,
-    a budget of 25/s started full was throttled at start-up.) Thread-safe; :meth:`wait` and
-    :meth:`await_turn` take one request's token.
+    a budget of 25/s started full was throttled at start-up.) Thread-safe; `wait()` and
+    `await_turn()` take one request's token.
     """
 
     __slots__ = ("_lock", "_stamp", "_tokens", "burst", "rate")

@@ -1,4 +1,4 @@
-"""The synchronous facade: :class:`CognitoGroups` and :func:`iter_users_in_group`."""
+"""The synchronous facade: `CognitoGroups` and `iter_users_in_group()`."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _check_options(
 
 
 class CognitoGroups(Closing):
-    """Lists the members of Cognito user-pool groups as typed :class:`User` objects.
+    """Lists the members of Cognito user-pool groups as typed [`User`][cognito_groups.User] objects.
 
     Args:
         client: An existing boto3 ``cognito-idp`` client, used as it is (never changed).
@@ -72,7 +72,7 @@ class CognitoGroups(Closing):
     Raises:
         InvalidParameterError: an option has the wrong type, or ``client`` is combined with
             the options that build one.
-        ClientSetupError: the client could not be built (e.g. :class:`RegionError`).
+        ClientSetupError: the client could not be built (e.g. `RegionError`).
 
     Example:
         >>> groups = CognitoGroups(region_name="us-east-1")  # doctest: +SKIP
@@ -154,7 +154,7 @@ class CognitoGroups(Closing):
     ) -> PageIterator:
         """Iterate over the group's pages: one request per page, sent when the page is asked for.
 
-        Takes the same parameters as :meth:`iter_users`; with ``max_users`` the pages hold at
+        Takes the same parameters as `iter_users()`; with ``max_users`` the pages hold at
         most that many users in all (a page longer than asked is cut), and the iterator's
         ``next_token`` resumes exactly after them. With ``prefetch``, the next page is
         requested in a background thread while the current one is being used.
@@ -204,8 +204,9 @@ class CognitoGroups(Closing):
                 use ``with``) to stop early; an abandoned iterator stops its thread too.
 
         Returns:
-            An iterator of :class:`User` with ``next_token`` (where a new listing continues,
-            exact to the user, at every moment) and ``exhausted`` (whether the group is
+            An iterator of [`User`][cognito_groups.User] with ``next_token`` (where a new
+            listing continues, exact to the user, at every moment) and ``exhausted`` (whether
+            the group is
             finished).
 
         Raises:
@@ -266,8 +267,8 @@ class CognitoGroups(Closing):
                 yet yielded is yielded once, none already yielded again.
 
         Returns:
-            An iterator of :class:`Membership` with ``checkpoint`` and ``exhausted``. Close it
-            (or use ``with``) to stop early.
+            An iterator of [`Membership`][cognito_groups.Membership] with ``checkpoint`` and
+            ``exhausted``. Close it (or use ``with``) to stop early.
 
         Raises:
             InvalidParameterError: at once, before any request, if a parameter breaks a rule
@@ -303,7 +304,7 @@ class CognitoGroups(Closing):
     ) -> dict[str, frozenset[str]]:
         """Each member's groups: username -> the names of the groups it is in.
 
-        Built from :meth:`iter_memberships`: one request per page of each group, never one per
+        Built from `iter_memberships()`: one request per page of each group, never one per
         user. Users in no group are not in it (that needs ``ListUsers``).
         """
         table = GroupTable()
@@ -328,17 +329,19 @@ def iter_users_in_group(
     next_token: str | None = None,
     prefetch: bool = False,
 ) -> UserIterator:
-    """Iterate over the members of a group: :meth:`CognitoGroups.iter_users` in one call.
+    """Iterate over the members of a group: `CognitoGroups.iter_users()` in one call.
 
     Args:
         user_pool_id: The user pool's id, e.g. ``"us-east-1_AbC123"``.
         group_name: The group's name.
-        client: A boto3 ``cognito-idp`` client or a :class:`CognitoGroups`; by default a
-            :class:`CognitoGroups` built from the environment.
+        client: A boto3 ``cognito-idp`` client or a
+            [`CognitoGroups`][cognito_groups.CognitoGroups]; by default a ``CognitoGroups``
+            built from the environment.
         page_size: Users per request, 1 to 60 (default 60).
         max_users: Stop after this many users.
         next_token: Resume from this token.
-        prefetch: Request the next page in the background (see :meth:`CognitoGroups.iter_users`).
+        prefetch: Request the next page in the background (see
+            [`CognitoGroups.iter_users()`][cognito_groups.CognitoGroups.iter_users]).
 
     Without ``client``, it builds one from the environment, in the Region the pool id names
     (``us-east-1_AbC123``: ``us-east-1``) when no Region is configured; that client is closed

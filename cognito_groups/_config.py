@@ -1,6 +1,6 @@
 """Building clients: the merged ``Config``, the UTC-timestamp session, and the option checks.
 
-Shared by the sync facade, the async facade, :mod:`cognito_groups.testing` and the demo, so
+Shared by the sync facade, the async facade, [`testing`][cognito_groups.testing] and the demo, so
 that every client the library builds has the same defaults (standard retries, our user agent)
 and every facade checks its options the same way.
 """
@@ -178,10 +178,10 @@ def build_client(
     """The sync facade's own client, with the library's defaults; failures are ours.
 
     ``user_pool_id``, when the client is built for one pool, names the Region to use when none
-    is configured (see :func:`new_cognito_client`).
+    is configured (see `new_cognito_client()`).
 
     Raises:
-        ClientSetupError: botocore could not build the client (e.g. :class:`RegionError`).
+        ClientSetupError: botocore could not build the client (e.g. `RegionError`).
     """
     try:
         return new_cognito_client(

@@ -20,7 +20,8 @@ The tree::
     └── PaginationError                 the service broke the paging contract (repeated token)
 
 Any other service error code (``AccessDeniedException``, an emulator's ``InvalidToken`` …) is
-raised as :class:`CognitoServiceError` itself, with its code preserved.
+raised as [`CognitoServiceError`][cognito_groups.CognitoServiceError] itself, with its code
+preserved.
 
 Every error raised while listing carries ``next_token``: where the listing stood when it failed,
 exact to the user (``None`` if nothing had been returned from a listing that started at the
@@ -29,7 +30,7 @@ repeated.
 
 Only service errors and botocore's transport, credential and Region errors are translated. Any
 other botocore error (``ParamValidationError``, a test's ``StubAssertionError``) is a bug in the
-calling code and propagates unchanged, never disguised as a :class:`TransportError`.
+calling code and propagates unchanged, never disguised as a `TransportError`.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class CognitoGroupsError(Exception):
     """
 
     next_token: str | None
-    #: The group whose listing failed, in :meth:`CognitoGroups.iter_memberships` (else ``None``).
+    #: The group whose listing failed, in ``CognitoGroups.iter_memberships()`` (else ``None``).
     group_name: str | None = None
 
     def __init__(self, message: str, *, next_token: str | None = None) -> None:
@@ -102,7 +103,7 @@ class CognitoGroupsError(Exception):
 class CognitoServiceError(CognitoGroupsError, ClientError):
     """The service answered with an error.
 
-    It is also a :class:`botocore.exceptions.ClientError`, so existing ``except ClientError``
+    It is also a `botocore.exceptions.ClientError`, so existing ``except ClientError``
     handlers keep working, and ``response`` is the original parsed error response.
 
     Attributes:
@@ -111,7 +112,7 @@ class CognitoServiceError(CognitoGroupsError, ClientError):
         http_status: The HTTP status of the response (``None`` for a local check).
         request_id: The service's request id (``None`` for a local check).
         operation_name: Always ``"ListUsersInGroup"``.
-        next_token: See :class:`CognitoGroupsError`.
+        next_token: See [`CognitoGroupsError`][cognito_groups.CognitoGroupsError].
     """
 
     #: The error code this class stands for (``None`` on the generic class).
@@ -297,18 +298,18 @@ def translate_error(
     """Return the exception of ours that stands for a botocore error.
 
     The caller raises it ``from err``. A ``ClientError`` maps through the ``{code: class}``
-    table (unknown codes give :class:`CognitoServiceError`); another botocore error maps to its
-    family (see :data:`TRANSLATED_ERRORS`).
+    table (unknown codes give [`CognitoServiceError`][cognito_groups.CognitoServiceError]);
+    another botocore error maps to its family (see `TRANSLATED_ERRORS`).
 
     Args:
         err: A botocore error.
         next_token: Where to resume the listing that failed.
         fallback: The class for a botocore error of no known family (while building a client:
-            :class:`ClientSetupError`).
+            `ClientSetupError`).
 
     Raises:
         TypeError: ``err`` is of no known family and there is no ``fallback`` (a caller that
-            catches only :data:`TRANSLATED_ERRORS` never sees this).
+            catches only `TRANSLATED_ERRORS` never sees this).
     """
     if isinstance(err, ClientError):
         code = str(err.response.get("Error", {}).get("Code", ""))

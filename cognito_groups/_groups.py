@@ -2,8 +2,8 @@
 
 The same rules as for members: ``Limit`` on every request (60, the service maximum, by
 default), the listing goes on until a response has no ``NextToken``, a token sent back
-unchanged raises :class:`PaginationError`, a body without ``Groups`` over HTTP raises
-:class:`MalformedResponseError`, and errors are translated as for ``ListUsersInGroup``.
+unchanged raises `PaginationError`, a body without ``Groups`` over HTTP raises
+`MalformedResponseError`, and errors are translated as for ``ListUsersInGroup``.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class GroupRequestPlan:
         return params
 
     def accept(self, response: Mapping[str, Any]) -> tuple[Group, ...]:
-        """The groups of a response to the last :meth:`next_params`; moves on to the next page."""
+        """The groups of a response to the last `next_params()`; moves on to the next page."""
         if "Groups" not in response and came_over_http(response):
             raise MalformedResponseError(
                 "the ListGroups response had no Groups member (its body was empty or not JSON)"

@@ -1,15 +1,16 @@
 """The synchronous iterators: pages and users, fetched one request at a time or one page ahead.
 
-The paging rules are :mod:`cognito_groups._paginate`'s; these classes only wait for responses.
-:class:`PrefetchPageIterator` runs the same plan one page ahead on a single worker thread. What
+The paging rules are `_paginate`'s; these classes only wait for responses.
+`PrefetchPageIterator` runs the same plan one page ahead on a single worker thread. What
 the caller sees is unchanged: the same pages in the same order, errors raised at the same place
 in the stream with the same ``next_token``, and ``next_token`` and ``exhausted`` following the
 pages actually returned. Never more than one request is in flight or ahead; with ``max_users``
 nothing beyond the last wanted page is requested.
 
 An iterator ends on the last page, on an error and on ``close()``; then it closes what it owns
-(the client :func:`cognito_groups.iter_users_in_group` built for it, a prefetching thread). A
-prefetching thread also stops when an abandoned iterator is garbage-collected.
+(the client [`iter_users_in_group()`][cognito_groups.iter_users_in_group] built for it, a
+prefetching thread). A prefetching thread also stops when an abandoned iterator is
+garbage-collected.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class PageIterator(PageTracker, Closing, Iterator["Page"]):
 
 
 class PrefetchPageIterator(PageIterator):
-    """A :class:`PageIterator` that fetches the next page in a thread while this one is used."""
+    """A `PageIterator` that fetches the next page in a thread while this one is used."""
 
     __slots__ = ("__weakref__", "_executor", "_finalizer", "_future")
 

@@ -1,17 +1,17 @@
 """Many groups at once, without I/O: which group to fetch next, what to yield, the checkpoint.
 
-A :class:`MembershipPlan` is what a membership iterator (threads or tasks) knows and decides.
-The driver asks it for the requests to send (:meth:`~MembershipPlan.jobs`), tells it what came
-back (:meth:`~MembershipPlan.arrived`, :meth:`~MembershipPlan.failed`) and takes memberships from
-it (:meth:`~MembershipPlan.take`) in arrival order, one page at a time.
+A `MembershipPlan` is what a membership iterator (threads or tasks) knows and decides.
+The driver asks it for the requests to send (`jobs()`), tells it what came
+back (`arrived()`, `failed()`) and takes memberships from
+it (`take()`) in arrival order, one page at a time.
 
 Bounded memory: a group holds one of ``concurrency`` slots from its first request until its last
 page has started being yielded, and it has at most one request in flight or one page waiting,
 plus the page being yielded. The next page of a group is requested when its previous one starts
 being yielded.
 
-Exact checkpoints: each group's position is a :class:`UserCursor` that moves only as its users are
-yielded, so :attr:`~MembershipPlan.checkpoint` is exact at every moment (after a ``break``, after
+Exact checkpoints: each group's position is a `UserCursor` that moves only as its users are
+yielded, so `checkpoint` is exact at every moment (after a ``break``, after
 an error), mid-page positions included: a page that arrived but was not yielded is fetched again.
 Its text is ``cgm1:`` and URL-safe base64 of a small JSON document: the pool, the groups (and
 whether they came from ``ListGroups``), the finished ones, and the exact token of the others.
@@ -300,7 +300,7 @@ class MembershipPlan:
 
     @property
     def error(self) -> CognitoGroupsError | None:
-        """The error to raise once :meth:`take` gives ``None``."""
+        """The error to raise once `take()` gives ``None``."""
         return self._error
 
     @property

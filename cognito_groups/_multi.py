@@ -1,8 +1,8 @@
 """The synchronous iterators over many groups: groups, and memberships listed concurrently.
 
-The decisions are :mod:`cognito_groups._memberships`' and :mod:`cognito_groups._groups`'; these
-classes only send requests and wait. :class:`MembershipIterator` sends each group's requests on
-a pool of ``concurrency`` worker threads; the caller's thread takes the answers as they arrive.
+The decisions are `_memberships`' and `_groups`'; these classes only send requests and wait.
+[`MembershipIterator`][cognito_groups.MembershipIterator] sends each group's requests on a
+pool of ``concurrency`` worker threads; the caller's thread takes the answers as they arrive.
 The request budget (``max_rps``) paces every attempt of every request, in every thread.
 
 After an error in one group no new request is sent; the requests already in flight are waited

@@ -1,9 +1,9 @@
 """The paging rules, written once, without I/O, for every iterator (sync, prefetching, async).
 
-A :class:`PageRequestPlan` says what to send next (:meth:`~PageRequestPlan.next_params`), turns
-each response into a :class:`PageSlice` (:meth:`~PageRequestPlan.accept`) and each failure into
-our error (:meth:`~PageRequestPlan.translating`). A :class:`PageTracker` is what page iterators
-know of the pages they returned; a :class:`UserCursor` hands out the users of those pages one at
+A `PageRequestPlan` says what to send next (`next_params()`), turns
+each response into a `PageSlice` (`accept()`) and each failure into
+our error (`translating()`). A `PageTracker` is what page iterators
+know of the pages they returned; a `UserCursor` hands out the users of those pages one at
 a time. Both say, at every moment, where a new listing continues (``next_token``) and whether
 the group is finished (``exhausted``). The iterators only do the waiting.
 
@@ -16,9 +16,9 @@ Rules:
   size of its page: a short page, even an empty one, is not the end;
 * a page longer than asked (a server that ignores ``Limit``) is cut to the users still wanted,
   and the listing stops there with a resume token inside that page;
-* a response that gives back the token it was sent raises :class:`PaginationError` rather than
+* a response that gives back the token it was sent raises `PaginationError` rather than
   loop forever;
-* a response over HTTP without ``Users`` raises :class:`MalformedResponseError`: it is what
+* a response over HTTP without ``Users`` raises `MalformedResponseError`: it is what
   botocore makes of a body that is empty, cut short or not JSON, and taking it as the last page
   would lose the rest of the group silently;
 * every error carries the resume token of the position the listing had reached, exact to the
@@ -120,7 +120,7 @@ class PageRequestPlan:
         return params
 
     def accept(self, response: Mapping[str, Any]) -> PageSlice:
-        """Turn the response to the last :meth:`next_params` into a page slice and move on.
+        """Turn the response to the last `next_params()` into a page slice and move on.
 
         Raises:
             MalformedResponseError: the response does not have the model's shape.

@@ -3,7 +3,7 @@
 The service's ``NextToken`` can only name a page boundary. To stop anywhere (after a ``break``
 in the middle of a page, after ``max_users`` on a page longer than asked, after an error) the
 library also needs "the page that starts at service token T, after its first k users". That is
-a :class:`Position`; :meth:`Position.to_token` writes it as the string users keep:
+a `Position`; `Position.to_token()` writes it as the string users keep:
 
 * at a page boundary, the service's own token, unchanged (usable with any SDK);
 * inside a page, ``cg1:skip:<k>:<T>``, or ``cg1:skip:<k>:`` inside the first page.

@@ -1,13 +1,13 @@
 """Writing users to a stream as a table, JSON, JSON Lines or CSV, one page at a time.
 
-Every writer is told about each page as it arrives (:meth:`Writer.write_page`) and flushes it,
+Every writer is told about each page as it arrives (`Writer.write_page()`) and flushes it,
 so ``jsonl`` and ``csv`` never hold more than one page, and a listing that fails part-way leaves
 complete lines behind. Columns of ``table`` and ``csv`` are chosen on the first page; a ``table``
 whose later page needs wider columns writes its header again, at the new widths, so that every
-row stays aligned under the header above it. Timestamps always have one shape (:func:`iso_utc`).
+row stays aligned under the header above it. Timestamps always have one shape (`iso_utc()`).
 
 Values are attacker-controlled (anyone who signs up picks their own ``name``), so the text
-formats, which are for people, are made safe with :mod:`cognito_groups._safe_text`: ``table``
+formats, which are for people, are made safe with `_safe_text`: ``table``
 shows control characters escaped and aligns by display width; ``csv`` neutralises cells a
 spreadsheet would run as formulas (unless ``csv_raw``) and, on a terminal, escapes control
 characters too. ``json`` and ``jsonl``, which are for programs, keep every value exactly
@@ -103,7 +103,7 @@ def _cell(user: User, column: str) -> str:
 
 
 class Writer:
-    """Writes pages of users to ``out``; subclasses choose the format (see :func:`make_writer`)."""
+    """Writes pages of users to ``out``; subclasses choose the format (see `make_writer()`)."""
 
     #: Whether the output of no user is only a header (nothing worth writing after a failure).
     header_only_output = False
@@ -292,7 +292,7 @@ def make_writer(
     terminal: bool = False,
     header: bool = True,
 ) -> Writer:
-    """A writer of ``format_name`` (one of :data:`FORMATS`); see :class:`Writer`.
+    """A writer of ``format_name`` (one of `FORMATS`); see `Writer`.
 
     Args:
         format_name: ``table``, ``json``, ``jsonl`` or ``csv``.

@@ -3,17 +3,17 @@ r"""Text from the service, made safe for the people who read it: terminals and s
 Attribute values are chosen by whoever signs up, and error messages come from whatever
 answered; neither may act on the reader's terminal or spreadsheet.
 
-* :func:`visible` shows control characters as escapes (``\x1b``, ``\n``, ``\t``): C0, DEL and
+* `visible()` shows control characters as escapes (``\x1b``, ``\n``, ``\t``): C0, DEL and
   C1 (escape sequences, bell, cursor moves, 8-bit CSI), the Unicode line and paragraph
   separators, and the bidirectional controls that can reorder what a line appears to say
   (the "Trojan Source" characters). One value is then always one line, and it cannot move the
   cursor, change colours, set the title or ring the bell. A backslash is left as it is.
-* :func:`display_width` and :func:`pad` measure and pad by the columns a terminal gives each
+* `display_width()` and `pad()` measure and pad by the columns a terminal gives each
   character (wide East Asian characters take two, combining marks none), with ``wcwidth``.
-* :func:`neutralize_formula` prefixes a single quote to a CSV cell that a spreadsheet would
+* `neutralize_formula()` prefixes a single quote to a CSV cell that a spreadsheet would
   run as a formula (it begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return), as
   OWASP recommends against CSV injection (CWE-1236).
-* :func:`json_for_terminal` writes the same characters as ``\uXXXX`` escapes inside JSON text:
+* `json_for_terminal()` writes the same characters as ``\uXXXX`` escapes inside JSON text:
   the values stay exactly the same once parsed, and the text is safe to print.
 """
 
@@ -45,7 +45,7 @@ def visible(text: str) -> str:
 
 
 def display_width(text: str) -> int:
-    """The columns ``text`` (already made :func:`visible`) takes on a terminal."""
+    """The columns ``text`` (already made `visible()`) takes on a terminal."""
     width = wcswidth(text)
     return len(text) if width < 0 else width
 

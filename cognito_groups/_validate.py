@@ -1,8 +1,9 @@
 r"""Checks of the caller's input, made before any request, mirroring the service model.
 
 Real Cognito rejects what breaks these rules with ``InvalidParameterException``; emulators
-(moto, cognito-local) often do not. Checking here gives the same :class:`InvalidParameterError`
-everywhere, names the Python parameter at fault, and sends nothing.
+(moto, cognito-local) often do not. Checking here gives the same
+[`InvalidParameterError`][cognito_groups.InvalidParameterError] everywhere, names the Python
+parameter at fault, and sends nothing.
 
 The rules (``ListUsersInGroupRequest`` in botocore's ``cognito-idp`` model):
 
@@ -159,7 +160,7 @@ def check_region_name(value: object) -> str | None:
     """Return ``value`` if it is ``None`` or a well-formed Region name (a DNS label), else raise.
 
     botocore's own check (``validate_region_name``), made here so that it is reported as an
-    :class:`InvalidParameterError` like every other bad parameter.
+    [`InvalidParameterError`][cognito_groups.InvalidParameterError] like every other bad parameter.
     """
     if value is None:
         return None

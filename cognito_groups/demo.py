@@ -38,7 +38,7 @@ _TEAMS = ("platform", "payments", "search", "mobile")
 
 @dataclass(frozen=True, slots=True)
 class DemoPool:
-    """What :func:`seed_demo_pool` created."""
+    """What `seed_demo_pool()` created."""
 
     user_pool_id: str
     group_name: str
@@ -124,7 +124,7 @@ def demo_cognito(
     """Start an in-process moto Cognito, seed it, and yield ``(client, pool)``.
 
     Requests of every boto3 client made inside the block go to the emulator, never to AWS;
-    fake credentials are set for the duration. ``seed_options`` go to :func:`seed_demo_pool`.
+    fake credentials are set for the duration. ``seed_options`` go to `seed_demo_pool()`.
 
     Raises:
         ImportError: moto is not installed (install ``cognito-groups[demo]``).

@@ -26,7 +26,7 @@ __all__ = ["cognito_stub"]
 
 @pytest.fixture
 def cognito_stub() -> Iterator[GroupStub]:
-    """A :class:`~cognito_groups.testing.GroupStub`; at teardown, every queued response used."""
+    """A `GroupStub`; at teardown, every queued response used."""
     with GroupStub() as stub:
         yield stub
         stub.assert_all_used()

@@ -1,6 +1,6 @@
 """Helpers for testing code that uses cognito-groups, without AWS and without moto.
 
-Built on botocore's :class:`~botocore.stub.Stubber`, so every queued response and every request
+Built on botocore's `Stubber`, so every queued response and every request
 your code sends is checked against the real service model.
 
 Example:
@@ -15,8 +15,10 @@ Example:
     ...         print(len(users), err.next_token)
     120 token-3
 
-With pytest, the ``cognito_stub`` fixture (registered by the package's pytest plugin) gives a
-:class:`GroupStub` and checks at teardown that every queued response was used.
+With pytest, the ``cognito_stub`` fixture (opt in: ``pytest_plugins =
+["cognito_groups.pytest_plugin"]`` in your ``conftest.py``) gives a
+[`GroupStub`][cognito_groups.testing.GroupStub] and checks at teardown that every queued
+response was used.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def make_user(
 
 
 def make_page(users: Sequence[Mapping[str, Any]], next_token: str | None = None) -> dict[str, Any]:
-    """A ``ListUsersInGroup`` response holding ``users`` (see :func:`make_user`)."""
+    """A ``ListUsersInGroup`` response holding ``users`` (see `make_user()`)."""
     page: dict[str, Any] = {"Users": list(users)}
     if next_token is not None:
         page["NextToken"] = next_token
@@ -91,7 +93,7 @@ def make_page(users: Sequence[Mapping[str, Any]], next_token: str | None = None)
 
 
 class GroupStub(Closing):
-    """A :class:`CognitoGroups` on a stubbed client, and ways to queue what the service says.
+    """A `CognitoGroups` on a stubbed client, and ways to queue what the service says.
 
     Args:
         client: A boto3 ``cognito-idp`` client to stub (default: a new one with fake
@@ -182,7 +184,7 @@ class GroupStub(Closing):
     ) -> list[dict[str, Any]]:
         """Queue a whole group, split into pages of ``page_size``, tokens ``token-2``, ….
 
-        For ``iter_memberships``, queue :meth:`add_group_list` (unless you pass ``group_names``)
+        For ``iter_memberships``, queue `add_group_list()` (unless you pass ``group_names``)
         and then each group in the pool's order with its ``group_name``, and list with
         ``concurrency=1``: the requests then come in that fixed order (a stub answers in the
         order it was given).

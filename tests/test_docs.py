@@ -13,6 +13,8 @@ from cognito_groups.demo import demo_cognito
 from cognito_groups.testing import GroupStub
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from .conftest import ServedPool
 
 DOCS = Path(__file__).parent.parent / "docs"
@@ -76,18 +78,47 @@ def test_readme_resume_loop_runs() -> None:
     assert len(handled) == len(set(handled)) == 250
 
 
-def test_the_quota_table_is_generated_from_the_results_file() -> None:
-    """docs/performance.md shows exactly what benchmarks/quota-results.json holds."""
+def load_benchmark(name: str) -> ModuleType:
+    """A benchmark script of benchmarks/, imported as a module (its main() is not run)."""
     import importlib.util
-    import json
 
-    path = DOCS.parent / "benchmarks" / "quota.py"
-    spec = importlib.util.spec_from_file_location("quota_benchmark", path)
+    path = DOCS.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", path)
     assert spec is not None
     assert spec.loader is not None
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
-    results = json.loads((DOCS.parent / "benchmarks" / "quota-results.json").read_text())
-    assert benchmark.render(results) in (DOCS / "performance.md").read_text()
-    for row in results["variants"].values():
-        assert {"wall_s", "x_floor", "x_sequential", "throttled_share"} <= set(row)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("script", "results"), [("bench", "results.json"), ("quota", "quota-results.json")]
+)
+def test_performance_figures_are_generated_from_the_results_file(script: str, results: str) -> None:
+    """docs/performance.md shows exactly what the benchmark's results file holds."""
+    import json
+
+    data = json.loads((DOCS.parent / "benchmarks" / results).read_text())
+    rendered = load_benchmark(script).render(data)
+    assert rendered in (DOCS / "performance.md").read_text()
+    assert data["stamp"]["date"] in rendered
+
+
+def test_the_readme_quotes_no_benchmark_figure() -> None:
+    """The README links to the generated page instead of copying numbers from a run."""
+    section = README.read_text().split("## Performance", 1)[1].split("\n## ", 1)[0]
+    assert "docs/performance.md" in section
+    assert re.search(r"\d\.\d\d ?[x\u00d7]", section) is None
+
+
+def test_docstrings_use_markdown_references() -> None:
+    """No reStructuredText role is left in the package: the reference would show it raw."""
+    role = re.compile(r":(class|meth|func|data|attr|mod|exc|obj):`")
+    package = DOCS.parent / "cognito_groups"
+    found = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if role.search(line)
+    ]
+    assert found == []

@@ -64,12 +64,12 @@ def _cell(record: dict[str, Any], column: str) -> str:
 
 
 class RecordWriter:
-    """Writes records to ``out`` in one of :data:`EXPORT_FORMATS`; see the module's docstring.
+    """Writes records to ``out`` in one of `EXPORT_FORMATS`; see the module's docstring.
 
     Args:
         out: Where to write.
         format_name: ``jsonl``, ``csv`` or ``json``.
-        columns: The CSV header (see :func:`csv_columns`).
+        columns: The CSV header (see `csv_columns()`).
         csv_raw: Write CSV cells exactly.
         terminal: ``out`` is a terminal: escape control characters in CSV cells.
         written: Records the file already holds (a resumed export); ``None``: a new file.

@@ -141,7 +141,7 @@ def resume_hint(err: CognitoGroupsError, *, listed: int) -> str | None:
 
 
 def export_hint(err: CognitoGroupsError, *, checkpoint: str | None, written: int) -> str | None:
-    """How to continue a failed export, when continuing helps (as for :func:`resume_hint`)."""
+    """How to continue a failed export, when continuing helps (as for `resume_hint()`)."""
     if isinstance(err, InvalidParameterError | ResourceNotFoundError):
         return None
     if written == 0 and not _transient(err):

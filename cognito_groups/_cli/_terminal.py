@@ -98,7 +98,7 @@ class RequestWatch:
     It follows the client's requests through botocore's events: each call (``before-call``),
     each attempt of it, retries included (``before-send``), and its end (``after-call``,
     ``after-call-error``). A background thread draws the notice on the status line after
-    :data:`WAIT_NOTICE_AFTER` seconds without an answer, and redraws it for every new attempt.
+    `WAIT_NOTICE_AFTER` seconds without an answer, and redraws it for every new attempt.
     """
 
     def __init__(self, client: CognitoIdentityProviderClient, status: StatusLine) -> None:
