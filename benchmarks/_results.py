@@ -18,7 +18,11 @@ if TYPE_CHECKING:
 
 
 def commit() -> str:
-    """The commit measured (``-dirty`` when tracked files have changes), or ``unknown``."""
+    """The commit measured (``-dirty`` when tracked files have changes), or ``unknown``.
+
+    The files the benchmarks write themselves (the docs' results blocks, the results files)
+    do not count as changes.
+    """
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 (git from PATH)
@@ -27,7 +31,16 @@ def commit() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!docs/performance.md",
+                ":!benchmarks/*.json",
+            ],
             capture_output=True,
             text=True,
             check=True,
