@@ -25,7 +25,7 @@ def commit() -> str:
     """
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 (git from PATH)
+            ["git", "rev-parse", "--short", "HEAD"],
             capture_output=True,
             text=True,
             check=True,
