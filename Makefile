@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test test-fast lint typecheck pytest docs bench bench-quota dist clean
+.PHONY: demo test test-fast mutations lint typecheck pytest docs bench bench-quota dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pyright
+
+# Break the code on purpose, one change at a time (tests/mutations.py); about five minutes.
+mutations: $(STAMP)
+	$(BIN)/python tests/mutations.py
 
 # Four workers (pytest-xdist): most tests wait on loopback servers, so four beat two cores.
 pytest: $(STAMP)

@@ -3,9 +3,11 @@
 Cognito limits the user-listing requests of a whole account and Region (about 30 per second,
 not adjustable). `RequestBudget` is a smooth token bucket: it refills at ``rate`` tokens
 per second up to ``burst`` tokens (at most `BURST_MAX`: a burst as large as the rate would
-make a client at 28/s overrun a 30/s quota at start-up), and each request takes one token,
-waiting for it when there is none. Reservations are handed out in order under a lock, so the
-budget holds across threads; the async wait is ``asyncio.sleep``, so it never blocks the loop.
+make a client at 28/s overrun a 30/s quota at start-up), and each request takes one token at
+the moment it is sent, waiting while there is none. The take is atomic under a lock, and a
+thread or task that wakes up late (a busy machine) checks again rather than going on a
+reservation made earlier, so requests never leave faster than the bucket allows, across
+threads and tasks. The async wait is ``asyncio.sleep``: it never blocks the loop.
 
 Every attempt counts, retries included: the budget is taken in a ``before-send`` handler that
 botocore (and aiobotocore, awaiting it) calls for each attempt. The handler paces only requests
@@ -87,25 +89,26 @@ class RequestBudget:
         self._stamp = time.monotonic()
         self._lock = threading.Lock()
 
-    def reserve(self) -> float:
-        """Take a token now, or the next one due; return how long to wait before sending."""
+    def take(self) -> float:
+        """Take a token if there is one (return 0), else return how long until there is one."""
         with self._lock:
             now = time.monotonic()
-            tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate) - 1.0
-            self._tokens = tokens
+            tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
             self._stamp = now
-        return 0.0 if tokens >= 0 else -tokens / self.rate
+            if tokens >= 1.0:
+                self._tokens = tokens - 1.0
+                return 0.0
+            self._tokens = tokens
+        return (1.0 - tokens) / self.rate
 
     def wait(self) -> None:
-        """Block this thread until a request may be sent."""
-        delay = self.reserve()
-        if delay > 0:
+        """Block this thread until it has taken a token."""
+        while (delay := self.take()) > 0:
             time.sleep(delay)
 
     async def await_turn(self) -> None:
-        """Wait, without blocking the event loop, until a request may be sent."""
-        delay = self.reserve()
-        if delay > 0:
+        """Wait, without blocking the event loop, until this task has taken a token."""
+        while (delay := self.take()) > 0:
             await asyncio.sleep(delay)
 
 

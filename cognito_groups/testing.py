@@ -33,6 +33,9 @@ from cognito_groups._client import CognitoGroups
 from cognito_groups._closing import Closing
 from cognito_groups._config import new_cognito_client
 from cognito_groups._errors import CognitoServiceError, InternalError
+from cognito_groups._paginate import PageRequestPlan
+from cognito_groups._position import START, Position
+from cognito_groups._validate import ListRequest
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     import boto3
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-__all__ = ["GroupStub", "make_page", "make_user"]
+__all__ = ["GroupStub", "expected_params", "make_page", "make_user"]
 
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 _HTTP_STATUS = {"InternalErrorException": 500}
@@ -84,6 +87,29 @@ def make_user(
     return user
 
 
+def expected_params(
+    user_pool_id: str, group_name: str, *, limit: int = 60, sent_token: str | None = None
+) -> dict[str, Any]:
+    """The ``ListUsersInGroup`` parameters the library sends for one page.
+
+    Built by the library's own request plan, so the rules (``Limit`` always sent, ``NextToken``
+    only when there is one) live in one place.
+
+    Args:
+        user_pool_id: The pool.
+        group_name: The group.
+        limit: The page size asked for.
+        sent_token: The service token the request carries (``None``: the first page).
+    """
+    start = START if sent_token is None else Position(sent_token, 0)
+    params = PageRequestPlan(
+        ListRequest(user_pool_id, group_name, limit, None, start)
+    ).next_params()
+    if params is None:  # pragma: no cover (a plan that starts is never over)
+        raise AssertionError("no request")
+    return params
+
+
 def make_page(users: Sequence[Mapping[str, Any]], next_token: str | None = None) -> dict[str, Any]:
     """A ``ListUsersInGroup`` response holding ``users`` (see `make_user()`)."""
     page: dict[str, Any] = {"Users": list(users)}
@@ -120,14 +146,8 @@ class GroupStub(Closing):
         self.groups = CognitoGroups(client)
 
     def _params(self, limit: int, token: str | None, group_name: str | None) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "UserPoolId": self.user_pool_id,
-            "GroupName": self.group_name if group_name is None else group_name,
-            "Limit": limit,
-        }
-        if token is not None:
-            params["NextToken"] = token
-        return params
+        group = self.group_name if group_name is None else group_name
+        return expected_params(self.user_pool_id, group, limit=limit, sent_token=token)
 
     def add_page(
         self,

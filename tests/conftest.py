@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 from cognito_groups import CognitoGroups
 from cognito_groups._config import new_cognito_client
 from cognito_groups.demo import DemoPool, demo_cognito, seed_demo_pool
+from cognito_groups.testing import expected_params, make_user
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -96,22 +97,13 @@ def groups(raw_client: CognitoIdentityProviderClient, stubber: Stubber) -> Cogni
 
 
 def wire_user(name: str, **extra: Any) -> dict[str, Any]:
-    """A user as the service sends it, with an email attribute."""
-    return {
-        "Username": name,
-        "Attributes": [{"Name": "email", "Value": f"{name}@example.com"}],
-        "Enabled": True,
-        "UserStatus": "CONFIRMED",
-        **extra,
-    }
+    """A user as the service sends it, with an email attribute (``testing.make_user``)."""
+    return {**make_user(name, email=f"{name}@example.com"), **extra}
 
 
 def params(limit: int = 60, token: str | None = None) -> dict[str, Any]:
     """The parameters the library should send for one page of POOL/GROUP."""
-    sent: dict[str, Any] = {"UserPoolId": POOL, "GroupName": GROUP, "Limit": limit}
-    if token is not None:
-        sent["NextToken"] = token
-    return sent
+    return expected_params(POOL, GROUP, limit=limit, sent_token=token)
 
 
 def add_page(

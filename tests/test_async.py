@@ -284,9 +284,21 @@ def test_client_is_built_on_enter_and_closed_on_exit() -> None:
         groups = AsyncCognitoGroups(region_name="eu-west-1")
         with pytest.raises(ClientSetupError, match="async with"):
             groups.iter_users(POOL, GROUP)
+        closed: list[object] = []
         async with groups:
-            assert groups.client.meta.region_name == "eu-west-1"
-            assert getattr(groups.client.meta.config, "retries", None) == {"mode": "standard"}
+            client = groups.client
+            assert client.meta.region_name == "eu-west-1"
+            assert getattr(client.meta.config, "retries", None) == {"mode": "standard"}
+            # aiobotocore closes a client it created through the client's __aexit__.
+            leave: Any = client.__aexit__
+
+            async def spy(*exc_info: Any) -> None:
+                closed.append(client)
+                await leave(*exc_info)
+
+            client.__aexit__ = spy  # type: ignore[method-assign, assignment]
+            assert closed == []
+        assert closed == [client]
         with pytest.raises(ClientSetupError):
             _ = groups.client
 
@@ -298,9 +310,24 @@ def test_given_client_is_not_closed(monkeypatch: pytest.MonkeyPatch) -> None:
 
     async def run() -> None:
         async with get_session().create_client("cognito-idp", region_name="us-east-1") as client:
+            closed: list[str] = []
+            close: Any = client.close
+            leave: Any = client.__aexit__
+
+            async def spy_close() -> None:
+                closed.append("close")
+                await close()
+
+            async def spy_leave(*exc_info: Any) -> None:
+                closed.append("__aexit__")
+                await leave(*exc_info)
+
+            client.close = spy_close  # type: ignore[method-assign]
+            client.__aexit__ = spy_leave  # type: ignore[method-assign, assignment]
             async with AsyncCognitoGroups(client) as groups:
                 assert groups.client is client
             assert groups.client is client
+            assert closed == []  # the caller's client is left open
 
     asyncio.run(run())
 

@@ -267,11 +267,24 @@ def test_python_dash_m_and_version() -> None:
     assert result.stdout.startswith("cognito-groups 0.")
 
 
-def test_help_shows_examples() -> None:
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [
+        ("users", "cognito-groups users us-east-1_AbC123 admins --format csv"),
+        ("demo", "cognito-groups demo --format csv --all-attributes"),
+        ("export", "cognito-groups export us-east-1_AbC123 -o members.jsonl --checkpoint"),
+    ],
+)
+def test_help_shows_examples(
+    command: str, example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Each subcommand's --help ends with examples."""
-    for command in ("users", "demo"):
-        with pytest.raises(SystemExit):
-            main([command, "--help"])
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.index("examples:") > help_text.index("options:")
+    assert example in help_text
 
 
 def test_demo_lists_the_demo_group() -> None:

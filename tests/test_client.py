@@ -82,11 +82,14 @@ def test_given_client_is_used_as_it_is(raw_client: CognitoIdentityProviderClient
     assert getattr(raw_client.meta.config, "retries", {}) == before
 
 
-def test_own_client_is_closed_on_exit() -> None:
-    """The context manager closes the client it built."""
+def test_own_client_is_closed_on_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The context manager closes the client it built (and only that one)."""
+    closed: list[object] = []
     with CognitoGroups() as groups:
         client = groups.client
-    assert client._endpoint.http_session._manager.pools._container == {}  # type: ignore[attr-defined]
+        monkeypatch.setattr(client, "close", lambda: closed.append(client))
+        assert closed == []
+    assert closed == [client]
 
 
 @pytest.mark.parametrize(

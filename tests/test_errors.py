@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import pickle
 import socket
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import botocore
@@ -53,17 +50,10 @@ MAPPED = [
 
 def _operation_errors() -> list[str]:
     """The error shapes botocore's own model declares for ListUsersInGroup and ListGroups."""
-    folder = Path(botocore.__file__).parent / "data" / "cognito-idp" / "2016-04-18"
-    plain = folder / "service-2.json"
-    text = (
-        plain.read_text()
-        if plain.exists()
-        else gzip.decompress((folder / "service-2.json.gz").read_bytes()).decode()
-    )
-    model = json.loads(text)
+    model = botocore.session.get_session().get_service_model("cognito-idp")
     operations = ("ListUsersInGroup", "ListGroups")
     return sorted(
-        {error["shape"] for name in operations for error in model["operations"][name]["errors"]}
+        {shape.name for name in operations for shape in model.operation_model(name).error_shapes}
     )
 
 

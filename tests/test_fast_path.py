@@ -55,6 +55,7 @@ def test_callers_client_is_not_changed(server: FaultServer) -> None:
     """CognitoGroups(client) leaves the client's config, handlers and parsing as they were."""
     client = new_cognito_client(boto3.Session(region_name="us-east-1"), endpoint_url=server.url)
     config_before = copy.deepcopy(vars(client.meta.config))
+    # botocore has no public way to list a client's event handlers: this reads its registry.
     handlers_before = len(list(client.meta.events._emitter._handlers.prefix_search("")))  # type: ignore[attr-defined]
     users = list(CognitoGroups(client).iter_users(POOL, GROUP, prefetch=True))
     assert len(users) == 70

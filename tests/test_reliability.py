@@ -83,9 +83,6 @@ def list_async(url: str, next_token: str | None = None, **options: Any) -> Outco
     return asyncio.run(run())
 
 
-Lister = "Callable[..., Outcome]"
-
-
 LISTERS: dict[str, Callable[..., Outcome]] = {"sync": list_sync, "async": list_async}
 
 
@@ -131,24 +128,16 @@ def test_throttled_fewer_times_than_attempts_completes(lister: Callable[..., Out
 def test_throttled_on_every_attempt(lister: Callable[..., Outcome]) -> None:
     """TooManyRequests on every attempt at page 2: TooManyRequestsError with page 2's token."""
     with FaultServer(users=N, script=always_from(2, THROTTLE)) as server:
-        started = time.monotonic()
         outcome = lister(server.url)
-        assert time.monotonic() - started < 15  # backoff is bounded: 3 attempts, no more
         assert isinstance(outcome.error, TooManyRequestsError)
         assert outcome.error.next_token == server.token_for(60)
         assert outcome.names == server.usernames(0, 60)
-        assert len(server.requests) == 1 + ATTEMPTS
+        assert len(server.requests) == 1 + ATTEMPTS  # retries are bounded: 3 attempts
         assert_resumes(server, outcome, lister)
 
 
-@pytest.mark.parametrize(
-    ("fault", "error_class"),
-    [(INTERNAL, InternalError), (RESET, ConnectionFailedError)],
-    ids=["internal-error", "connection-reset"],
-)
-def test_transient_fault_once_is_retried(
-    lister: Callable[..., Outcome], fault: Fault, error_class: type[Exception]
-) -> None:
+@pytest.mark.parametrize("fault", [INTERNAL, RESET], ids=["internal-error", "connection-reset"])
+def test_transient_fault_once_is_retried(lister: Callable[..., Outcome], fault: Fault) -> None:
     """A 500 or a reset connection once, on page 2: retried by botocore, the listing completes."""
     with FaultServer(users=N, script=on(2, fault=fault)) as server:
         outcome = lister(server.url)
@@ -182,7 +171,7 @@ def test_stalled_response_times_out(lister: Callable[..., Outcome]) -> None:
     with FaultServer(users=N, script=always_from(2, stall)) as server:
         started = time.monotonic()
         outcome = lister(server.url)
-        assert time.monotonic() - started < 15
+        assert time.monotonic() - started < 120  # only catches a hang (3 timeouts of 1 s)
         assert isinstance(outcome.error, RequestTimeoutError)
         assert outcome.error.next_token == server.token_for(60)
         assert outcome.names == server.usernames(0, 60)

@@ -59,7 +59,7 @@ def test_soak_20000_users_with_5_percent_faults() -> None:
     assert set(seen.values()) == {1}
     assert sum(errors.values()) > 5  # faults really happened, of several kinds
     assert len(errors) >= 4
-    assert elapsed < 60
+    assert elapsed < 600  # only catches a hang; the resume count above is the real check
 
 
 def test_one_client_shared_by_eight_threads() -> None:

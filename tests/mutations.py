@@ -1,0 +1,195 @@
+"""A hand-made mutation check: break the code on purpose, one change at a time; the suite must fail.
+
+Run with ``make mutations`` (not part of ``make test``: about five minutes). Each mutation
+replaces one exact piece of a source file, runs the tests that cover that code, and is
+"killed" when they fail. The file is restored afterwards, whatever happens. It prints each
+mutation's fate and the score (killed / all); it exits 1 if any survived.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "cognito_groups"
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One deliberate breakage: in ``path``, ``before`` becomes ``after``."""
+
+    name: str
+    path: str
+    before: str
+    after: str
+    tests: tuple[str, ...]
+
+
+PAGING = ("tests/test_pagination.py", "tests/test_resume.py", "tests/test_exhausted.py")
+MUTATIONS = (
+    Mutation(
+        "Limit ignores the users to skip",
+        "_paginate.py",
+        '"Limit": min(PAGE_SIZE_MAX, position.skip + wanted)',
+        '"Limit": min(PAGE_SIZE_MAX, wanted)',
+        PAGING,
+    ),
+    Mutation(
+        "a repeated token is accepted",
+        "_paginate.py",
+        "if service_token is not None and service_token == start.token:",
+        "if False:",
+        PAGING,
+    ),
+    Mutation(
+        "the skip does not carry over to the next page",
+        "_paginate.py",
+        "end = Position(service_token, start.skip - skipped)",
+        "end = Position(service_token, 0)",
+        PAGING,
+    ),
+    Mutation(
+        "a mid-page token is off by one",
+        "_paginate.py",
+        "return Position(start.token, start.skip + index).to_token()",
+        "return Position(start.token, start.skip + index + 1).to_token()",
+        PAGING,
+    ),
+    Mutation(
+        "a page longer than asked is not cut",
+        "_paginate.py",
+        "if remaining is not None and len(users) > remaining:",
+        "if False:",
+        PAGING,
+    ),
+    Mutation(
+        "page_size 61 is accepted",
+        "_validate.py",
+        "if not 1 <= page_size <= PAGE_SIZE_MAX:",
+        "if not 1 <= page_size <= PAGE_SIZE_MAX + 1:",
+        ("tests/test_validation.py",),
+    ),
+    Mutation(
+        "max_users 0 is accepted",
+        "_validate.py",
+        "if max_users < 1:",
+        "if max_users < 0:",
+        ("tests/test_validation.py",),
+    ),
+    Mutation(
+        "whitespace in a token is accepted",
+        "_validate.py",
+        r'_TOKEN_FORBIDDEN = re.compile(r"[\s\ud800-\udfff]", re.ASCII)',
+        r'_TOKEN_FORBIDDEN = re.compile(r"[\ud800-\udfff]", re.ASCII)',
+        ("tests/test_validation.py",),
+    ),
+    Mutation(
+        "a group is finished before its last page",
+        "_memberships.py",
+        "return self.done or self.cursor.exhausted",
+        "return self.done or self.plan.over",
+        ("tests/test_memberships.py",),
+    ),
+    Mutation(
+        "the error is raised before the pages already received",
+        "_memberships.py",
+        "            if self._stopped or not self._ready:\n                return None",
+        "            if self._stopped or not self._ready or self._error is not None:\n"
+        "                return None",
+        ("tests/test_memberships.py",),
+    ),
+    Mutation(
+        "the budget allows a bigger burst",
+        "_budget.py",
+        "BURST_MAX = 5",
+        "BURST_MAX = 50",
+        ("tests/test_memberships.py",),
+    ),
+    Mutation(
+        "the bucket does not wait",
+        "_budget.py",
+        "return 0.0 if tokens >= 0 else -tokens / self.rate",
+        "return 0.0",
+        ("tests/test_memberships.py",),
+    ),
+    Mutation(
+        "CSV formulas are not neutralised",
+        "_render.py",
+        "        cells = [neutralize_formula(cell) for cell in cells]",
+        "        cells = list(cells)",
+        ("tests/test_security.py", "tests/test_render.py"),
+    ),
+    Mutation(
+        "timestamps lose their fixed shape",
+        "_render.py",
+        'return utc.isoformat(timespec="microseconds") + "Z"',
+        'return utc.isoformat() + "Z"',
+        ("tests/test_cli_daily.py", "tests/test_render.py"),
+    ),
+    Mutation(
+        "a resume hint for a rejected parameter",
+        "_cli/_report.py",
+        "if err.next_token is None or isinstance(err, InvalidParameterError):",
+        "if err.next_token is None:",
+        ("tests/test_cli_daily.py",),
+    ),
+    Mutation(
+        "the export does not cut back to its checkpoint",
+        "_cli/_export.py",
+        "os.ftruncate(descriptor, saved.offset)",
+        "pass",
+        ("tests/test_export.py",),
+    ),
+    Mutation(
+        "the checkpoint is written before the rows are synced",
+        "_cli/_export.py",
+        "        offset = output.sync()",
+        "        offset = os.fstat(output._descriptor).st_size + 4096",
+        ("tests/test_export.py",),
+    ),
+    Mutation(
+        "service errors lose their class",
+        "_errors.py",
+        "cls = _SERVICE_ERRORS.get(code, CognitoServiceError)",
+        "cls = CognitoServiceError",
+        ("tests/test_errors.py",),
+    ),
+)
+
+
+def killed(mutation: Mutation) -> bool:
+    """Apply ``mutation``, run its tests, restore the file; whether the tests failed."""
+    path = PACKAGE / mutation.path
+    original = path.read_text()
+    if original.count(mutation.before) != 1:
+        raise SystemExit(f"{mutation.name}: the piece to change is not found exactly once")
+    try:
+        path.write_text(original.replace(mutation.before, mutation.after))
+        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+            [sys.executable, "-m", "pytest", "-x", "-q", "--no-cov", "-p", "no:cacheprovider",
+             "-n", "4", *mutation.tests],
+            cwd=ROOT, capture_output=True, text=True, check=False, timeout=900,
+        )  # fmt: skip
+    finally:
+        path.write_text(original)
+    return result.returncode != 0
+
+
+def main() -> int:
+    """Run every mutation; print each fate and the score."""
+    survived = []
+    for mutation in MUTATIONS:
+        fate = "killed" if killed(mutation) else "SURVIVED"
+        if fate == "SURVIVED":
+            survived.append(mutation.name)
+        print(f"{fate:9} {mutation.path}: {mutation.name}", flush=True)
+    total = len(MUTATIONS)
+    print(f"\nscore: {total - len(survived)}/{total} mutations killed")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
