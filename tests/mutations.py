@@ -111,8 +111,8 @@ MUTATIONS = (
     Mutation(
         "the bucket does not wait",
         "_budget.py",
-        "return 0.0 if tokens >= 0 else -tokens / self.rate",
-        "return 0.0",
+        "            if tokens >= 1.0:",
+        "            if True:",
         ("tests/test_memberships.py",),
     ),
     Mutation(
