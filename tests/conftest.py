@@ -141,7 +141,11 @@ class ServedPool:
 
 @pytest.fixture(scope="module")
 def served_pool() -> Iterator[ServedPool]:
-    """A moto server on 127.0.0.1 (stopped after the module): 150 users, 130 in "members"."""
+    """A moto server on 127.0.0.1 (stopped after the module): 150 users, 130 in "members".
+
+    Not shared by the whole session: the in-process moto server keeps its state in moto's
+    global backends, which every `mock_aws()` of another test resets on exit.
+    """
     from .servers import moto_server
 
     with pytest.MonkeyPatch.context() as patch:

@@ -325,7 +325,7 @@ def test_export_on_moto(served_pool: ServedPool, tmp_path: Path) -> None:
     """On a moto server: the demo pool's group, every member once, in csv."""
     output = tmp_path / "moto.csv"
     result = export(served_pool.url, "--format", "csv", "-o", output, "--region", "us-east-1",
-                    pool=served_pool.pool.user_pool_id)  # fmt: skip
+                    "--group", "members", pool=served_pool.pool.user_pool_id)  # fmt: skip
     assert result.returncode == 0, result.stderr
     got = pairs_of(output, "csv")
     assert len(got) == 130
