@@ -21,7 +21,6 @@ from cognito_groups._async_multi import AsyncGroupIterator, AsyncMembershipItera
 from cognito_groups._budget import (
     DEFAULT_MEMBERSHIP_RPS,
     RequestBudget,
-    check_max_rps,
     pace_async_client,
     pacing,
 )
@@ -35,7 +34,7 @@ from cognito_groups._memberships import (
     check_membership_request,
 )
 from cognito_groups._paginate import PageRequestPlan, PageSlice, PageTracker, UserTracker
-from cognito_groups._validate import DEFAULT_PAGE_SIZE, check_list_request
+from cognito_groups._validate import DEFAULT_PAGE_SIZE, check_list_request, check_max_rps
 
 if TYPE_CHECKING:
     from types import TracebackType

@@ -25,8 +25,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from cognito_groups._errors import InvalidParameterError
-
 if TYPE_CHECKING:
     from collections.abc import Generator
 
@@ -34,7 +32,6 @@ __all__ = [
     "BURST_MAX",
     "DEFAULT_MEMBERSHIP_RPS",
     "RequestBudget",
-    "check_max_rps",
     "pace_async_client",
     "pace_client",
     "pacing",
@@ -51,22 +48,6 @@ _OPERATIONS = ("ListUsersInGroup", "ListGroups")
 _HANDLER_ID = "cognito-groups-budget"
 
 _current: ContextVar[RequestBudget | None] = ContextVar("cognito_groups_budget", default=None)
-
-
-def check_max_rps(value: object) -> float | None:
-    """Return ``value`` if it is ``None`` or a positive, finite number, else raise."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidParameterError._local(
-            "max_rps",
-            f"max_rps: must be a number of requests per second, got {type(value).__name__}",
-        )
-    if not (math.isfinite(value) and value > 0):
-        raise InvalidParameterError._local(
-            "max_rps", f"max_rps: must be more than 0 and finite, got {value!r}"
-        )
-    return float(value)
 
 
 class RequestBudget:

@@ -9,7 +9,6 @@ import boto3
 from cognito_groups._budget import (
     DEFAULT_MEMBERSHIP_RPS,
     RequestBudget,
-    check_max_rps,
     pace_client,
     pacing,
 )
@@ -25,7 +24,12 @@ from cognito_groups._memberships import (
 )
 from cognito_groups._multi import GroupIterator, MembershipIterator
 from cognito_groups._paginate import PageRequestPlan
-from cognito_groups._validate import DEFAULT_PAGE_SIZE, check_flag, check_list_request
+from cognito_groups._validate import (
+    DEFAULT_PAGE_SIZE,
+    check_flag,
+    check_list_request,
+    check_max_rps,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from cognito_groups._errors import MalformedResponseError, PaginationError
 from cognito_groups._models import Group
-from cognito_groups._paginate import came_over_http, translated
+from cognito_groups._paginate import CONVERSION_ERRORS, came_over_http, translated
 from cognito_groups._validate import check_page_size, check_user_pool_id
 
 if TYPE_CHECKING:
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
 __all__ = ["GroupRequestPlan"]
-
-_CONVERSION_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 
 class GroupRequestPlan:
@@ -52,7 +50,7 @@ class GroupRequestPlan:
             )
         try:
             groups = tuple(Group._from_wire(wire) for wire in response.get("Groups", ()))
-        except _CONVERSION_ERRORS as err:
+        except CONVERSION_ERRORS as err:
             raise MalformedResponseError(
                 f"the ListGroups response could not be converted ({type(err).__name__})"
             ) from err

@@ -26,20 +26,22 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from cognito_groups._errors import CognitoGroupsError, InvalidParameterError
 from cognito_groups._models import Membership
 from cognito_groups._paginate import PageRequestPlan, UserCursor
 from cognito_groups._validate import (
     ListRequest,
+    check_concurrency,
     check_group_name,
     check_next_token,
     check_page_size,
     check_user_pool_id,
+    fail,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from cognito_groups._errors import CognitoGroupsError
     from cognito_groups._models import User
     from cognito_groups._paginate import PageSlice
 
@@ -57,10 +59,6 @@ __all__ = [
 CHECKPOINT_PREFIX = "cgm1:"
 CONCURRENCY_MAX = 32
 DEFAULT_CONCURRENCY = 4
-
-
-def _fail(parameter: str, problem: str) -> InvalidParameterError:
-    return InvalidParameterError._local(parameter, f"{parameter}: {problem}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,22 +93,19 @@ def check_membership_request(
     """Validate the parameters of ``iter_memberships``, in signature order."""
     pool = check_user_pool_id(user_pool_id)
     names = _check_group_names(group_names)
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
-        raise _fail("concurrency", f"must be an int, got {type(concurrency).__name__}")
-    if not 1 <= concurrency <= CONCURRENCY_MAX:
-        raise _fail("concurrency", f"must be from 1 to {CONCURRENCY_MAX}, got {concurrency}")
+    checked_concurrency = check_concurrency(concurrency, CONCURRENCY_MAX)
     size = check_page_size(page_size)
     saved = None if checkpoint is None else _decode(checkpoint, pool)
     if saved is not None and names is not None and saved.groups != names:
-        raise _fail("checkpoint", "was made for other groups than group_names")
-    return MembershipRequest(pool, names, concurrency, size, saved)
+        raise fail("checkpoint", "was made for other groups than group_names")
+    return MembershipRequest(pool, names, checked_concurrency, size, saved)
 
 
 def _check_group_names(value: object) -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
-        raise _fail(
+        raise fail(
             "group_names",
             f"must be a list of group names or None, got {type(value).__name__}",
         )
@@ -118,14 +113,14 @@ def _check_group_names(value: object) -> tuple[str, ...] | None:
     for item in cast("Iterable[object]", value):
         name = check_group_name(item)
         if name in names:
-            raise _fail("group_names", f"{name!r} is listed twice")
+            raise fail("group_names", f"{name!r} is listed twice")
         names[name] = None
     return tuple(names)
 
 
 def _decode(checkpoint: object, user_pool_id: str) -> _Saved:
     if not isinstance(checkpoint, str) or not checkpoint.startswith(CHECKPOINT_PREFIX):
-        raise _fail("checkpoint", f"must be a checkpoint string starting with {CHECKPOINT_PREFIX}")
+        raise fail("checkpoint", f"must be a checkpoint string starting with {CHECKPOINT_PREFIX}")
     body = checkpoint.removeprefix(CHECKPOINT_PREFIX)
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
@@ -136,21 +131,21 @@ def _decode(checkpoint: object, user_pool_id: str) -> _Saved:
         done = document["done"]
         at = document["at"]
     except (binascii.Error, ValueError, KeyError, TypeError):
-        raise _fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)") from None
+        raise fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)") from None
     if pool != user_pool_id:
-        raise _fail("checkpoint", "was made for another user pool")
+        raise fail("checkpoint", "was made for another user pool")
     if not isinstance(listed, bool) or not isinstance(done, list) or not isinstance(at, dict):
-        raise _fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
+        raise fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
     names = None if groups is None else _check_group_names(groups)
     known = set(names or ())
     positions: dict[str, str] = {}
     for name, token in at.items():  # pyright: ignore[reportUnknownVariableType]
         if name not in known or not isinstance(token, str):
-            raise _fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
+            raise fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
         check_next_token(token)
         positions[name] = token
     if not all(isinstance(name, str) and name in known for name in done):  # pyright: ignore[reportUnknownVariableType]
-        raise _fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
+        raise fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
     return _Saved(names, listed, frozenset(done), positions)  # pyright: ignore[reportUnknownArgumentType]
 
 
@@ -195,6 +190,8 @@ class MembershipPlan:
         self._groups: dict[str, _Group] = {}
         self._order: tuple[str, ...] | None = None
         self._ready: deque[tuple[_Group, PageSlice]] = deque()
+        self._unstarted: deque[_Group] = deque()  # in the pool's order
+        self._started: list[_Group] = []  # started and not finished
         self._current: _Group | None = None
         self._error: CognitoGroupsError | None = None
         self._stopped = False
@@ -229,26 +226,34 @@ class MembershipPlan:
                 check_next_token(at.get(name)),
             )
             self._groups[name] = _Group(name, request, name in done)
+        self._unstarted = deque(group for group in self._groups.values() if not group.done)
 
     def jobs(self) -> list[tuple[str, PageRequestPlan]]:
-        """The requests to send now, at most one per group (each is marked in flight)."""
+        """The requests to send now, at most one per group (each is marked in flight).
+
+        It looks only at the groups started and not finished (about ``concurrency`` of them)
+        and at the head of the queue of groups not started: a pool of 10,000 groups costs no
+        more per call than one of ten.
+        """
         if self._error is not None or self._stopped or self._order is None:
             return []
-        groups = self._groups.values()
-        active = sum(1 for group in groups if _holds_slot(group))
         jobs: list[tuple[str, PageRequestPlan]] = []
-        for group in groups:
-            if group.finished or group.in_flight or group.waiting:
+        started: list[_Group] = []
+        for group in self._started:
+            if group.finished:
                 continue
-            if not group.started:
-                if active >= self._request.concurrency:
-                    continue
-                group.started = True
-                active += 1
-            elif group.plan.over:
-                continue
-            group.in_flight = True
+            if not (group.in_flight or group.waiting or group.plan.over):
+                group.in_flight = True
+                jobs.append((group.name, group.plan))
+            started.append(group)
+        active = sum(1 for group in started if _holds_slot(group))
+        while active < self._request.concurrency and self._unstarted:
+            group = self._unstarted.popleft()
+            group.started = group.in_flight = True
             jobs.append((group.name, group.plan))
+            started.append(group)
+            active += 1
+        self._started = started
         return jobs
 
     def arrived(self, name: str, page_slice: PageSlice) -> None:
@@ -312,11 +317,6 @@ class MembershipPlan:
     def groups_done(self) -> int:
         """How many groups have had every member yielded."""
         return sum(1 for group in self._groups.values() if group.finished)
-
-    @property
-    def in_flight(self) -> int:
-        """Requests sent and not answered."""
-        return sum(1 for group in self._groups.values() if group.in_flight)
 
     @property
     def exhausted(self) -> bool:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from cognito_groups._validate import ListRequest
 
 __all__ = [
+    "CONVERSION_ERRORS",
     "PageRequestPlan",
     "PageSlice",
     "PageTracker",
@@ -61,8 +62,8 @@ __all__ = [
 
 _log = logging.getLogger("cognito_groups")
 
-# What converting a response of the wrong shape raises; see `PageRequestPlan.accept`.
-_CONVERSION_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
+#: What converting a response of the wrong shape raises; see `PageRequestPlan.accept`.
+CONVERSION_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,7 @@ class PageRequestPlan:
             )
         try:
             page = Page._from_wire(response)
-        except _CONVERSION_ERRORS as err:
+        except CONVERSION_ERRORS as err:
             raise MalformedResponseError(
                 f"the ListUsersInGroup response could not be converted ({type(err).__name__})",
                 next_token=start.to_token(),

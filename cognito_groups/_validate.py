@@ -23,6 +23,7 @@ next_token      None, or str of 1-131072 characters, none of them (ASCII) whites
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -60,7 +61,8 @@ def _shown(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:40] + "…")
 
 
-def _fail(parameter: str, problem: str) -> InvalidParameterError:
+def fail(parameter: str, problem: str) -> InvalidParameterError:
+    """The error for ``parameter`` breaking a rule, caught before sending (raise it)."""
     return InvalidParameterError._local(parameter, f"{parameter}: {problem}")
 
 
@@ -70,15 +72,15 @@ def _type_name(value: object) -> str:
 
 def _check_str(parameter: str, value: object, maximum: int) -> str:
     if not isinstance(value, str):
-        raise _fail(parameter, f"must be a str, got {_type_name(value)}")
+        raise fail(parameter, f"must be a str, got {_type_name(value)}")
     if not 1 <= len(value) <= maximum:
-        raise _fail(parameter, f"must be 1 to {maximum} characters long, got {len(value)}")
+        raise fail(parameter, f"must be 1 to {maximum} characters long, got {len(value)}")
     return value
 
 
 def _check_int(parameter: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(parameter, f"must be an int, got {_type_name(value)}")
+        raise fail(parameter, f"must be an int, got {_type_name(value)}")
     return value
 
 
@@ -86,7 +88,7 @@ def check_user_pool_id(value: object) -> str:
     """Return ``value`` if it is a well-formed user pool id, else raise."""
     user_pool_id = _check_str("user_pool_id", value, USER_POOL_ID_MAX)
     if _USER_POOL_ID.fullmatch(user_pool_id) is None:
-        raise _fail(
+        raise fail(
             "user_pool_id",
             f"{_shown(user_pool_id)} is not of the form REGION_ID "
             r"(pattern [\w-]+_[0-9a-zA-Z]+, e.g. 'us-east-1_AbC123')",
@@ -99,7 +101,7 @@ def check_group_name(value: object) -> str:
     group_name = _check_str("group_name", value, GROUP_NAME_MAX)
     for index, char in enumerate(group_name):
         if unicodedata.category(char)[0] not in _GROUP_NAME_CATEGORIES:
-            raise _fail(
+            raise fail(
                 "group_name",
                 f"character {index} ({char!r}) is not allowed: only letters, marks, symbols, "
                 "numbers and punctuation (no spaces or control characters)",
@@ -111,7 +113,7 @@ def check_page_size(value: object) -> int:
     """Return ``value`` if it is a page size the service accepts (1-60), else raise."""
     page_size = _check_int("page_size", value)
     if not 1 <= page_size <= PAGE_SIZE_MAX:
-        raise _fail(
+        raise fail(
             "page_size",
             f"must be from 1 to {PAGE_SIZE_MAX} (the service maximum), got {page_size}",
         )
@@ -124,7 +126,7 @@ def check_max_users(value: object) -> int | None:
         return None
     max_users = _check_int("max_users", value)
     if max_users < 1:
-        raise _fail("max_users", f"must be at least 1, got {max_users}")
+        raise fail("max_users", f"must be at least 1, got {max_users}")
     return max_users
 
 
@@ -136,10 +138,10 @@ def check_next_token(value: object) -> Position:
     if value is None:
         return START
     if not isinstance(value, str):
-        raise _fail("next_token", f"must be a str, got {_type_name(value)}")
+        raise fail("next_token", f"must be a str, got {_type_name(value)}")
     bad = _TOKEN_FORBIDDEN.search(value)
     if bad is not None:
-        raise _fail(
+        raise fail(
             "next_token",
             f"character {bad.start()} is whitespace or a lone surrogate; a token has neither "
             "(pass it exactly as the iterator, the page or the error gave it)",
@@ -147,7 +149,7 @@ def check_next_token(value: object) -> Position:
     try:
         position = parse_position(value)
     except ValueError as err:
-        raise _fail("next_token", f"not a valid resume token: {err}") from None
+        raise fail("next_token", f"not a valid resume token: {err}") from None
     if position.token is not None:
         _check_str("next_token", position.token, NEXT_TOKEN_MAX)
     return position
@@ -166,7 +168,7 @@ def check_region_name(value: object) -> str | None:
         return None
     region_name = _check_str("region_name", value, 63)
     if _REGION.fullmatch(region_name) is None:
-        raise _fail(
+        raise fail(
             "region_name",
             f"{_shown(region_name)} is not a Region name (letters, digits and '-', e.g. "
             "'us-east-1')",
@@ -184,7 +186,7 @@ def check_endpoint_url(value: object) -> str | None:
     except ValueError:  # urlparse's own complaints, e.g. an unclosed IPv6 bracket
         valid = False
     if not valid or urlparse(endpoint_url).scheme not in ("http", "https"):
-        raise _fail(
+        raise fail(
             "endpoint_url",
             f"{_shown(endpoint_url)} is not an http(s) URL with a host, e.g. "
             "'http://127.0.0.1:5000'",
@@ -192,10 +194,29 @@ def check_endpoint_url(value: object) -> str | None:
     return endpoint_url
 
 
+def check_max_rps(value: object) -> float | None:
+    """Return ``value`` as a float if it is ``None`` or a positive, finite number, else raise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise fail("max_rps", f"must be a number of requests per second, got {_type_name(value)}")
+    if not (math.isfinite(value) and value > 0):
+        raise fail("max_rps", f"must be more than 0 and finite, got {value!r}")
+    return float(value)
+
+
+def check_concurrency(value: object, maximum: int) -> int:
+    """Return ``value`` if it is an int from 1 to ``maximum``, else raise."""
+    concurrency = _check_int("concurrency", value)
+    if not 1 <= concurrency <= maximum:
+        raise fail("concurrency", f"must be from 1 to {maximum}, got {concurrency}")
+    return concurrency
+
+
 def check_flag(parameter: str, value: object) -> bool:
     """Return ``value`` if it is a bool, else raise."""
     if not isinstance(value, bool):
-        raise _fail(parameter, f"must be True or False, got {_type_name(value)}")
+        raise fail(parameter, f"must be True or False, got {_type_name(value)}")
     return value
 
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS
 from cognito_groups._cli._records import (
     RecordWriter,
     csv_columns,
@@ -37,6 +38,7 @@ from cognito_groups._memberships import check_membership_request
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
     from typing import TextIO
 
     from cognito_groups._cli._terminal import StatusLine
@@ -102,24 +104,32 @@ class _CheckpointFile:
         return saved
 
     def save(self, saved: _Saved) -> None:
-        """Replace the checkpoint atomically; a new file (0600) is written and synced first."""
-        folder = self.path.parent
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=folder
-        )
-        try:
-            with os.fdopen(descriptor, "w") as out:
-                json.dump(asdict(saved), out)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        _sync_folder(folder)
+        """Replace the checkpoint atomically (see `_replace_atomically()`)."""
+        _replace_atomically(self.path, lambda out: json.dump(asdict(saved), out))
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def _replace_atomically(target: Path, write: Callable[[TextIO], object]) -> None:
+    """Write a new file (0600, a random name beside ``target``), sync it, rename it over.
+
+    ``mkstemp`` never follows a planted symlink, and the rename replaces a link at ``target``
+    instead of writing through it. A failure removes the new file and leaves ``target`` as it
+    was.
+    """
+    folder = target.parent
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _sync_folder(folder)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -373,22 +383,14 @@ class _Job:
                     writer.write(user_record(user, names, attributes))
                 writer.end()
             return
-        target = Path(self.args.output)
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
-                writer = self._writer(out, written=None)
-                for user, names in found.values():
-                    writer.write(user_record(user, names, attributes))
-                writer.end()
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+
+        def write(out: TextIO) -> None:
+            writer = self._writer(out, written=None)
+            for user, names in found.values():
+                writer.write(user_record(user, names, attributes))
+            writer.end()
+
+        _replace_atomically(Path(self.args.output), write)
 
     def _progress(self, now: float) -> None:
         if not self.run.status.enabled or now - self._shown < _PROGRESS_SECONDS:
@@ -397,7 +399,7 @@ class _Job:
         total = self.memberships.groups_total
         groups = f"groups {self.memberships.groups_done}/{'?' if total is None else total}"
         rate = self.counter.requests / max(now - self.started, 1e-3)
-        budget = self.args.max_rps or 25
+        budget = self.args.max_rps or DEFAULT_MEMBERSHIP_RPS
         self.run.status.show(
             f"{groups} · {counted(self.records, 'membership')} · {rate:.1f} requests/s "
             f"(budget {budget:g}) · {self.counter.throttled} throttled"

@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING, NoReturn
 
+from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS
 from cognito_groups._cli._records import EXPORT_FORMATS
 from cognito_groups._models import UserStatus
 from cognito_groups._render import FORMATS
@@ -14,6 +15,7 @@ from cognito_groups._validate import DEFAULT_PAGE_SIZE, PAGE_SIZE_MAX
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import TextIO
 
 __all__ = ["CONNECT_TIMEOUT", "READ_TIMEOUT", "build_parser", "output_format"]
@@ -73,28 +75,23 @@ def _user_status(value: str) -> str:
     return status
 
 
-def _seconds(value: str) -> float:
-    """A positive, finite number of seconds (a timeout)."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {value}")
-    return seconds
+def _positive(unit: str) -> Callable[[str], float]:
+    """The argparse type of a positive, finite number of ``unit`` (seconds, requests ...)."""
+
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number of {unit}") from None
+        if not (math.isfinite(number) and number > 0):
+            raise argparse.ArgumentTypeError(f"must be more than 0 {unit}, got {value}")
+        return number
+
+    return parse
 
 
-def _rate(value: str) -> float:
-    """A positive, finite number of requests per second."""
-    try:
-        rate = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a number of requests per second"
-        ) from None
-    if not (math.isfinite(rate) and rate > 0):
-        raise argparse.ArgumentTypeError(f"must be more than 0 requests per second, got {value}")
-    return rate
+_seconds = _positive("seconds")
+_rate = _positive("requests per second")
 
 
 def _listing_options(parser: argparse.ArgumentParser) -> None:
@@ -212,8 +209,8 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
         "--max-rps",
         type=_rate,
         metavar="N",
-        help="requests per second, shared by all requests (default 25: below the account's "
-        "quota of about 30)",
+        help=f"requests per second, shared by all requests (default {DEFAULT_MEMBERSHIP_RPS:g}: "
+        "below the account's quota of about 30)",
     )
     pace.add_argument(
         "--concurrency", type=int, default=4, metavar="N", help="groups listed at once, 1-32 (4)"
