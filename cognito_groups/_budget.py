@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable, Generator
 
 __all__ = [
     "BURST_MAX",
@@ -61,19 +61,20 @@ class RequestBudget:
     `await_turn()` take one request's token.
     """
 
-    __slots__ = ("_lock", "_stamp", "_tokens", "burst", "rate")
+    __slots__ = ("_clock", "_lock", "_stamp", "_tokens", "burst", "rate")
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
         self.burst = float(min(BURST_MAX, max(1.0, math.floor(rate))))
+        self._clock = clock  # seconds; a test's own clock makes the arithmetic exact
         self._tokens = 1.0
-        self._stamp = time.monotonic()
+        self._stamp = clock()
         self._lock = threading.Lock()
 
     def take(self) -> float:
         """Take a token if there is one (return 0), else return how long until there is one."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
             self._stamp = now
             if tokens >= 1.0:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -11,7 +15,7 @@ from botocore.stub import Stubber
 
 from cognito_groups import CognitoGroups
 from cognito_groups._config import new_cognito_client
-from cognito_groups.demo import DemoPool, demo_cognito, seed_demo_pool
+from cognito_groups.demo import DemoPool, demo_cognito
 from cognito_groups.testing import expected_params, make_user
 
 if TYPE_CHECKING:
@@ -48,6 +52,36 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.stem in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+#: Where the run's shared servers keep their files, and the run's pid (set by the controller,
+#: inherited by xdist workers).
+_SESSION_FOLDER = "COGNITO_GROUPS_TESTS_SESSION"
+_SESSION_OWNER = "COGNITO_GROUPS_TESTS_OWNER"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fake keys for the whole process, and the run's shared folder.
+
+    Module and session fixtures make clients too, so the keys are set for the process. The
+    controller (or a run without xdist) makes the folder the run's servers share.
+    """
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    if not hasattr(config, "workerinput"):
+        os.environ[_SESSION_FOLDER] = tempfile.mkdtemp(prefix="cognito-groups-tests-")
+        os.environ[_SESSION_OWNER] = str(os.getpid())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controller stops the run's shared servers and removes their folder."""
+    if not hasattr(config, "workerinput") and _SESSION_FOLDER in os.environ:
+        from .servers import stop_shared_moto
+
+        folder = Path(os.environ.pop(_SESSION_FOLDER))
+        os.environ.pop(_SESSION_OWNER, None)
+        stop_shared_moto(folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 POOL = "us-east-1_AbC123"
@@ -139,19 +173,14 @@ class ServedPool:
     pool: DemoPool
 
 
-@pytest.fixture(scope="module")
-def served_pool() -> Iterator[ServedPool]:
-    """A moto server on 127.0.0.1 (stopped after the module): 150 users, 130 in "members".
+@pytest.fixture(scope="session")
+def served_pool() -> ServedPool:
+    """A moto server on 127.0.0.1 for the whole run: 150 users, 130 in "members". Read-only.
 
-    Not shared by the whole session: the in-process moto server keeps its state in moto's
-    global backends, which every `mock_aws()` of another test resets on exit.
+    One server process for the run, xdist workers included (started by the first test that
+    needs it, stopped in `pytest_unconfigure`); tests that change data make their own pool.
     """
-    from .servers import moto_server
+    from .servers import shared_moto
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        with moto_server() as url:
-            client = new_cognito_client(region_name="us-east-1", endpoint_url=url)
-            pool = seed_demo_pool(client, pool_size=150, group_size=130, group_name="members")
-            yield ServedPool(url, pool)
+    info = shared_moto(Path(os.environ[_SESSION_FOLDER]), int(os.environ[_SESSION_OWNER]))
+    return ServedPool(info["url"], DemoPool(**info["pool"]))

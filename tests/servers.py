@@ -1,19 +1,30 @@
-"""Servers the tests start on 127.0.0.1 (free ports) and stop: moto, a failing proxy, silence."""
+"""Servers the tests start on 127.0.0.1 and stop: a shared moto, a failing proxy, silence."""
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
-
-from moto.server import ThreadedMotoServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+_ROOT = Path(__file__).resolve().parent.parent
+_INFO = "moto-server.json"
+_STARTED: list[subprocess.Popen[bytes]] = []  # kept, so that none is collected while running
 
 
 def free_port() -> int:
@@ -24,16 +35,45 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def moto_server() -> Iterator[str]:
-    """A moto server on 127.0.0.1; yields its URL and stops it afterwards."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+def shared_moto(folder: Path, owner: int) -> dict[str, Any]:
+    """The session's seeded moto server (``tests/moto_process.py``): started by the first caller.
+
+    Every pytest process of one run (xdist workers included) passes the same ``folder``; a lock
+    file there makes one of them start the server, and the others read what it wrote. The server
+    lives until :func:`stop_shared_moto` or until process ``owner`` (the run) is gone.
+    Returns ``{"url", "pid", "pool"}``.
+    """
+    info = folder / _INFO
+    with (folder / "moto-server.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not info.exists():
+            env = {k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_CONFIG"}
+            with (folder / "moto-server.log").open("wb") as log:  # moto logs every request
+                process = subprocess.Popen(  # noqa: S603 (our own helper)
+                    [sys.executable, "-m", "tests.moto_process", str(info), str(owner)],
+                    cwd=_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                )  # fmt: skip
+            _STARTED.append(process)
+            deadline = time.monotonic() + 120  # only catches a hang
+            while not info.exists():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    tail = (folder / "moto-server.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"the shared moto server did not start:\n{tail}")
+                time.sleep(0.05)
+    found: dict[str, Any] = json.loads(info.read_text())
+    return found
+
+
+def stop_shared_moto(folder: Path) -> None:
+    """Stop the server :func:`shared_moto` started in ``folder``, if it started one."""
+    info = folder / _INFO
+    if info.exists():
+        pid = json.loads(info.read_text())["pid"]
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    for process in _STARTED:
+        process.wait(timeout=30)
 
 
 @contextmanager
@@ -85,17 +125,26 @@ def failing_proxy(upstream: str, *, fail_from: int) -> Iterator[str]:
         thread.join()
 
 
-@contextmanager
-def silent_server() -> Iterator[str]:
-    """An endpoint on 127.0.0.1 that accepts every connection and never answers; yields its URL.
+@dataclass
+class Silent:
+    """An endpoint that never answers: its URL, and how many connections it accepted."""
 
-    Every connection it held is closed when the block ends.
+    url: str
+    connections: int = 0
+
+
+@contextmanager
+def silent_server() -> Iterator[Silent]:
+    """An endpoint on 127.0.0.1 that accepts every connection and never answers.
+
+    Every connection it held is closed when the block ends. A client that gives up on a read
+    timeout drops its connection, so each attempt is one more accepted connection.
     """
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     listener.settimeout(0.1)
-    port = listener.getsockname()[1]
+    silent = Silent(f"http://127.0.0.1:{listener.getsockname()[1]}")
     held: list[socket.socket] = []
     stop = threading.Event()
 
@@ -106,11 +155,12 @@ def silent_server() -> Iterator[str]:
             except TimeoutError:
                 continue
             held.append(connection)
+            silent.connections += 1
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield silent
     finally:
         stop.set()
         thread.join()

@@ -170,8 +170,8 @@ def test_unreachable_endpoint_is_a_connection_error() -> None:
 @pytest.fixture
 def silent_server() -> Iterator[str]:
     """A server on 127.0.0.1 that accepts connections and never answers; stopped after."""
-    with servers.silent_server() as url:
-        yield url
+    with servers.silent_server() as silent:
+        yield silent.url
 
 
 def test_read_timeout_is_a_timeout_error(silent_server: str) -> None:

@@ -366,16 +366,25 @@ def test_retries_are_paced_too() -> None:
 
 
 def test_the_token_bucket_itself() -> None:
-    """Starts with one token; refills at the rate up to the burst; no token, no request."""
-    budget = RequestBudget(28)
-    assert (budget.rate, budget.burst) == (28, 5)
+    """Starts with one token; refills at the rate up to the burst; no token, no request.
+
+    On a clock of the test's own (steps that are exact in binary), so the arithmetic is exact
+    on a busy machine too.
+    """
+    now = [100.0]
+    budget = RequestBudget(32, clock=lambda: now[0])
+    assert (budget.rate, budget.burst) == (32, 5)
     assert budget.take() == 0.0
-    assert budget.take() == pytest.approx(1 / 28, abs=0.005)  # nothing taken: the wait
-    assert budget.take() == pytest.approx(1 / 28, abs=0.005)  # still one token's wait
-    idle = RequestBudget(100)
-    time.sleep(0.2)  # 20 tokens' worth of idle time, capped at the burst
+    assert budget.take() == 1 / 32  # nothing taken: the wait
+    now[0] += 1 / 64
+    assert budget.take() == 1 / 64  # half a token's wait left
+    now[0] += 1 / 64
+    assert budget.take() == 0.0  # a whole token: taken
+    assert budget.take() == 1 / 32
+    idle = RequestBudget(128, clock=lambda: now[0])
+    now[0] += 0.25  # 32 tokens' worth of idle time, capped at the burst
     assert [idle.take() for _ in range(5)] == [0.0] * 5
-    assert idle.take() > 0
+    assert idle.take() == 1 / 128
     assert RequestBudget(0.5).burst == 1
 
 

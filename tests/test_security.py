@@ -63,9 +63,14 @@ TERMINAL_ACTIVE = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))] + [
 
 @pytest.fixture(scope="module")
 def hostile_group(served_pool: ServedPool) -> tuple[str, str, dict[str, str]]:
-    """A group "hostile" in the moto server's pool: one user per hostile `name`."""
-    client = new_cognito_client(region_name="us-east-1", endpoint_url=served_pool.url)
-    pool = served_pool.pool.user_pool_id
+    """A group "hostile" in a pool of its own on the moto server: one user per hostile `name`."""
+    client = new_cognito_client(
+        region_name="us-east-1",
+        endpoint_url=served_pool.url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    pool = client.create_user_pool(PoolName="hostile")["UserPool"]["Id"]  # pyright: ignore[reportTypedDictNotRequiredAccess]
     client.create_group(UserPoolId=pool, GroupName="hostile")
     names: dict[str, str] = {}
     for index, value in enumerate(HOSTILE):
