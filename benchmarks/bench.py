@@ -28,12 +28,9 @@ import resource
 import statistics
 import subprocess
 import sys
-import threading
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,42 +41,23 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from benchmarks._results import replace_block, stamp
 from cognito_groups import CognitoGroups
+from tests.users import numbered_user, wire_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+ROOT = Path(__file__).resolve().parent.parent
 POOL = "us-east-1_Bench1"
 GROUP = "bench"
 REGION = "us-east-1"
 DEFAULT_PAGE = 25  # what the real service was seen to return when Limit is omitted
 
 
-# --- realistic users and canned pages -------------------------------------------------------
+# --- canned pages of the tests' users (tests/users.py: 5 attributes each) -------------------
 
 
 OWN = "cognito-groups, own client"
 INJECTED = "cognito-groups, injected stock client"
-
-
-def wire_user(index: int) -> dict[str, Any]:
-    """A realistic user: 5 attributes (sub, email, email_verified, a name, a custom one)."""
-    user: dict[str, Any] = {
-        "Username": f"user-{index:06d}",
-        "Attributes": [
-            {"Name": "sub", "Value": str(uuid.UUID(int=index + 1))},
-            {"Name": "email", "Value": f"user-{index:06d}@example.com"},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": "name", "Value": f"User Number {index}"},
-            {"Name": "custom:team", "Value": f"team-{index % 9}"},
-        ],
-        "UserCreateDate": 1_700_000_000.123 + index,
-        "UserLastModifiedDate": 1_700_100_000.456 + index,
-        "Enabled": index % 11 != 0,
-        "UserStatus": ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "UNCONFIRMED")[index % 3],
-    }
-    if index % 4 == 0:
-        user["MFAOptions"] = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
-    return user
 
 
 class CannedGroup:
@@ -98,10 +76,10 @@ class CannedGroup:
         key = (offset, limit)
         if key not in self._cache:
             stop = min(offset + limit, self.n)
-            page: dict[str, Any] = {"Users": [wire_user(i) for i in range(offset, stop)]}
+            page: dict[str, Any] = {"Users": [numbered_user(i) for i in range(offset, stop)]}
             if stop < self.n:
                 page["NextToken"] = f"o{stop}"
-            self._cache[key] = json.dumps(page).encode()
+            self._cache[key] = wire_json(page)
         return self._cache[key]
 
 
@@ -244,12 +222,10 @@ def compare(
     n: int,
     rounds: int,
     warmup: int,
-    make: Callable[[CannedGroup], list[Variant]],
-    group: CannedGroup | None = None,
+    found: list[Variant],
+    group: CannedGroup | RequestCount,
 ) -> list[Row]:
-    """Interleaved ABBA rounds; ratios to the raw loop per round."""
-    group = CannedGroup(n) if group is None else group
-    found = make(group)
+    """Interleaved ABBA rounds; ratios to the raw loop per round. ``group`` counts requests."""
     for variant in found:
         for _ in range(warmup):
             sample(variant.run, n)
@@ -301,53 +277,50 @@ def print_rows(title: str, rows: list[Row]) -> None:
 # --- loopback HTTP ---------------------------------------------------------------------------
 
 
+class RequestCount:
+    """Requests the clients sent, counted as they go out (``before-send``, retries included)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def counted(self, client: Any) -> Any:
+        def count(**_kwargs: Any) -> None:
+            self.requests += 1
+
+        client.meta.events.register("before-send.cognito-idp.ListUsersInGroup", count)
+        return client
+
+
 @contextmanager
-def loopback(group: CannedGroup, latency: float = 0.0) -> Iterator[str]:
-    """Serve ``group`` over HTTP on 127.0.0.1, ``latency`` seconds per response."""
+def loopback(n: int, latency: float = 0.0) -> Iterator[str]:
+    """The tests' server (tests/fault_server.py) with ``n`` users, in a process of its own.
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms ACK wait
-
-        def do_POST(self) -> None:
-            params = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            data = group.body(params)
-            if latency:
-                time.sleep(latency)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("x-amzn-RequestId", "bench")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    Its own process, so that the CPU time measured here is the client's alone.
+    """
+    with subprocess.Popen(
+        [sys.executable, "-m", "tests.fault_server", str(n), str(latency)],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    ) as server:  # fmt: skip
+        assert server.stdin is not None
+        assert server.stdout is not None
+        try:
+            yield server.stdout.readline().strip()
+        finally:
+            server.stdin.close()  # the server stops when its input ends
 
 
-def loopback_variants(url: str) -> Callable[[CannedGroup], list[Variant]]:
-    def make(_group: CannedGroup) -> list[Variant]:  # the server answers from its own group
-        raw_client = stock_client(url)
-        injected = CognitoGroups(stock_client(url))
-        own = own_groups(url)
-        paginator_client = stock_client(url)
-        return [
-            Variant("raw loop (stock client)", lambda: raw_loop(raw_client)),
-            Variant("boto3 paginator", lambda: paginator_loop(paginator_client)),
-            Variant(OWN, lambda: ours(own)),
-            Variant(INJECTED, lambda: ours(injected)),
-        ]
-
-    return make
+def loopback_variants(url: str, count: RequestCount) -> list[Variant]:
+    raw_client = count.counted(stock_client(url))
+    injected = CognitoGroups(count.counted(stock_client(url)))
+    own = own_groups(url)
+    count.counted(own.client)
+    paginator_client = count.counted(stock_client(url))
+    return [
+        Variant("raw loop (stock client)", lambda: raw_loop(raw_client)),
+        Variant("boto3 paginator", lambda: paginator_loop(paginator_client)),
+        Variant(OWN, lambda: ours(own)),
+        Variant(INJECTED, lambda: ours(injected)),
+    ]
 
 
 # --- memory, requests, prefetch ------------------------------------------------------------
@@ -373,8 +346,7 @@ def peak_rss_kib(n: int) -> int:
 def prefetch_comparison(pages: int, latency: float, rounds: int) -> tuple[float, float, float]:
     """Wall time of sequential vs prefetch paging, consumer spending ``latency`` per page."""
     n = pages * 60
-    group = CannedGroup(n)
-    with loopback(group, latency) as url:
+    with loopback(n, latency) as url:
         groups = own_groups(url)
 
         def consume(prefetch: bool) -> int:
@@ -404,10 +376,11 @@ def measure(scale: int) -> dict[str, Any]:
     started = time.monotonic()
     rows: list[Row] = []
     for n, rounds, warmup in ((600, 12, 2), (6_000, 14, 1), (60_000, 2, 0)):
-        rows += compare(n, max(2, rounds // scale), warmup, variants)
-    served = CannedGroup(6_000)
-    with loopback(served) as url:
-        http_rows = compare(6_000, 4, 1, loopback_variants(url), served)
+        group = CannedGroup(n)
+        rows += compare(n, max(2, rounds // scale), warmup, variants(group), group)
+    count = RequestCount()
+    with loopback(6_000) as url:
+        http_rows = compare(6_000, 4, 1, loopback_variants(url, count), count)
     small, large = peak_rss_kib(6_000), peak_rss_kib(60_000)
     requests = []
     for n in (600, 6_000, 60_000):

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
+
+from .users import numbered_user, username, wire_json
 
 POOL = "us-east-1_Fault1"
 GROUP = "members"
@@ -34,7 +37,6 @@ HTML_ERROR_PAGE = """<!DOCTYPE html>
 <p>The proxy could not reach the upstream server.</p>
 <hr><address>nginx</address></body></html>
 """
-STATUSES = ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "UNCONFIRMED", "RESET_REQUIRED")
 
 FaultKind = Literal[
     "error",  # an error response: code, HTTP status, message, reasonCode
@@ -76,26 +78,6 @@ class Request:
 Script = Mapping[int, Fault] | Callable[[int, Request], "Fault | None"]
 
 
-def make_user(index: int) -> dict[str, Any]:
-    """User number ``index`` of the generated group, as the service would send it."""
-    user: dict[str, Any] = {
-        "Username": f"user-{index:05d}",
-        "Attributes": [
-            {"Name": "sub", "Value": str(uuid.UUID(int=index + 1))},
-            {"Name": "email", "Value": f"user-{index:05d}@example.com"},
-            {"Name": "email_verified", "Value": "true" if index % 3 else "false"},
-            {"Name": "custom:team", "Value": f"team-{index % 4}"},
-        ],
-        "UserCreateDate": 1_700_000_000 + index,
-        "UserLastModifiedDate": 1_700_000_000.5 + index,
-        "Enabled": index % 7 != 0,
-        "UserStatus": STATUSES[index % len(STATUSES)],
-    }
-    if index % 5 == 0:
-        user["MFAOptions"] = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
-    return user
-
-
 @dataclass
 class FaultServer:
     """The server; a context manager that starts it on a free port and stops it."""
@@ -105,6 +87,8 @@ class FaultServer:
     requests: list[Request] = field(default_factory=list)
     #: Like a server that ignores Limit (cognito-local): every page has this many users.
     ignore_limit_with: int | None = None
+    #: Seconds every answer waits before it is sent (a network's and a service's latency).
+    latency: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -122,7 +106,7 @@ class FaultServer:
 
     def usernames(self, start: int = 0, stop: int | None = None) -> list[str]:
         """The usernames of the generated group, in order."""
-        return [f"user-{i:05d}" for i in range(start, self.users if stop is None else stop)]
+        return [username(i) for i in range(start, self.users if stop is None else stop)]
 
     def token_for(self, offset: int) -> str:
         """The opaque token that starts a page at ``offset`` (the same one every time)."""
@@ -175,7 +159,7 @@ class FaultServer:
         if fault and fault.kind == "short":
             count = min(fault.count, count)
         stop = min(offset + count, self.users)
-        users = [make_user(i) for i in range(offset, stop)]
+        users = [numbered_user(i) for i in range(offset, stop)]
         body: dict[str, Any] = {"Users": users}
         if stop < self.users:
             body["NextToken"] = self.token_for(stop)
@@ -213,6 +197,8 @@ class FaultServer:
                     self._send(400, _error("UnknownOperationException", "not here"))
                     return
                 kind = fault.kind if fault else None
+                if server.latency:
+                    server._stop.wait(server.latency)
                 if kind == "close_before_headers":
                     self._drop()
                     return
@@ -228,7 +214,7 @@ class FaultServer:
                     self._send(fault.status, body)
                     return
                 status, body = server._page(request.params, fault)
-                payload = json.dumps(body).encode()
+                payload = wire_json(body)
                 if kind == "malformed":
                     payload = payload[: len(payload) // 2]  # complete HTTP, broken JSON
                 if kind == "close_after_headers":
@@ -243,7 +229,7 @@ class FaultServer:
                     self.wfile.write(payload)
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
-                payload = json.dumps(body).encode()
+                payload = wire_json(body)
                 self._head(status, len(payload))
                 self.wfile.write(payload)
 
@@ -302,3 +288,14 @@ def _error(code: str, message: str, reason_code: str | None = None) -> dict[str,
     if reason_code is not None:
         body["reasonCode"] = reason_code
     return body
+
+
+def serve(users: int, latency: float) -> None:
+    """Serve a group of ``users`` until standard input closes; the URL is the first line out."""
+    with FaultServer(users=users, latency=latency) as server:
+        print(server.url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":  # python -m tests.fault_server USERS [LATENCY]: for the benchmark
+    serve(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)

@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .users import numbered_user, wire_json
+
 POOL = "us-east-1_Quota1"
 _PREFIX = "AWSCognitoIdentityProviderService."
 
@@ -124,17 +126,12 @@ class QuotaServer:
         if params.get("UserPoolId") != POOL:
             return 400, _error("ResourceNotFoundException", "User pool does not exist.")
         if operation == "ListGroups":
-            key, items = "", [{"GroupName": n, "UserPoolId": POOL, "Precedence": i,
-                               "CreationDate": 1.7e9, "LastModifiedDate": 1.7e9}
-                              for i, n in enumerate(self.groups)]  # fmt: skip
-            member = "Groups"
+            key, names, member = "", list(self.groups), "Groups"
         else:
-            key = params.get("GroupName", "")
+            key, member = params.get("GroupName", ""), "Users"
             if key not in self.groups:
                 return 400, _error("ResourceNotFoundException", "Group not found.")
-            items = [{"Username": u, "UserStatus": "CONFIRMED", "Enabled": True}
-                     for u in self.groups[key]]  # fmt: skip
-            member = "Users"
+            names = self.groups[key]
         offset = 0
         sent = params.get("NextToken")
         if sent is not None:
@@ -143,9 +140,15 @@ class QuotaServer:
             if where is None or where[0] != key:
                 return 400, _error("InvalidParameterException", "Invalid token")
             offset = where[1]
-        stop = min(offset + limit, len(items))
-        body: dict[str, Any] = {member: items[offset:stop]}
-        if stop < len(items):
+        stop = min(offset + limit, len(names))
+        if member == "Groups":
+            items = [{"GroupName": names[i], "UserPoolId": POOL, "Precedence": i,
+                      "CreationDate": 1.7e9, "LastModifiedDate": 1.7e9}
+                     for i in range(offset, stop)]  # fmt: skip
+        else:
+            items = [numbered_user(i, names[i]) for i in range(offset, stop)]
+        body: dict[str, Any] = {member: items}
+        if stop < len(names):
             body["NextToken"] = self._token(key, stop)
         return 200, body
 
@@ -187,7 +190,7 @@ class QuotaServer:
                 self._send(*server._answer(operation, params))
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
-                payload = json.dumps(body).encode()
+                payload = wire_json(body)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
                 self.send_header("x-amzn-RequestId", str(uuid.uuid4()))

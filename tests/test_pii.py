@@ -9,7 +9,8 @@ from botocore.config import Config
 
 from cognito_groups import CognitoGroups, CognitoGroupsError, Page
 
-from .fault_server import GROUP, POOL, Fault, FaultServer, make_user
+from .fault_server import GROUP, POOL, Fault, FaultServer
+from .users import numbered_user
 
 CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 2}, read_timeout=0.3)
 
@@ -18,7 +19,7 @@ def _secrets(server: FaultServer) -> list[str]:
     """Usernames, attribute values and tokens of the first two pages."""
     values = []
     for index in range(120):
-        user = make_user(index)
+        user = numbered_user(index)
         values.append(user["Username"])
         values.extend(a["Value"] for a in user["Attributes"] if a["Value"] not in {"true", "false"})
     values.extend(server.token_for(offset) for offset in (60, 120))
