@@ -151,6 +151,13 @@ MUTATIONS = (
         ("tests/test_export.py",),
     ),
     Mutation(
+        "the command waits as long as the library for a silent endpoint",
+        "_cli/_parser.py",
+        "READ_TIMEOUT = 10.0",
+        "READ_TIMEOUT = 60.0",
+        ("tests/test_cli_daily.py",),
+    ),
+    Mutation(
         "service errors lose their class",
         "_errors.py",
         "cls = _SERVICE_ERRORS.get(code, CognitoServiceError)",
