@@ -484,9 +484,22 @@ def test_no_header_with_json_is_refused() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "cognito-groups: error: --no-header applies to table and csv output; the output is "
-        "jsonl (pass --format csv or --format table)",
-        "see: cognito-groups --help",
+        "cognito-groups users: error: --no-header applies to table and csv output; the output "
+        "is jsonl (pass --format csv or --format table)",
+        "see: cognito-groups users --help",
+    ]
+
+
+@pytest.mark.parametrize("command", [["users", POOL, GROUP], ["export", POOL], ["demo"]])
+def test_an_unknown_option_points_to_the_commands_help(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--bogus", "x"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"cognito-groups {command[0]}: error: unrecognized arguments: --bogus x",
+        f"see: cognito-groups {command[0]} --help",
     ]
 
 

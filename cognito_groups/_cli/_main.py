@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from botocore.config import Config
 
 from cognito_groups._cli._export import ExportError, export
-from cognito_groups._cli._parser import build_parser, output_format
+from cognito_groups._cli._parser import build_parser, output_format, parse
 from cognito_groups._cli._report import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
@@ -49,7 +49,7 @@ def main(
 ) -> int:
     """Run ``cognito-groups`` with ``argv`` (default: the process's); return the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     run = _Run(
         args, sys.stdout if stdout is None else stdout, sys.stderr if stderr is None else stderr
     )
@@ -57,7 +57,7 @@ def main(
         if args.command == "export":
             export(args, run)
         else:
-            run.list(output_format(parser, args, run.stdout))
+            run.list(output_format(args.command_parser, args, run.stdout))
     except CognitoGroupsError as err:
         if args.command == "export":
             hint = export_hint(err, checkpoint=args.checkpoint, written=run.listed)

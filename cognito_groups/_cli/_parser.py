@@ -15,10 +15,10 @@ from cognito_groups._validate import DEFAULT_PAGE_SIZE, PAGE_SIZE_MAX
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from typing import TextIO
 
-__all__ = ["CONNECT_TIMEOUT", "READ_TIMEOUT", "build_parser", "output_format"]
+__all__ = ["CONNECT_TIMEOUT", "READ_TIMEOUT", "build_parser", "output_format", "parse"]
 
 #: The command's timeouts, in seconds: with botocore's 3 attempts (standard retries), an
 #: endpoint that never answers fails in about 35 s. The library keeps botocore's 60 s.
@@ -284,7 +284,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _export_options(export)
     _aws_options(export)
+    for command in (users, demo, export):  # its usage errors point to its own --help
+        command.set_defaults(command_parser=command)
     return parser
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments; an unknown one is the command's usage error (`see: ... users --help`)."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def output_format(parser: argparse.ArgumentParser, args: argparse.Namespace, stdout: TextIO) -> str:
