@@ -49,7 +49,7 @@ pytest: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
-# Speed and memory against raw boto3, in one run (not part of the tests; about 3 minutes);
+# Speed and memory against raw boto3, in one run (not part of the tests; its time is in the results);
 # writes benchmarks/results.json and the results of docs/performance.md generated from it.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
