@@ -380,7 +380,7 @@ def measure(scale: int) -> dict[str, Any]:
         rows += compare(n, max(2, rounds // scale), warmup, variants(group), group)
     count = RequestCount()
     with loopback(6_000) as url:
-        http_rows = compare(6_000, 4, 1, loopback_variants(url, count), count)
+        http_rows = compare(6_000, max(2, 10 // scale), 1, loopback_variants(url, count), count)
     small, large = peak_rss_kib(6_000), peak_rss_kib(60_000)
     requests = []
     for n in (600, 6_000, 60_000):
