@@ -1,9 +1,10 @@
 """A loopback Cognito of many groups with an account quota, for tests and the benchmark.
 
 It serves ``ListGroups`` and ``ListUsersInGroup`` (JSON 1.1, real paging with ``Limit`` 1-60
-and opaque tokens), answers each request after a fixed ``latency``, and enforces an account
-quota like Cognito's: a token bucket of ``rate`` requests per second and ``burst`` requests,
-shared by both operations, beyond which it answers ``TooManyRequestsException`` (HTTP 400).
+and opaque tokens), answers each request after a fixed ``latency``, and enforces, on arrival,
+an account quota like Cognito's: a token bucket of ``rate`` requests per second and ``burst``
+requests, shared by both operations, beyond which it answers ``TooManyRequestsException``
+(HTTP 400).
 A ``fault`` function may replace any answer: ``fault(number, operation, params)`` returns
 ``"reset"`` (close the connection without answering), an ``(HTTP status, error code)`` pair,
 or ``None`` (answer normally).
@@ -166,15 +167,20 @@ class QuotaServer:
                 with server._lock:
                     server.requests += 1
                     number = server.requests
+                # The quota is checked on arrival, as a service's front door does; the latency
+                # comes after (checked after a sleep, a busy test machine's late wake-ups
+                # would bunch requests that arrived paced).
+                admitted = server.bucket is None or server.bucket.admit()
+                if admitted:
+                    with server._lock:
+                        server.admitted.append(time.monotonic())
                 if server.latency:
                     time.sleep(server.latency)
-                if server.bucket is not None and not server.bucket.admit():
+                if not admitted:
                     with server._lock:
                         server.throttled += 1
                     self._send(400, _error("TooManyRequestsException", "Too many requests"))
                     return
-                with server._lock:
-                    server.admitted.append(time.monotonic())
                 fault = server.fault(number, operation, params) if server.fault else None
                 if fault == "reset":
                     self.close_connection = True
