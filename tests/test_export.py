@@ -33,9 +33,10 @@ GROUPS = {f"g{index}": 40 + 30 * index for index in range(6)} | {"empty": 0}
 Pair = tuple[str, str]
 
 #: Runs a command with Ctrl-C (SIGINT) at its default, as an interactive shell starts it. A
-#: child inherits an ignored SIGINT, and Python then leaves it ignored; under coverage, this
-#: test's process was seen to ignore SIGINT and SIGQUIT for moments (as C's ``system()`` does
-#: while it waits), so a child started then never saw the Ctrl-C.
+#: test run started in the background by a non-interactive shell (`make test &`, some CI
+#: runners) has SIGINT and SIGQUIT ignored, as POSIX asks for asynchronous commands; every
+#: child inherits that, and Python then rightly leaves SIGINT ignored, so the export would
+#: never see the Ctrl-C.
 AS_A_SHELL_STARTS_IT = [
     sys.executable,
     "-c",
