@@ -167,12 +167,13 @@ class Variant:
     run: Callable[[], int]
 
 
-def variants(group: CannedGroup) -> list[Variant]:
-    raw_client = serve_canned(stock_client(), group)
-    paginator_client = serve_canned(stock_client(), group)
-    injected = CognitoGroups(serve_canned(stock_client(), group))
-    own = own_groups()
-    serve_canned(own.client, group)
+def variants(prepare: Callable[[Any], Any], endpoint_url: str | None = None) -> list[Variant]:
+    """The four variants, each on a client of its own, made ready by ``prepare(client)``."""
+    raw_client = prepare(stock_client(endpoint_url))
+    paginator_client = prepare(stock_client(endpoint_url))
+    injected = CognitoGroups(prepare(stock_client(endpoint_url)))
+    own = own_groups(endpoint_url)
+    prepare(own.client)
     return [
         Variant("raw loop (stock client)", lambda: raw_loop(raw_client)),
         Variant("boto3 paginator", lambda: paginator_loop(paginator_client)),
@@ -309,20 +310,6 @@ def loopback(n: int, latency: float = 0.0) -> Iterator[str]:
             server.stdin.close()  # the server stops when its input ends
 
 
-def loopback_variants(url: str, count: RequestCount) -> list[Variant]:
-    raw_client = count.counted(stock_client(url))
-    injected = CognitoGroups(count.counted(stock_client(url)))
-    own = own_groups(url)
-    count.counted(own.client)
-    paginator_client = count.counted(stock_client(url))
-    return [
-        Variant("raw loop (stock client)", lambda: raw_loop(raw_client)),
-        Variant("boto3 paginator", lambda: paginator_loop(paginator_client)),
-        Variant(OWN, lambda: ours(own)),
-        Variant(INJECTED, lambda: ours(injected)),
-    ]
-
-
 # --- memory, requests, prefetch ------------------------------------------------------------
 
 
@@ -377,10 +364,12 @@ def measure(scale: int) -> dict[str, Any]:
     rows: list[Row] = []
     for n, rounds, warmup in ((600, 12, 2), (6_000, 14, 1), (60_000, 2, 0)):
         group = CannedGroup(n)
-        rows += compare(n, max(2, rounds // scale), warmup, variants(group), group)
+        found = variants(functools.partial(serve_canned, group=group))
+        rows += compare(n, max(2, rounds // scale), warmup, found, group)
     count = RequestCount()
     with loopback(6_000) as url:
-        http_rows = compare(6_000, max(2, 10 // scale), 1, loopback_variants(url, count), count)
+        found = variants(count.counted, url)
+        http_rows = compare(6_000, max(2, 10 // scale), 1, found, count)
     small, large = peak_rss_kib(6_000), peak_rss_kib(60_000)
     requests = []
     for n in (600, 6_000, 60_000):

@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,10 +127,15 @@ def failing_proxy(upstream: str, *, fail_from: int) -> Iterator[str]:
 
 @dataclass
 class Silent:
-    """An endpoint that never answers: its URL, and how many connections it accepted."""
+    """An endpoint that never answers: its URL, and the connections it accepted (held)."""
 
     url: str
-    connections: int = 0
+    held: list[socket.socket] = field(default_factory=list)
+
+    @property
+    def connections(self) -> int:
+        """How many connections it accepted."""
+        return len(self.held)
 
 
 @contextmanager
@@ -145,7 +150,6 @@ def silent_server() -> Iterator[Silent]:
     listener.listen(64)
     listener.settimeout(0.1)
     silent = Silent(f"http://127.0.0.1:{listener.getsockname()[1]}")
-    held: list[socket.socket] = []
     stop = threading.Event()
 
     def accept() -> None:
@@ -154,8 +158,7 @@ def silent_server() -> Iterator[Silent]:
                 connection, _ = listener.accept()
             except TimeoutError:
                 continue
-            held.append(connection)
-            silent.connections += 1
+            silent.held.append(connection)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -164,6 +167,6 @@ def silent_server() -> Iterator[Silent]:
     finally:
         stop.set()
         thread.join()
-        for connection in held:
+        for connection in silent.held:
             connection.close()
         listener.close()

@@ -174,13 +174,9 @@ def test_an_endpoint_that_never_answers_gives_up_after_three_attempts() -> None:
     assert "Read timeout" in quick_result.stderr
 
 
-def test_the_defaults_give_up_within_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The command's client, as built: 3 attempts of at most 5 s + 10 s, backoffs below 4 s.
-
-    botocore waits at most ``connect_timeout`` + ``read_timeout`` per attempt, and between
-    attempts ``random() * 2 ** (attempt - 1)`` seconds (standard and legacy modes alike): this
-    bounds a run against an endpoint that never answers without timing one.
-    """
+@pytest.fixture
+def client_configs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The botocore config of every client the command builds, in order (a spy)."""
     configs: list[Any] = []
     original = CognitoGroups._for_pool.__func__  # type: ignore[attr-defined]
 
@@ -190,9 +186,19 @@ def test_the_defaults_give_up_within_a_minute(monkeypatch: pytest.MonkeyPatch) -
         return groups
 
     monkeypatch.setattr(CognitoGroups, "_for_pool", classmethod(spy))
+    return configs
+
+
+def test_the_defaults_give_up_within_a_minute(client_configs: list[Any]) -> None:
+    """The command's client, as built: 3 attempts of at most 5 s + 10 s, backoffs below 4 s.
+
+    botocore waits at most ``connect_timeout`` + ``read_timeout`` per attempt, and between
+    attempts ``random() * 2 ** (attempt - 1)`` seconds (standard and legacy modes alike): this
+    bounds a run against an endpoint that never answers without timing one.
+    """
     with FaultServer(users=3) as server:
         assert run_main(fault_args(server))[0] == 0
-    [config] = configs
+    [config] = client_configs
     attempts = config.retries.get("total_max_attempts", 3)
     assert (config.retries["mode"], attempts) == ("standard", 3)
     worst = attempts * (config.connect_timeout + config.read_timeout) + sum(
@@ -201,23 +207,14 @@ def test_the_defaults_give_up_within_a_minute(monkeypatch: pytest.MonkeyPatch) -
     assert worst < 60
 
 
-def test_timeouts_reach_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_timeouts_reach_the_client(client_configs: list[Any]) -> None:
     """--connect-timeout and --read-timeout are the client's; the command's defaults are short."""
-    seen: list[tuple[float, float]] = []
-    original = CognitoGroups._for_pool.__func__  # type: ignore[attr-defined]
-
-    def spy(cls: type[CognitoGroups], user_pool_id: str, /, **options: object) -> CognitoGroups:
-        groups: CognitoGroups = original(cls, user_pool_id, **options)
-        config = groups.client.meta.config
-        seen.append((config.connect_timeout, config.read_timeout))  # type: ignore[attr-defined]
-        return groups
-
-    monkeypatch.setattr(CognitoGroups, "_for_pool", classmethod(spy))
     with FaultServer(users=3) as server:
         assert run_main(fault_args(server))[0] == 0
         assert (
             run_main(fault_args(server, "--connect-timeout", "1.5", "--read-timeout", "4"))[0] == 0
         )
+    seen = [(config.connect_timeout, config.read_timeout) for config in client_configs]
     assert seen == [(5.0, 10.0), (1.5, 4.0)]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import socket
 from typing import TYPE_CHECKING
 
 import botocore
@@ -147,19 +146,12 @@ def test_service_errors_pickle(groups: CognitoGroups, stubber: Stubber) -> None:
     assert (copy.code, copy.next_token) == ("TooManyRequestsException", "t9")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 FAST_FAIL = Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=0.5)
 
 
 def test_unreachable_endpoint_is_a_connection_error() -> None:
     """Nothing listening at the endpoint: ConnectionFailedError, chained, token kept."""
-    groups = CognitoGroups(endpoint_url=f"http://127.0.0.1:{_free_port()}", config=FAST_FAIL)
+    groups = CognitoGroups(endpoint_url=f"http://127.0.0.1:{servers.free_port()}", config=FAST_FAIL)
     with pytest.raises(ConnectionFailedError) as caught:
         list(groups.iter_users(POOL, GROUP, next_token="t5"))
     assert isinstance(caught.value, TransportError)
