@@ -8,9 +8,13 @@ Example:
     ...     print(user.username, user.user_status, user.get_attribute("email"))
 """
 
-from typing import TYPE_CHECKING, Any
-
-from cognito_groups._async_multi import AsyncGroupIterator, AsyncMembershipIterator
+from cognito_groups._async import AsyncCognitoGroups, aiter_users_in_group
+from cognito_groups._async_iterators import (
+    AsyncGroupIterator,
+    AsyncMembershipIterator,
+    AsyncPageIterator,
+    AsyncUserIterator,
+)
 from cognito_groups._client import CognitoGroups, iter_users_in_group
 from cognito_groups._errors import (
     ClientSetupError,
@@ -30,7 +34,12 @@ from cognito_groups._errors import (
     TooManyRequestsError,
     TransportError,
 )
-from cognito_groups._iterators import PageIterator, UserIterator
+from cognito_groups._iterators import (
+    GroupIterator,
+    MembershipIterator,
+    PageIterator,
+    UserIterator,
+)
 from cognito_groups._models import (
     Attribute,
     DeliveryMedium,
@@ -41,16 +50,7 @@ from cognito_groups._models import (
     User,
     UserStatus,
 )
-from cognito_groups._multi import GroupIterator, MembershipIterator
 from cognito_groups._version import __version__
-
-if TYPE_CHECKING:  # imported on first use: aiobotocore is an optional extra
-    from cognito_groups._async import (
-        AsyncCognitoGroups,
-        AsyncPageIterator,
-        AsyncUserIterator,
-        aiter_users_in_group,
-    )
 
 __all__ = [
     "AsyncCognitoGroups",
@@ -91,27 +91,6 @@ __all__ = [
     "aiter_users_in_group",
     "iter_users_in_group",
 ]
-
-_ASYNC_NAMES = frozenset(
-    {"AsyncCognitoGroups", "AsyncPageIterator", "AsyncUserIterator", "aiter_users_in_group"}
-)
-
-
-def __getattr__(name: str) -> Any:
-    """Import the async twin on first use, so that the core never needs aiobotocore."""
-    if name in _ASYNC_NAMES:
-        from cognito_groups import _async
-
-        value = getattr(_async, name)
-        if isinstance(value, type):
-            value.__module__ = __name__
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_ASYNC_NAMES})
 
 
 def _publish() -> None:

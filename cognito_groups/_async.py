@@ -1,8 +1,9 @@
-"""The asynchronous twin: `AsyncCognitoGroups` and its iterators, on aiobotocore.
+"""The asynchronous facade: `AsyncCognitoGroups` and `aiter_users_in_group()`, on aiobotocore.
 
-Everything but the waiting is shared with the sync client: validation (``_validate``), the
-paging rules, resume tokens and error translation (``_paginate``), conversion (``_models``) and
-the client options (``_config``). It never imports the sync facade.
+The twin of `_client`, method for method. Everything but the waiting is shared with the sync
+facade: validation (``_validate``), the plans (``_paginate``, ``_groups``, ``_memberships``),
+pacing and error translation (``_budget``, ``_errors``), conversion (``_models``) and client
+building with its Region rule (``_config``). It never imports the sync facade.
 
 aiobotocore is the ``async`` extra (``pip install 'cognito-groups[async]'``). This module
 imports without it, so that ``from cognito_groups import *`` works everywhere; building a
@@ -11,138 +12,49 @@ facade or a listing without it raises `ImportError` with the install hint.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
-from botocore.exceptions import BotoCoreError
-
-from cognito_groups._async_multi import AsyncGroupIterator, AsyncMembershipIterator
-from cognito_groups._budget import (
-    DEFAULT_MEMBERSHIP_RPS,
-    RequestBudget,
-    pace_async_client,
-    pacing,
+from cognito_groups._async_iterators import (
+    AsyncGroupIterator,
+    AsyncMembershipIterator,
+    AsyncPageIterator,
+    AsyncUserIterator,
 )
-from cognito_groups._config import check_client_options, merge_config, with_utc_timestamps
-from cognito_groups._errors import ClientSetupError, translate_error
+from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS, RequestBudget, apaced
+from cognito_groups._closing import AsyncClosing
+from cognito_groups._config import (
+    LazyAsyncClient,
+    aio_session_type,
+    check_client_options,
+    open_async_client,
+)
+from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, ClientSetupError
 from cognito_groups._groups import GroupRequestPlan
-from cognito_groups._memberships import (
+from cognito_groups._memberships import MembershipPlan
+from cognito_groups._paginate import PageRequestPlan
+from cognito_groups._validate import (
     DEFAULT_CONCURRENCY,
-    GroupTable,
-    MembershipPlan,
+    DEFAULT_PAGE_SIZE,
+    check_list_request,
+    check_max_rps,
     check_membership_request,
 )
-from cognito_groups._paginate import PageRequestPlan, PageSlice, PageTracker, UserTracker
-from cognito_groups._validate import DEFAULT_PAGE_SIZE, check_list_request, check_max_rps
 
 if TYPE_CHECKING:
-    from types import TracebackType
+    from collections.abc import Iterable
 
     from aiobotocore.session import AioSession
     from botocore.config import Config
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
     from typing_extensions import Self
 
-    from cognito_groups._models import Page, User
     from cognito_groups._validate import ListRequest
 
-__all__ = ["AsyncCognitoGroups", "AsyncPageIterator", "AsyncUserIterator", "aiter_users_in_group"]
-
-_AsyncListCall = Callable[..., Awaitable[Mapping[str, Any]]]
-_INSTALL_HINT = "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
+__all__ = ["AsyncCognitoGroups", "aiter_users_in_group"]
 
 
-def _aio_session_type() -> type[AioSession]:
-    """The session class of aiobotocore, or the install hint if the ``async`` extra is missing."""
-    try:
-        from aiobotocore.session import AioSession
-    except ImportError as err:
-        raise ImportError(_INSTALL_HINT, name=err.name) from err
-    return AioSession
-
-
-class AsyncPageIterator(PageTracker, AsyncIterator["Page"]):
-    """The pages of a group, one request per page, awaited as they are asked for.
-
-    ``next_token`` and ``exhausted`` have the meaning they have on
-    [`PageIterator`][cognito_groups.PageIterator].
-    """
-
-    __slots__ = ("_call", "_closed", "_owner", "_plan")
-
-    def __init__(
-        self, call: _AsyncListCall, plan: PageRequestPlan, owner: AsyncExitStack | None = None
-    ) -> None:
-        super().__init__(plan)
-        self._call = call
-        self._plan = plan
-        self._owner = owner
-        self._closed = False
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> Page:
-        return (await self._next_slice()).page
-
-    async def _next_slice(self) -> PageSlice:
-        """The next page slice handed to the caller; the iterator ends after the last one."""
-        if self._closed:
-            raise StopAsyncIteration
-        plan = self._plan
-        params = plan.next_params()
-        if params is None:
-            await self.aclose()
-            raise StopAsyncIteration
-        try:
-            with plan.translating():
-                response = await self._call(**params)
-            page_slice = plan.accept(response)
-        except BaseException:
-            await self.aclose()
-            raise
-        return self._returned(page_slice)
-
-    async def aclose(self) -> None:
-        """Stop the listing; close the client it created for itself, if any (idempotent)."""
-        self._closed = True
-        owner, self._owner = self._owner, None
-        if owner is not None:
-            await owner.aclose()
-
-
-class AsyncUserIterator(UserTracker, AsyncIterator["User"]):
-    """The users of a group, one at a time, a page fetched whenever one is used up.
-
-    ``next_token`` and ``exhausted`` have the meaning they have on
-    [`UserIterator`][cognito_groups.UserIterator].
-    """
-
-    __slots__ = ("_pages",)
-
-    def __init__(self, pages: AsyncPageIterator) -> None:
-        super().__init__(pages.next_token)
-        self._pages = pages
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> User:
-        cursor = self._cursor
-        user = cursor.take()
-        while user is None:
-            cursor.load(await self._pages._next_slice())
-            user = cursor.take()
-        return user
-
-    async def aclose(self) -> None:
-        """Stop early, closing the client the listing created for itself, if any."""
-        self._cursor.stop()
-        await self._pages.aclose()
-
-
-class AsyncCognitoGroups:
+class AsyncCognitoGroups(AsyncClosing):
     """Lists group members with aiobotocore: `CognitoGroups`, awaited.
 
     Args:
@@ -163,8 +75,8 @@ class AsyncCognitoGroups:
 
     Example:
         >>> async def main() -> None:  # doctest: +SKIP
-        ...     async with AsyncCognitoGroups(region_name="us-east-1") as groups:
-        ...         async for user in groups.iter_users("us-east-1_AbC123", "admins"):
+        ...     async with AsyncCognitoGroups(region_name="us-east-1") as cognito:
+        ...         async for user in cognito.iter_users("us-east-1_AbC123", "admins"):
         ...             print(user.username)
     """
 
@@ -186,7 +98,7 @@ class AsyncCognitoGroups:
             region_name,
             endpoint_url,
             config,
-            session_type=_aio_session_type(),
+            session_type=aio_session_type(),
             client_method="list_users_in_group",
         )
         rate = check_max_rps(max_rps)
@@ -200,12 +112,17 @@ class AsyncCognitoGroups:
         """The request budget in requests per second (``None``: no pacing)."""
         return None if self._budget is None else self._budget.rate
 
-    def _paced(self, budget: RequestBudget | None) -> CognitoIdentityProviderClient:
-        """The client, with the pacing handler registered when there is a ``budget``."""
-        client = self.client
-        if budget is not None:
-            pace_async_client(client)
-        return client
+    @classmethod
+    def _for_pool(cls, user_pool_id: str) -> AsyncCognitoGroups:
+        """A facade with a client of its own, opened on the first request, closed by `aclose()`.
+
+        The client is in the pool's Region when none is configured (see `_config.region_for`).
+        """
+        aio_session_type()  # the install hint now, not on the first request
+        lazy = LazyAsyncClient(user_pool_id)
+        cognito = cls(cast("CognitoIdentityProviderClient", lazy))
+        cognito._stack = lazy.stack
+        return cognito
 
     @property
     def client(self) -> CognitoIdentityProviderClient:
@@ -217,24 +134,16 @@ class AsyncCognitoGroups:
         if self._client is None:
             raise ClientSetupError(
                 "AsyncCognitoGroups builds its client in `async with AsyncCognitoGroups(...) as "
-                "groups:`; enter it first, or pass client="
+                "cognito:`; enter it first, or pass client="
             )
         return self._client
 
     async def __aenter__(self) -> Self:
         if self._client is None:
             stack = AsyncExitStack()
-            self._client = await _open_client(stack, *self._options)
+            self._client = await open_async_client(stack, *self._options)
             self._stack = stack
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the client if this object built it (on ``async with``); else do nothing."""
@@ -262,24 +171,36 @@ class AsyncCognitoGroups:
         )
         return self._pages(request)
 
-    def _pages(self, request: ListRequest) -> AsyncPageIterator:
-        """The page iterator of an already validated request."""
-        budget = self._budget
-        unpaced: _AsyncListCall = self._paced(budget).list_users_in_group
+    def _pages(self, request: ListRequest, owner: AsyncClosing | None = None) -> AsyncPageIterator:
+        """The page iterator of an already validated request (closing ``owner`` at its end)."""
+        call = apaced(self.client, LIST_USERS_IN_GROUP, self._budget)
+        return AsyncPageIterator(call, PageRequestPlan(request), owner)
 
-        async def paced(**params: Any) -> Mapping[str, Any]:
-            with pacing(budget):
-                return await unpaced(**params)
-
-        call = unpaced if budget is None else paced
-        return AsyncPageIterator(call, PageRequestPlan(request))
+    def iter_users(
+        self,
+        user_pool_id: str,
+        group_name: str,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        max_users: int | None = None,
+        next_token: str | None = None,
+    ) -> AsyncUserIterator:
+        """``async for`` over the group's members; see `CognitoGroups.iter_users()`."""
+        pages = self.iter_pages(
+            user_pool_id,
+            group_name,
+            page_size=page_size,
+            max_users=max_users,
+            next_token=next_token,
+        )
+        return AsyncUserIterator(pages)
 
     def iter_groups(
         self, user_pool_id: str, *, page_size: int = DEFAULT_PAGE_SIZE
     ) -> AsyncGroupIterator:
         """``async for`` over the pool's groups; see `CognitoGroups.iter_groups()`."""
         plan = GroupRequestPlan(user_pool_id, page_size)
-        return AsyncGroupIterator(self._paced(self._budget).list_groups, plan, self._budget)
+        return AsyncGroupIterator(apaced(self.client, LIST_GROUPS, self._budget), plan)
 
     def iter_memberships(
         self,
@@ -304,13 +225,12 @@ class AsyncCognitoGroups:
             checkpoint=checkpoint,
         )
         budget = self._budget or RequestBudget(DEFAULT_MEMBERSHIP_RPS)
-        client = self._paced(budget)
+        list_groups = apaced(self.client, LIST_GROUPS, budget)
         pool = request.user_pool_id
         return AsyncMembershipIterator(
             MembershipPlan(request),
-            client.list_users_in_group,
-            lambda: AsyncGroupIterator(client.list_groups, GroupRequestPlan(pool, 60), budget),
-            budget,
+            apaced(self.client, LIST_USERS_IN_GROUP, budget),
+            lambda: AsyncGroupIterator(list_groups, GroupRequestPlan(pool, DEFAULT_PAGE_SIZE)),
         )
 
     async def groups_by_user(
@@ -321,71 +241,11 @@ class AsyncCognitoGroups:
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> dict[str, frozenset[str]]:
         """Each member's groups; see `CognitoGroups.groups_by_user()`."""
-        table = GroupTable()
-        memberships = self.iter_memberships(user_pool_id, group_names, concurrency=concurrency)
-        try:
-            async for membership in memberships:
-                table.add(membership)
-        finally:
-            await memberships.aclose()
-        return table.result()
-
-    def iter_users(
-        self,
-        user_pool_id: str,
-        group_name: str,
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        max_users: int | None = None,
-        next_token: str | None = None,
-    ) -> AsyncUserIterator:
-        """``async for`` over the group's members; see `CognitoGroups.iter_users()`."""
-        pages = self.iter_pages(
-            user_pool_id,
-            group_name,
-            page_size=page_size,
-            max_users=max_users,
-            next_token=next_token,
-        )
-        return AsyncUserIterator(pages)
-
-
-async def _open_client(
-    stack: AsyncExitStack,
-    session: AioSession | None,
-    region_name: str | None,
-    endpoint_url: str | None,
-    config: Config | None,
-) -> CognitoIdentityProviderClient:
-    """Create an aiobotocore client inside ``stack`` (closed with it); failures are ours.
-
-    Raises:
-        ClientSetupError: botocore could not build the client, as the sync facade says it.
-    """
-    from aiobotocore.config import AioConfig
-    from aiobotocore.session import get_session
-
-    try:
-        try:
-            session = with_utc_timestamps(get_session()) if session is None else session
-            # Same options as the sync client; AioConfig.merge reads any Config's options.
-            aio_config = AioConfig().merge(cast("AioConfig", merge_config(config)))
-            # types-aiobotocore types `create_client` for every service; only cognito-idp's
-            # stubs are installed.
-            create: Callable[..., Any] = session.create_client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            creator = create(
-                "cognito-idp",
-                region_name=region_name,
-                endpoint_url=endpoint_url,
-                config=aio_config,
-            )
-            client: CognitoIdentityProviderClient = await stack.enter_async_context(creator)
-        except BaseException:
-            await stack.aclose()
-            raise
-    except BotoCoreError as err:
-        raise translate_error(err, next_token=None, fallback=ClientSetupError) from err
-    return client
+        found: dict[str, set[str]] = {}
+        async with self.iter_memberships(user_pool_id, group_names, concurrency=concurrency) as it:
+            async for membership in it:
+                found.setdefault(membership.user.username, set()).add(membership.group_name)
+        return {username: frozenset(names) for username, names in found.items()}
 
 
 def aiter_users_in_group(
@@ -399,8 +259,10 @@ def aiter_users_in_group(
 ) -> AsyncUserIterator:
     """``async for`` over a group's members: `iter_users_in_group()`, awaited.
 
-    Without ``client`` it creates an aiobotocore client from the environment and closes it when
-    the iteration ends (exhausted, failed, or ``await iterator.aclose()``).
+    Without ``client`` it creates an aiobotocore client from the environment, in the Region the
+    pool id names when no Region is configured (as `iter_users_in_group()` does), and closes it
+    when the iteration ends (exhausted, failed, or ``await iterator.aclose()`` / ``async
+    with``).
 
     Example:
         >>> async def main() -> None:  # doctest: +SKIP
@@ -410,25 +272,9 @@ def aiter_users_in_group(
     request = check_list_request(
         user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
     )
-    if client is not None:
-        groups = client if isinstance(client, AsyncCognitoGroups) else AsyncCognitoGroups(client)
-        return AsyncUserIterator(groups._pages(request))
-    _aio_session_type()  # the install hint now, not on the first request
-    lazy = _LazyClient()
-    return AsyncUserIterator(
-        AsyncPageIterator(lazy.list_users_in_group, PageRequestPlan(request), owner=lazy.stack)
-    )
-
-
-class _LazyClient:
-    """A default client opened on the first request and closed with ``stack``."""
-
-    def __init__(self) -> None:
-        self.stack = AsyncExitStack()
-        self._client: CognitoIdentityProviderClient | None = None
-
-    async def list_users_in_group(self, **params: Any) -> Mapping[str, Any]:
-        if self._client is None:
-            self._client = await _open_client(self.stack, None, None, None, None)
-        response: Mapping[str, Any] = await self._client.list_users_in_group(**params)
-        return response
+    if isinstance(client, AsyncCognitoGroups):
+        return AsyncUserIterator(client._pages(request))
+    if client is None:
+        cognito = AsyncCognitoGroups._for_pool(request.user_pool_id)
+        return AsyncUserIterator(cognito._pages(request, owner=cognito))
+    return AsyncUserIterator(AsyncCognitoGroups(client)._pages(request))

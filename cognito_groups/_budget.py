@@ -13,6 +13,10 @@ Every attempt counts, retries included: the budget is taken in a ``before-send``
 botocore (and aiobotocore, awaiting it) calls for each attempt. The handler paces only requests
 the library marks as its own (`pacing()`, a context variable), so a client you share with
 other code is paced for the library's requests only.
+
+`paced()` and `apaced()` are the one place a request is paced: the facades build every call
+they hand to an iterator with them (paced by a budget or not, and translated by
+`_errors.translated()`); iterators never see a budget.
 """
 
 from __future__ import annotations
@@ -21,20 +25,31 @@ import asyncio
 import math
 import threading
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from botocore import xform_name
+
+from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, translated
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    from collections.abc import Generator
+
+#: A request of the library's: keyword parameters in, the parsed response out.
+Call = Callable[..., Mapping[str, Any]]
+#: Its awaited twin.
+AsyncCall = Callable[..., Awaitable[Mapping[str, Any]]]
 
 __all__ = [
     "BURST_MAX",
     "DEFAULT_MEMBERSHIP_RPS",
+    "AsyncCall",
+    "Call",
     "RequestBudget",
-    "pace_async_client",
-    "pace_client",
-    "pacing",
+    "apaced",
+    "paced",
 ]
 
 #: The largest burst a budget allows, in requests.
@@ -44,7 +59,7 @@ BURST_MAX = 5
 DEFAULT_MEMBERSHIP_RPS = 25.0
 
 #: The operations the library sends, paced when a budget applies.
-_OPERATIONS = ("ListUsersInGroup", "ListGroups")
+_OPERATIONS = (LIST_USERS_IN_GROUP, LIST_GROUPS)
 _HANDLER_ID = "cognito-groups-budget"
 
 _current: ContextVar[RequestBudget | None] = ContextVar("cognito_groups_budget", default=None)
@@ -104,6 +119,32 @@ def pacing(budget: RequestBudget | None) -> Generator[None, None, None]:
         _current.reset(token)
 
 
+def paced(client: Any, operation: str, budget: RequestBudget | None) -> Call:
+    """``client``'s method for ``operation``: paced by ``budget`` (if any), errors translated.
+
+    With a budget, the pacing handler is registered on the client (once) and every attempt
+    of the request, retries included, takes a token.
+    """
+    method: Call = _method(client, operation, budget, _before_send)
+
+    def call(**params: Any) -> Mapping[str, Any]:
+        with pacing(budget), translated(operation):
+            return method(**params)
+
+    return call
+
+
+def apaced(client: Any, operation: str, budget: RequestBudget | None) -> AsyncCall:
+    """`paced()` for an aiobotocore client: the budget's wait never blocks the event loop."""
+    method: AsyncCall = _method(client, operation, budget, _before_send_async)
+
+    async def call(**params: Any) -> Mapping[str, Any]:
+        with pacing(budget), translated(operation):
+            return await method(**params)
+
+    return call
+
+
 def _before_send(**_: Any) -> None:
     budget = _current.get()
     if budget is not None:
@@ -116,17 +157,15 @@ async def _before_send_async(**_: Any) -> None:
         await budget.await_turn()
 
 
-def pace_client(client: Any) -> None:
-    """Register the pacing handler on a botocore client's events (once; idempotent)."""
-    _register(client, _before_send)
-
-
-def pace_async_client(client: Any) -> None:
-    """Register the awaited pacing handler on an aiobotocore client's events (idempotent)."""
-    _register(client, _before_send_async)
+def _method(client: Any, operation: str, budget: RequestBudget | None, handler: Any) -> Any:
+    """``client``'s method for ``operation``, with the pacing ``handler`` if there is a budget."""
+    if budget is not None:
+        _register(client, handler)
+    return getattr(client, xform_name(operation))
 
 
 def _register(client: Any, handler: Any) -> None:
+    """Register the pacing ``handler`` on a client's events for every operation (idempotent)."""
     service = client.meta.service_model.service_id.hyphenize()
     for operation in _OPERATIONS:
         client.meta.events.register(

@@ -2,42 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import boto3
 
-from cognito_groups._budget import (
-    DEFAULT_MEMBERSHIP_RPS,
-    RequestBudget,
-    pace_client,
-    pacing,
-)
+from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS, RequestBudget, paced
 from cognito_groups._closing import Closing
 from cognito_groups._config import build_client, check_client_options
+from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP
 from cognito_groups._groups import GroupRequestPlan
-from cognito_groups._iterators import PageIterator, PrefetchPageIterator, UserIterator
-from cognito_groups._memberships import (
-    DEFAULT_CONCURRENCY,
-    GroupTable,
-    MembershipPlan,
-    check_membership_request,
-)
-from cognito_groups._multi import GroupIterator, MembershipIterator
+from cognito_groups._iterators import GroupIterator, MembershipIterator, PageIterator, UserIterator
+from cognito_groups._memberships import MembershipPlan
 from cognito_groups._paginate import PageRequestPlan
 from cognito_groups._validate import (
+    DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,
     check_flag,
     check_list_request,
     check_max_rps,
+    check_membership_request,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
     from botocore.config import Config
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-    from cognito_groups._iterators import ListCall
     from cognito_groups._validate import ListRequest
 
 __all__ = ["CognitoGroups", "iter_users_in_group"]
@@ -79,12 +70,12 @@ class CognitoGroups(Closing):
         ClientSetupError: the client could not be built (e.g. `RegionError`).
 
     Example:
-        >>> groups = CognitoGroups(region_name="us-east-1")  # doctest: +SKIP
-        >>> for user in groups.iter_users("us-east-1_AbC123", "admins"):  # doctest: +SKIP
+        >>> cognito = CognitoGroups(region_name="us-east-1")  # doctest: +SKIP
+        >>> for user in cognito.iter_users("us-east-1_AbC123", "admins"):  # doctest: +SKIP
         ...     print(user.username, user.user_status, user.email)
     """
 
-    __slots__ = ("_budget", "_call", "_client", "_owns_client")
+    __slots__ = ("_budget", "_client", "_owns_client")
 
     def __init__(
         self,
@@ -103,19 +94,6 @@ class CognitoGroups(Closing):
             client = build_client(session, region_name, endpoint_url, config)
         self._client = client
         self._budget = None if rate is None else RequestBudget(rate)
-        self._call: ListCall = self._paced(client.list_users_in_group, self._budget)
-
-    def _paced(self, call: ListCall, budget: RequestBudget | None) -> ListCall:
-        """``call``, its requests paced by ``budget`` (``call`` itself when there is none)."""
-        if budget is None:
-            return call
-        pace_client(self._client)
-
-        def paced(**params: Any) -> Mapping[str, Any]:
-            with pacing(budget):
-                return call(**params)
-
-        return paced
 
     @property
     def max_rps(self) -> float | None:
@@ -137,9 +115,9 @@ class CognitoGroups(Closing):
         _check_options(None, session, region_name, endpoint_url, config)
         check_max_rps(max_rps)
         client = build_client(session, region_name, endpoint_url, config, user_pool_id=user_pool_id)
-        groups = cls(client, max_rps=max_rps)
-        groups._owns_client = True
-        return groups
+        cognito = cls(client, max_rps=max_rps)
+        cognito._owns_client = True
+        return cognito
 
     @property
     def client(self) -> CognitoIdentityProviderClient:
@@ -179,8 +157,8 @@ class CognitoGroups(Closing):
         self, request: ListRequest, *, prefetch: bool, owner: Closing | None = None
     ) -> PageIterator:
         """The page iterator of an already validated request (closing ``owner`` at its end)."""
-        iterator = PrefetchPageIterator if prefetch else PageIterator
-        return iterator(self._call, PageRequestPlan(request), owner)
+        call = paced(self._client, LIST_USERS_IN_GROUP, self._budget)
+        return PageIterator(call, PageRequestPlan(request), owner, prefetch=prefetch)
 
     def iter_users(
         self,
@@ -242,9 +220,7 @@ class CognitoGroups(Closing):
             CognitoGroupsError: while iterating, a subclass for each failure.
         """
         plan = GroupRequestPlan(user_pool_id, page_size)
-        if self._budget is not None:
-            pace_client(self._client)
-        return GroupIterator(self._client.list_groups, plan, self._budget)
+        return GroupIterator(paced(self._client, LIST_GROUPS, self._budget), plan)
 
     def iter_memberships(
         self,
@@ -288,15 +264,13 @@ class CognitoGroups(Closing):
             checkpoint=checkpoint,
         )
         budget = self._budget or RequestBudget(DEFAULT_MEMBERSHIP_RPS)
-        pace_client(self._client)
-        plan = MembershipPlan(request)
+        list_groups = paced(self._client, LIST_GROUPS, budget)
         pool = request.user_pool_id
         return MembershipIterator(
-            plan,
+            MembershipPlan(request),
             request.concurrency,
-            self._client.list_users_in_group,
-            lambda: GroupIterator(self._client.list_groups, GroupRequestPlan(pool, 60), budget),
-            budget,
+            paced(self._client, LIST_USERS_IN_GROUP, budget),
+            lambda: GroupIterator(list_groups, GroupRequestPlan(pool, DEFAULT_PAGE_SIZE)),
         )
 
     def groups_by_user(
@@ -311,11 +285,11 @@ class CognitoGroups(Closing):
         Built from `iter_memberships()`: one request per page of each group, never one per
         user. Users in no group are not in it (that needs ``ListUsers``).
         """
-        table = GroupTable()
+        found: dict[str, set[str]] = {}
         with self.iter_memberships(user_pool_id, group_names, concurrency=concurrency) as it:
             for membership in it:
-                table.add(membership)
-        return table.result()
+                found.setdefault(membership.user.username, set()).add(membership.group_name)
+        return {username: frozenset(names) for username, names in found.items()}
 
     def close(self) -> None:
         """Close the client's connections if this object built the client; else do nothing."""
@@ -366,7 +340,6 @@ def iter_users_in_group(
     if isinstance(client, CognitoGroups):
         return UserIterator(client._pages(request, prefetch=prefetch))
     if client is None:
-        groups = CognitoGroups._for_pool(request.user_pool_id)
-        return UserIterator(groups._pages(request, prefetch=prefetch, owner=groups))
-    groups = CognitoGroups(client)
-    return UserIterator(groups._pages(request, prefetch=prefetch))
+        cognito = CognitoGroups._for_pool(request.user_pool_id)
+        return UserIterator(cognito._pages(request, prefetch=prefetch, owner=cognito))
+    return UserIterator(CognitoGroups(client)._pages(request, prefetch=prefetch))

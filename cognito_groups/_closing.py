@@ -1,4 +1,4 @@
-"""A base for the objects that hold something to release: ``with x:`` calls ``x.close()``."""
+"""Bases for the objects that hold something to release: ``with`` / ``async with`` close them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Closing"]
+__all__ = ["AsyncClosing", "Closing"]
 
 
 class Closing:
@@ -23,3 +23,18 @@ class Closing:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class AsyncClosing:
+    """``await aclose()`` on leaving an ``async with`` block: `Closing`, awaited."""
+
+    __slots__ = ()
+
+    async def aclose(self) -> None:
+        """Release what this object holds (nothing, unless a subclass says otherwise)."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

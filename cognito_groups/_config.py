@@ -1,13 +1,18 @@
-"""Building clients: the merged ``Config``, the UTC-timestamp session, and the option checks.
+"""Building clients, sync and async: the ``Config``, the session, the Region, the checks.
 
 Shared by the sync facade, the async facade, [`testing`][cognito_groups.testing] and the demo, so
-that every client the library builds has the same defaults (standard retries, our user agent)
-and every facade checks its options the same way.
+that every client the library builds has the same defaults (standard retries, our user agent),
+the same Region rule (the pool's Region when none is configured, see `region_for()`), and
+every facade checks its options the same way.
+
+aiobotocore is the ``async`` extra: it is imported only when an async client is built, and its
+absence is an `ImportError` with the install hint (`aio_session_type()`).
 """
 
 from __future__ import annotations
 
 import functools
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
@@ -22,17 +27,25 @@ from cognito_groups._validate import check_endpoint_url, check_region_name
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
+    from aiobotocore.session import AioSession
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from types_aiobotocore_cognito_idp import (
+        CognitoIdentityProviderClient as AsyncCognitoIdentityProviderClient,
+    )
 
 __all__ = [
     "DEFAULT_RETRY_MODE",
     "USER_AGENT_EXTRA",
+    "LazyAsyncClient",
+    "aio_session_type",
     "build_client",
     "check_client_options",
     "merge_config",
     "new_cognito_client",
+    "open_async_client",
+    "region_for",
     "region_from_pool_id",
     "with_utc_timestamps",
 ]
@@ -40,6 +53,7 @@ __all__ = [
 #: The library's own client options; a caller's ``config`` is merged over them.
 USER_AGENT_EXTRA = f"cognito-groups/{__version__}"
 DEFAULT_RETRY_MODE = "standard"
+_INSTALL_HINT = "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
 
 
 def merge_config(config: object) -> Config:
@@ -144,6 +158,19 @@ def region_from_pool_id(user_pool_id: str | None) -> str | None:
     return prefix if underscore and prefix in _cognito_regions() else None
 
 
+def region_for(
+    region_name: str | None, configured: str | None, user_pool_id: str | None
+) -> str | None:
+    """The Region to build a client with, sync or async: one rule for both.
+
+    The one given; else, when nothing is configured either, the one ``user_pool_id`` names
+    (``None`` leaves it to botocore, which then raises ``NoRegionError``).
+    """
+    if region_name is not None or configured is not None:
+        return region_name
+    return region_from_pool_id(user_pool_id)
+
+
 def new_cognito_client(
     session: boto3.Session | None = None,
     *,
@@ -160,8 +187,7 @@ def new_cognito_client(
     if session is None:
         session = boto3.Session(botocore_session=with_utc_timestamps(get_botocore_session()))
     configured = cast("str | None", session.region_name)  # None when nothing is configured
-    if options.get("region_name") is None and configured is None:
-        options["region_name"] = region_from_pool_id(user_pool_id)
+    options["region_name"] = region_for(options.get("region_name"), configured, user_pool_id)
     # boto3-stubs types `client` for every service; only cognito-idp's stubs are installed.
     make_client: Callable[..., CognitoIdentityProviderClient] = session.client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     return make_client("cognito-idp", **options)
@@ -192,4 +218,78 @@ def build_client(
             config=merge_config(config),
         )
     except BotoCoreError as err:
-        raise translate_error(err, next_token=None, fallback=ClientSetupError) from err
+        raise translate_error(err, fallback=ClientSetupError) from err
+
+
+def aio_session_type() -> type[AioSession]:
+    """The session class of aiobotocore, or the install hint if the ``async`` extra is missing."""
+    try:
+        from aiobotocore.session import AioSession
+    except ImportError as err:
+        raise ImportError(_INSTALL_HINT, name=err.name) from err
+    return AioSession
+
+
+async def open_async_client(
+    stack: AsyncExitStack,
+    session: AioSession | None,
+    region_name: str | None,
+    endpoint_url: str | None,
+    config: Config | None,
+    *,
+    user_pool_id: str | None = None,
+) -> AsyncCognitoIdentityProviderClient:
+    """An aiobotocore client, entered in ``stack`` (closed with it), as `build_client()` builds.
+
+    Raises:
+        ClientSetupError: botocore could not build the client, as the sync facade says it.
+    """
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import get_session
+
+    try:
+        try:
+            session = with_utc_timestamps(get_session()) if session is None else session
+            configured = cast("str | None", session.get_config_variable("region"))
+            # Same options as the sync client; AioConfig.merge reads any Config's options.
+            aio_config = AioConfig().merge(cast("AioConfig", merge_config(config)))
+            # types-aiobotocore types `create_client` for every service; only cognito-idp's
+            # stubs are installed.
+            create: Callable[..., Any] = session.create_client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            creator = create(
+                "cognito-idp",
+                region_name=region_for(region_name, configured, user_pool_id),
+                endpoint_url=endpoint_url,
+                config=aio_config,
+            )
+            client: AsyncCognitoIdentityProviderClient = await stack.enter_async_context(creator)
+        except BaseException:
+            await stack.aclose()
+            raise
+    except BotoCoreError as err:
+        raise translate_error(err, fallback=ClientSetupError) from err
+    return client
+
+
+class LazyAsyncClient:
+    """A default aiobotocore client for one pool, opened on the first request.
+
+    What ``aiter_users_in_group()`` lists with when it is given no client: building a client
+    needs a running loop, and the iterator is made outside one. ``stack`` closes it.
+    """
+
+    __slots__ = ("_client", "_user_pool_id", "stack")
+
+    def __init__(self, user_pool_id: str) -> None:
+        self.stack = AsyncExitStack()
+        self._user_pool_id = user_pool_id
+        self._client: AsyncCognitoIdentityProviderClient | None = None
+
+    async def list_users_in_group(self, **params: Any) -> Mapping[str, Any]:
+        """Open the client if it is not open yet, and send the request through it."""
+        if self._client is None:
+            self._client = await open_async_client(
+                self.stack, None, None, None, None, user_pool_id=self._user_pool_id
+            )
+        response: Mapping[str, Any] = await self._client.list_users_in_group(**params)
+        return response

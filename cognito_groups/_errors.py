@@ -35,7 +35,9 @@ calling code and propagates unchanged, never disguised as a `TransportError`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import logging
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from botocore.exceptions import (
     ClientError,
@@ -54,7 +56,15 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
+if TYPE_CHECKING:
+    from collections.abc import Generator, Mapping
+
 __all__ = [
+    "CONVERSION_ERRORS",
+    "LIST_GROUPS",
+    "LIST_USERS_IN_GROUP",
+    "OPERATION_NAME",
+    "TRANSLATED_ERRORS",
     "ClientSetupError",
     "CognitoGroupsError",
     "CognitoServiceError",
@@ -71,9 +81,23 @@ __all__ = [
     "ResourceNotFoundError",
     "TooManyRequestsError",
     "TransportError",
+    "came_over_http",
+    "resuming_at",
+    "translate_error",
+    "translated",
 ]
 
-OPERATION_NAME = "ListUsersInGroup"
+#: The operations the library sends (the names errors and the budget's table use).
+LIST_USERS_IN_GROUP = "ListUsersInGroup"
+LIST_GROUPS = "ListGroups"
+#: The operation whose rules a check before sending applies.
+OPERATION_NAME = LIST_USERS_IN_GROUP
+
+_log = logging.getLogger("cognito_groups")
+
+#: What converting a response of the wrong shape raises (a ``Page._from_wire`` of a body that
+#: does not follow the service model); it becomes `MalformedResponseError`.
+CONVERSION_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 
 def _optional_str(value: object) -> str | None:
@@ -89,15 +113,22 @@ class CognitoGroupsError(Exception):
             nothing was being listed).
         group_name: The group whose listing failed, set by ``iter_memberships`` (whose
             ``checkpoint`` is then the way to resume); ``None`` elsewhere.
+        operation: The operation that failed (``"ListUsersInGroup"`` or ``"ListGroups"``);
+            ``None`` when no request was involved (building a client).
     """
 
     next_token: str | None
+    #: The operation that failed (``ListUsersInGroup``, ``ListGroups``), else ``None``.
+    operation: str | None = None
     #: The group whose listing failed, in ``CognitoGroups.iter_memberships()`` (else ``None``).
     group_name: str | None = None
 
-    def __init__(self, message: str, *, next_token: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, next_token: str | None = None, operation: str | None = None
+    ) -> None:
         super().__init__(message)
         self.next_token = next_token
+        self.operation = operation
 
 
 class CognitoServiceError(CognitoGroupsError, ClientError):
@@ -111,7 +142,9 @@ class CognitoServiceError(CognitoGroupsError, ClientError):
         message: The service's message.
         http_status: The HTTP status of the response (``None`` for a local check).
         request_id: The service's request id (``None`` for a local check).
-        operation_name: Always ``"ListUsersInGroup"``.
+        operation_name: botocore's name of the operation, as `operation`.
+        operation: The operation that failed, ``"ListUsersInGroup"`` or ``"ListGroups"``
+            (for a check before sending, ``"ListUsersInGroup"``, whose rules it applies).
         next_token: See [`CognitoGroupsError`][cognito_groups.CognitoGroupsError].
     """
 
@@ -132,6 +165,7 @@ class CognitoServiceError(CognitoGroupsError, ClientError):
     ) -> None:
         ClientError.__init__(self, error_response, operation_name)
         self.next_token = next_token
+        self.operation = operation_name
         error = self.response.get("Error", {})
         metadata = self.response.get("ResponseMetadata", {})
         self.code = error.get("Code") or "Unknown"
@@ -286,13 +320,11 @@ TRANSLATED_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-_MALFORMED_MESSAGE = "the ListUsersInGroup response could not be parsed"
-
-
 def translate_error(
     err: Exception,
     *,
-    next_token: str | None,
+    operation: str | None = None,
+    next_token: str | None = None,
     fallback: type[CognitoGroupsError] | None = None,
 ) -> CognitoGroupsError:
     """Return the exception of ours that stands for a botocore error.
@@ -303,6 +335,7 @@ def translate_error(
 
     Args:
         err: A botocore error.
+        operation: The operation that was sent (``None``: none, e.g. building a client).
         next_token: Where to resume the listing that failed.
         fallback: The class for a botocore error of no known family (while building a client:
             `ClientSetupError`).
@@ -319,5 +352,43 @@ def translate_error(
     if ours is None:
         raise TypeError(f"no family for {type(err).__name__}") from err
     # A parser's message can quote the response body, which may hold attribute values.
-    message = _MALFORMED_MESSAGE if ours is MalformedResponseError else str(err)
-    return ours(message, next_token=next_token)
+    if ours is MalformedResponseError:
+        message = f"the {operation or 'service'} response could not be parsed"
+    else:
+        message = str(err)
+    return ours(message, next_token=next_token, operation=operation)
+
+
+@contextmanager
+def translated(operation: str) -> Generator[None, None, None]:
+    """Around one ``operation`` request: a botocore error inside becomes ours, ``from`` it.
+
+    The one translation point of every request the library sends (see `_budget.paced()`).
+    """
+    try:
+        yield
+    except TRANSLATED_ERRORS as err:
+        error = translate_error(err, operation=operation)
+        _log.debug("%s failed: %s", operation, type(error).__name__)
+        try:
+            raise error from err
+        finally:
+            # No cycle (this frame -> error -> its traceback -> this frame): the failed
+            # response, and the connection it holds, go as soon as the caller drops the error.
+            del error
+
+
+@contextmanager
+def resuming_at(next_token: str | None) -> Generator[None, None, None]:
+    """Around a request of a listing: an error of ours leaves carrying ``next_token``."""
+    try:
+        yield
+    except CognitoGroupsError as err:
+        err.next_token = next_token
+        raise
+
+
+def came_over_http(response: Mapping[str, Any]) -> bool:
+    """Whether botocore parsed ``response`` from HTTP (a stub's responses have no headers)."""
+    metadata = response.get("ResponseMetadata")
+    return isinstance(metadata, dict) and "HTTPHeaders" in metadata

@@ -13,140 +13,31 @@ being yielded.
 Exact checkpoints: each group's position is a `UserCursor` that moves only as its users are
 yielded, so `checkpoint` is exact at every moment (after a ``break``, after
 an error), mid-page positions included: a page that arrived but was not yielded is fetched again.
-Its text is ``cgm1:`` and URL-safe base64 of a small JSON document: the pool, the groups (and
-whether they came from ``ListGroups``), the finished ones, and the exact token of the others.
+Its text is `_checkpoint`'s.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import deque
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Generic, TypeVar
 
+from cognito_groups._checkpoint import MembershipCheckpoint, encode_checkpoint
 from cognito_groups._models import Membership
 from cognito_groups._paginate import PageRequestPlan, UserCursor
-from cognito_groups._validate import (
-    ListRequest,
-    check_concurrency,
-    check_group_name,
-    check_next_token,
-    check_page_size,
-    check_user_pool_id,
-    fail,
-)
+from cognito_groups._validate import ListRequest, check_next_token
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from cognito_groups._errors import CognitoGroupsError
     from cognito_groups._models import User
     from cognito_groups._paginate import PageSlice
+    from cognito_groups._validate import MembershipRequest
 
-__all__ = [
-    "CHECKPOINT_PREFIX",
-    "CONCURRENCY_MAX",
-    "DEFAULT_CONCURRENCY",
-    "GroupTable",
-    "MembershipPlan",
-    "MembershipRequest",
-    "MembershipTracker",
-    "check_membership_request",
-]
+__all__ = ["MembershipIteratorBase", "MembershipPlan"]
 
-CHECKPOINT_PREFIX = "cgm1:"
-CONCURRENCY_MAX = 32
-DEFAULT_CONCURRENCY = 4
-
-
-@dataclass(frozen=True, slots=True)
-class _Saved:
-    """A decoded checkpoint."""
-
-    groups: tuple[str, ...] | None
-    listed: bool
-    done: frozenset[str]
-    at: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class MembershipRequest:
-    """A validated request to list the members of many groups."""
-
-    user_pool_id: str
-    group_names: tuple[str, ...] | None
-    concurrency: int
-    page_size: int
-    saved: _Saved | None
-
-
-def check_membership_request(
-    user_pool_id: object,
-    group_names: object,
-    *,
-    concurrency: object,
-    page_size: object,
-    checkpoint: object,
-) -> MembershipRequest:
-    """Validate the parameters of ``iter_memberships``, in signature order."""
-    pool = check_user_pool_id(user_pool_id)
-    names = _check_group_names(group_names)
-    checked_concurrency = check_concurrency(concurrency, CONCURRENCY_MAX)
-    size = check_page_size(page_size)
-    saved = None if checkpoint is None else _decode(checkpoint, pool)
-    if saved is not None and names is not None and saved.groups != names:
-        raise fail("checkpoint", "was made for other groups than group_names")
-    return MembershipRequest(pool, names, checked_concurrency, size, saved)
-
-
-def _check_group_names(value: object) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
-        raise fail(
-            "group_names",
-            f"must be a list of group names or None, got {type(value).__name__}",
-        )
-    names: dict[str, None] = {}  # in order, each once
-    for item in cast("Iterable[object]", value):
-        name = check_group_name(item)
-        if name in names:
-            raise fail("group_names", f"{name!r} is listed twice")
-        names[name] = None
-    return tuple(names)
-
-
-def _decode(checkpoint: object, user_pool_id: str) -> _Saved:
-    if not isinstance(checkpoint, str) or not checkpoint.startswith(CHECKPOINT_PREFIX):
-        raise fail("checkpoint", f"must be a checkpoint string starting with {CHECKPOINT_PREFIX}")
-    body = checkpoint.removeprefix(CHECKPOINT_PREFIX)
-    try:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        document: Any = json.loads(raw)
-        pool = document["pool"]
-        groups = document["groups"]
-        listed = document["listed"]
-        done = document["done"]
-        at = document["at"]
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)") from None
-    if pool != user_pool_id:
-        raise fail("checkpoint", "was made for another user pool")
-    if not isinstance(listed, bool) or not isinstance(done, list) or not isinstance(at, dict):
-        raise fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
-    names = None if groups is None else _check_group_names(groups)
-    known = set(names or ())
-    positions: dict[str, str] = {}
-    for name, token in at.items():  # pyright: ignore[reportUnknownVariableType]
-        if name not in known or not isinstance(token, str):
-            raise fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
-        check_next_token(token)
-        positions[name] = token
-    if not all(isinstance(name, str) and name in known for name in done):  # pyright: ignore[reportUnknownVariableType]
-        raise fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
-    return _Saved(names, listed, frozenset(done), positions)  # pyright: ignore[reportUnknownArgumentType]
+_CallT = TypeVar("_CallT")
+_GroupsT = TypeVar("_GroupsT")
 
 
 class _Group:
@@ -215,7 +106,7 @@ class MembershipPlan:
     def _set_groups(self, names: tuple[str, ...]) -> None:
         saved = self._request.saved
         done: frozenset[str] = saved.done if saved is not None else frozenset()
-        at = saved.at if saved is not None else {}
+        at: Mapping[str, str] = saved.at if saved is not None else {}
         self._order = names
         for name in names:
             request = ListRequest(
@@ -256,8 +147,10 @@ class MembershipPlan:
         self._started = started
         return jobs
 
-    def arrived(self, name: str, page_slice: PageSlice) -> None:
+    def arrived(self, name: str, page_slice: PageSlice | None) -> None:
         """A page of ``name`` came back."""
+        if page_slice is None:  # pragma: no cover (jobs() hands out only groups with more)
+            raise RuntimeError(f"no request was left to send for group {name!r}")
         group = self._groups[name]
         group.in_flight = False
         group.waiting = True
@@ -308,6 +201,11 @@ class MembershipPlan:
         """The error to raise once `take()` gives ``None``."""
         return self._error
 
+    def finish(self) -> None:
+        """Nothing is left to yield or wait for: raise the first group's error, if any."""
+        if self._error is not None:
+            raise self._error
+
     @property
     def groups_total(self) -> int | None:
         """How many groups the listing covers (``None`` until ``ListGroups`` has answered)."""
@@ -326,32 +224,38 @@ class MembershipPlan:
     @property
     def checkpoint(self) -> str:
         """Where a new listing continues, exactly (pass it as ``checkpoint=``)."""
-        done: list[str] = []
-        at: dict[str, str] = {}
-        for name, group in self._groups.items():
-            if group.finished:
-                done.append(name)
-                continue
-            token = group.cursor.next_token
-            if token is not None:
-                at[name] = token
-        document = {
-            "pool": self._request.user_pool_id,
-            "groups": None if self._order is None else list(self._order),
-            "listed": self._listed,
-            "done": done,
-            "at": at,
-        }
-        text = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
-        return CHECKPOINT_PREFIX + base64.urlsafe_b64encode(text).decode().rstrip("=")
+        groups = self._groups.values()
+        return encode_checkpoint(
+            MembershipCheckpoint(
+                self._request.user_pool_id,
+                self._order,
+                self._listed,
+                frozenset(group.name for group in groups if group.finished),
+                {
+                    group.name: token
+                    for group in groups
+                    if not group.finished and (token := group.cursor.next_token) is not None
+                },
+            )
+        )
 
 
-class MembershipTracker:
-    """What a membership iterator (sync or async) tells of itself: its plan's position."""
+class MembershipIteratorBase(Generic[_CallT, _GroupsT]):
+    """What the membership iterators (sync and async) share: the plan, and what it tells.
 
-    __slots__ = ()
+    ``list_users`` sends one ``ListUsersInGroup`` request (paced and translated);
+    ``list_groups`` makes the iterator of the pool's groups, used once, when the plan needs
+    their names.
+    """
 
-    _plan: MembershipPlan
+    __slots__ = ("_list_groups", "_list_users", "_plan")
+
+    def __init__(
+        self, plan: MembershipPlan, list_users: _CallT, list_groups: Callable[[], _GroupsT]
+    ) -> None:
+        self._plan = plan
+        self._list_users = list_users
+        self._list_groups = list_groups
 
     @property
     def checkpoint(self) -> str:
@@ -375,20 +279,3 @@ class MembershipTracker:
     def groups_done(self) -> int:
         """How many groups have had every member yielded (for progress reports)."""
         return self._plan.groups_done
-
-
-class GroupTable:
-    """``groups_by_user``'s table, built one membership at a time."""
-
-    __slots__ = ("_found",)
-
-    def __init__(self) -> None:
-        self._found: dict[str, set[str]] = {}
-
-    def add(self, membership: Membership) -> None:
-        """Count ``membership``."""
-        self._found.setdefault(membership.user.username, set()).add(membership.group_name)
-
-    def result(self) -> dict[str, frozenset[str]]:
-        """Username -> the names of its groups."""
-        return {username: frozenset(names) for username, names in self._found.items()}

@@ -1,11 +1,12 @@
 """The paging rules, written once, without I/O, for every iterator (sync, prefetching, async).
 
-A `PageRequestPlan` says what to send next (`next_params()`), turns
-each response into a `PageSlice` (`accept()`) and each failure into
-our error (`translating()`). A `PageTracker` is what page iterators
-know of the pages they returned; a `UserCursor` hands out the users of those pages one at
-a time. Both say, at every moment, where a new listing continues (``next_token``) and whether
-the group is finished (``exhausted``). The iterators only do the waiting.
+A `PageRequestPlan` says what to send next (`next_params()`), turns each response into a
+`PageSlice` (`accept()`) and gives each failure the resume token of where it happened
+(`resuming()`). A `PageIteratorBase` is what page iterators know of the pages they returned;
+a `UserCursor` hands out the users of those pages one at a time (for the user iterators'
+`UserIteratorBase`, and for each group of ``iter_memberships``). Both say, at every moment,
+where a new listing continues (``next_token``) and whether the group is finished
+(``exhausted``). The iterators only do the waiting.
 
 Rules:
 
@@ -28,42 +29,41 @@ Rules:
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from cognito_groups._errors import (
-    TRANSLATED_ERRORS,
+    CONVERSION_ERRORS,
+    LIST_USERS_IN_GROUP,
     MalformedResponseError,
     PaginationError,
-    translate_error,
+    came_over_http,
+    resuming_at,
 )
 from cognito_groups._models import Page
 from cognito_groups._position import Position
 from cognito_groups._validate import PAGE_SIZE_MAX
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Mapping
+    from collections.abc import Mapping
     from contextlib import AbstractContextManager
 
     from cognito_groups._models import User
     from cognito_groups._validate import ListRequest
 
 __all__ = [
-    "CONVERSION_ERRORS",
+    "PageIteratorBase",
     "PageRequestPlan",
     "PageSlice",
-    "PageTracker",
     "UserCursor",
-    "UserTracker",
-    "came_over_http",
-    "translated",
+    "UserIteratorBase",
 ]
 
 _log = logging.getLogger("cognito_groups")
 
-#: What converting a response of the wrong shape raises; see `PageRequestPlan.accept`.
-CONVERSION_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
+_CallT = TypeVar("_CallT")
+_OwnerT = TypeVar("_OwnerT")
+_PagesT = TypeVar("_PagesT", bound="PageIteratorBase[Any, Any]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +135,7 @@ class PageRequestPlan:
                 "the ListUsersInGroup response had no Users member (its body was empty or not "
                 "JSON)",
                 next_token=start.to_token(),
+                operation=LIST_USERS_IN_GROUP,
             )
         try:
             page = Page._from_wire(response)
@@ -142,6 +143,7 @@ class PageRequestPlan:
             raise MalformedResponseError(
                 f"the ListUsersInGroup response could not be converted ({type(err).__name__})",
                 next_token=start.to_token(),
+                operation=LIST_USERS_IN_GROUP,
             ) from err
         service_token = page.next_token
         if service_token is not None and service_token == start.token:
@@ -149,6 +151,7 @@ class PageRequestPlan:
                 "the service returned the same NextToken it was sent; stopping instead of "
                 "looping forever",
                 next_token=start.to_token(),
+                operation=LIST_USERS_IN_GROUP,
             )
         users = page.users
         skipped = min(start.skip, len(users))
@@ -177,45 +180,27 @@ class PageRequestPlan:
         _log.debug("ListUsersInGroup page: %d users, last=%s", len(users), end is None)
         return PageSlice(page, Position(start.token, skipped), end is None)
 
-    def translating(self) -> AbstractContextManager[None]:
-        """Around a request: a botocore error inside becomes ours, raised ``from`` it."""
-        return translated(self._position.to_token())
+    def resuming(self) -> AbstractContextManager[None]:
+        """Around a request: an error of ours leaves with the resume token of where it started."""
+        return resuming_at(self._position.to_token())
 
 
-@contextmanager
-def translated(
-    next_token: str | None, operation: str = "ListUsersInGroup"
-) -> Generator[None, None, None]:
-    """Around a request: a botocore error inside becomes ours (with ``next_token``), ``from`` it."""
-    try:
-        yield
-    except TRANSLATED_ERRORS as err:
-        error = translate_error(err, next_token=next_token)
-        _log.debug("%s failed: %s", operation, type(error).__name__)
-        try:
-            raise error from err
-        finally:
-            # No cycle (this frame -> error -> its traceback -> this frame): the failed
-            # response, and the connection it holds, go as soon as the caller drops the error.
-            del error
+class PageIteratorBase(Generic[_CallT, _OwnerT]):
+    """What the page iterators (sync and async) share: all but the waiting.
 
-
-def came_over_http(response: Mapping[str, Any]) -> bool:
-    """Whether botocore parsed ``response`` from HTTP (a stub's responses have no headers)."""
-    metadata = response.get("ResponseMetadata")
-    return isinstance(metadata, dict) and "HTTPHeaders" in metadata
-
-
-class PageTracker:
-    """What a page iterator knows of the pages it returned: where they leave the listing.
-
-    The plan may run ahead (a prefetching iterator fetches one page early); ``next_token`` and
-    ``exhausted`` follow the pages handed to the caller, never those fetched.
+    The call (already paced and translated), the plan, what closes with the iterator, and
+    what the iterator knows of the pages it returned. The plan may run ahead (a prefetching
+    iterator fetches one page early); ``next_token`` and ``exhausted`` follow the pages
+    handed to the caller, never those fetched.
     """
 
-    __slots__ = ("_initial", "_last")
+    __slots__ = ("_call", "_closed", "_initial", "_last", "_owner", "_plan")
 
-    def __init__(self, plan: PageRequestPlan) -> None:
+    def __init__(self, call: _CallT, plan: PageRequestPlan, owner: _OwnerT | None) -> None:
+        self._call = call
+        self._plan = plan
+        self._owner = owner
+        self._closed = False
         self._initial = plan.resume_token
         self._last: PageSlice | None = None
 
@@ -239,6 +224,12 @@ class PageTracker:
         """Record that ``page_slice`` is handed to the caller, and return it."""
         self._last = page_slice
         return page_slice
+
+    def _release_owner(self) -> _OwnerT | None:
+        """Mark the iterator closed; what it must close now, once (``None`` after that)."""
+        self._closed = True
+        owner, self._owner = self._owner, None
+        return owner
 
 
 class UserCursor:
@@ -298,13 +289,14 @@ class UserCursor:
         )
 
 
-class UserTracker:
-    """What a user iterator (sync or async) tells of itself: its cursor's position."""
+class UserIteratorBase(Generic[_PagesT]):
+    """What the user iterators (sync and async) share: their pages and their cursor."""
 
-    __slots__ = ("_cursor",)
+    __slots__ = ("_cursor", "_pages")
 
-    def __init__(self, initial_token: str | None) -> None:
-        self._cursor = UserCursor(initial_token)
+    def __init__(self, pages: _PagesT) -> None:
+        self._pages = pages
+        self._cursor = UserCursor(pages.next_token)
 
     @property
     def next_token(self) -> str | None:

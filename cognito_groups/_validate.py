@@ -27,22 +27,44 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
+from cognito_groups._checkpoint import (
+    CHECKPOINT_PREFIX,
+    MembershipCheckpoint,
+    decode_checkpoint,
+)
 from cognito_groups._errors import InvalidParameterError
 from cognito_groups._position import START, Position, parse_position
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 DEFAULT_PAGE_SIZE = 60
 USER_POOL_ID_MAX = 55
 GROUP_NAME_MAX = 128
 PAGE_SIZE_MAX = 60
 NEXT_TOKEN_MAX = 131_072
+CONCURRENCY_MAX = 32
+DEFAULT_CONCURRENCY = 4
 
 _USER_POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+", re.ASCII)
 _GROUP_NAME_CATEGORIES = frozenset("LMSNP")
 _TOKEN_FORBIDDEN = re.compile(r"[\s\ud800-\udfff]", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRequest:
+    """A validated request to list the members of many groups."""
+
+    user_pool_id: str
+    group_names: tuple[str, ...] | None
+    concurrency: int
+    page_size: int
+    saved: MembershipCheckpoint | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,12 +227,47 @@ def check_max_rps(value: object) -> float | None:
     return float(value)
 
 
-def check_concurrency(value: object, maximum: int) -> int:
-    """Return ``value`` if it is an int from 1 to ``maximum``, else raise."""
+def check_concurrency(value: object) -> int:
+    """Return ``value`` if it is an int from 1 to `CONCURRENCY_MAX`, else raise."""
     concurrency = _check_int("concurrency", value)
-    if not 1 <= concurrency <= maximum:
-        raise fail("concurrency", f"must be from 1 to {maximum}, got {concurrency}")
+    if not 1 <= concurrency <= CONCURRENCY_MAX:
+        raise fail("concurrency", f"must be from 1 to {CONCURRENCY_MAX}, got {concurrency}")
     return concurrency
+
+
+def check_group_names(value: object, parameter: str = "group_names") -> tuple[str, ...] | None:
+    """Return ``value`` as a tuple of distinct, valid group names (in order), or ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+        raise fail(parameter, f"must be a list of group names or None, got {_type_name(value)}")
+    names: dict[str, None] = {}  # in order, each once
+    for item in cast("Iterable[object]", value):
+        name = check_group_name(item)
+        if name in names:
+            raise fail(parameter, f"{name!r} is listed twice")
+        names[name] = None
+    return tuple(names)
+
+
+def check_checkpoint(value: object, user_pool_id: str) -> MembershipCheckpoint | None:
+    """Return the checkpoint ``value`` names if it is one of ``user_pool_id``'s, else raise."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise fail("checkpoint", f"must be a checkpoint string starting with {CHECKPOINT_PREFIX}")
+    try:
+        saved = decode_checkpoint(value)
+    except ValueError as err:
+        raise fail("checkpoint", str(err)) from None
+    if saved.user_pool_id != user_pool_id:
+        raise fail("checkpoint", "was made for another user pool")
+    known = set(check_group_names(saved.groups, "checkpoint") or ())
+    if not (saved.done <= known and set(saved.at) <= known):
+        raise fail("checkpoint", "is not a checkpoint of this library (damaged or cut?)")
+    for token in saved.at.values():
+        check_next_token(token)
+    return saved
 
 
 def check_flag(parameter: str, value: object) -> bool:
@@ -236,3 +293,22 @@ def check_list_request(
         check_max_users(max_users),
         check_next_token(next_token),
     )
+
+
+def check_membership_request(
+    user_pool_id: object,
+    group_names: object,
+    *,
+    concurrency: object,
+    page_size: object,
+    checkpoint: object,
+) -> MembershipRequest:
+    """Validate the parameters of ``iter_memberships``, in signature order, and bundle them."""
+    pool = check_user_pool_id(user_pool_id)
+    names = check_group_names(group_names)
+    checked_concurrency = check_concurrency(concurrency)
+    size = check_page_size(page_size)
+    saved = check_checkpoint(checkpoint, pool)
+    if saved is not None and names is not None and saved.groups != names:
+        raise fail("checkpoint", "was made for other groups than group_names")
+    return MembershipRequest(pool, names, checked_concurrency, size, saved)

@@ -380,5 +380,6 @@ def test_unknown_attribute_of_the_package() -> None:
     """Names that do not exist still raise AttributeError."""
     import cognito_groups
 
+    missing = "NoSuchThing"
     with pytest.raises(AttributeError):
-        _ = cognito_groups.NoSuchThing
+        getattr(cognito_groups, missing)
