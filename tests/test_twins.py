@@ -1,0 +1,182 @@
+"""The sync and async twins mirror each other, and the three ways they had drifted apart."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiobotocore.session import get_session
+from botocore.config import Config
+from botocore.parsers import ResponseParserError
+from botocore.stub import Stubber
+
+from cognito_groups import (
+    AsyncCognitoGroups,
+    CognitoGroups,
+    ConnectionFailedError,
+    MalformedResponseError,
+    aiter_users_in_group,
+    iter_users_in_group,
+)
+from cognito_groups._errors import translate_error
+from cognito_groups.testing import expected_params, make_page, make_user
+
+from .conftest import GROUP, POOL, ServedPool
+
+PACKAGE = Path(__file__).parent.parent / "cognito_groups"
+#: Each sync module and its async twin.
+TWINS = {"_iterators.py": "_async_iterators.py", "_client.py": "_async.py"}
+
+
+def public_classes(path: Path) -> list[str]:
+    """The public classes a module defines, in order."""
+    tree = ast.parse(path.read_text())
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and not node.name.startswith("_")
+    ]
+
+
+@pytest.mark.parametrize(("sync", "async_"), TWINS.items(), ids=list(TWINS))
+def test_each_sync_module_has_its_async_twin_class_for_class(sync: str, async_: str) -> None:
+    """The async module defines ``Async<Name>`` for each class of the sync one, in order."""
+    sync_classes = public_classes(PACKAGE / sync)
+    assert sync_classes
+    assert public_classes(PACKAGE / async_) == [f"Async{name}" for name in sync_classes]
+
+
+@pytest.mark.parametrize("method", ["iter_pages", "iter_users", "iter_groups", "iter_memberships"])
+def test_twin_methods_take_the_same_parameters(method: str) -> None:
+    """A facade method and its async twin take the same parameters (the async one no prefetch)."""
+    import inspect
+
+    sync = inspect.signature(getattr(CognitoGroups, method)).parameters
+    async_ = inspect.signature(getattr(AsyncCognitoGroups, method)).parameters
+    assert [name for name in sync if name != "prefetch"] == list(async_)
+
+
+# --- drift 1: the async module function had no Region fallback from the pool id -------------
+
+
+def test_aiter_users_in_group_takes_the_region_from_the_pool_id(
+    served_pool: ServedPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no Region configured, aiter_users_in_group() uses the pool id's, like its twin."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served_pool.url)
+    pool, group = served_pool.pool.user_pool_id, served_pool.pool.group_name
+
+    async def run() -> list[str]:
+        return [user.username async for user in aiter_users_in_group(pool, group, max_users=4)]
+
+    sync = [user.username for user in iter_users_in_group(pool, group, max_users=4)]
+    assert asyncio.run(run()) == sync
+    assert len(sync) == 4
+
+
+# --- drift 2: the async iterators did not support `async with` -----------------------------
+
+
+def stub_page(stubber: Stubber, names: list[str], token: str | None = None) -> None:
+    """Queue one ListUsersInGroup page of POOL/GROUP with ``names``."""
+    page = make_page([make_user(name) for name in names], next_token=token)
+    stubber.add_response("list_users_in_group", page, expected_params(POOL, GROUP))
+
+
+def in_stubbed_async_client(test: Any) -> Any:
+    """Run ``test(cognito, stubber)`` with an AsyncCognitoGroups on a stubbed client."""
+
+    async def run() -> Any:
+        async with get_session().create_client("cognito-idp", region_name="us-east-1") as client:
+            with Stubber(client) as stubber:
+                result = await test(AsyncCognitoGroups(client), stubber)
+                stubber.assert_no_pending_responses()
+                return result
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("method", ["iter_pages", "iter_users"])
+def test_async_iterators_close_on_leaving_async_with(method: str) -> None:
+    """Leaving ``async with`` closes the iterator: no more requests, nothing more yielded."""
+
+    async def test(cognito: AsyncCognitoGroups, stubber: Stubber) -> tuple[Any, Any]:
+        stub_page(stubber, ["ana", "ben"], token="t2")
+        async with getattr(cognito, method)(POOL, GROUP) as iterator:
+            first = await iterator.__anext__()
+        rest = [item async for item in iterator]  # closed: ends at once, sends nothing
+        return first, rest
+
+    first, rest = in_stubbed_async_client(test)
+    assert first is not None
+    assert rest == []
+
+
+def test_async_group_iterator_closes_on_leaving_async_with() -> None:
+    """The async group iterator supports ``async with``, and stops listing on leaving it."""
+
+    async def test(cognito: AsyncCognitoGroups, stubber: Stubber) -> list[str]:
+        groups = {"Groups": [{"GroupName": "a"}, {"GroupName": "b"}], "NextToken": "t2"}
+        stubber.add_response("list_groups", groups, {"UserPoolId": POOL, "Limit": 60})
+        async with cognito.iter_groups(POOL) as iterator:
+            first = await iterator.__anext__()
+        return [first.group_name, *[group.group_name async for group in iterator]]
+
+    assert in_stubbed_async_client(test) == ["a"]
+
+
+def test_async_membership_iterator_closes_on_leaving_async_with() -> None:
+    """The async membership iterator supports ``async with``; its checkpoint stays exact."""
+
+    async def test(cognito: AsyncCognitoGroups, stubber: Stubber) -> tuple[str, list[Any]]:
+        stub_page(stubber, ["ana", "ben"])
+        async with cognito.iter_memberships(POOL, [GROUP]) as iterator:
+            first = await iterator.__anext__()
+        rest = [membership async for membership in iterator]
+        resumed = cognito.iter_memberships(POOL, [GROUP], checkpoint=iterator.checkpoint)
+        stub_page(stubber, ["ana", "ben"])
+        again = [membership.user.username async for membership in resumed]
+        return first.user.username, [rest, again]
+
+    first, (rest, again) = in_stubbed_async_client(test)
+    assert (first, rest, again) == ("ana", [], ["ben"])
+
+
+# --- drift 3: a ListGroups failure was reported as a ListUsersInGroup one ---------------------
+
+
+def test_an_unparsable_list_groups_response_names_list_groups() -> None:
+    """The message and ``operation`` of a ListGroups parse failure say ListGroups."""
+    error = translate_error(ResponseParserError("bad body"), operation="ListGroups")
+    assert isinstance(error, MalformedResponseError)
+    assert str(error) == "the ListGroups response could not be parsed"
+    assert error.operation == "ListGroups"
+
+
+def closed_port() -> int:
+    """A port of 127.0.0.1 with nothing listening on it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("method", "operation"),
+    [("iter_groups", "ListGroups"), ("iter_users", "ListUsersInGroup")],
+)
+def test_a_transport_error_names_the_operation_that_failed(method: str, operation: str) -> None:
+    """An error on the way says which operation failed, ListGroups included."""
+    cognito = CognitoGroups(
+        region_name="us-east-1",
+        endpoint_url=f"http://127.0.0.1:{closed_port()}",
+        config=Config(retries={"max_attempts": 1}),
+    )
+    arguments = (POOL,) if method == "iter_groups" else (POOL, GROUP)
+    with cognito, pytest.raises(ConnectionFailedError) as caught:
+        next(getattr(cognito, method)(*arguments))
+    assert caught.value.operation == operation
