@@ -75,7 +75,7 @@ class CognitoGroups(Closing):
         ...     print(user.username, user.user_status, user.email)
     """
 
-    __slots__ = ("_budget", "_client", "_owns_client")
+    __slots__ = ("_budget", "_client", "_list_groups", "_list_users", "_owns_client")
 
     def __init__(
         self,
@@ -94,6 +94,9 @@ class CognitoGroups(Closing):
             client = build_client(session, region_name, endpoint_url, config)
         self._client = client
         self._budget = None if rate is None else RequestBudget(rate)
+        # Built now, so that the pacing handler comes before any the caller adds later.
+        self._list_users = paced(client, LIST_USERS_IN_GROUP, self._budget)
+        self._list_groups = paced(client, LIST_GROUPS, self._budget)
 
     @property
     def max_rps(self) -> float | None:
@@ -157,8 +160,7 @@ class CognitoGroups(Closing):
         self, request: ListRequest, *, prefetch: bool, owner: Closing | None = None
     ) -> PageIterator:
         """The page iterator of an already validated request (closing ``owner`` at its end)."""
-        call = paced(self._client, LIST_USERS_IN_GROUP, self._budget)
-        return PageIterator(call, PageRequestPlan(request), owner, prefetch=prefetch)
+        return PageIterator(self._list_users, PageRequestPlan(request), owner, prefetch=prefetch)
 
     def iter_users(
         self,
@@ -220,7 +222,7 @@ class CognitoGroups(Closing):
             CognitoGroupsError: while iterating, a subclass for each failure.
         """
         plan = GroupRequestPlan(user_pool_id, page_size)
-        return GroupIterator(paced(self._client, LIST_GROUPS, self._budget), plan)
+        return GroupIterator(self._list_groups, plan)
 
     def iter_memberships(
         self,

@@ -88,6 +88,12 @@ POOL = "us-east-1_AbC123"
 GROUP = "admins"
 
 
+@pytest.fixture(params=["async", "sync"])
+def flavour(request: pytest.FixtureRequest) -> str:
+    """Each test that takes it runs with the sync facade and with the async one."""
+    return str(request.param)
+
+
 @pytest.fixture(autouse=True)
 def hermetic_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test reads the developer's AWS config or reaches AWS: fake keys, no config files."""

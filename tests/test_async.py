@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from botocore.stub import Stubber
 from cognito_groups import (
     AsyncCognitoGroups,
     ClientSetupError,
-    CognitoGroups,
     CognitoServiceError,
     InvalidParameterError,
     ResourceNotFoundError,
@@ -24,6 +22,10 @@ from cognito_groups import (
 )
 
 from .conftest import GROUP, POOL, ServedPool, params, wire_user
+from .fault_server import GROUP as FAULT_GROUP
+from .fault_server import POOL as FAULT_POOL
+from .fault_server import Fault, FaultServer
+from .listing import Outcome, atake, list_once
 from .servers import failing_proxy
 from .test_errors import MAPPED
 
@@ -34,60 +36,30 @@ def server(served_pool: ServedPool) -> ServedPool:
     return served_pool
 
 
-@dataclass
-class Listing:
-    users: list[User]
-    next_token: str | None
-
-
-def list_sync(url: str, pool: str, group: str, **kwargs: Any) -> Listing:
-    groups = CognitoGroups(region_name="us-east-1", endpoint_url=url)
-    iterator = groups.iter_users(pool, group, **kwargs)
-    return Listing(list(iterator), iterator.next_token)
-
-
-def list_async(url: str, pool: str, group: str, **kwargs: Any) -> Listing:
-    async def run() -> Listing:
-        async with AsyncCognitoGroups(region_name="us-east-1", endpoint_url=url) as groups:
-            iterator = groups.iter_users(pool, group, **kwargs)
-            return Listing([user async for user in iterator], iterator.next_token)
-
-    return asyncio.run(run())
-
-
-CLIENTS = {"sync": list_sync, "async": list_async}
-
-
-@pytest.fixture(params=sorted(CLIENTS))
-def lister(request: pytest.FixtureRequest) -> Any:
-    """Each scenario runs once with the sync client and once with the async one."""
-    return CLIENTS[request.param]
-
-
 @pytest.mark.parametrize("page_size", [1, 7, 60])
-def test_whole_group_exactly_once(server: ServedPool, lister: Any, page_size: int) -> None:
+def test_whole_group_exactly_once(server: ServedPool, flavour: str, page_size: int) -> None:
     """Both clients list the 130 members exactly once, for page sizes 1, 7, 60."""
-    listing = lister(
-        server.url, server.pool.user_pool_id, server.pool.group_name, page_size=page_size
-    )
-    names = [user.username for user in listing.users]
-    assert len(names) == len(set(names)) == 130
+    pool, group = server.pool.user_pool_id, server.pool.group_name
+    listing = list_once(flavour, server.url, pool, group, page_size=page_size)
+    assert listing.error is None
+    assert len(listing.names) == len(set(listing.names)) == 130
     assert listing.next_token is None
 
 
 @pytest.mark.parametrize(("page_size", "max_users"), [(7, 20), (60, 61)])
 def test_resume_after_max_users(
-    server: ServedPool, lister: Any, page_size: int, max_users: int
+    server: ServedPool, flavour: str, page_size: int, max_users: int
 ) -> None:
     """Chunks of max_users resumed from next_token give the group exactly once."""
     seen: list[str] = []
     token: str | None = None
     for _ in range(50):
-        listing = lister(
-            server.url, server.pool.user_pool_id, server.pool.group_name,
+        listing = list_once(
+            flavour, server.url, server.pool.user_pool_id, server.pool.group_name,
             page_size=page_size, max_users=max_users, next_token=token,
         )  # fmt: skip
-        seen.extend(user.username for user in listing.users)
+        assert listing.error is None
+        seen.extend(listing.names)
         token = listing.next_token
         if token is None:
             break
@@ -97,33 +69,35 @@ def test_resume_after_max_users(
 @pytest.mark.parametrize(
     ("pool", "group"), [("us-east-1_Missing", "g"), (None, "no-such-group")], ids=["pool", "group"]
 )
-def test_not_found(server: ServedPool, lister: Any, pool: str | None, group: str) -> None:
+def test_not_found(server: ServedPool, flavour: str, pool: str | None, group: str) -> None:
     """A missing pool or group is ResourceNotFoundError from both clients."""
-    with pytest.raises(ResourceNotFoundError):
-        lister(server.url, pool or server.pool.user_pool_id, group)
+    listing = list_once(flavour, server.url, pool or server.pool.user_pool_id, group)
+    assert isinstance(listing.error, ResourceNotFoundError)
 
 
-def test_resume_after_an_injected_error(
-    server: ServedPool, lister: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_resume_after_an_injected_error(server: ServedPool, flavour: str) -> None:
     """A 500 on page 3 (no retries): InternalError with page 3's token; resuming completes."""
     from cognito_groups import InternalError
 
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    with failing_proxy(server.url, fail_from=3) as proxy, pytest.raises(InternalError) as caught:
-        lister(proxy, server.pool.user_pool_id, server.pool.group_name, page_size=10)
-    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
-    token = caught.value.next_token
-    assert token is not None
-    rest = lister(server.url, server.pool.user_pool_id, server.pool.group_name, next_token=token)
-    assert len(rest.users) == 130 - 20
+    pool, group = server.pool.user_pool_id, server.pool.group_name
+    with failing_proxy(server.url, fail_from=3) as proxy:
+        failed = list_once(flavour, proxy, pool, group, page_size=10)
+    assert isinstance(failed.error, InternalError)
+    assert failed.error.next_token is not None
+    rest = list_once(flavour, server.url, pool, group, next_token=failed.error.next_token)
+    assert len(failed.users) == 20
+    assert sorted(failed.names + rest.names) == sorted(
+        list_once("sync", server.url, pool, group).names
+    )
 
 
 @pytest.mark.parametrize("page_size", [3, 60])
 def test_both_clients_return_identical_users(server: ServedPool, page_size: int) -> None:
     """Same group, same page size: the very same User objects from both clients."""
     args = (server.url, server.pool.user_pool_id, server.pool.group_name)
-    assert list_sync(*args, page_size=page_size) == list_async(*args, page_size=page_size)
+    sync = list_once("sync", *args, page_size=page_size)
+    assert sync.users
+    assert sync == list_once("async", *args, page_size=page_size)
 
 
 def test_two_groups_concurrently(server: ServedPool) -> None:
@@ -146,48 +120,38 @@ def test_two_groups_concurrently(server: ServedPool) -> None:
     assert first == second
 
 
-def test_module_function_without_client_closes_what_it_opened(
-    server: ServedPool, monkeypatch: pytest.MonkeyPatch
+NOT_FOUND = Fault("error", "ResourceNotFoundException", message="Group not found.")
+
+
+@pytest.mark.parametrize("end", ["exhausted", "aclose", "error"])
+def test_module_function_closes_the_client_it_opened(
+    end: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """aiter_users_in_group() builds a client from the environment and lists the group."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    """aiter_users_in_group()'s own client closes when the listing ends, is closed or fails.
 
-    async def run() -> list[User]:
-        iterator = aiter_users_in_group(server.pool.user_pool_id, server.pool.group_name)
-        users = [user async for user in iterator]
-        await iterator.aclose()  # already closed: idempotent
-        return users
+    The server sees its connections go while the loop still runs.
+    """
+    script = {2: NOT_FOUND} if end == "error" else {}
+    with FaultServer(users=130, script=script) as fault:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", fault.url)
 
-    assert len(asyncio.run(run())) == 130
+        async def run() -> tuple[int, Outcome, bool]:
+            iterator = aiter_users_in_group(FAULT_POOL, FAULT_GROUP)
+            await iterator.__anext__()
+            open_while_listing = fault.open_connections
+            if end == "aclose":
+                await iterator.aclose()
+            outcome = await atake(iterator)
+            await iterator.aclose()  # already closed: idempotent
+            closed = await asyncio.to_thread(fault.wait_until_no_connection_is_open, 5.0)
+            return open_while_listing, outcome, closed
 
-
-def test_module_function_closes_on_early_stop(
-    server: ServedPool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Stopping early with aclose() closes the client the function opened."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
-
-    async def run() -> str:
-        iterator = aiter_users_in_group(server.pool.user_pool_id, server.pool.group_name)
-        first = await iterator.__anext__()
-        await iterator.aclose()
-        return first.username
-
-    assert asyncio.run(run())
-
-
-def test_module_function_closes_after_an_error(
-    monkeypatch: pytest.MonkeyPatch, server: ServedPool
-) -> None:
-    """An error while listing closes the client too, and is ours."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
-
-    async def run() -> None:
-        async for _ in aiter_users_in_group(server.pool.user_pool_id, "no-such-group"):
-            pass
-
-    with pytest.raises(ResourceNotFoundError):
-        asyncio.run(run())
+        open_while_listing, outcome, closed = asyncio.run(run())
+    assert open_while_listing >= 1
+    assert closed
+    expected = {"exhausted": 129, "aclose": 0, "error": 59}[end]
+    assert len(outcome.users) == expected
+    assert isinstance(outcome.error, ResourceNotFoundError) is (end == "error")
 
 
 # --- stubbed: every mapped code, validation, client handling ------------------------------
@@ -353,7 +317,18 @@ def test_session_option_type_is_checked() -> None:
     with pytest.raises(InvalidParameterError) as caught:
         AsyncCognitoGroups(session=boto3.Session())  # type: ignore[arg-type]
     assert caught.value.parameter == "session"
-    assert isinstance(AsyncCognitoGroups(session=AioSession()), AsyncCognitoGroups)
+
+
+def test_the_client_is_built_from_the_given_session() -> None:
+    """session= is the session the client is built from (its Region is the client's)."""
+    session = AioSession()
+    session.set_config_variable("region", "ap-south-1")
+
+    async def run() -> str:
+        async with AsyncCognitoGroups(session=session) as cognito:
+            return cognito.client.meta.region_name
+
+    assert asyncio.run(run()) == "ap-south-1"
 
 
 def test_clear_error_without_aiobotocore() -> None:

@@ -46,6 +46,7 @@ def only(pattern: str, folder: Path) -> Path:
 
 
 def test_the_wheel_ships_the_package_typed_and_nothing_else(dist: Path) -> None:
+    """The wheel holds the typed package only, and declares its runtime dependencies."""
     with zipfile.ZipFile(only("*.whl", dist)) as wheel:
         names = wheel.namelist()
         metadata_name = next(name for name in names if name.endswith(".dist-info/METADATA"))
@@ -61,6 +62,7 @@ def test_the_wheel_ships_the_package_typed_and_nothing_else(dist: Path) -> None:
 
 
 def test_the_wheel_installs_and_runs_in_a_clean_environment(dist: Path, tmp_path: Path) -> None:
+    """The wheel installs in a fresh venv and its command runs there."""
     target = tmp_path / "venv"
     venv.EnvBuilder(system_site_packages=False, with_pip=False).create(target)
     python = target / "bin" / "python"

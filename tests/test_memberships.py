@@ -135,6 +135,7 @@ def test_every_membership_exactly_once_with_defaults(take: Take) -> None:
 
 
 def test_named_groups_only_and_an_empty_list(take: Take) -> None:
+    """Named groups: only their members are listed; an empty list of names lists nothing."""
     with QuotaServer(GROUPS, rate=None) as server:
         got, _, exhausted, _ = take(
             server.url, group_names=["g01", "empty"], page_size=7, max_rps=FAST
@@ -246,6 +247,7 @@ def test_pages_received_before_an_error_are_yielded_first() -> None:
     ],
 )
 def test_a_bad_checkpoint_is_refused(checkpoint: Any, problem: str) -> None:
+    """A checkpoint that is not one of ours is refused before sending, naming checkpoint."""
     groups = CognitoGroups(region_name="us-east-1")
     with pytest.raises(InvalidParameterError) as caught:
         groups.iter_memberships(POOL, checkpoint=checkpoint)
@@ -254,6 +256,7 @@ def test_a_bad_checkpoint_is_refused(checkpoint: Any, problem: str) -> None:
 
 
 def test_a_checkpoint_of_another_pool_or_other_groups_is_refused() -> None:
+    """A checkpoint made for another pool, or for other groups, is refused."""
     with QuotaServer(GROUPS) as server:
         _, checkpoint, _, _ = Take("sync")(server.url, stop_after=5, group_names=["g00"])
     groups = CognitoGroups(region_name="us-east-1")
@@ -276,6 +279,7 @@ def test_a_checkpoint_of_another_pool_or_other_groups_is_refused() -> None:
     ],
 )
 def test_bad_parameters_are_refused_before_sending(options: dict[str, Any], parameter: str) -> None:
+    """A bad iter_memberships parameter is refused at once, naming the parameter."""
     with pytest.raises(InvalidParameterError) as caught:
         CognitoGroups(region_name="us-east-1").iter_memberships(POOL, **options)
     assert caught.value.parameter == parameter
@@ -283,6 +287,7 @@ def test_bad_parameters_are_refused_before_sending(options: dict[str, Any], para
 
 @pytest.mark.parametrize("value", [0, -1, float("nan"), float("inf"), True, "10"])
 def test_max_rps_must_be_a_positive_number(value: Any) -> None:
+    """Both facades refuse a max_rps that is not a positive, finite number."""
     for facade in (CognitoGroups, AsyncCognitoGroups):
         with pytest.raises(InvalidParameterError) as caught:
             facade(region_name="us-east-1", max_rps=value)
@@ -329,6 +334,7 @@ def test_the_budget_is_shared_by_threads() -> None:
 
 
 def test_the_budget_is_shared_by_tasks() -> None:
+    """Four tasks listing through one async facade under max_rps=10 never exceed it."""
     groups_of = {f"t{index}": 60 for index in range(4)}
     sent: list[float] = []
 
@@ -402,6 +408,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
 
 
 def test_close_and_abandon_leave_no_thread_behind() -> None:
+    """close(), and collecting an abandoned iterator, stop every worker thread."""
     with QuotaServer(GROUPS, latency=0.02) as server:
         groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
         it = groups.iter_memberships(POOL, page_size=5)
@@ -417,6 +424,8 @@ def test_close_and_abandon_leave_no_thread_behind() -> None:
 
 
 def test_aclose_and_abandon_leave_no_task_behind() -> None:
+    """aclose(), and collecting an abandoned iterator, leave no task running."""
+
     async def main(url: str) -> tuple[int, int]:
         async with AsyncCognitoGroups(endpoint_url=url, region_name="us-east-1") as groups:
             it = groups.iter_memberships(POOL, page_size=5)
@@ -435,6 +444,7 @@ def test_aclose_and_abandon_leave_no_task_behind() -> None:
 
 
 def test_iter_groups_and_groups_by_user_on_the_quota_server(take: Take) -> None:
+    """iter_groups lists every group with its date; groups_by_user covers every member."""
     with QuotaServer(GROUPS) as server:
         groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
         listed = list(groups.iter_groups(POOL, page_size=2))
@@ -471,6 +481,7 @@ def moto_groups() -> Iterator[tuple[Any, str]]:
 
 
 def test_on_moto(moto_groups: tuple[Any, str]) -> None:
+    """On moto: every group, and every membership of overlapping groups, exactly once."""
     client, pool = moto_groups
     groups = CognitoGroups(client)
     assert sorted(g.group_name for g in groups.iter_groups(pool)) == [

@@ -12,7 +12,8 @@ from cognito_groups import CognitoGroups, CognitoGroupsError, Page
 from .fault_server import GROUP, POOL, Fault, FaultServer
 from .users import numbered_user
 
-CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 2}, read_timeout=0.3)
+#: Two attempts; a read timeout no loaded machine comes near (what fails here is scripted).
+CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 2}, read_timeout=10)
 
 
 def _secrets(server: FaultServer) -> list[str]:

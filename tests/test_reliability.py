@@ -7,19 +7,16 @@ resuming from the error completes the group exactly once.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import time
 from collections import Counter
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.config import Config
 
 from cognito_groups import (
-    AsyncCognitoGroups,
     CognitoGroups,
-    CognitoGroupsError,
     ConnectionFailedError,
     InternalError,
     InvalidParameterError,
@@ -32,64 +29,46 @@ from cognito_groups import (
 from cognito_groups._config import new_cognito_client
 
 from .fault_server import GROUP, POOL, Fault, FaultServer
+from .listing import FLAVOURS, Outcome, list_once
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 N = 130  # three pages of 60: 60, 60, 10
 ATTEMPTS = 3  # in all, the first included
+#: Retries as in production, and timeouts no loaded machine comes near: the request counts
+#: these tests assert must not depend on how fast the machine answers.
 CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
-    connect_timeout=1,
-    read_timeout=0.4,
+    connect_timeout=5,
+    read_timeout=10,
+)
+#: For the stall test: a read timeout far below the stall (which lasts until the server
+#: stops) and far above what a loaded machine takes to answer a page.
+STALL_SECONDS = 60.0
+STALL_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
+    connect_timeout=5,
+    read_timeout=2,
 )
 
 
-@dataclass
-class Outcome:
-    """What a listing delivered before it ended, and how it ended."""
-
-    users: list[User]
-    error: CognitoGroupsError | None
-
-    @property
-    def names(self) -> list[str]:
-        return [user.username for user in self.users]
+def list_group(
+    flavour: str, url: str, next_token: str | None = None, config: Config = CONFIG, **options: Any
+) -> Outcome:
+    """List the fault server's group once with ``flavour``'s facade, retrying as configured."""
+    return list_once(flavour, url, POOL, GROUP, config=config, next_token=next_token, **options)
 
 
-def list_sync(url: str, next_token: str | None = None, **options: Any) -> Outcome:
-    groups = CognitoGroups(endpoint_url=url, region_name="us-east-1", config=CONFIG)
-    users: list[User] = []
-    try:
-        users.extend(groups.iter_users(POOL, GROUP, next_token=next_token, **options))
-    except CognitoGroupsError as err:
-        return Outcome(users, err)
-    return Outcome(users, None)
+LISTERS: dict[str, Callable[..., Outcome]] = {
+    name: functools.partial(list_group, name) for name in FLAVOURS
+}
 
 
-def list_async(url: str, next_token: str | None = None, **options: Any) -> Outcome:
-    async def run() -> Outcome:
-        users: list[User] = []
-        async with AsyncCognitoGroups(
-            endpoint_url=url, region_name="us-east-1", config=CONFIG
-        ) as groups:
-            try:
-                async for user in groups.iter_users(POOL, GROUP, next_token=next_token, **options):
-                    users.append(user)
-            except CognitoGroupsError as err:
-                return Outcome(users, err)
-        return Outcome(users, None)
-
-    return asyncio.run(run())
-
-
-LISTERS: dict[str, Callable[..., Outcome]] = {"sync": list_sync, "async": list_async}
-
-
-@pytest.fixture(params=sorted(LISTERS))
-def lister(request: pytest.FixtureRequest) -> Callable[..., Outcome]:
+@pytest.fixture
+def lister(flavour: str) -> Callable[..., Outcome]:
     """Every cell runs with both clients."""
-    return LISTERS[request.param]
+    return LISTERS[flavour]
 
 
 def on(*numbers: int, fault: Fault) -> dict[int, Fault]:
@@ -167,11 +146,11 @@ def test_transient_fault_always_is_a_typed_error(
 
 def test_stalled_response_times_out(lister: Callable[..., Outcome]) -> None:
     """A response slower than read_timeout on every attempt: RequestTimeoutError, no hang."""
-    stall = Fault("stall", seconds=2.0)
+    stall = Fault("stall", seconds=STALL_SECONDS)
     with FaultServer(users=N, script=always_from(2, stall)) as server:
         started = time.monotonic()
-        outcome = lister(server.url)
-        assert time.monotonic() - started < 120  # only catches a hang (3 timeouts of 1 s)
+        outcome = lister(server.url, config=STALL_CONFIG)
+        assert time.monotonic() - started < STALL_SECONDS  # only catches a hang (3 timeouts of 2 s)
         assert isinstance(outcome.error, RequestTimeoutError)
         assert outcome.error.next_token == server.token_for(60)
         assert outcome.names == server.usernames(0, 60)
@@ -211,7 +190,7 @@ def test_cut_body_is_retried_by_the_async_client(kind: Any) -> None:
     (aiohttp reports it as a payload error, which botocore retries as a connection error.)
     """
     with FaultServer(users=N, script=on(2, fault=Fault(kind))) as server:
-        outcome = list_async(server.url)
+        outcome = LISTERS["async"](server.url)
     assert outcome.error is None
     assert outcome.names == server.usernames()
     assert len(server.requests) == 3 + 1
@@ -285,4 +264,4 @@ def test_injected_legacy_client_is_not_retried_behind_its_back() -> None:
             users.extend(CognitoGroups(client).iter_users(POOL, GROUP))
         assert caught.value.next_token == server.token_for(60)
         assert len(server.requests) == 2  # legacy mode does not retry a 400 throttle
-        assert_resumes(server, Outcome(users, caught.value), list_sync)
+        assert_resumes(server, Outcome(users, None, False, caught.value), LISTERS["sync"])

@@ -126,6 +126,7 @@ def test_the_plugin_costs_other_projects_nothing(tmp_path: Path) -> None:
 
 
 def test_opting_in_gives_the_fixture(tmp_path: Path) -> None:
+    """A project that opts in to the pytest plugin gets the cognito_stub fixture."""
     result = scratch_pytest(
         tmp_path,
         {
