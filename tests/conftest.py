@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
+    from .fault_server import FaultServer
+
 pytest_plugins = ["cognito_groups.pytest_plugin"]
 
 #: Modules whose tests start servers or processes: marked ``slow``, left out of `make test-fast`.
@@ -169,6 +171,19 @@ def moto_pool() -> Iterator[tuple[CognitoIdentityProviderClient, DemoPool]]:
         patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         with demo_cognito(pool_size=150, group_size=130, group_name="members") as pair:
             yield pair
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[FaultServer]:
+    """A fault server on 127.0.0.1, nothing scripted, with the module's ``FAULT_USERS`` (130).
+
+    It starts in milliseconds, so each test gets its own: a test's script and requests never
+    reach another test.
+    """
+    from .fault_server import FaultServer
+
+    with FaultServer(users=getattr(request.module, "FAULT_USERS", 130)) as running:
+        yield running
 
 
 @dataclass(frozen=True)

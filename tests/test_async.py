@@ -30,17 +30,11 @@ from .servers import failing_proxy
 from .test_errors import MAPPED
 
 
-@pytest.fixture(scope="module")
-def server(served_pool: ServedPool) -> ServedPool:
-    """The moto server of this module (see conftest)."""
-    return served_pool
-
-
 @pytest.mark.parametrize("page_size", [1, 7, 60])
-def test_whole_group_exactly_once(server: ServedPool, flavour: str, page_size: int) -> None:
+def test_whole_group_exactly_once(served_pool: ServedPool, flavour: str, page_size: int) -> None:
     """Both clients list the 130 members exactly once, for page sizes 1, 7, 60."""
-    pool, group = server.pool.user_pool_id, server.pool.group_name
-    listing = list_once(flavour, server.url, pool, group, page_size=page_size)
+    pool, group = served_pool.pool.user_pool_id, served_pool.pool.group_name
+    listing = list_once(flavour, served_pool.url, pool, group, page_size=page_size)
     assert listing.error is None
     assert len(listing.names) == len(set(listing.names)) == 130
     assert listing.next_token is None
@@ -48,14 +42,14 @@ def test_whole_group_exactly_once(server: ServedPool, flavour: str, page_size: i
 
 @pytest.mark.parametrize(("page_size", "max_users"), [(7, 20), (60, 61)])
 def test_resume_after_max_users(
-    server: ServedPool, flavour: str, page_size: int, max_users: int
+    served_pool: ServedPool, flavour: str, page_size: int, max_users: int
 ) -> None:
     """Chunks of max_users resumed from next_token give the group exactly once."""
     seen: list[str] = []
     token: str | None = None
     for _ in range(50):
         listing = list_once(
-            flavour, server.url, server.pool.user_pool_id, server.pool.group_name,
+            flavour, served_pool.url, served_pool.pool.user_pool_id, served_pool.pool.group_name,
             page_size=page_size, max_users=max_users, next_token=token,
         )  # fmt: skip
         assert listing.error is None
@@ -69,46 +63,48 @@ def test_resume_after_max_users(
 @pytest.mark.parametrize(
     ("pool", "group"), [("us-east-1_Missing", "g"), (None, "no-such-group")], ids=["pool", "group"]
 )
-def test_not_found(server: ServedPool, flavour: str, pool: str | None, group: str) -> None:
+def test_not_found(served_pool: ServedPool, flavour: str, pool: str | None, group: str) -> None:
     """A missing pool or group is ResourceNotFoundError from both clients."""
-    listing = list_once(flavour, server.url, pool or server.pool.user_pool_id, group)
+    listing = list_once(flavour, served_pool.url, pool or served_pool.pool.user_pool_id, group)
     assert isinstance(listing.error, ResourceNotFoundError)
 
 
-def test_resume_after_an_injected_error(server: ServedPool, flavour: str) -> None:
+def test_resume_after_an_injected_error(served_pool: ServedPool, flavour: str) -> None:
     """A 500 on page 3 (no retries): InternalError with page 3's token; resuming completes."""
     from cognito_groups import InternalError
 
-    pool, group = server.pool.user_pool_id, server.pool.group_name
-    with failing_proxy(server.url, fail_from=3) as proxy:
+    pool, group = served_pool.pool.user_pool_id, served_pool.pool.group_name
+    with failing_proxy(served_pool.url, fail_from=3) as proxy:
         failed = list_once(flavour, proxy, pool, group, page_size=10)
     assert isinstance(failed.error, InternalError)
     assert failed.error.next_token is not None
-    rest = list_once(flavour, server.url, pool, group, next_token=failed.error.next_token)
+    rest = list_once(flavour, served_pool.url, pool, group, next_token=failed.error.next_token)
     assert len(failed.users) == 20
     assert sorted(failed.names + rest.names) == sorted(
-        list_once("sync", server.url, pool, group).names
+        list_once("sync", served_pool.url, pool, group).names
     )
 
 
 @pytest.mark.parametrize("page_size", [3, 60])
-def test_both_clients_return_identical_users(server: ServedPool, page_size: int) -> None:
+def test_both_clients_return_identical_users(served_pool: ServedPool, page_size: int) -> None:
     """Same group, same page size: the very same User objects from both clients."""
-    args = (server.url, server.pool.user_pool_id, server.pool.group_name)
+    args = (served_pool.url, served_pool.pool.user_pool_id, served_pool.pool.group_name)
     sync = list_once("sync", *args, page_size=page_size)
     assert sync.users
     assert sync == list_once("async", *args, page_size=page_size)
 
 
-def test_two_groups_concurrently(server: ServedPool) -> None:
+def test_two_groups_concurrently(served_pool: ServedPool) -> None:
     """Two listings under asyncio.gather on one client both come back whole."""
 
     async def run() -> tuple[list[User], list[User]]:
-        async with AsyncCognitoGroups(region_name="us-east-1", endpoint_url=server.url) as groups:
+        async with AsyncCognitoGroups(
+            region_name="us-east-1", endpoint_url=served_pool.url
+        ) as groups:
 
             async def collect(page_size: int) -> list[User]:
                 iterator = groups.iter_users(
-                    server.pool.user_pool_id, server.pool.group_name, page_size=page_size
+                    served_pool.pool.user_pool_id, served_pool.pool.group_name, page_size=page_size
                 )
                 return [user async for user in iterator]
 

@@ -7,7 +7,6 @@ from datetime import timezone
 from typing import TYPE_CHECKING, Any
 
 import boto3
-import pytest
 
 from cognito_groups import AsyncCognitoGroups, CognitoGroups
 from cognito_groups._config import new_cognito_client
@@ -15,13 +14,9 @@ from cognito_groups._config import new_cognito_client
 from .fault_server import GROUP, POOL, FaultServer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import pytest
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer(users=70) as fault_server:
-        yield fault_server
+FAULT_USERS = 70
 
 
 def _raw_create_date(client: object) -> object:

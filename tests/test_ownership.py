@@ -6,7 +6,6 @@ Seen from the server: a closed client leaves no connection open (the fault serve
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,17 +14,15 @@ from cognito_groups import AsyncCognitoGroups, ClientSetupError, CognitoGroups, 
 
 from .fault_server import GROUP, POOL, Fault, FaultServer
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+FAULT_USERS = 20
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultServer]:
-    """A fault server that every default client goes to (AWS_ENDPOINT_URL), no retries."""
-    with FaultServer(users=20) as running:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)
-        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-        yield running
+def server(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> FaultServer:
+    """The fault server (conftest's), which every default client goes to; no retries."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    return server
 
 
 def fail_from_now_on(server: FaultServer) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from typing import TYPE_CHECKING
 
 import pytest
 from botocore.config import Config
@@ -13,9 +12,6 @@ from botocore.config import Config
 from cognito_groups import CognitoGroups, InternalError, InvalidParameterError
 
 from .fault_server import GROUP, POOL, Fault, FaultServer
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
@@ -31,10 +27,7 @@ def wait_for_no_prefetch_thread(timeout: float = 5.0) -> None:
     assert prefetch_threads() == []
 
 
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer(users=130) as fault_server:
-        yield fault_server
+FAULT_USERS = 130
 
 
 def groups_for(server: FaultServer) -> CognitoGroups:
