@@ -125,22 +125,24 @@ def paced(client: Any, operation: str, budget: RequestBudget | None) -> Call:
     With a budget, the pacing handler is registered on the client (once) and every attempt
     of the request, retries included, takes a token.
     """
-    method: Call = _method(client, operation, budget, _before_send)
+    name = _method_name(client, operation, budget, _before_send)
 
     def call(**params: Any) -> Mapping[str, Any]:
         with pacing(budget), translated(operation):
-            return method(**params)
+            response: Mapping[str, Any] = getattr(client, name)(**params)
+            return response
 
     return call
 
 
 def apaced(client: Any, operation: str, budget: RequestBudget | None) -> AsyncCall:
     """`paced()` for an aiobotocore client: the budget's wait never blocks the event loop."""
-    method: AsyncCall = _method(client, operation, budget, _before_send_async)
+    name = _method_name(client, operation, budget, _before_send_async)
 
     async def call(**params: Any) -> Mapping[str, Any]:
         with pacing(budget), translated(operation):
-            return await method(**params)
+            response: Mapping[str, Any] = await getattr(client, name)(**params)
+            return response
 
     return call
 
@@ -157,11 +159,14 @@ async def _before_send_async(**_: Any) -> None:
         await budget.await_turn()
 
 
-def _method(client: Any, operation: str, budget: RequestBudget | None, handler: Any) -> Any:
-    """``client``'s method for ``operation``, with the pacing ``handler`` if there is a budget."""
+def _method_name(client: Any, operation: str, budget: RequestBudget | None, handler: Any) -> str:
+    """The name of ``client``'s method for ``operation``, looked up at each call.
+
+    The pacing ``handler`` is registered on the client if there is a budget.
+    """
     if budget is not None:
         _register(client, handler)
-    return getattr(client, xform_name(operation))
+    return xform_name(operation)
 
 
 def _register(client: Any, handler: Any) -> None:

@@ -18,6 +18,9 @@ from cognito_groups._config import new_cognito_client
 from cognito_groups.demo import DemoPool, demo_cognito
 from cognito_groups.testing import expected_params, make_user
 
+from .users import GROUP as GROUP  # the tests import the pool and group from here too
+from .users import POOL as POOL
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -84,10 +87,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os.environ.pop(_SESSION_OWNER, None)
         stop_shared_moto(folder)
         shutil.rmtree(folder, ignore_errors=True)
-
-
-POOL = "us-east-1_AbC123"
-GROUP = "admins"
 
 
 @pytest.fixture(params=["async", "sync"])

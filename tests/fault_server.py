@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from .users import GROUP as GROUP  # the tests import the pool and group from here too
+from .users import POOL as POOL
 from .users import numbered_user, username, wire_json
 
-POOL = "us-east-1_Fault1"
-GROUP = "members"
 TARGET = "AWSCognitoIdentityProviderService.ListUsersInGroup"
 HTML_ERROR_PAGE = """<!DOCTYPE html>
 <html><head><title>500 Internal Server Error</title></head>

@@ -27,9 +27,9 @@ from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .users import POOL as POOL  # the tests import the pool from here too
 from .users import numbered_user, wire_json
 
-POOL = "us-east-1_Quota1"
 _PREFIX = "AWSCognitoIdentityProviderService."
 
 Fault = Callable[[int, str, Mapping[str, Any]], "str | tuple[int, str] | None"]

@@ -14,6 +14,10 @@ from typing import Any
 
 from cognito_groups.testing import make_user
 
+#: The pool and group every test's fake Cognito (Stubber, fault server, quota server) serves.
+POOL = "us-east-1_AbC123"
+GROUP = "admins"
+
 STATUSES = ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "UNCONFIRMED", "RESET_REQUIRED")
 #: When user 0 was created (epoch 1,700,000,000); user i one second after user i - 1.
 FIRST_CREATED = datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
