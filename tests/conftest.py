@@ -11,12 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 
-from cognito_groups import CognitoGroups
-from cognito_groups._config import new_cognito_client
 from cognito_groups.demo import DemoPool, demo_cognito
-from cognito_groups.testing import expected_params, make_user
+from cognito_groups.testing import GroupStub, expected_params, make_page, make_user
 
 from .users import GROUP as GROUP  # the tests import the pool and group from here too
 from .users import POOL as POOL
@@ -24,7 +21,10 @@ from .users import POOL as POOL
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from botocore.stub import Stubber
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+    from cognito_groups import CognitoGroups
 
     from .fault_server import FaultServer
 
@@ -118,23 +118,32 @@ def boto_session() -> boto3.Session:
 
 
 @pytest.fixture
-def raw_client(boto_session: boto3.Session) -> CognitoIdentityProviderClient:
-    """A plain boto3 cognito-idp client (fake credentials), for stubbing."""
-    return new_cognito_client(boto_session)
+def stub() -> Iterator[GroupStub]:
+    """The public `GroupStub` on POOL/GROUP: the one way these tests stub the service.
+
+    Every queued response must be used by the test.
+    """
+    with GroupStub(user_pool_id=POOL, group_name=GROUP) as group_stub:
+        yield group_stub
+        group_stub.assert_all_used()
 
 
 @pytest.fixture
-def stubber(raw_client: CognitoIdentityProviderClient) -> Iterator[Stubber]:
-    """A Stubber on ``raw_client``; every queued response must be used by the test."""
-    with Stubber(raw_client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
+def raw_client(stub: GroupStub) -> CognitoIdentityProviderClient:
+    """The stub's plain boto3 cognito-idp client (fake credentials)."""
+    return stub.client
 
 
 @pytest.fixture
-def groups(raw_client: CognitoIdentityProviderClient, stubber: Stubber) -> CognitoGroups:
+def stubber(stub: GroupStub) -> Stubber:
+    """The stub's Stubber, for responses `GroupStub` has no method for."""
+    return stub.stubber
+
+
+@pytest.fixture
+def groups(stub: GroupStub) -> CognitoGroups:
     """A CognitoGroups on the stubbed client."""
-    return CognitoGroups(raw_client)
+    return stub.groups
 
 
 def wire_user(name: str, **extra: Any) -> dict[str, Any]:
@@ -156,10 +165,8 @@ def add_page(
     next_token: str | None = None,
 ) -> None:
     """Queue one page of users called ``names``, expecting the exact request parameters."""
-    response: dict[str, Any] = {"Users": [wire_user(name) for name in names]}
-    if next_token is not None:
-        response["NextToken"] = next_token
-    stubber.add_response("list_users_in_group", response, params(limit, sent_token))
+    page = make_page([wire_user(name) for name in names], next_token)
+    stubber.add_response("list_users_in_group", page, params(limit, sent_token))
 
 
 @pytest.fixture(scope="module")
