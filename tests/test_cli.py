@@ -16,8 +16,8 @@ import pytest
 
 from cognito_groups import CognitoGroups, User
 from cognito_groups._cli import main
+from cognito_groups._cli._writers import user_to_json
 from cognito_groups._config import new_cognito_client
-from cognito_groups._render import user_to_json
 
 from .servers import failing_proxy
 

@@ -24,11 +24,13 @@ from cognito_groups import (
     TransportError,
     iter_users_in_group,
 )
-from cognito_groups._cli import main
+from cognito_groups._cli import build_parser, main
+from cognito_groups._cli._aws import facade
+from cognito_groups._cli._parser import parse
 from cognito_groups._cli._report import resume_hint
 from cognito_groups._cli._terminal import StatusLine, counted
+from cognito_groups._cli._writers import iso_utc
 from cognito_groups._config import new_cognito_client, region_from_pool_id
-from cognito_groups._render import iso_utc
 
 from .fault_server import GROUP, POOL, Fault, FaultServer
 from .servers import silent_server
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from .conftest import ServedPool
 
 SCRIPT = Path(sys.executable).with_name("cognito-groups")
+UNUSED_URL = "http://127.0.0.1:9"  # an endpoint for clients that send nothing
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
@@ -174,31 +177,24 @@ def test_an_endpoint_that_never_answers_gives_up_after_three_attempts() -> None:
     assert "Read timeout" in quick_result.stderr
 
 
-@pytest.fixture
-def client_configs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The botocore config of every client the command builds, in order (a spy)."""
-    configs: list[Any] = []
-    original = CognitoGroups._for_pool.__func__  # type: ignore[attr-defined]
+def built_config(*extra: str) -> Any:
+    """The botocore config of the client the command builds for ``users POOL GROUP *extra``.
 
-    def spy(cls: type[CognitoGroups], user_pool_id: str, /, **options: object) -> CognitoGroups:
-        groups: CognitoGroups = original(cls, user_pool_id, **options)
-        configs.append(groups.client.meta.config)
-        return groups
-
-    monkeypatch.setattr(CognitoGroups, "_for_pool", classmethod(spy))
-    return configs
+    It is built as every run builds it (`_aws.facade()` of the parsed options); nothing is sent.
+    """
+    args = parse(build_parser(), ["users", POOL, GROUP, "--endpoint-url", UNUSED_URL, *extra])
+    with facade(args) as cognito:
+        return cognito.client.meta.config
 
 
-def test_the_defaults_give_up_within_a_minute(client_configs: list[Any]) -> None:
+def test_the_defaults_give_up_within_a_minute() -> None:
     """The command's client, as built: 3 attempts of at most 5 s + 10 s, backoffs below 4 s.
 
     botocore waits at most ``connect_timeout`` + ``read_timeout`` per attempt, and between
     attempts ``random() * 2 ** (attempt - 1)`` seconds (standard and legacy modes alike): this
     bounds a run against an endpoint that never answers without timing one.
     """
-    with FaultServer(users=3) as server:
-        assert run_main(fault_args(server))[0] == 0
-    [config] = client_configs
+    config = built_config()
     attempts = config.retries.get("total_max_attempts", 3)
     assert (config.retries["mode"], attempts) == ("standard", 3)
     worst = attempts * (config.connect_timeout + config.read_timeout) + sum(
@@ -207,19 +203,16 @@ def test_the_defaults_give_up_within_a_minute(client_configs: list[Any]) -> None
     assert worst < 60
 
 
-def test_timeouts_reach_the_client(client_configs: list[Any]) -> None:
+def test_timeouts_reach_the_client() -> None:
     """--connect-timeout and --read-timeout are the client's; the command's defaults are short."""
-    with FaultServer(users=3) as server:
-        assert run_main(fault_args(server))[0] == 0
-        assert (
-            run_main(fault_args(server, "--connect-timeout", "1.5", "--read-timeout", "4"))[0] == 0
-        )
-    seen = [(config.connect_timeout, config.read_timeout) for config in client_configs]
+    configs = [built_config(), built_config("--connect-timeout", "1.5", "--read-timeout", "4")]
+    seen = [(config.connect_timeout, config.read_timeout) for config in configs]
     assert seen == [(5.0, 10.0), (1.5, 4.0)]
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
 def test_a_timeout_must_be_a_positive_number(value: str) -> None:
+    """A timeout of 0, below 0, not finite or not a number is a usage error (exit 2)."""
     with pytest.raises(SystemExit) as exit_info:
         main(["users", POOL, GROUP, "--read-timeout", value], stderr=io.StringIO())
     assert exit_info.value.code == 2
@@ -229,6 +222,7 @@ def test_a_timeout_must_be_a_positive_number(value: str) -> None:
 
 
 def test_debug_adds_the_traceback_and_keeps_the_exit_code(served_pool: ServedPool) -> None:
+    """--debug writes the traceback before the error line; the exit code stays that of the error."""
     code, _, err = run_main(users_args(served_pool, "--debug", group="nobody"))
     assert code == 3
     assert "Traceback (most recent call last)" in err
@@ -264,25 +258,33 @@ def test_an_html_error_after_some_pages_gives_two_lines_and_resumes() -> None:
     assert names == server.usernames()
 
 
-def test_an_unexpected_error_is_two_lines_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
+class _BrokenOutput(io.StringIO):
+    """A stdout whose every write fails with an error no branch of the command expects."""
+
+    def write(self, text: str) -> int:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("cognito_groups._cli._main.make_writer", broken)
+
+def test_an_unexpected_error_is_two_lines_and_exit_1() -> None:
+    """An error the command does not know: two lines (it, and "this is a bug"), exit 1."""
     with FaultServer(users=3) as server:
-        code, _, err = run_main(fault_args(server))
+        err = io.StringIO()
+        code = main(fault_args(server), stdout=_BrokenOutput(), stderr=err)
         assert code == 1
-        assert err.splitlines() == [
+        assert err.getvalue().splitlines() == [
             "cognito-groups: error: unexpected RuntimeError: boom",
             "this is a bug: please report it with the output of --debug",
         ]
-        code, _, err = run_main(fault_args(server, "--debug"))
+        err = io.StringIO()
+        code = main(fault_args(server, "--debug"), stdout=_BrokenOutput(), stderr=err)
     assert code == 1
-    assert "Traceback" in err
+    assert "Traceback" in err.getvalue()
+    assert "this is a bug" not in err.getvalue()
 
 
 @pytest.mark.usefixtures("no_retries")
 def test_a_long_service_message_stays_on_one_line() -> None:
+    """A service message with newlines and 1,000 characters is one line of at most 300 (exit 6)."""
     message = "line one\nline two " + "x" * 1000
     script = {1: Fault("error", code="InternalErrorException", status=500, message=message)}
     with FaultServer(users=3, script=script) as server:
@@ -296,6 +298,7 @@ def test_a_long_service_message_stays_on_one_line() -> None:
 
 
 def test_no_hint_for_a_token_the_service_rejected(served_pool: ServedPool) -> None:
+    """A --next-token the service refused gets no resume hint (it would be refused again)."""
     code, _, err = run_main(users_args(served_pool, "--next-token", "garbage"))
     assert code == 6  # moto's InvalidToken (real Cognito: InvalidParameterException, exit 2)
     assert len(err.splitlines()) == 1
@@ -304,6 +307,7 @@ def test_no_hint_for_a_token_the_service_rejected(served_pool: ServedPool) -> No
 
 @pytest.mark.usefixtures("no_retries")
 def test_no_hint_when_nothing_was_listed_and_the_failure_is_not_transient() -> None:
+    """Nothing listed and a lasting failure (not authorized): the error line only, exit 4."""
     script = {1: Fault("error", code="NotAuthorizedException", message="no")}
     with FaultServer(users=30, script=script) as server:
         code, _, err = run_main(fault_args(server, "--next-token", server.token_for(10)))
@@ -313,6 +317,7 @@ def test_no_hint_when_nothing_was_listed_and_the_failure_is_not_transient() -> N
 
 @pytest.mark.usefixtures("no_retries")
 def test_a_hint_for_a_transient_failure_even_before_any_user() -> None:
+    """Throttled before the first user: the hint resumes from the token the run started with."""
     script = {1: Fault("error", code="TooManyRequestsException", message="slow down")}
     with FaultServer(users=30, script=script) as server:
         token = server.token_for(10)
@@ -322,6 +327,7 @@ def test_a_hint_for_a_transient_failure_even_before_any_user() -> None:
 
 
 def test_a_hint_is_quoted_for_the_shell() -> None:
+    """The hint quotes the token for a POSIX shell; a rejected or missing token gives none."""
     err = TooManyRequestsError({"Error": {"Code": "TooManyRequestsException"}}, next_token="a&b")
     assert resume_hint(err, listed=0) == "resume with: --next-token 'a&b'"
     rejected = InvalidParameterError({"Error": {"Code": "x"}}, next_token="a")
@@ -331,6 +337,7 @@ def test_a_hint_is_quoted_for_the_shell() -> None:
 
 
 def test_a_5xx_with_an_unknown_code_is_transient() -> None:
+    """A 5xx answer with a code the library does not know still gets the resume hint."""
     err = CognitoServiceError(
         {"Error": {"Code": "Oops"}, "ResponseMetadata": {"HTTPStatusCode": 503}}, next_token="t"
     )
@@ -350,6 +357,7 @@ def test_a_5xx_with_an_unknown_code_is_transient() -> None:
     ],
 )
 def test_local_errors_name_the_flag(flags: list[str], message: str) -> None:
+    """A parameter the library rejects before sending is named by its flag, in one line, exit 2."""
     code, _, err = run_main(["users", POOL, GROUP, *flags])
     assert code == 2
     assert err.startswith(f"cognito-groups: error: {message}")
@@ -359,6 +367,7 @@ def test_local_errors_name_the_flag(flags: list[str], message: str) -> None:
 
 
 def test_a_local_error_does_not_claim_a_request_was_made() -> None:
+    """A rejected parameter says no request was made, and is still a botocore ClientError."""
     with pytest.raises(ClientError) as caught:  # `except ClientError` keeps working
         list(CognitoGroups(new_cognito_client()).iter_users(POOL, GROUP, page_size=0))
     assert isinstance(caught.value, InvalidParameterError)
@@ -370,6 +379,7 @@ def test_a_local_error_does_not_claim_a_request_was_made() -> None:
 
 
 def test_usage_errors_are_two_lines() -> None:
+    """A missing argument: what is missing, and the command's --help to read (exit 2)."""
     err = io.StringIO()
     with pytest.raises(SystemExit) as exit_info:
         main(["users", POOL], stderr=err)
@@ -402,12 +412,14 @@ def test_the_region_comes_from_the_pool_id(
 
 
 def test_a_configured_region_wins_over_the_pool_id() -> None:
+    """A configured Region (AWS_DEFAULT_REGION) is used, not the pool id's prefix."""
     client = new_cognito_client(user_pool_id="eu-west-1_AbC123")
     assert client.meta.region_name == "us-east-1"  # AWS_DEFAULT_REGION of the test
     client.close()
 
 
 def test_an_unknown_prefix_is_still_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Region and a pool id prefix botocore does not know: one line naming --region, exit 2."""
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     assert region_from_pool_id("mars-1_AbC123") is None
     assert region_from_pool_id("us-gov-west-1_AbC123") == "us-gov-west-1"
@@ -423,6 +435,7 @@ def test_an_unknown_prefix_is_still_a_clear_error(monkeypatch: pytest.MonkeyPatc
 def test_aws_endpoint_url_points_the_command_elsewhere(
     served_pool: ServedPool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """AWS_ENDPOINT_URL alone points the command at another endpoint (moto here)."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", served_pool.url)
     code, out, _ = run_main(["users", served_pool.pool.user_pool_id, "members", "--max-users", "2"])
     assert code == 0
@@ -445,6 +458,7 @@ def test_every_timestamp_has_one_shape(served_pool: ServedPool) -> None:
 
 
 def test_a_whole_second_keeps_its_microseconds() -> None:
+    """Timestamps always have microseconds (also .000000) and are converted to UTC."""
     from datetime import datetime, timedelta, timezone
 
     whole = datetime(2026, 11, 27, 14, 43, 51, tzinfo=timezone.utc)
@@ -468,6 +482,7 @@ def test_no_header_appends_a_resumed_csv_run(served_pool: ServedPool) -> None:
 
 
 def test_no_header_on_a_table(served_pool: ServedPool) -> None:
+    """--no-header leaves the table's header out: one line per user, nothing else."""
     code, out, _ = run_main(users_args(served_pool, "--format", "table", "--no-header"))
     assert code == 0
     assert "USERNAME" not in out
@@ -475,6 +490,7 @@ def test_no_header_on_a_table(served_pool: ServedPool) -> None:
 
 
 def test_no_header_with_json_is_refused() -> None:
+    """--no-header with the default jsonl output is a two-line usage error naming the fix."""
     result = subprocess.run(  # noqa: S603
         [str(SCRIPT), "users", POOL, GROUP, "--no-header"],
         capture_output=True, text=True, check=False, timeout=60,
@@ -491,6 +507,7 @@ def test_no_header_with_json_is_refused() -> None:
 def test_an_unknown_option_points_to_the_commands_help(
     command: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """An unknown option of any command points to that command's --help (exit 2)."""
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--bogus", "x"])
     assert exit_info.value.code == 2
@@ -501,6 +518,7 @@ def test_an_unknown_option_points_to_the_commands_help(
 
 
 def test_an_unknown_status_is_refused_with_the_valid_ones() -> None:
+    """--status with an unknown value is refused, listing the valid statuses."""
     result = subprocess.run(  # noqa: S603
         [str(SCRIPT), "users", POOL, GROUP, "--status", "BOGUS"],
         capture_output=True, text=True, check=False, timeout=60,
@@ -514,6 +532,7 @@ def test_an_unknown_status_is_refused_with_the_valid_ones() -> None:
 
 @pytest.mark.parametrize("format_name", ["json", "jsonl"])
 def test_attribute_selects_attributes_in_json(served_pool: ServedPool, format_name: str) -> None:
+    """--attribute keeps only those attributes in json/jsonl; without it, every attribute."""
     args = users_args(served_pool, "--format", format_name, "--max-users", "5")
     code, out, _ = run_main([*args, "--attribute", "email", "--attribute", "custom:team"])
     assert code == 0
@@ -527,6 +546,8 @@ def test_attribute_selects_attributes_in_json(served_pool: ServedPool, format_na
 
 @pytest.mark.usefixtures("no_retries")
 def test_a_failure_before_the_first_page_leaves_no_lone_table_header() -> None:
+    """Failing before the first page: no lone table or csv header; json is still closed ([])."""
+
     def script(number: int, request: object) -> Fault:
         return Fault("error", code="InternalErrorException", status=500, message="down")
 

@@ -92,6 +92,7 @@ def test_a_whole_export(server: QuotaServer, tmp_path: Path, format_name: str) -
 
 
 def test_named_groups_to_stdout(server: QuotaServer) -> None:
+    """--group limits the export to those groups, written to stdout with nothing on stderr."""
     result = export(server.url, "--group", "g1", "--group", "empty")
     assert result.returncode == 0, result.stderr
     names = [json.loads(line)["username"] for line in result.stdout.splitlines()]
@@ -101,6 +102,7 @@ def test_named_groups_to_stdout(server: QuotaServer) -> None:
 
 @pytest.mark.parametrize("format_name", ["jsonl", "csv"])
 def test_by_user(server: QuotaServer, tmp_path: Path, format_name: str) -> None:
+    """--by-user writes one row per user with its sorted groups, into a 0600 file."""
     output = tmp_path / "users"
     result = export(server.url, "--by-user", "--format", format_name, "-o", output)
     assert result.returncode == 0, result.stderr
@@ -121,6 +123,7 @@ def test_by_user(server: QuotaServer, tmp_path: Path, format_name: str) -> None:
 
 
 def test_by_user_refuses_a_checkpoint(tmp_path: Path) -> None:
+    """--by-user with --checkpoint is refused (exit 2): it writes its file whole at the end."""
     result = export("http://127.0.0.1:9", "--by-user", "-o", tmp_path / "o", "--checkpoint",
                     tmp_path / "c")  # fmt: skip
     assert result.returncode == 2
@@ -128,6 +131,7 @@ def test_by_user_refuses_a_checkpoint(tmp_path: Path) -> None:
 
 
 def test_a_checkpoint_needs_an_output(tmp_path: Path) -> None:
+    """--checkpoint without --output is refused (exit 2)."""
     result = export("http://127.0.0.1:9", "--checkpoint", tmp_path / "c")
     assert result.returncode == 2
     assert "--checkpoint needs --output" in result.stderr
@@ -235,6 +239,7 @@ def test_ctrl_c_exits_130_with_a_valid_checkpoint(tmp_path: Path) -> None:
 def test_a_checkpoint_for_another_pool_group_list_or_format_is_refused(
     server: QuotaServer, tmp_path: Path
 ) -> None:
+    """A checkpoint made for another pool, group list or format, or not one at all, is refused."""
     output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
     checkpoint.write_text(
         json.dumps({"pool": POOL, "groups": None, "format": "jsonl", "attributes": None,
@@ -261,6 +266,7 @@ def test_a_checkpoint_for_another_pool_group_list_or_format_is_refused(
 def test_a_symlink_at_the_checkpoint_is_replaced_not_followed(
     server: QuotaServer, tmp_path: Path
 ) -> None:
+    """A symlink at the checkpoint's path is never written through: refused, or replaced."""
     victim = tmp_path / "victim"
     victim.write_text("precious")
     checkpoint = tmp_path / "c.cp"
@@ -304,6 +310,8 @@ def test_a_throttled_run_says_how_to_continue_and_continues(tmp_path: Path) -> N
 
 
 def test_without_a_checkpoint_a_failure_says_how_to_make_it_resumable(tmp_path: Path) -> None:
+    """A failed export without --checkpoint says how to make the next run resumable."""
+
     def fault(number: int, operation: str, params: Any) -> tuple[int, str]:
         return (500, "InternalErrorException")
 
@@ -318,6 +326,7 @@ def test_without_a_checkpoint_a_failure_says_how_to_make_it_resumable(tmp_path: 
 
 
 def test_bad_options_name_the_flag(tmp_path: Path) -> None:
+    """Bad --concurrency, --group or --max-rps values are named by their flag (exit 2)."""
     for extra, message in (
         (["--concurrency", "0"], "--concurrency must be from 1 to 32, got 0"),
         (["--group", "a b"], "--group: character 1 (' ') is not allowed"),
@@ -343,6 +352,7 @@ def test_export_on_moto(served_pool: ServedPool, tmp_path: Path) -> None:
 
 
 def test_no_hint_for_a_group_that_does_not_exist(server: QuotaServer, tmp_path: Path) -> None:
+    """A --group that does not exist: one line, exit 3, no hint to continue."""
     result = export(server.url, "--group", "nope", "-o", tmp_path / "x", "--checkpoint",
                     tmp_path / "c")  # fmt: skip
     assert result.returncode == 3

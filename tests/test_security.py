@@ -20,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cognito_groups import User
+from cognito_groups._cli._safe_text import display_width, visible
+from cognito_groups._cli._writers import WRITERS
 from cognito_groups._config import new_cognito_client
-from cognito_groups._render import make_writer
-from cognito_groups._safe_text import display_width, visible
 from cognito_groups.testing import make_user
 
 from .fault_server import GROUP as FAULT_GROUP
@@ -181,9 +181,9 @@ def users_with(values: Sequence[str]) -> list[User]:
     ]
 
 
-def render(format_name: str, users: Sequence[User], **options: bool) -> str:
+def render(format_name: str, users: Sequence[User], *, terminal: bool = False) -> str:
     out = io.StringIO()
-    writer = make_writer(format_name, out, ["name"], **options)
+    writer = WRITERS[format_name](out, ["name"], terminal=terminal)
     writer.write_page(users)
     writer.finish()
     return out.getvalue()
@@ -222,7 +222,7 @@ def test_csv_on_a_terminal_escapes_control_characters() -> None:
 def test_header_cells_are_neutralised() -> None:
     """Attribute names come from the pool schema: header cells are neutralised too."""
     out = io.StringIO()
-    writer = make_writer("csv", out, ["=evil"])
+    writer = WRITERS["csv"](out, ["=evil"])
     writer.write_page([User._from_wire(make_user("ana", attributes={"=evil": "1"}))])
     writer.finish()
     header = next(csv.reader(io.StringIO(out.getvalue())))

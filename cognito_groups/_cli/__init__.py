@@ -1,8 +1,17 @@
 """The ``cognito-groups`` command: list a group's members from the terminal.
 
 It writes no paging, validation or error translation of its own: it calls the library's. Its
-modules: ``_parser`` (the options), ``_terminal`` (the live status line on stderr), ``_report``
-(error messages, exit codes, resume hints) and ``_main`` (the run).
+modules, one concern each:
+
+* ``_main``: the entry (parse, run the command, map its errors to exit codes and messages);
+* ``_parser``: the options, and usage errors;
+* ``_aws``: the facade built from the AWS options, and the count of requests it sent;
+* ``_users``: ``users`` and ``demo``, a group listed page by page;
+* ``_export``: ``export``, every membership of a pool, crash-safe;
+* ``_files``: the files ``export`` writes (atomic replace, checkpoint file, continued output);
+* ``_writers``: the one writer family (table, json, jsonl, csv) of both commands;
+* ``_terminal``: stderr, with the live status line; ``_safe_text``: text made safe to show;
+* ``_report``: error messages, exit codes, resume hints.
 
 Exit codes (one per error family; ``--debug`` adds a traceback and keeps them)::
 

@@ -7,10 +7,9 @@ import math
 from typing import TYPE_CHECKING, NoReturn
 
 from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS
-from cognito_groups._cli._records import EXPORT_FORMATS
+from cognito_groups._cli._safe_text import visible
+from cognito_groups._cli._writers import EXPORT_FORMATS, FORMATS
 from cognito_groups._models import UserStatus
-from cognito_groups._render import FORMATS
-from cognito_groups._safe_text import visible
 from cognito_groups._validate import DEFAULT_PAGE_SIZE, PAGE_SIZE_MAX
 from cognito_groups._version import __version__
 

@@ -1,4 +1,4 @@
-"""What the command says when a listing fails.
+"""What the command says when it fails.
 
 One line in the command's own words, an exit code per error family, and a resume hint only
 when resuming helps.
@@ -27,7 +27,15 @@ from cognito_groups._errors import (
 if TYPE_CHECKING:
     import argparse
 
-__all__ = ["EXIT_CODES", "exit_code", "export_hint", "message", "resume_hint", "token_option"]
+__all__ = [
+    "EXIT_CODES",
+    "ExportError",
+    "exit_code",
+    "export_hint",
+    "message",
+    "resume_hint",
+    "token_option",
+]
 
 EXIT_OK = 0
 EXIT_BUG = 1
@@ -68,6 +76,10 @@ _FLAGS = {
 #: ``export`` names its groups with ``--group``.
 _EXPORT_FLAGS = {**_FLAGS, "group_name": "--group"}
 _LONGEST_MESSAGE = 300
+
+
+class ExportError(Exception):
+    """A problem with the export's files or options: exit 2, with this message."""
 
 
 def exit_code(err: CognitoGroupsError) -> int:

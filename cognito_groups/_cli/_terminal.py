@@ -1,9 +1,10 @@
-"""The one line of live status on a terminal's stderr: progress, or a waiting notice.
+"""The command's stderr: its messages, and the one line of live status on a terminal.
 
-It is drawn only when stderr is a terminal (and not ``--quiet``), always on one line that is
-erased before anything else is written to the terminal: a row, a header, an error. So rows and
-headers start at column 0 and no progress text is left among them. The line is cut to the
-terminal's width, so that it never wraps (a wrapped line could not be erased).
+The status line (progress, or a waiting notice) is drawn only when stderr is a terminal (and
+not ``--quiet``), always on one line that is erased before anything else is written to the
+terminal: a row, a header, an error. So rows and headers start at column 0 and no progress
+text is left among them. The line is cut to the terminal's width, so that it never wraps (a
+wrapped line could not be erased).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import os
 import shutil
 import threading
 import time
+import traceback
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
-from cognito_groups._safe_text import display_width, visible
+from cognito_groups._cli._safe_text import display_width, visible
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-__all__ = ["RequestWatch", "StatusLine", "counted"]
+__all__ = ["Console", "RequestWatch", "StatusLine", "counted"]
 
 _ERASE = "\r\x1b[K"  # back to column 0, and clear to the end of the line
 
@@ -90,6 +92,36 @@ class StatusLine:
         except (OSError, ValueError, io.UnsupportedOperation):
             columns = 0
         return columns or shutil.get_terminal_size().columns or 80
+
+
+class Console:
+    """What the command says on stderr: lines, errors with their hint, and the status line.
+
+    Args:
+        stderr: Where to write.
+        debug: Write the traceback before an error (``--debug``).
+        quiet: Draw no status line (``--quiet``); it is drawn only on a terminal anyway.
+    """
+
+    def __init__(self, stderr: TextIO, *, debug: bool, quiet: bool) -> None:
+        self.stderr = stderr
+        self.debug = debug
+        self.status = StatusLine(stderr, enabled=stderr.isatty() and not quiet)
+
+    def say(self, line: str) -> None:
+        """One line on stderr, control characters escaped (it may quote the server)."""
+        with self.status.cleared():
+            self.stderr.write(visible(line) + "\n")
+            self.stderr.flush()
+
+    def fail(self, err: BaseException, what: str, hint: str | None = None) -> None:
+        """The error in one line, then the hint; with ``debug``, the traceback first."""
+        if self.debug:
+            with self.status.cleared():
+                traceback.print_exception(err, file=self.stderr)
+        self.say(f"cognito-groups: error: {what}")
+        if hint is not None:
+            self.say(hint)
 
 
 class RequestWatch:

@@ -1,0 +1,368 @@
+"""The command's writers: rows of users as a table, JSON, JSON Lines or CSV, for every command.
+
+One row is a user and its *lead*: the fields written before the user's own (none for ``users``;
+``group_name`` for a membership of ``export``; ``username`` and ``groups`` for ``export
+--by-user``). Each row is converted once, straight from the `User`: to its CSV or table cells,
+or to one JSON object. Timestamps always have one shape (`iso_utc()`).
+
+``users`` writes a page at a time (`Writer.write_page()`, flushed), so ``jsonl`` and ``csv``
+never hold more than one page, and a listing that fails part-way leaves complete lines behind.
+Its columns are chosen on the first page; a ``table`` whose later page needs wider columns
+writes its header again, at the new widths, so that every row stays aligned under the header
+above it. ``export`` writes a row at a time (`Writer.write()`) with fixed columns, and can
+continue a file a crash cut short: told how many rows the file holds (``written``), the writer
+writes no second header or ``[`` and puts the right separator first.
+
+Values are attacker-controlled (anyone who signs up picks their own ``name``), so the text
+formats, which are for people, are made safe with `_safe_text`: ``table`` shows control
+characters escaped and aligns by display width; ``csv`` neutralises cells a spreadsheet would
+run as formulas (unless ``csv_raw``) and, on a terminal, escapes control characters too.
+``json`` and ``jsonl``, which are for programs, keep every value exactly (their text escapes
+the characters a terminal would act on).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import timezone
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TextIO
+
+from cognito_groups._cli._safe_text import (
+    display_width,
+    json_for_terminal,
+    neutralize_formula,
+    pad,
+    visible,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping, Sequence
+    from datetime import datetime
+
+    from cognito_groups import User
+
+    #: The fields written before the user's: a text, or a list (``;``-joined in CSV).
+    Lead = Mapping[str, str | list[str]]
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "FORMATS",
+    "USER_COLUMNS",
+    "WRITERS",
+    "Writer",
+    "chosen_attributes",
+    "iso_utc",
+    "user_to_json",
+]
+
+FORMATS = ("table", "json", "jsonl", "csv")
+EXPORT_FORMATS = ("jsonl", "csv", "json")
+#: The fixed columns of ``users`` (``export`` adds ``user_last_modified_date`` and its lead).
+USER_COLUMNS = ("username", "user_status", "enabled", "user_create_date")
+_NO_LEAD: Lead = {}
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC, always of one shape: ``2026-11-27T14:43:51.000000Z`` (or ``None``).
+
+    Microseconds are always written, even when they are zero, so that a consumer's fixed parse
+    format (``%Y-%m-%dT%H:%M:%S.%fZ``) never meets a value without them.
+    """
+    if moment is None:
+        return None
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
+
+
+def user_to_json(user: User, attributes: Sequence[str] | None = None) -> dict[str, Any]:
+    """A user as a JSON-ready dict: every field, attributes as a name -> value object.
+
+    Args:
+        user: The user.
+        attributes: Keep only these attributes (those the user has); ``None``: all of them.
+    """
+    chosen = user.attributes
+    if attributes is not None:
+        chosen = tuple(attribute for attribute in chosen if attribute.name in attributes)
+    return {
+        "username": user.username,
+        "user_status": None if user.user_status is None else user.user_status.value,
+        "enabled": user.enabled,
+        "user_create_date": iso_utc(user.user_create_date),
+        "user_last_modified_date": iso_utc(user.user_last_modified_date),
+        "attributes": {attribute.name: attribute.value for attribute in chosen},
+        "mfa_options": [
+            {
+                "delivery_medium": None
+                if option.delivery_medium is None
+                else option.delivery_medium.value,
+                "attribute_name": option.attribute_name,
+            }
+            for option in user.mfa_options
+        ],
+    }
+
+
+def _text_cell(user: User, lead: Lead, column: str, fields: Collection[str]) -> str:
+    """The text of ``column`` in a row: the lead's, the user's field, else the attribute.
+
+    A column named like a user field is that field only among ``fields`` (the fixed columns).
+    """
+    if column in lead:
+        value = lead[column]
+        return value if isinstance(value, str) else ";".join(value)
+    if column in fields:
+        if column == "username":
+            return user.username
+        if column == "user_status":
+            return "" if user.user_status is None else user.user_status.value
+        if column == "enabled":
+            return "" if user.enabled is None else str(user.enabled).lower()
+        if column == "user_create_date":
+            return iso_utc(user.user_create_date) or ""
+        if column == "user_last_modified_date":
+            return iso_utc(user.user_last_modified_date) or ""
+    return user.get_attribute(column) or ""
+
+
+def chosen_attributes(
+    format_name: str, named: Sequence[str] | None, *, every: bool = False
+) -> list[str] | None:
+    """What ``--attribute`` (``named``) means in ``format_name``.
+
+    In ``table`` and ``csv``, the attribute columns: those named, else the email column
+    (``every``: one per attribute of the first page, ``None``). In ``json`` and ``jsonl``,
+    the attributes kept: those named, else all of them (``None``).
+    """
+    if format_name in ("table", "csv"):
+        return None if every else list(named or ["email"])
+    return None if named is None else list(named)
+
+
+class Writer:
+    """Writes rows of users to ``out``; subclasses choose the format (see `WRITERS`).
+
+    Args:
+        out: Where to write.
+        attributes: The attribute columns of ``table`` and ``csv``, or the attributes kept
+            in ``json`` and ``jsonl`` (``None``: all); see `chosen_attributes()`.
+        fields: The columns before the attributes: the lead's names and the user's fields.
+        only_present: Keep only the ``attributes`` some user of the first page has (columns).
+        csv_raw: Write CSV cells exactly, without neutralising formulas.
+        terminal: ``out`` is a terminal: escape control characters in CSV cells too.
+        header: Write the header row of ``table`` and ``csv``.
+        written: Rows the document already holds (a file being continued); ``None``: a new one.
+    """
+
+    #: Whether the output of no user is only a header (nothing worth writing after a failure).
+    header_only_output = False
+
+    def __init__(
+        self,
+        out: TextIO,
+        attributes: Sequence[str] | None,
+        *,
+        fields: Sequence[str] = USER_COLUMNS,
+        only_present: bool = False,
+        csv_raw: bool = False,
+        terminal: bool = False,
+        header: bool = True,
+        written: int | None = None,
+    ) -> None:
+        self.out = out
+        self.header = header
+        self._csv_raw = csv_raw
+        self._terminal = terminal
+        self._attributes = attributes
+        self._only_present = only_present
+        self._fields = tuple(fields)
+        self.columns: list[str] = []
+        #: With every attribute asked for: names first seen after the first page (no column).
+        self.unlisted: set[str] = set()
+        #: Rows the document holds: those of a file being continued, then those written.
+        self.written = written or 0
+        self._continued = written is not None
+        self._started = False
+
+    def begin(self, users: Sequence[User] = ()) -> None:
+        """Choose the columns (on ``users``, the first page) and write what comes first.
+
+        A document being continued (``written`` given) gets no second header or ``[``.
+        """
+        self._started = True
+        present = {attribute.name for user in users for attribute in user.attributes}
+        if self._attributes is None:
+            chosen = sorted(present)
+        elif self._only_present:
+            chosen = [name for name in self._attributes if name in present]
+        else:
+            chosen = list(self._attributes)
+        self.columns = [*self._fields, *chosen]
+        if not self._continued:
+            self.start(users)
+
+    def write_page(self, users: Sequence[User]) -> None:
+        """Write one page of users, without a lead (the first page fixes the columns); flush."""
+        if self._started:
+            self.next_page(users)
+        else:
+            self.begin(users)
+        for user in users:
+            if self._attributes is None:
+                self.unlisted.update(a.name for a in user.attributes if a.name not in self.columns)
+            self.write(user)
+        self.out.flush()
+
+    def write(self, user: User, lead: Lead = _NO_LEAD) -> None:
+        """Write one row: ``lead``'s fields, then the user's (after `begin()`)."""
+        self.write_row(user, lead)
+        self.written += 1
+
+    def finish(self, *, failed: bool = False) -> None:
+        """Close the document (also after a failure, so that what was written stays valid).
+
+        A listing that ``failed`` before its first page leaves no header of ``table`` or
+        ``csv`` behind (a ``json`` document is still closed: ``[]``).
+        """
+        if not self._started:
+            if failed and self.header_only_output:
+                return
+            self.begin(())
+        self.end()
+        self.out.flush()
+
+    def cells(self, user: User, lead: Lead) -> list[str]:
+        """The row's text, column by column."""
+        return [_text_cell(user, lead, column, self._fields) for column in self.columns]
+
+    def json_text(self, user: User, lead: Lead) -> str:
+        """The row as one line of JSON (lead first), exact once parsed, safe to print."""
+        row = {**lead, **user_to_json(user, self._attributes)}
+        return json_for_terminal(json.dumps(row, ensure_ascii=False))
+
+    def start(self, users: Sequence[User]) -> None:
+        """Write what comes before the first row (``users`` is the first page)."""
+
+    def next_page(self, users: Sequence[User]) -> None:
+        """Write what comes before the users of a page after the first one."""
+
+    def write_row(self, user: User, lead: Lead) -> None:
+        """Write one row."""
+        raise NotImplementedError
+
+    def end(self) -> None:
+        """Write what comes after the last row."""
+
+
+class JsonLinesWriter(Writer):
+    """One JSON object per line."""
+
+    def write_row(self, user: User, lead: Lead) -> None:
+        """Write the row as one line."""
+        self.out.write(self.json_text(user, lead) + "\n")
+
+
+class JsonWriter(Writer):
+    """One JSON array, written as it goes and closed even after a failure."""
+
+    def start(self, users: Sequence[User]) -> None:
+        """Open the array."""
+        self.out.write("[")
+
+    def write_row(self, user: User, lead: Lead) -> None:
+        """Write the row as one element (after a ``,`` if the array holds one already)."""
+        self.out.write(("\n" if self.written == 0 else ",\n") + self.json_text(user, lead))
+
+    def end(self) -> None:
+        """Close the array."""
+        self.out.write("\n]\n")
+
+
+class CsvWriter(Writer):
+    """A header row, then one row per user; one column per chosen attribute."""
+
+    header_only_output = True
+
+    def start(self, users: Sequence[User]) -> None:
+        """Write the header."""
+        if self.header:
+            self._row(self.columns)
+
+    def write_row(self, user: User, lead: Lead) -> None:
+        """Write the row."""
+        self._row(self.cells(user, lead))
+
+    def _row(self, cells: Sequence[str]) -> None:
+        """Write one row of cells, made safe (see the module's docstring for why).
+
+        Formulas are neutralised (unless ``csv_raw``); on a terminal, controls are escaped.
+        """
+        if not self._csv_raw:
+            cells = [neutralize_formula(cell) for cell in cells]
+        if self._terminal:
+            cells = [visible(cell) for cell in cells]
+        self._csv.writerow(cells)
+
+    @cached_property
+    def _csv(self) -> Any:  # made on first use: a continued file has no header row first
+        # CRLF (RFC 4180): the writer then quotes any field holding CR or LF, so a bare CR in a
+        # value cannot split a row in two (with "\n" alone it went out unquoted).
+        return csv.writer(self.out, lineterminator="\r\n")
+
+
+class TableWriter(Writer):
+    """Aligned columns for a person at a terminal.
+
+    The first page sizes the columns. A later page with a wider value widens them and writes
+    the header again at the new widths (without a header, the rows simply widen), so no row is
+    ever cut or misaligned under its header.
+    """
+
+    header_only_output = True
+
+    def start(self, users: Sequence[User]) -> None:
+        """Size the columns on the first page and write the header."""
+        self._widths = [display_width(visible(column)) for column in self.columns]
+        self._widen(users)
+        self._write_header()
+
+    def next_page(self, users: Sequence[User]) -> None:
+        """Widen the columns if this page needs it, and then write the header again."""
+        if self._widen(users):
+            self._write_header()
+
+    def _widen(self, users: Sequence[User]) -> bool:
+        """Make every column as wide as its widest cell in ``users``; say whether one grew."""
+        rows = [self.cells(user, _NO_LEAD) for user in users]
+        needed = [
+            max([width, *(display_width(visible(row[index])) for row in rows)])
+            for index, width in enumerate(self._widths)
+        ]
+        grew = needed != self._widths
+        self._widths = needed
+        return grew
+
+    def _write_header(self) -> None:
+        if self.header:
+            self._row([column.upper() for column in self.columns])
+
+    def _row(self, cells: Sequence[str]) -> None:
+        padded = [
+            pad(visible(cell), width) for cell, width in zip(cells, self._widths, strict=True)
+        ]
+        self.out.write("  ".join(padded).rstrip() + "\n")
+
+    def write_row(self, user: User, lead: Lead) -> None:
+        """Write the row (control characters escaped: one user, one line)."""
+        self._row(self.cells(user, lead))
+
+
+#: The writer of each format, by name.
+WRITERS: dict[str, type[Writer]] = {
+    "table": TableWriter,
+    "json": JsonWriter,
+    "jsonl": JsonLinesWriter,
+    "csv": CsvWriter,
+}
