@@ -158,6 +158,36 @@ MUTATIONS = (
         ("tests/test_cli_daily.py",),
     ),
     Mutation(
+        "the async default client forgets the pool's Region",
+        "_config.py",
+        "    return region_from_pool_id(user_pool_id)\n",
+        "    return None\n",
+        ("tests/test_twins.py", "tests/test_cli_daily.py"),
+    ),
+    Mutation(
+        "leaving async with does not close the iterator",
+        "_closing.py",
+        "    async def __aexit__(self, *exc_info: object) -> None:\n        await self.aclose()",
+        "    async def __aexit__(self, *exc_info: object) -> None:\n        pass",
+        ("tests/test_twins.py",),
+    ),
+    Mutation(
+        "an error loses its resume token",
+        "_errors.py",
+        "        err.next_token = next_token\n",
+        "        pass\n",
+        PAGING,
+    ),
+    Mutation(
+        "a request is sent without its budget",
+        "_budget.py",
+        "        with pacing(budget), translated(operation):\n"
+        "            response: Mapping[str, Any] = getattr(",
+        "        with pacing(None), translated(operation):\n"
+        "            response: Mapping[str, Any] = getattr(",
+        ("tests/test_memberships.py",),
+    ),
+    Mutation(
         "service errors lose their class",
         "_errors.py",
         "cls = _SERVICE_ERRORS.get(code, CognitoServiceError)",

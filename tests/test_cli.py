@@ -19,6 +19,7 @@ from cognito_groups._cli import main
 from cognito_groups._cli._writers import user_to_json
 from cognito_groups._config import new_cognito_client
 
+from .conftest import run_main
 from .servers import failing_proxy
 
 if TYPE_CHECKING:
@@ -67,12 +68,6 @@ def run_script(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[st
     return subprocess.run(  # noqa: S603 (our own script, fixed arguments)
         [str(SCRIPT), *args], text=True, env=env, timeout=60, check=False, **streams
     )
-
-
-def run_main(args: list[str]) -> tuple[int, str, str]:
-    """Run the command in this process (faster, and measured by coverage)."""
-    out, err = io.StringIO(), io.StringIO()
-    return main(args, stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 def test_jsonl_by_default_on_a_pipe(server: Server, expected: list[User]) -> None:

@@ -32,6 +32,7 @@ from cognito_groups._cli._terminal import StatusLine, counted
 from cognito_groups._cli._writers import iso_utc
 from cognito_groups._config import new_cognito_client, region_from_pool_id
 
+from .conftest import run_main
 from .fault_server import GROUP, POOL, Fault, FaultServer
 from .servers import silent_server
 from .terminal import run_in_terminal
@@ -42,11 +43,6 @@ if TYPE_CHECKING:
 SCRIPT = Path(sys.executable).with_name("cognito-groups")
 UNUSED_URL = "http://127.0.0.1:9"  # an endpoint for clients that send nothing
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
-
-
-def run_main(args: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return main(args, stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 def users_args(served: ServedPool, *extra: str, group: str = "members") -> list[str]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
 
 if TYPE_CHECKING:
@@ -198,15 +199,6 @@ def test_a_partial_last_line_is_cut_on_rerun(tmp_path: Path) -> None:
         assert run_killing(command, output, rng, kills=0) == 0
         got = pairs_of(output, "jsonl")
     assert sorted(got) == sorted(server.memberships())
-
-
-def wait_for(condition: Any, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_ctrl_c_exits_130_with_a_valid_checkpoint(tmp_path: Path) -> None:

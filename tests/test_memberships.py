@@ -29,6 +29,7 @@ from cognito_groups import (
 )
 from cognito_groups._budget import RequestBudget
 
+from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
 
 if TYPE_CHECKING:
@@ -396,15 +397,6 @@ def test_the_token_bucket_itself() -> None:
 
 def cognito_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("cognito-groups")]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def test_close_and_abandon_leave_no_thread_behind() -> None:
