@@ -349,3 +349,34 @@ def test_no_hint_for_a_group_that_does_not_exist(server: QuotaServer, tmp_path: 
                     tmp_path / "c")  # fmt: skip
     assert result.returncode == 3
     assert result.stderr == f"cognito-groups: error: group 'nope' not found in user pool {POOL}\n"
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot-slash", "symlink", "hard-link"])
+def test_one_file_for_output_and_checkpoint_is_refused(
+    server: QuotaServer, tmp_path: Path, spelling: str
+) -> None:
+    """-o F --checkpoint F (in any spelling) exits 2 before writing: a save would replace F."""
+    output = tmp_path / "out.jsonl"
+    checkpoint: Path | str = output
+    if spelling == "dot-slash":
+        checkpoint = f"./{output.name}"
+    elif spelling in ("symlink", "hard-link"):
+        output.write_text("")
+        checkpoint = tmp_path / "cp.json"
+        if spelling == "symlink":
+            checkpoint.symlink_to(output)
+        else:
+            checkpoint.hardlink_to(output)
+    sent = len(server.admitted)
+    result = subprocess.run(  # noqa: S603 (our own script)
+        [str(SCRIPT), "export", POOL, "--endpoint-url", server.url,
+         "-o", str(output), "--checkpoint", str(checkpoint)],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "are the same file" in result.stderr
+    assert len(server.admitted) == sent  # nothing was sent
+    if spelling in ("same", "dot-slash"):
+        assert not output.exists()  # nothing was written
+    else:
+        assert output.read_text() == ""

@@ -74,6 +74,7 @@ class Export:
             page_size=60,
             checkpoint=None,
         )
+        _refuse_one_file_for_two(args)
         checkpoint = CheckpointFile(Path(args.checkpoint)) if args.checkpoint else None
         saved = None if checkpoint is None else checkpoint.load()
         _check(args, saved)
@@ -256,6 +257,25 @@ class _Commits:
                 written=self._writer.written,
                 memberships=self._memberships.checkpoint,
             )
+        )
+
+
+def _refuse_one_file_for_two(args: argparse.Namespace) -> None:
+    """Refuse ``--output`` and ``--checkpoint`` naming one file (each save would replace it).
+
+    The same path in other words (``./out`` and ``out``, a symlink) and a hard link to it are
+    the same file.
+    """
+    if not (args.output and args.checkpoint):
+        return
+    output, checkpoint = Path(args.output), Path(args.checkpoint)
+    same = output.resolve() == checkpoint.resolve()
+    if not same and output.exists() and checkpoint.exists():
+        same = output.samefile(checkpoint)
+    if same:
+        raise ExportError(
+            f"--output {args.output} and --checkpoint {args.checkpoint} are the same file: "
+            "give the checkpoint a file of its own"
         )
 
 
