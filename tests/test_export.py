@@ -380,3 +380,39 @@ def test_one_file_for_output_and_checkpoint_is_refused(
         assert not output.exists()  # nothing was written
     else:
         assert output.read_text() == ""
+
+
+@pytest.mark.parametrize("case", ["missing-folder", "a-folder", "checkpoint-missing-folder"])
+def test_an_unusable_path_is_refused_before_anything_is_created(
+    server: QuotaServer, tmp_path: Path, case: str
+) -> None:
+    """A path that cannot be written: exit 8, one line naming it, nothing created or sent."""
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / "cp.json"
+    if case == "missing-folder":
+        output = tmp_path / "no-such-folder" / "out.jsonl"
+        named, reason = output, "its folder does not exist"
+    elif case == "a-folder":
+        output = tmp_path
+        named, reason = output, "is a folder, not a file"
+    else:
+        checkpoint = tmp_path / "no-such-folder" / "cp.json"
+        named, reason = checkpoint, "its folder does not exist"
+    before = sorted(tmp_path.iterdir())
+    sent = len(server.admitted)
+    result = export(server.url, "-o", output, "--checkpoint", checkpoint)
+    assert result.returncode == 8, result.stderr
+    assert result.stderr == f"cognito-groups: error: {named}: {reason}\n"
+    assert sorted(tmp_path.iterdir()) == before  # no empty output left behind
+    assert len(server.admitted) == sent
+
+
+def test_an_os_error_on_the_output_is_the_users_naming_the_file(server: QuotaServer) -> None:
+    """An OSError on the output: exit 8, one line naming the file and why, not "a bug".
+
+    /dev/full refuses fsync and every write.
+    """
+    result = export(server.url, "-o", "/dev/full")
+    assert result.returncode == 8, result.stderr
+    assert result.stderr.startswith("cognito-groups: error: /dev/full: ")
+    assert len(result.stderr.splitlines()) == 1
+    assert "bug" not in result.stderr

@@ -23,6 +23,7 @@ Exit codes (one per error family; ``--debug`` adds a traceback and keeps them)::
     5  throttled (TooManyRequestsException after retries)
     6  other service error (internal error, operation not enabled, broken paging ...)
     7  connection failed, timed out, or the response was garbled
+    8  a file could not be written or read (full disk, no permission, no such folder ...)
     130 interrupted (Ctrl-C)
 """
 

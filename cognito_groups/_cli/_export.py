@@ -13,6 +13,7 @@ whenever the first run died.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ from cognito_groups._cli._files import (
     CheckpointFile,
     ExportCheckpoint,
     OutputFile,
+    about,
+    check_writable,
     replace_atomically,
 )
 from cognito_groups._cli._report import ExportError, export_hint
@@ -63,6 +66,13 @@ class Export:
         """How to continue after ``err``, when continuing helps."""
         return export_hint(err, checkpoint=self.args.checkpoint, written=self.written)
 
+    def file_hint(self) -> str | None:
+        """How to continue after a file error: from the checkpoint, once rows were written."""
+        checkpoint = self.args.checkpoint
+        if checkpoint and self.written:
+            return f"when that is mended, run the same command again to continue from {checkpoint}"
+        return None
+
     def run(self) -> None:
         """Export (see the module's docstring), then say what was done."""
         args = self.args
@@ -75,6 +85,9 @@ class Export:
             checkpoint=None,
         )
         _refuse_one_file_for_two(args)
+        for path in (args.output, args.checkpoint):
+            if path:
+                check_writable(Path(path))
         checkpoint = CheckpointFile(Path(args.checkpoint)) if args.checkpoint else None
         saved = None if checkpoint is None else checkpoint.load()
         _check(args, saved)
@@ -119,42 +132,51 @@ class Export:
     ) -> None:
         """One row per membership, committed as it goes (with ``--checkpoint``)."""
         args = self.args
-        status = self.console.status
         output = None
         if args.output is not None:
             output = OutputFile(Path(args.output), None if saved is None else saved.offset)
         out = self.stdout if output is None else output.text
         try:
-            writer = self._writer(out, written=None if saved is None else saved.written)
-            writer.begin()
-            commit = _Commits(args, memberships, output, checkpoint, writer)
-            commit.now()  # a checkpoint from the very start
-            # The status line is erased only before writing to the terminal it is on.
-            shared = out.isatty()
-            try:
-                for membership in memberships:
-                    lead = {"group_name": membership.group_name}
-                    if shared:
-                        with status.cleared():
-                            writer.write(membership.user, lead)
-                    else:
-                        writer.write(membership.user, lead)
-                    self.rows += 1
-                    self.written += 1
-                    now = time.monotonic()
-                    commit.when_due(now)
-                    self._progress(memberships, now)
-            except CognitoGroupsError:
-                commit.now()  # every row so far is whole: keep them
-                raise
-            writer.finish()
-            if output is not None:
-                output.sync()
+            # An OSError left unnamed here is the output's (the checkpoint's are named).
+            with about(output.path) if output is not None else nullcontext():
+                writer = self._writer(out, written=None if saved is None else saved.written)
+                writer.begin()
+                commit = _Commits(args, memberships, output, checkpoint, writer)
+                commit.now()  # a checkpoint from the very start
+                self._write_rows(memberships, writer, commit, shared=out.isatty())
+                writer.finish()
+                if output is not None:
+                    output.sync()
             if checkpoint is not None:
                 checkpoint.remove()
         finally:
             if output is not None:
                 output.close()
+
+    def _write_rows(
+        self, memberships: MembershipIterator, writer: Writer, commit: _Commits, *, shared: bool
+    ) -> None:
+        """A row per membership, committed when due; on an error, the rows so far are kept.
+
+        ``shared``: the rows go to the terminal the status line is on, which is erased first.
+        """
+        status = self.console.status
+        try:
+            for membership in memberships:
+                lead = {"group_name": membership.group_name}
+                if shared:
+                    with status.cleared():
+                        writer.write(membership.user, lead)
+                else:
+                    writer.write(membership.user, lead)
+                self.rows += 1
+                self.written += 1
+                now = time.monotonic()
+                commit.when_due(now)
+                self._progress(memberships, now)
+        except CognitoGroupsError:
+            commit.now()  # every row so far is whole: keep them
+            raise
 
     def _write_by_user(self, memberships: MembershipIterator) -> None:
         """One row per user, written whole at the end (atomically, into ``--output``)."""
@@ -178,7 +200,8 @@ class Export:
             with self.console.status.cleared():
                 write(self.stdout)
         else:
-            replace_atomically(Path(self.args.output), write)
+            with about(self.args.output):
+                replace_atomically(Path(self.args.output), write)
 
     def _progress(self, memberships: MembershipIterator, now: float) -> None:
         status = self.console.status

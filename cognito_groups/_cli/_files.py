@@ -9,6 +9,11 @@ last commit, go) and continued from there.
 
 Every file made here (the output, the checkpoint and their temporary files) is created with
 mode 0600: they hold personal data.
+
+Every ``OSError`` on these files is a `FileError` naming the path (`about()`): a full disk, a
+folder without write permission or a file too large for its file system is the user's to
+mend, never "a bug". `check_writable()` refuses, before anything is created, a path that is
+a folder or whose folder does not exist.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import io
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,13 +30,47 @@ from typing import TYPE_CHECKING, Any
 from cognito_groups._cli._report import ExportError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Generator
     from typing import TextIO
 
-__all__ = ["CheckpointFile", "ExportCheckpoint", "OutputFile", "replace_atomically"]
+__all__ = [
+    "CheckpointFile",
+    "ExportCheckpoint",
+    "FileError",
+    "OutputFile",
+    "about",
+    "check_writable",
+    "replace_atomically",
+]
 
 _VERSION = 1
 _MODE = 0o600
+
+
+class FileError(Exception):
+    """One of the export's files could not be read or written: its path, and why."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@contextmanager
+def about(path: Path | str) -> Generator[None, None, None]:
+    """Around work on the file at ``path``: an ``OSError`` becomes a `FileError` naming it."""
+    try:
+        yield
+    except OSError as err:
+        raise FileError(path, err.strerror or str(err)) from err
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before anything is created, a path that cannot become a file we write."""
+    if path.is_dir():
+        raise FileError(path, "is a folder, not a file")
+    if not path.parent.is_dir():
+        raise FileError(path, "its folder does not exist")
 
 
 @dataclass(frozen=True)
@@ -58,9 +98,12 @@ class CheckpointFile:
     def load(self) -> ExportCheckpoint | None:
         """The checkpoint, or ``None`` when there is no file (a first run)."""
         try:
-            text = self.path.read_text()
-        except FileNotFoundError:
-            return None
+            with about(self.path):
+                text = self.path.read_text()
+        except FileError as err:
+            if isinstance(err.__cause__, FileNotFoundError):
+                return None
+            raise
         try:
             document: Any = json.loads(text)
             saved = ExportCheckpoint(**document)
@@ -72,11 +115,13 @@ class CheckpointFile:
 
     def save(self, saved: ExportCheckpoint) -> None:
         """Replace the checkpoint atomically (see `replace_atomically()`)."""
-        replace_atomically(self.path, lambda out: json.dump(asdict(saved), out))
+        with about(self.path):
+            replace_atomically(self.path, lambda out: json.dump(asdict(saved), out))
 
     def remove(self) -> None:
         """Remove the file (the export is complete)."""
-        self.path.unlink(missing_ok=True)
+        with about(self.path):
+            self.path.unlink(missing_ok=True)
 
 
 def replace_atomically(target: Path, write: Callable[[TextIO], object]) -> None:
@@ -113,6 +158,11 @@ class OutputFile:
     """The output file: created 0600, or cut back to a checkpoint's ``offset`` and continued."""
 
     def __init__(self, path: Path, offset: int | None) -> None:
+        self.path = path
+        with about(path):
+            self._open(path, offset)
+
+    def _open(self, path: Path, offset: int | None) -> None:
         if offset is None:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
         else:
@@ -136,10 +186,12 @@ class OutputFile:
 
     def sync(self) -> int:
         """Flush and ``fsync`` what was written; return the file's length."""
-        self.text.flush()
-        os.fsync(self._descriptor)
-        return os.fstat(self._descriptor).st_size
+        with about(self.path):
+            self.text.flush()
+            os.fsync(self._descriptor)
+            return os.fstat(self._descriptor).st_size
 
     def close(self) -> None:
-        """Close the file."""
-        self.text.close()
+        """Close the file (what is still buffered is written first)."""
+        with about(self.path):
+            self.text.close()

@@ -7,9 +7,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from cognito_groups._cli._export import Export
+from cognito_groups._cli._files import FileError
 from cognito_groups._cli._parser import build_parser, parse
 from cognito_groups._cli._report import (
     EXIT_BUG,
+    EXIT_FILE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
@@ -49,6 +51,9 @@ def main(
     except ExportError as err:
         console.fail(err, str(err))
         return EXIT_USAGE
+    except FileError as err:
+        console.fail(err, str(err), command.file_hint())
+        return EXIT_FILE
     except ImportError as err:  # the demo without its extra
         console.fail(err, str(err))
         return EXIT_USAGE

@@ -45,6 +45,7 @@ EXIT_NOT_AUTHORIZED = 4
 EXIT_THROTTLED = 5
 EXIT_SERVICE = 6
 EXIT_CONNECTION = 7
+EXIT_FILE = 8
 EXIT_INTERRUPTED = 130
 
 #: (error class, exit code), most specific first.

@@ -38,6 +38,10 @@ class Listing:
         """How to resume after ``err``, when resuming helps."""
         return resume_hint(err, listed=self.listed)
 
+    def file_hint(self) -> str | None:
+        """How to continue after a file error: the listing writes no file of its own."""
+        return None
+
     def run(self) -> None:
         """List the group, writing every page as it arrives."""
         args = self.args
