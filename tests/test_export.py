@@ -202,7 +202,10 @@ def test_a_partial_last_line_is_cut_on_rerun(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_exits_130_with_a_valid_checkpoint(tmp_path: Path) -> None:
-    """At 20 requests/s the export takes about 2 s, so Ctrl-C comes in its middle."""
+    """Ctrl-C mid-export: exit 130, the hint to run it again, and the re-run completes exactly.
+
+    At 20 requests/s the export takes about 2 s, so Ctrl-C comes in its middle.
+    """
     groups = {f"c{index}": 300 for index in range(8)}
     with QuotaServer(groups, rate=None, latency=0.01) as server:
         output, checkpoint = tmp_path / "c.csv", tmp_path / "c.cp"
@@ -216,7 +219,10 @@ def test_ctrl_c_exits_130_with_a_valid_checkpoint(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 130, stderr
-        assert stderr.endswith("cognito-groups: interrupted\n")
+        assert stderr.endswith(
+            "cognito-groups: interrupted\n"
+            f"run the same command again to continue from {checkpoint}\n"
+        )
         saved = json.loads(checkpoint.read_text())
         assert saved["pool"] == POOL
         assert saved["offset"] > 0

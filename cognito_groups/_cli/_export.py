@@ -66,6 +66,12 @@ class Export:
         """How to continue after ``err``, when continuing helps."""
         return export_hint(err, checkpoint=self.args.checkpoint, written=self.written)
 
+    def interrupt_hint(self) -> str | None:
+        """How to continue after Ctrl-C: with a checkpoint, the same command again (exact)."""
+        if self.args.checkpoint:
+            return f"run the same command again to continue from {self.args.checkpoint}"
+        return None
+
     def file_hint(self) -> str | None:
         """How to continue after a file error: from the checkpoint, once rows were written."""
         checkpoint = self.args.checkpoint

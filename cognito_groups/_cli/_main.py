@@ -59,6 +59,8 @@ def main(
         return EXIT_USAGE
     except KeyboardInterrupt:
         console.say("cognito-groups: interrupted")
+        if (hint := command.interrupt_hint()) is not None:
+            console.say(hint)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `| head`: the reader is gone, nothing left to say
         _silence_stdout()

@@ -38,6 +38,10 @@ class Listing:
         """How to resume after ``err``, when resuming helps."""
         return resume_hint(err, listed=self.listed)
 
+    def interrupt_hint(self) -> str | None:
+        """How to continue after Ctrl-C: not said yet (a page may be cut half-way written)."""
+        return None
+
     def file_hint(self) -> str | None:
         """How to continue after a file error: the listing writes no file of its own."""
         return None
