@@ -151,6 +151,20 @@ MUTATIONS = (
         ("tests/test_export.py",),
     ),
     Mutation(
+        "one file for the output and the checkpoint is accepted",
+        "_cli/_export.py",
+        "    if same:\n",
+        "    if False:\n",
+        ("tests/test_export.py",),
+    ),
+    Mutation(
+        "a path whose folder is missing is not refused up front",
+        "_cli/_files.py",
+        "    if not path.parent.is_dir():\n",
+        "    if False:\n",
+        ("tests/test_export.py",),
+    ),
+    Mutation(
         "the command waits as long as the library for a silent endpoint",
         "_cli/_parser.py",
         "READ_TIMEOUT = 10.0",
