@@ -151,6 +151,13 @@ MUTATIONS = (
         ("tests/test_export.py",),
     ),
     Mutation(
+        "JSON on a terminal leaves its last line open for the status line to erase",
+        "_cli/_writers.py",
+        "        first = self.written == 0\n        if self._terminal:\n",
+        "        first = self.written == 0\n        if False:\n",
+        ("tests/test_cli_daily.py",),
+    ),
+    Mutation(
         "one file for the output and the checkpoint is accepted",
         "_cli/_export.py",
         "    if same:\n",

@@ -577,3 +577,22 @@ def test_the_command_line_of_main_is_the_console_script() -> None:
         )  # fmt: skip
         assert result.returncode == 0
         assert result.stdout.startswith("cognito-groups ")
+
+
+@pytest.mark.parametrize("command", ["users", "export"])
+def test_json_on_a_terminal_shows_every_record(command: str) -> None:
+    """--format json on a terminal: no record is erased by the status line, and it parses.
+
+    (The last record of each page had no newline yet, so the status line's erase wiped it.)
+    """
+    with FaultServer(users=30) as server:
+        args = [command, POOL]
+        args += [GROUP, "--page-size", "10"] if command == "users" else ["--group", GROUP]
+        screen = run_in_terminal(
+            [str(SCRIPT), *args, "--endpoint-url", server.url, "--format", "json"],
+            columns=2000,  # one record, one screen line
+        )
+        expected = server.usernames()
+    assert screen.returncode == 0, screen.lines
+    text = "\n".join(line for line in screen.lines if not line.startswith(("listed", "exported")))
+    assert [record["username"] for record in json.loads(text)] == expected

@@ -265,19 +265,28 @@ class JsonLinesWriter(Writer):
 
 
 class JsonWriter(Writer):
-    """One JSON array, written as it goes and closed even after a failure."""
+    """One JSON array, written as it goes and closed even after a failure.
+
+    In a file or a pipe each element's ``,`` ends its line once the next one comes. On a
+    terminal every element ends its line at once and the ``,`` starts the next one's (still
+    valid JSON): a line left open would be erased by the status line drawn under it.
+    """
 
     def start(self, users: Sequence[User]) -> None:
         """Open the array."""
-        self.out.write("[")
+        self.out.write("[\n" if self._terminal else "[")
 
     def write_row(self, user: User, lead: Lead) -> None:
         """Write the row as one element (after a ``,`` if the array holds one already)."""
-        self.out.write(("\n" if self.written == 0 else ",\n") + self.json_text(user, lead))
+        first = self.written == 0
+        if self._terminal:
+            self.out.write(("" if first else ",") + self.json_text(user, lead) + "\n")
+        else:
+            self.out.write(("\n" if first else ",\n") + self.json_text(user, lead))
 
     def end(self) -> None:
         """Close the array."""
-        self.out.write("\n]\n")
+        self.out.write("]\n" if self._terminal else "\n]\n")
 
 
 class CsvWriter(Writer):
