@@ -596,3 +596,20 @@ def test_json_on_a_terminal_shows_every_record(command: str) -> None:
     assert screen.returncode == 0, screen.lines
     text = "\n".join(line for line in screen.lines if not line.startswith(("listed", "exported")))
     assert [record["username"] for record in json.loads(text)] == expected
+
+
+def test_missing_credentials_say_how_to_give_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No credentials anywhere: exit 4, and the line says how to give them.
+
+    (It was botocore's bare "Unable to locate credentials".)
+    """
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    with FaultServer(users=3) as server:
+        code, out, err = run_main(fault_args(server))
+        assert server.requests == []
+    assert (code, out) == (4, "")
+    assert err == (
+        "cognito-groups: error: Unable to locate credentials: give credentials with --profile "
+        "NAME, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
+    )

@@ -244,13 +244,13 @@ def test_a_checkpoint_for_another_pool_group_list_or_format_is_refused(
                     "offset": 0, "written": 0, "memberships": None, "version": 1})
     )  # fmt: skip
     output.write_text("")
-    for extra, what in (
-        (["--group", "g1"], "group list"),
-        (["--format", "csv"], "format"),
+    for extra, what, values in (
+        (["--group", "g1"], "group list", "group list: every in the checkpoint, g1 in this run"),
+        (["--format", "csv"], "format", "format: jsonl in the checkpoint, csv in this run"),
     ):
         result = export(server.url, "-o", output, "--checkpoint", checkpoint, *extra)
         assert result.returncode == 2
-        assert f"was made for another {what}" in result.stderr
+        assert f"was made for another {what} ({values}): " in result.stderr
         assert len(result.stderr.splitlines()) == 1
     result = export(server.url, "-o", output, "--checkpoint", checkpoint, pool="us-east-1_Other9")
     assert result.returncode == 2

@@ -320,17 +320,29 @@ def _check(args: argparse.Namespace, saved: ExportCheckpoint | None) -> None:
     if saved is None:
         return
     differences = [
-        what
-        for what, same in (
-            ("user pool", saved.pool == args.user_pool_id),
-            ("group list", saved.groups == args.group),
-            ("format", saved.format == args.format),
-            ("attributes", saved.attributes == args.attribute),
+        (what, made, given)
+        for what, made, given in (
+            ("user pool", saved.pool, args.user_pool_id),
+            ("group list", saved.groups, args.group),
+            ("format", saved.format, args.format),
+            ("attributes", saved.attributes, args.attribute),
         )
-        if not same
+        if made != given
     ]
     if differences:
-        raise ExportError(
-            f"{args.checkpoint} was made for another {' and '.join(differences)}: run the "
-            "command it was made for, or remove it to start over"
+        whats = " and ".join(what for what, _, _ in differences)
+        values = "; ".join(
+            f"{what}: {_shown(made)} in the checkpoint, {_shown(given)} in this run"
+            for what, made, given in differences
         )
+        raise ExportError(
+            f"{args.checkpoint} was made for another {whats} ({values}): run the command it "
+            "was made for, or remove it to start over"
+        )
+
+
+def _shown(value: str | list[str] | None) -> str:
+    """An option's value as the command line gives it (``every`` when it was not given)."""
+    if value is None:
+        return "every"
+    return ", ".join(value) if isinstance(value, list) else value

@@ -104,6 +104,11 @@ def message(err: CognitoGroupsError, args: argparse.Namespace) -> str:
         return f"group {group!r} not found in user pool {args.user_pool_id}"
     if isinstance(err, CognitoServiceError):
         return _shortened(_service_text(err))
+    if isinstance(err, CredentialsError):
+        return _shortened(
+            f"{err}: give credentials with --profile NAME, AWS_PROFILE, or AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY"
+        )
     if isinstance(err, RegionError):
         return (
             "no AWS Region: pass --region or set AWS_REGION "
