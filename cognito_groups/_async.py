@@ -39,6 +39,7 @@ from cognito_groups._validate import (
     check_list_request,
     check_max_rps,
     check_membership_request,
+    check_own_client_options,
 )
 
 if TYPE_CHECKING:
@@ -113,13 +114,15 @@ class AsyncCognitoGroups(AsyncClosing):
         return None if self._budget is None else self._budget.rate
 
     @classmethod
-    def _for_pool(cls, user_pool_id: str) -> AsyncCognitoGroups:
+    def _for_pool(
+        cls, user_pool_id: str, region_name: str | None = None, endpoint_url: str | None = None
+    ) -> AsyncCognitoGroups:
         """A facade with a client of its own, opened on the first request, closed by `aclose()`.
 
         The client is in the pool's Region when none is configured (see `_config.region_for`).
         """
         aio_session_type()  # the install hint now, not on the first request
-        lazy = LazyAsyncClient(user_pool_id)
+        lazy = LazyAsyncClient(user_pool_id, region_name, endpoint_url)
         cognito = cls(cast("CognitoIdentityProviderClient", lazy))
         cognito._stack = lazy.stack
         return cognito
@@ -253,14 +256,18 @@ def aiter_users_in_group(
     group_name: str,
     *,
     client: CognitoIdentityProviderClient | AsyncCognitoGroups | None = None,
+    region_name: str | None = None,
+    endpoint_url: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     max_users: int | None = None,
     next_token: str | None = None,
 ) -> AsyncUserIterator:
     """``async for`` over a group's members: `iter_users_in_group()`, awaited.
 
-    Without ``client`` it creates an aiobotocore client from the environment, in the Region the
-    pool id names when no Region is configured (as `iter_users_in_group()` does), and closes it
+    ``region_name`` and ``endpoint_url`` are those of the client it creates (not with
+    ``client``). Without ``client`` it creates an aiobotocore client from the environment, in
+    the Region the pool id names when no Region is configured (as `iter_users_in_group()`
+    does), and closes it
     when the iteration ends (exhausted, failed, or ``await iterator.aclose()`` / ``async
     with``).
 
@@ -272,9 +279,10 @@ def aiter_users_in_group(
     request = check_list_request(
         user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
     )
+    region, endpoint = check_own_client_options(client, region_name, endpoint_url)
     if isinstance(client, AsyncCognitoGroups):
         return AsyncUserIterator(client._pages(request))
     if client is None:
-        cognito = AsyncCognitoGroups._for_pool(request.user_pool_id)
+        cognito = AsyncCognitoGroups._for_pool(request.user_pool_id, region, endpoint)
         return AsyncUserIterator(cognito._pages(request, owner=cognito))
     return AsyncUserIterator(AsyncCognitoGroups(client)._pages(request))

@@ -21,6 +21,7 @@ from cognito_groups._validate import (
     check_list_request,
     check_max_rps,
     check_membership_request,
+    check_own_client_options,
 )
 
 if TYPE_CHECKING:
@@ -304,6 +305,8 @@ def iter_users_in_group(
     group_name: str,
     *,
     client: CognitoIdentityProviderClient | CognitoGroups | None = None,
+    region_name: str | None = None,
+    endpoint_url: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     max_users: int | None = None,
     next_token: str | None = None,
@@ -317,6 +320,9 @@ def iter_users_in_group(
         client: A boto3 ``cognito-idp`` client or a
             [`CognitoGroups`][cognito_groups.CognitoGroups]; by default a ``CognitoGroups``
             built from the environment.
+        region_name: The Region of the client it builds (not with ``client``).
+        endpoint_url: Another endpoint for the client it builds, e.g. an emulator's (not with
+            ``client``).
         page_size: Users per request, 1 to 60 (default 60).
         max_users: Stop after this many users.
         next_token: Resume from this token.
@@ -339,9 +345,12 @@ def iter_users_in_group(
         user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
     )
     check_flag("prefetch", prefetch)
+    region, endpoint = check_own_client_options(client, region_name, endpoint_url)
     if isinstance(client, CognitoGroups):
         return UserIterator(client._pages(request, prefetch=prefetch))
     if client is None:
-        cognito = CognitoGroups._for_pool(request.user_pool_id)
+        cognito = CognitoGroups._for_pool(
+            request.user_pool_id, region_name=region, endpoint_url=endpoint
+        )
         return UserIterator(cognito._pages(request, prefetch=prefetch, owner=cognito))
     return UserIterator(CognitoGroups(client)._pages(request, prefetch=prefetch))

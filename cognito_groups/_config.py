@@ -278,18 +278,27 @@ class LazyAsyncClient:
     needs a running loop, and the iterator is made outside one. ``stack`` closes it.
     """
 
-    __slots__ = ("_client", "_user_pool_id", "stack")
+    __slots__ = ("_client", "_endpoint_url", "_region_name", "_user_pool_id", "stack")
 
-    def __init__(self, user_pool_id: str) -> None:
+    def __init__(
+        self, user_pool_id: str, region_name: str | None = None, endpoint_url: str | None = None
+    ) -> None:
         self.stack = AsyncExitStack()
         self._user_pool_id = user_pool_id
+        self._region_name = region_name
+        self._endpoint_url = endpoint_url
         self._client: AsyncCognitoIdentityProviderClient | None = None
 
     async def list_users_in_group(self, **params: Any) -> Mapping[str, Any]:
         """Open the client if it is not open yet, and send the request through it."""
         if self._client is None:
             self._client = await open_async_client(
-                self.stack, None, None, None, None, user_pool_id=self._user_pool_id
+                self.stack,
+                None,
+                self._region_name,
+                self._endpoint_url,
+                None,
+                user_pool_id=self._user_pool_id,
             )
         response: Mapping[str, Any] = await self._client.list_users_in_group(**params)
         return response

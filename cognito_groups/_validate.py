@@ -277,6 +277,17 @@ def check_flag(parameter: str, value: object) -> bool:
     return value
 
 
+def check_own_client_options(
+    client: object, region_name: object, endpoint_url: object
+) -> tuple[str | None, str | None]:
+    """The Region and endpoint of a module function's own client; refused with ``client``."""
+    if client is not None:
+        for parameter, value in (("region_name", region_name), ("endpoint_url", endpoint_url)):
+            if value is not None:
+                raise fail(parameter, "cannot be combined with client: the client is used as it is")
+    return check_region_name(region_name), check_endpoint_url(endpoint_url)
+
+
 def check_list_request(
     user_pool_id: object,
     group_name: object,

@@ -18,6 +18,7 @@ from cognito_groups import (
     AsyncCognitoGroups,
     CognitoGroups,
     ConnectionFailedError,
+    InvalidParameterError,
     MalformedResponseError,
     aiter_users_in_group,
     iter_users_in_group,
@@ -180,3 +181,42 @@ def test_a_transport_error_names_the_operation_that_failed(method: str, operatio
     with cognito, pytest.raises(ConnectionFailedError) as caught:
         next(getattr(cognito, method)(*arguments))
     assert caught.value.operation == operation
+
+
+# --- the module functions point their own client anywhere (issue 21, defect 13) -----------
+
+
+def test_the_module_functions_take_region_and_endpoint(
+    served_pool: ServedPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """iter_users_in_group() and its twin list at the endpoint and in the Region given."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    group = served_pool.pool.group_name
+    options: dict[str, Any] = {"region_name": "us-east-1", "endpoint_url": served_pool.url}
+    real = served_pool.pool.user_pool_id
+
+    async def run() -> list[str]:
+        users = aiter_users_in_group(real, group, max_users=3, **options)
+        return [user.username async for user in users]
+
+    sync = [user.username for user in iter_users_in_group(real, group, max_users=3, **options)]
+    assert asyncio.run(run()) == sync
+    assert len(sync) == 3
+
+
+@pytest.mark.parametrize("function", [iter_users_in_group, aiter_users_in_group])
+@pytest.mark.parametrize("option", ["region_name", "endpoint_url"])
+def test_region_or_endpoint_with_a_client_is_refused(function: Any, option: str) -> None:
+    """A client is used as it is: region_name or endpoint_url beside it is refused at once."""
+    value = "us-east-1" if option == "region_name" else "http://127.0.0.1:9"
+    with pytest.raises(InvalidParameterError) as caught:
+        function(POOL, GROUP, client=object(), **{option: value})
+    assert caught.value.parameter == option
+
+
+@pytest.mark.parametrize("function", [iter_users_in_group, aiter_users_in_group])
+def test_a_bad_endpoint_is_refused_before_a_client_is_built(function: Any) -> None:
+    """endpoint_url is checked as the facades check it, before anything is built or sent."""
+    with pytest.raises(InvalidParameterError) as caught:
+        function(POOL, GROUP, endpoint_url="not a url")
+    assert caught.value.parameter == "endpoint_url"
