@@ -294,11 +294,16 @@ def test_a_long_service_message_stays_on_one_line() -> None:
 
 
 def test_no_hint_for_a_token_the_service_rejected(served_pool: ServedPool) -> None:
-    """A --next-token the service refused gets no resume hint (it would be refused again)."""
+    """A --next-token moto refused: exit 2, and where tokens come from, not a resume hint.
+
+    (A resume hint would give the same token, refused again.)
+    """
     code, _, err = run_main(users_args(served_pool, "--next-token", "garbage"))
-    assert code == 6  # moto's InvalidToken (real Cognito: InvalidParameterException, exit 2)
-    assert len(err.splitlines()) == 1
-    assert "--next-token" not in err
+    assert code == 2  # moto's InvalidToken (real Cognito's InvalidParameterException: 2 too)
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert "garbage" not in lines[1]  # no resume hint with the refused token
+    assert lines[1].startswith("--next-token takes the tokens this command prints")
 
 
 @pytest.mark.usefixtures("no_retries")
@@ -612,4 +617,22 @@ def test_missing_credentials_say_how_to_give_them(monkeypatch: pytest.MonkeyPatc
     assert err == (
         "cognito-groups: error: Unable to locate credentials: give credentials with --profile "
         "NAME, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
+    )
+
+
+@pytest.mark.usefixtures("no_retries")
+@pytest.mark.parametrize("code", ["InvalidParameterException", "InvalidToken"])
+def test_a_refused_next_token_is_a_usage_error_saying_where_tokens_come_from(code: str) -> None:
+    """--next-token the service refuses (Cognito's code, or an emulator's): exit 2 and a hint.
+
+    (An emulator's InvalidToken was exit 6, "service error"; neither said where tokens come
+    from.)
+    """
+    refused = Fault("error", code, message="Invalid token")
+    with FaultServer(users=3, script={1: refused}) as server:
+        code_, out, err = run_main(fault_args(server, "--next-token", "garbage"))
+    assert (code_, out) == (2, "")
+    assert err.splitlines()[1] == (
+        '--next-token takes the tokens this command prints ("continue with --next-token ...", '
+        '"resume with: ..."); the AWS CLI\'s --starting-token is another format'
     )

@@ -60,6 +60,13 @@ EXIT_CODES: tuple[tuple[type[CognitoGroupsError], int], ...] = (
     (CognitoGroupsError, EXIT_SERVICE),
 )
 _ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "UnrecognizedClientException"})
+#: What emulators answer for a token they refuse (Cognito answers InvalidParameterException).
+_REJECTED_TOKEN_CODES = frozenset({"InvalidToken", "InvalidNextTokenException"})
+#: Where a --next-token comes from, for a user whose token was refused.
+WHERE_TOKENS_COME_FROM = (
+    '--next-token takes the tokens this command prints ("continue with --next-token ...", '
+    '"resume with: ..."); the AWS CLI\'s --starting-token is another format'
+)
 
 #: The command's words for the library's parameters.
 _FLAGS = {
@@ -87,6 +94,8 @@ def exit_code(err: CognitoGroupsError) -> int:
     """The exit code of ``err``'s family (see the package's docstring)."""
     if isinstance(err, CognitoServiceError) and err.code in _ACCESS_DENIED_CODES:
         return EXIT_NOT_AUTHORIZED
+    if isinstance(err, CognitoServiceError) and err.code in _REJECTED_TOKEN_CODES:
+        return EXIT_USAGE
     return next(code for cls, code in EXIT_CODES if isinstance(err, cls))
 
 
@@ -142,6 +151,17 @@ def _transient(err: CognitoGroupsError) -> bool:
     if isinstance(err, TooManyRequestsError | TransportError | InternalError):
         return True
     return isinstance(err, CognitoServiceError) and (err.http_status or 0) >= 500
+
+
+def rejected_token(err: CognitoGroupsError, given: str | None) -> bool:
+    """Whether the service refused the token the listing started from, on its first request.
+
+    (The error's resume token is still the one given, and the service called a parameter
+    invalid, or answered an emulator's code for a bad token.)
+    """
+    if given is None or err.next_token != given or not isinstance(err, CognitoServiceError):
+        return False
+    return isinstance(err, InvalidParameterError) or err.code in _REJECTED_TOKEN_CODES
 
 
 def resume_hint(err: CognitoGroupsError, *, listed: int) -> str | None:

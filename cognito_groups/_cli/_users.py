@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 
 from cognito_groups._cli._aws import facade
 from cognito_groups._cli._parser import output_format
-from cognito_groups._cli._report import resume_hint, token_option
+from cognito_groups._cli._report import (
+    WHERE_TOKENS_COME_FROM,
+    rejected_token,
+    resume_hint,
+    token_option,
+)
 from cognito_groups._cli._terminal import RequestWatch, counted
 from cognito_groups._cli._writers import WRITERS, chosen_attributes
 from cognito_groups._client import CognitoGroups
@@ -35,7 +40,12 @@ class Listing:
         self.pages = 0
 
     def hint(self, err: CognitoGroupsError) -> str | None:
-        """How to resume after ``err``, when resuming helps."""
+        """How to resume after ``err``, when resuming helps.
+
+        When the service refused the token given, where tokens come from instead.
+        """
+        if rejected_token(err, self.args.next_token):
+            return WHERE_TOKENS_COME_FROM
         return resume_hint(err, listed=self.listed)
 
     def interrupt_hint(self) -> str | None:
