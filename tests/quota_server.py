@@ -70,6 +70,7 @@ class QuotaServer:
         rate: float | None = 30.0,
         burst: float = 5.0,
         fault: Fault | None = None,
+        hostile: bool = False,
     ) -> None:
         self.groups = {
             name: members_of(name, members) if isinstance(members, int) else list(members)
@@ -78,6 +79,7 @@ class QuotaServer:
         self.latency = latency
         self.bucket = None if rate is None else _Bucket(rate, burst)
         self.fault = fault
+        self.hostile = hostile  # each user's ``name`` one of users.HOSTILE_VALUES
         self.admitted: list[float] = []  # when each admitted request was admitted
         self.throttled = 0
         self.requests = 0
@@ -147,7 +149,7 @@ class QuotaServer:
                       "CreationDate": 1.7e9, "LastModifiedDate": 1.7e9}
                      for i in range(offset, stop)]  # fmt: skip
         else:
-            items = [numbered_user(i, names[i]) for i in range(offset, stop)]
+            items = [numbered_user(i, names[i], hostile=self.hostile) for i in range(offset, stop)]
         body: dict[str, Any] = {member: items}
         if stop < len(names):
             body["NextToken"] = self._token(key, stop)

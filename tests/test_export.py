@@ -10,6 +10,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import stat
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
+from .users import HOSTILE_VALUES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -55,16 +57,40 @@ def export(
     )  # fmt: skip
 
 
+def records_of(path: Path, format_name: str) -> list[dict[str, Any]]:
+    """The records of an export file, parsed strictly (it must be valid UTF-8)."""
+    with path.open(encoding="utf-8", newline="") as file:  # CR inside a CSV value stays CR
+        text = file.read()
+    if format_name == "jsonl":
+        return [json.loads(line) for line in text.splitlines()]
+    if format_name == "json":
+        records: list[dict[str, Any]] = json.loads(text)
+        return records
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
 def pairs_of(path: Path, format_name: str) -> list[Pair]:
     """The (group, username) pairs of an export file, parsed strictly."""
-    text = path.read_text(encoding="utf-8")
-    if format_name == "jsonl":
-        records = [json.loads(line) for line in text.splitlines()]
-    elif format_name == "json":
-        records = json.loads(text)
-    else:
-        records = list(csv.DictReader(io.StringIO(text, newline="")))
-    return [(record["group_name"], record["username"]) for record in records]
+    return [(record["group_name"], record["username"]) for record in records_of(path, format_name)]
+
+
+def hostile_name(username: str, format_name: str) -> str:
+    """The ``name`` a user of a hostile QuotaServer has, as ``format_name`` writes it.
+
+    JSON keeps it exactly; CSV writes a lone surrogate as U+FFFD and neutralises a formula.
+    """
+    value = HOSTILE_VALUES[int(username.rsplit("-u", 1)[1]) % len(HOSTILE_VALUES)]
+    if format_name == "csv":
+        value = re.sub("[\ud800-\udfff]", "\ufffd", value)
+        value = "'" + value if value.startswith("=") else value
+    return value
+
+
+def names_of(path: Path, format_name: str) -> dict[str, str]:
+    """Each user's ``name`` in an export file."""
+    if format_name == "csv":
+        return {r["username"]: r["name"] for r in records_of(path, format_name)}
+    return {r["username"]: r["attributes"]["name"] for r in records_of(path, format_name)}
 
 
 @pytest.fixture(scope="module")
@@ -163,22 +189,25 @@ def run_killing(command: list[str], output: Path, rng: random.Random, *, kills: 
 def test_sigkill_at_random_moments_then_rerun(tmp_path: Path, format_name: str) -> None:
     """7 seeded SIGKILLs per format (21 trials), each followed by the same command.
 
-    Rows are being written the whole time, so kills land in writes too. The file parses and
-    holds every membership exactly once.
+    Rows are being written the whole time, so kills land in writes too. Every user's ``name``
+    is a hostile value (lone surrogates, NUL, every control character). The file is valid
+    UTF-8, parses, holds every membership exactly once, and every value as the format keeps it.
     """
     groups = {f"k{index}": 300 for index in range(10)}
     rng = random.Random(f"20261127-{format_name}")
-    with QuotaServer(groups, rate=None, latency=0.01) as server:
+    with QuotaServer(groups, rate=None, latency=0.01, hostile=True) as server:
         output, checkpoint = tmp_path / f"out.{format_name}", tmp_path / "out.cp"
         command = [
             str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "--format",
             format_name, "-o", str(output), "--checkpoint", str(checkpoint),
-            "--max-rps", "30",
+            "--max-rps", "30", "--attribute", "name",
         ]  # fmt: skip
         assert run_killing(command, output, rng, kills=7) == 0
         got = pairs_of(output, format_name)
         assert sorted(got) == sorted(server.memberships())
         assert len(got) == len(set(got))
+        names = names_of(output, format_name)
+        assert names == {user: hostile_name(user, format_name) for _, user in got}
         assert not checkpoint.exists()
 
 

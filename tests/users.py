@@ -23,16 +23,35 @@ STATUSES = ("CONFIRMED", "FORCE_CHANGE_PASSWORD", "UNCONFIRMED", "RESET_REQUIRED
 FIRST_CREATED = datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
 
 
+#: Values anyone who signs up can give their ``name``, and the service sends back as they are:
+#: lone surrogates (its JSON may hold any ``\\uXXXX``), NUL and every other control character,
+#: CSV's own delimiters, a formula, a pair that is one character.
+HOSTILE_VALUES = (
+    "\ud800",
+    "lone \udfff low",
+    "\udbff\ud800 reversed",
+    "nul\x00inside",
+    "".join(chr(code) for code in range(0x20)),
+    "del\x7f c1\x80\x9b31m",
+    "line\u2028para\u2029",
+    '"quoted", with comma',
+    "crlf\r\nsplit",
+    '=HYPERLINK("http://evil.example")',
+    "emoji \U0001f600 pair",
+    "\u202eright-to-left",
+)
+
+
 def username(index: int) -> str:
     """The name of user number ``index``: ``user-00042``."""
     return f"user-{index:05d}"
 
 
-def numbered_user(index: int, name: str | None = None) -> dict[str, Any]:
+def numbered_user(index: int, name: str | None = None, *, hostile: bool = False) -> dict[str, Any]:
     """User number ``index``: 5 attributes (email, email_verified, sub, name, custom:team).
 
     Statuses, ``Enabled`` and the legacy SMS MFA option vary with ``index``; ``name`` replaces
-    the username.
+    the username. ``hostile``: the ``name`` attribute is one of `HOSTILE_VALUES` (by index).
     """
     name = username(index) if name is None else name
     return make_user(
@@ -42,7 +61,9 @@ def numbered_user(index: int, name: str | None = None) -> dict[str, Any]:
         enabled=index % 7 != 0,
         attributes={
             "sub": str(uuid.UUID(int=index + 1)),
-            "name": f"User Number {index}",
+            "name": HOSTILE_VALUES[index % len(HOSTILE_VALUES)]
+            if hostile
+            else f"User Number {index}",
             "custom:team": f"team-{index % 4}",
         },
         created=FIRST_CREATED + timedelta(seconds=index),

@@ -7,14 +7,19 @@ answered; neither may act on the reader's terminal or spreadsheet.
   C1 (escape sequences, bell, cursor moves, 8-bit CSI), the Unicode line and paragraph
   separators, and the bidirectional controls that can reorder what a line appears to say
   (the "Trojan Source" characters). One value is then always one line, and it cannot move the
-  cursor, change colours, set the title or ring the bell. A backslash is left as it is.
+  cursor, change colours, set the title or ring the bell. A backslash is left as it is. A
+  lone surrogate (``\ud800``, which the service can send: its JSON may hold any ``\uXXXX``)
+  is shown as its escape too: no UTF-8 text can hold it.
 * `display_width()` and `pad()` measure and pad by the columns a terminal gives each
   character (wide East Asian characters take two, combining marks none), with ``wcwidth``.
 * `neutralize_formula()` prefixes a single quote to a CSV cell that a spreadsheet would
   run as a formula (it begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return), as
   OWASP recommends against CSV injection (CWE-1236).
-* `json_for_terminal()` writes the same characters as ``\uXXXX`` escapes inside JSON text:
-  the values stay exactly the same once parsed, and the text is safe to print.
+* `json_for_terminal()` writes the same characters, and lone surrogates, as ``\uXXXX``
+  escapes inside JSON text: the values stay exactly the same once parsed, and the text is
+  safe to print and valid UTF-8.
+* `encodable()` replaces each lone surrogate with U+FFFD, the replacement character, for CSV,
+  which has no escapes: the file stays valid UTF-8 that every spreadsheet and reader opens.
 """
 
 from __future__ import annotations
@@ -23,9 +28,20 @@ import re
 
 from wcwidth import wcswidth
 
-__all__ = ["display_width", "json_for_terminal", "neutralize_formula", "pad", "visible"]
+__all__ = [
+    "display_width",
+    "encodable",
+    "json_for_terminal",
+    "neutralize_formula",
+    "pad",
+    "visible",
+]
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+#: A code point no UTF-8 text can hold: a surrogate, alone (a pair arrives as one character).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,15 +76,21 @@ def neutralize_formula(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
+def encodable(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (see the module's docstring)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
 def json_for_terminal(text: str) -> str:
-    """JSON text in which the control characters ``json.dumps`` leaves raw are escaped.
+    """JSON text in which the characters ``json.dumps`` leaves raw are escaped.
 
     ``json.dumps(..., ensure_ascii=False)`` escapes only C0; DEL, C1, the line separators and
-    the bidirectional controls would go out raw. They occur only inside strings, where a
-    JSON escape means the same character, so the parsed values do not change.
+    the bidirectional controls would go out raw, and a lone surrogate would make the text
+    impossible to write as UTF-8. They occur only inside strings, where a JSON escape means
+    the same character, so the parsed values do not change.
     """
     return _UNSAFE.sub(_json_escape, text)

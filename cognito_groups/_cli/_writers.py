@@ -18,7 +18,8 @@ formats, which are for people, are made safe with `_safe_text`: ``table`` shows 
 characters escaped and aligns by display width; ``csv`` neutralises cells a spreadsheet would
 run as formulas (unless ``csv_raw``) and, on a terminal, escapes control characters too.
 ``json`` and ``jsonl``, which are for programs, keep every value exactly (their text escapes
-the characters a terminal would act on).
+the characters a terminal would act on, and lone surrogates). Every format's text is valid
+UTF-8, whatever the service sent: CSV, which has no escapes, writes a lone surrogate as U+FFFD.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cognito_groups._cli._safe_text import (
     display_width,
+    encodable,
     json_for_terminal,
     neutralize_formula,
     pad,
@@ -306,12 +308,15 @@ class CsvWriter(Writer):
     def _row(self, cells: Sequence[str]) -> None:
         """Write one row of cells, made safe (see the module's docstring for why).
 
-        Formulas are neutralised (unless ``csv_raw``); on a terminal, controls are escaped.
+        Formulas are neutralised (unless ``csv_raw``); on a terminal, controls are escaped;
+        elsewhere, a lone surrogate (no UTF-8 file can hold one) is written as U+FFFD.
         """
         if not self._csv_raw:
             cells = [neutralize_formula(cell) for cell in cells]
         if self._terminal:
             cells = [visible(cell) for cell in cells]
+        else:
+            cells = [encodable(cell) for cell in cells]
         self._csv.writerow(cells)
 
     @cached_property
