@@ -1,11 +1,12 @@
 """Typed, streaming listing of the members of an Amazon Cognito user-pool group.
 
 Example:
-    >>> import cognito_groups
-    >>> for user in cognito_groups.iter_users_in_group(  # doctest: +SKIP
-    ...     "us-east-1_AbC123", "admins"
-    ... ):
-    ...     print(user.username, user.user_status, user.get_attribute("email"))
+    ```python
+    import cognito_groups
+
+    for user in cognito_groups.iter_users_in_group("us-east-1_AbC123", "admins"):
+        print(user.username, user.user_status, user.get_attribute("email"))
+    ```
 """
 
 from cognito_groups._async import AsyncCognitoGroups, aiter_users_in_group

@@ -75,10 +75,12 @@ class AsyncCognitoGroups(AsyncClosing):
         ImportError: aiobotocore is not installed (the ``async`` extra).
 
     Example:
-        >>> async def main() -> None:  # doctest: +SKIP
-        ...     async with AsyncCognitoGroups(region_name="us-east-1") as cognito:
-        ...         async for user in cognito.iter_users("us-east-1_AbC123", "admins"):
-        ...             print(user.username)
+        ```python
+        async def main() -> None:
+            async with AsyncCognitoGroups(region_name="us-east-1") as cognito:
+                async for user in cognito.iter_users("us-east-1_AbC123", "admins"):
+                    print(user.username)
+        ```
     """
 
     __slots__ = ("_budget", "_client", "_options", "_stack")
@@ -272,9 +274,11 @@ def aiter_users_in_group(
     with``).
 
     Example:
-        >>> async def main() -> None:  # doctest: +SKIP
-        ...     async for user in aiter_users_in_group("us-east-1_AbC123", "admins"):
-        ...         print(user.username)
+        ```python
+        async def main() -> None:
+            async for user in aiter_users_in_group("us-east-1_AbC123", "admins"):
+                print(user.username)
+        ```
     """
     request = check_list_request(
         user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token

@@ -71,9 +71,11 @@ class CognitoGroups(Closing):
         ClientSetupError: the client could not be built (e.g. `RegionError`).
 
     Example:
-        >>> cognito = CognitoGroups(region_name="us-east-1")  # doctest: +SKIP
-        >>> for user in cognito.iter_users("us-east-1_AbC123", "admins"):  # doctest: +SKIP
-        ...     print(user.username, user.user_status, user.email)
+        ```python
+        cognito = CognitoGroups(region_name="us-east-1")
+        for user in cognito.iter_users("us-east-1_AbC123", "admins"):
+            print(user.username, user.user_status, user.email)
+        ```
     """
 
     __slots__ = ("_budget", "_client", "_list_groups", "_list_users", "_owns_client")
@@ -334,11 +336,12 @@ def iter_users_in_group(
     when the listing ends, fails or is closed (``iterator.close()`` or ``with``).
 
     Example:
-        >>> import cognito_groups
-        >>> for user in cognito_groups.iter_users_in_group(  # doctest: +SKIP
-        ...     "us-east-1_AbC123", "admins"
-        ... ):
-        ...     print(user.username, user.user_status, user.get_attribute("email"))
+        ```python
+        import cognito_groups
+
+        for user in cognito_groups.iter_users_in_group("us-east-1_AbC123", "admins"):
+            print(user.username, user.user_status, user.get_attribute("email"))
+        ```
     """
     # Validated once, before a default client is built (which may need a Region).
     request = check_list_request(

@@ -1,6 +1,6 @@
 """The exceptions this library raises, and the one place botocore errors become them.
 
-The tree::
+The tree:
 
     CognitoGroupsError                  base of everything raised here
     ├── CognitoServiceError             the service answered with an error (also a ClientError)

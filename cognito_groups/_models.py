@@ -204,7 +204,7 @@ class User:
             (see [`UserStatus`][cognito_groups.UserStatus]).
         mfa_options: The legacy SMS MFA options.
 
-    Example:
+    Examples:
         >>> user = User(
         ...     "ana",
         ...     attributes=(

@@ -3,7 +3,7 @@
 Built on botocore's `Stubber`, so every queued response and every request
 your code sends is checked against the real service model.
 
-Example:
+Examples:
     >>> from cognito_groups import TooManyRequestsError
     >>> from cognito_groups.testing import GroupStub
     >>> with GroupStub() as stub:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -124,3 +126,98 @@ def test_docstrings_use_markdown_references() -> None:
         if role.search(line)
     ]
     assert found == []
+
+
+class _ReferencePage(HTMLParser):
+    """The parts of the built reference page its reader sees: code, prose, contents, anchors."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.code: list[str] = []  # the text of each <pre>
+        self.prose: list[str] = []  # every text outside <pre>
+        self.toc: list[str] = []  # the text of each table-of-contents link
+        self.anchors: list[str] = []  # heading ids, anchor ids and in-page link targets
+        self._pre = 0
+        self._link: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "pre":
+            self._pre += 1
+            self.code.append("")
+        if tag in {"h1", "h2", "h3", "h4", "h5", "h6", "a"} and attributes.get("id"):
+            self.anchors.append(attributes["id"] or "")
+        href = attributes.get("href") or ""
+        if tag == "a" and href.startswith("#"):
+            self.anchors.append(href[1:])
+        if tag == "a" and "md-nav__link" in (attributes.get("class") or ""):
+            self._link = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre":
+            self._pre -= 1
+        if tag == "a" and self._link is not None:
+            self.toc.append("".join(self._link).strip())
+            self._link = None
+
+    def handle_data(self, data: str) -> None:
+        if self._pre:
+            self.code[-1] += data
+        else:
+            self.prose.append(data)
+        if self._link is not None:
+            self._link.append(data)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> _ReferencePage:
+    """The API reference page of a fresh ``mkdocs build --strict`` of the site."""
+    import subprocess
+
+    site = tmp_path_factory.mktemp("site")
+    result = subprocess.run(  # noqa: S603 (a fixed command of the test)
+        [str(Path(sys.executable).with_name("mkdocs")), "build", "--strict", "--quiet",
+         "--site-dir", str(site)],
+        cwd=DOCS.parent, capture_output=True, text=True, check=False, timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = _ReferencePage()
+    page.feed((site / "reference" / "index.html").read_text())
+    page.close()
+    return page
+
+
+def test_reference_examples_render_as_code(reference: _ReferencePage) -> None:
+    """The docstrings' examples are code blocks, never prose (or quoted prose) with prompts."""
+    code = "\n".join(reference.code)
+    prose = "".join(reference.prose)
+    for example in (
+        'CognitoGroups(region_name="us-east-1")',  # CognitoGroups
+        'iter_users_in_group("us-east-1_AbC123", "admins")',  # iter_users_in_group()
+        'AsyncCognitoGroups(region_name="us-east-1")',  # AsyncCognitoGroups
+        'aiter_users_in_group("us-east-1_AbC123", "admins")',  # aiter_users_in_group()
+        ">>> user = User(",  # User, a doctest
+        ">>> with GroupStub() as stub:",  # cognito_groups.testing, a doctest
+    ):
+        assert example in code
+        assert example not in prose
+    assert ">>>" not in prose
+
+
+def test_reference_shows_no_doctest_directive(reference: _ReferencePage) -> None:
+    """No ``# doctest: +SKIP`` (or any doctest text) reaches the reader."""
+    assert "doctest" not in "\n".join(reference.code + reference.prose).lower()
+
+
+def test_reference_names_nothing_private(reference: _ReferencePage) -> None:
+    """No table-of-contents entry, heading or anchor names a private module or object."""
+
+    def private(name: str) -> bool:
+        return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+    assert reference.toc
+    assert [entry for entry in reference.toc if private(entry)] == []
+    documented = [anchor for anchor in reference.anchors if anchor.startswith("cognito_groups")]
+    assert "cognito_groups.CognitoGroups" in documented
+    assert [anchor for anchor in documented if any(map(private, anchor.split(".")))] == []
