@@ -89,6 +89,8 @@ class FaultServer:
     ignore_limit_with: int | None = None
     #: Seconds every answer waits before it is sent (a network's and a service's latency).
     latency: float = 0.0
+    #: Usernames that replace generated ones, by user number (e.g. one very long name).
+    names: Mapping[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -106,7 +108,8 @@ class FaultServer:
 
     def usernames(self, start: int = 0, stop: int | None = None) -> list[str]:
         """The usernames of the generated group, in order."""
-        return [username(i) for i in range(start, self.users if stop is None else stop)]
+        stop = self.users if stop is None else stop
+        return [self.names.get(i, username(i)) for i in range(start, stop)]
 
     def token_for(self, offset: int) -> str:
         """The opaque token that starts a page at ``offset`` (the same one every time)."""
@@ -159,7 +162,7 @@ class FaultServer:
         if fault and fault.kind == "short":
             count = min(fault.count, count)
         stop = min(offset + count, self.users)
-        users = [numbered_user(i) for i in range(offset, stop)]
+        users = [numbered_user(i, self.names.get(i)) for i in range(offset, stop)]
         body: dict[str, Any] = {"Users": users}
         if stop < self.users:
             body["NextToken"] = self.token_for(stop)

@@ -136,6 +136,37 @@ def test_table_header_is_written_again_when_a_page_needs_wider_columns(
             assert all(line[start - 2 : start] == "  " for start in starts[1:]), line
 
 
+def test_one_long_username_does_not_make_the_rows_wrap_on_a_terminal() -> None:
+    """On a 100-column screen every row stays one line: the long cells are cut with "…".
+
+    In a pipe the same listing writes the whole name.
+    """
+    long_name = "a-rather-long-username-" * 13  # 299 characters
+    with FaultServer(users=30, names={12: long_name}) as server:
+        screen = run_in_terminal(
+            [str(SCRIPT), *fault_args(server, "--page-size", "10")], columns=100
+        )
+        code, out, _ = run_main(fault_args(server, "--format", "table", "--page-size", "10"))
+    assert screen.returncode == 0, screen.lines
+    *table, summary = screen.lines
+    assert summary == "listed 30 users in 3 pages"
+    rows = [line for line in table if not line.startswith("USERNAME ")]
+    assert len(rows) == 30  # one line a user: no row wrapped onto a second line
+    names = [row.split()[0] for row in rows]
+    assert names[12].startswith("a-rather-long-")
+    assert names[12].endswith("…")
+    assert names[:12] + names[13:] == server.usernames(0, 12) + server.usernames(13)
+    for index, line in enumerate(table):
+        assert len(line) <= 100
+        if line.startswith("USERNAME "):
+            starts = column_starts(line)
+            continue
+        for start in starts[1:]:
+            assert line[start - 2 : start] == "  ", f"misaligned line {index}: {line!r}"
+    assert code == 0
+    assert f"\n{long_name}  " in out
+
+
 # 2. Timeouts.
 
 

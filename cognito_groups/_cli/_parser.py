@@ -99,8 +99,9 @@ def _listing_options(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--format",
         choices=FORMATS,
-        help="table (default on a terminal), json (one document), jsonl (one user per line; "
-        "default when stdout is not a terminal) or csv",
+        help="table (default on a terminal, where its widest cells are cut with … so that "
+        "rows fit the window; never cut in a pipe or file), json (one document), jsonl (one "
+        "user per line; default when stdout is not a terminal) or csv",
     )
     columns = out.add_mutually_exclusive_group()
     columns.add_argument(

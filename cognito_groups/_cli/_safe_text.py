@@ -10,8 +10,9 @@ answered; neither may act on the reader's terminal or spreadsheet.
   cursor, change colours, set the title or ring the bell. A backslash is left as it is. A
   lone surrogate (``\ud800``, which the service can send: its JSON may hold any ``\uXXXX``)
   is shown as its escape too: no UTF-8 text can hold it.
-* `display_width()` and `pad()` measure and pad by the columns a terminal gives each
-  character (wide East Asian characters take two, combining marks none), with ``wcwidth``.
+* `display_width()`, `pad()` and `cut()` measure, pad and cut by the columns a terminal gives
+  each character (wide East Asian characters take two, combining marks none), with
+  ``wcwidth``; `cut()` never splits a character and marks the cut with ``…``.
 * `neutralize_formula()` prefixes a single quote to a CSV cell that a spreadsheet would
   run as a formula (it begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return), as
   OWASP recommends against CSV injection (CWE-1236).
@@ -26,9 +27,10 @@ from __future__ import annotations
 
 import re
 
-from wcwidth import wcswidth
+from wcwidth import wcswidth, wcwidth
 
 __all__ = [
+    "cut",
     "display_width",
     "encodable",
     "json_for_terminal",
@@ -69,6 +71,33 @@ def display_width(text: str) -> int:
 def pad(text: str, width: int) -> str:
     """``text`` followed by spaces up to ``width`` terminal columns."""
     return text + " " * max(0, width - display_width(text))
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` (already made `visible()`) in at most ``width`` columns: cut, it ends in ``…``.
+
+    Whole characters only: a wide character that would not fit is left out with what follows
+    it (the cell is then one column narrower, which `pad()` fills), and combining marks stay
+    with the character they mark.
+    """
+    if display_width(text) <= width:
+        return text
+    room = width - 1  # the columns left for the text before the "…"
+    if room < 0:
+        return ""
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        columns = wcwidth(char)
+        columns = 1 if columns < 0 else columns
+        if used + columns > room:
+            break
+        kept.append(char)
+        used += columns
+    fitted = "".join(kept)
+    while fitted and display_width(fitted) > room:  # a sequence measured unlike its parts
+        fitted = fitted[:-1]
+    return fitted + "…"
 
 
 def neutralize_formula(cell: str) -> str:

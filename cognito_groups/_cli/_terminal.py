@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-__all__ = ["Console", "RequestWatch", "StatusLine", "counted"]
+__all__ = ["Console", "RequestWatch", "StatusLine", "counted", "terminal_columns"]
 
 _ERASE = "\r\x1b[K"  # back to column 0, and clear to the end of the line
 
@@ -38,6 +38,19 @@ WAIT_NOTICE_AFTER = 3.0
 def counted(count: int, noun: str) -> str:
     """``1 user``, ``2 users``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def terminal_columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to; 80 when it is unknown.
+
+    Unknown: ``stream`` is not a real file, or its size is 0; then ``COLUMNS`` or the
+    process's terminal (`shutil.get_terminal_size()`) tells, else 80.
+    """
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, io.UnsupportedOperation):
+        columns = 0
+    return columns or shutil.get_terminal_size().columns or 80
 
 
 class StatusLine:
@@ -78,20 +91,12 @@ class StatusLine:
 
     def _fit(self, text: str) -> str:
         """``text`` cut to one column less than the terminal's width (it must not wrap)."""
-        width = self._columns() - 1
+        width = terminal_columns(self._stream) - 1
         if display_width(text) <= width:
             return text
         while text and display_width(text + "…") > width:
             text = text[:-1]
         return text + "…"
-
-    def _columns(self) -> int:
-        """The terminal's width; 80 when it is unknown (not a real file, or a size of 0)."""
-        try:
-            columns = os.get_terminal_size(self._stream.fileno()).columns
-        except (OSError, ValueError, io.UnsupportedOperation):
-            columns = 0
-        return columns or shutil.get_terminal_size().columns or 80
 
 
 class Console:

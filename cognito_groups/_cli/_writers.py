@@ -9,7 +9,9 @@ or to one JSON object. Timestamps always have one shape (`iso_utc()`).
 never hold more than one page, and a listing that fails part-way leaves complete lines behind.
 Its columns are chosen on the first page; a ``table`` whose later page needs wider columns
 writes its header again, at the new widths, so that every row stays aligned under the header
-above it. ``export`` writes a row at a time (`Writer.write()`) with fixed columns, and can
+above it. On a terminal, a ``table`` row fits the terminal's width: the widest columns are cut
+(with ``…``) so that one long value cannot make every row wrap; in a pipe or a file nothing
+is cut. ``export`` writes a row at a time (`Writer.write()`) with fixed columns, and can
 continue a file a crash cut short: told how many rows the file holds (``written``), the writer
 writes no second header or ``[`` and puts the right separator first.
 
@@ -31,6 +33,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cognito_groups._cli._safe_text import (
+    cut,
     display_width,
     encodable,
     json_for_terminal,
@@ -38,6 +41,7 @@ from cognito_groups._cli._safe_text import (
     pad,
     visible,
 )
+from cognito_groups._cli._terminal import terminal_columns
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
@@ -153,9 +157,12 @@ class Writer:
         fields: The columns before the attributes: the lead's names and the user's fields.
         only_present: Keep only the ``attributes`` some user of the first page has (columns).
         csv_raw: Write CSV cells exactly, without neutralising formulas.
-        terminal: ``out`` is a terminal: escape control characters in CSV cells too.
+        terminal: ``out`` is a terminal: escape control characters in CSV cells too, and fit
+            ``table`` rows in the terminal's width.
         header: Write the header row of ``table`` and ``csv``.
         written: Rows the document already holds (a file being continued); ``None``: a new one.
+        width: The columns a ``table`` row may take on a terminal; ``None``: the terminal's
+            width, measured on every page (so a resized window is followed).
     """
 
     #: Whether the output of no user is only a header (nothing worth writing after a failure).
@@ -172,8 +179,10 @@ class Writer:
         terminal: bool = False,
         header: bool = True,
         written: int | None = None,
+        width: int | None = None,
     ) -> None:
         self.out = out
+        self._width = width
         self.header = header
         self._csv_raw = csv_raw
         self._terminal = terminal
@@ -331,32 +340,66 @@ class TableWriter(Writer):
 
     The first page sizes the columns. A later page with a wider value widens them and writes
     the header again at the new widths (without a header, the rows simply widen), so no row is
-    ever cut or misaligned under its header.
+    misaligned under its header.
+
+    On a terminal every row fits its width (``width``, else the terminal's): when the columns
+    need more, the widest are cut first, all to one width (the narrow ones, status, enabled,
+    date, keep theirs), and a cut cell ends in ``…``. A column never gets narrower than one
+    character, so a terminal too narrow even for that still wraps. In a pipe or a file nothing
+    is cut: the values are what a program or a later reader gets.
     """
 
     header_only_output = True
 
     def start(self, users: Sequence[User]) -> None:
         """Size the columns on the first page and write the header."""
-        self._widths = [display_width(visible(column)) for column in self.columns]
+        self._needed = [display_width(visible(column)) for column in self.columns]
+        self._widths: list[int] = []
         self._widen(users)
         self._write_header()
 
     def next_page(self, users: Sequence[User]) -> None:
-        """Widen the columns if this page needs it, and then write the header again."""
+        """Resize the columns if this page needs it, and then write the header again."""
         if self._widen(users):
             self._write_header()
 
     def _widen(self, users: Sequence[User]) -> bool:
-        """Make every column as wide as its widest cell in ``users``; say whether one grew."""
+        """Size the columns for their widest cell so far; say whether the widths shown changed.
+
+        A column needs the width of its widest cell (in ``users`` or before); on a terminal the
+        widths shown are those cut to fit (`_fitted()`).
+        """
         rows = [self.cells(user, _NO_LEAD) for user in users]
-        needed = [
+        self._needed = [
             max([width, *(display_width(visible(row[index])) for row in rows)])
-            for index, width in enumerate(self._widths)
+            for index, width in enumerate(self._needed)
         ]
-        grew = needed != self._widths
-        self._widths = needed
-        return grew
+        shown = self._fitted(self._needed)
+        changed = shown != self._widths
+        self._widths = shown
+        return changed
+
+    def _fitted(self, needed: list[int]) -> list[int]:
+        """The widths to show: ``needed``, cut on a terminal so that a row fits its width.
+
+        First only the free-text columns (username, attributes) are cut, the widest first,
+        down to `_CUT_FIRST_DOWN_TO` columns; only if that is not enough are the columns of a
+        fixed form (status, enabled, dates) cut too, every column down to one.
+        """
+        if not self._terminal or not needed:
+            return needed
+        room = (self._width or terminal_columns(self.out)) - 2 * (len(needed) - 1)
+        if sum(needed) <= room:
+            return needed
+        fixed = [column in _FIXED_FORM and column in self._fields for column in self.columns]
+        floors = [
+            width if fixed_form else min(width, _CUT_FIRST_DOWN_TO)
+            for width, fixed_form in zip(needed, fixed, strict=True)
+        ]
+        widths = _capped(needed, floors, room)
+        if sum(widths) > room:
+            widths = _capped(needed, [min(width, 1) for width in needed], room)
+        return widths
 
     def _write_header(self) -> None:
         if self.header:
@@ -364,13 +407,45 @@ class TableWriter(Writer):
 
     def _row(self, cells: Sequence[str]) -> None:
         padded = [
-            pad(visible(cell), width) for cell, width in zip(cells, self._widths, strict=True)
+            pad(cut(visible(cell), width), width)
+            for cell, width in zip(cells, self._widths, strict=True)
         ]
         self.out.write("  ".join(padded).rstrip() + "\n")
 
     def write_row(self, user: User, lead: Lead) -> None:
         """Write the row (control characters escaped: one user, one line)."""
         self._row(self.cells(user, lead))
+
+
+#: The table's columns of a fixed form, cut on a terminal only once the others are narrow.
+_FIXED_FORM = frozenset({"user_status", "enabled", "user_create_date", "user_last_modified_date"})
+#: How narrow the free-text columns of the table get before the fixed-form ones are cut.
+_CUT_FIRST_DOWN_TO = 12
+
+
+def _capped(needed: Sequence[int], floors: Sequence[int], room: int) -> list[int]:
+    """``needed`` cut to one common width (never below ``floors``) to fit ``room`` if it can.
+
+    The widest columns are cut first, to the largest common width that fits; the columns
+    that leaves spare go to the first of the cut columns, one each. When even the floors do
+    not fit, the floors.
+    """
+
+    def under(cap: int) -> list[int]:
+        return [max(min(width, cap), floor) for width, floor in zip(needed, floors, strict=True)]
+
+    cap = max(needed)
+    while cap > 1 and sum(under(cap)) > room:
+        cap -= 1
+    widths = under(cap)
+    spare = room - sum(widths)
+    for index, width in enumerate(widths):
+        if spare <= 0:
+            break
+        if width == cap < needed[index]:
+            widths[index] += 1
+            spare -= 1
+    return widths
 
 
 #: The writer of each format, by name.
