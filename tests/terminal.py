@@ -1,4 +1,7 @@
-"""Run a command in a pseudo-terminal and render what a person would see (with pyte)."""
+"""Run a command in a pseudo-terminal and render what a person would see (with pyte).
+
+Also how an interactive shell starts a command (`AS_A_SHELL_STARTS_IT`), for Ctrl-C tests.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,24 @@ import os
 import pty
 import struct
 import subprocess
+import sys
 import termios
 import time
 from dataclasses import dataclass
 
 import pyte
+
+#: Runs a command with Ctrl-C (SIGINT) at its default, as an interactive shell starts it. A
+#: test run started in the background by a non-interactive shell (`make test &`, some CI
+#: runners) has SIGINT and SIGQUIT ignored, as POSIX asks for asynchronous commands; every
+#: child inherits that, and Python then rightly leaves SIGINT ignored, so the command would
+#: never see the Ctrl-C.
+AS_A_SHELL_STARTS_IT = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])",
+]
 
 
 @dataclass(frozen=True)

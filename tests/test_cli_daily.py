@@ -6,7 +6,10 @@ import csv
 import io
 import json
 import os
+import random
 import re
+import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -20,22 +23,27 @@ from cognito_groups import (
     CognitoGroups,
     CognitoServiceError,
     InvalidParameterError,
+    Page,
     TooManyRequestsError,
     TransportError,
+    User,
     iter_users_in_group,
 )
 from cognito_groups._cli import build_parser, main
 from cognito_groups._cli._aws import facade
+from cognito_groups._cli._interrupt import HeldInterrupt
 from cognito_groups._cli._parser import parse
 from cognito_groups._cli._report import resume_hint
-from cognito_groups._cli._terminal import StatusLine, counted
+from cognito_groups._cli._terminal import Console, StatusLine, counted
+from cognito_groups._cli._users import Listing, Progress
 from cognito_groups._cli._writers import iso_utc
 from cognito_groups._config import new_cognito_client, region_from_pool_id
 
 from .conftest import run_main
 from .fault_server import GROUP, POOL, Fault, FaultServer
 from .servers import silent_server
-from .terminal import run_in_terminal
+from .terminal import AS_A_SHELL_STARTS_IT, run_in_terminal
+from .users import username
 
 if TYPE_CHECKING:
     from .conftest import ServedPool
@@ -374,6 +382,155 @@ def test_a_5xx_with_an_unknown_code_is_transient() -> None:
         {"Error": {"Code": "Oops"}, "ResponseMetadata": {"HTTPStatusCode": 503}}, next_token="t"
     )
     assert resume_hint(err, listed=0) == "resume with: --next-token t"
+
+
+#: A page of `test_ctrl_c_prints_the_exact_resume_token` is far more than a pipe holds (64 KiB,
+#: and the buffers on either side): once the test stops reading half-way through a page, the
+#: command cannot reach the page's end, so the Ctrl-C that follows lands inside that page.
+CTRL_C_PAGE = 60
+CTRL_C_NAME_PAD = "-" + "x" * 5000
+
+
+def users_interrupted(
+    server: FaultServer, lines: int, *, unbuffered: bool
+) -> tuple[list[str], str]:
+    """Run ``users`` into a pipe, send SIGINT once ``lines`` users were read; its names, stderr.
+
+    ``unbuffered``: with ``PYTHONUNBUFFERED=1``, as many containers run Python (a write cut
+    short by the signal then loses the rest of its row unless the signal is held back).
+    """
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    command = [*AS_A_SHELL_STARTS_IT, str(SCRIPT), *fault_args(server, "--format", "jsonl")]
+    process = subprocess.Popen(  # noqa: S603 (our own script)
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert process.stdout is not None
+    read = b""  # read from the pipe itself: communicate() would not see a reader's buffer
+    while read.count(b"\n") < lines:  # each read waits for the command (no sleep)
+        chunk = os.read(process.stdout.fileno(), 4096)
+        assert chunk, "the listing ended before the Ctrl-C"
+        read += chunk
+    process.send_signal(signal.SIGINT)
+    rest, stderr = process.communicate(timeout=60)  # reading on lets a blocked write finish
+    assert process.returncode == 130, stderr
+    names = [json.loads(line)["username"] for line in (read + rest).decode().splitlines()]
+    return names, stderr.decode()
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_ctrl_c_prints_the_exact_resume_token(trial: int) -> None:
+    """Ctrl-C in `users`: the hint's token lists exactly the users not yet written.
+
+    Interrupted between pages (while the next page is awaited) or half-way through writing one,
+    at seeded places, with stdout buffered or not; the run resumed with the token gives the
+    rest: every user once, in order, and every line of the first run whole.
+    """
+    rng = random.Random(f"issue 21, defect 10, trial {trial}")
+    page = rng.randrange(3)
+    mid_page = trial < 3  # trials 0-2 half-way through a page, 3-4 at a page's end
+    offset = rng.randrange(1, CTRL_C_PAGE // 2) if mid_page else CTRL_C_PAGE
+    users = 4 * CTRL_C_PAGE
+    names = {index: username(index) + CTRL_C_NAME_PAD for index in range(users)}
+    with FaultServer(users=users, latency=0.3, names=names) as server:
+        first, stderr = users_interrupted(
+            server, page * CTRL_C_PAGE + offset, unbuffered=trial % 2 == 0
+        )
+        *said, hint = stderr.splitlines()
+        assert said == ["cognito-groups: interrupted"]
+        option, token = shlex.split(hint.removeprefix("resume with: "))
+        assert option == "--next-token"
+        if mid_page:  # stopped inside the page it was writing: a token of ours, into the page
+            written = len(first) - page * CTRL_C_PAGE
+            assert 0 < written < CTRL_C_PAGE
+            start = "" if page == 0 else server.token_for(page * CTRL_C_PAGE)
+            assert token == f"cg1:skip:{written}:{start}"
+        rerun = subprocess.run(  # noqa: S603 (our own script)
+            [str(SCRIPT), *fault_args(server, "--format", "jsonl", "--next-token", token)],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    second = [json.loads(line)["username"] for line in rerun.stdout.splitlines()]
+    listed = [name.removesuffix(CTRL_C_NAME_PAD) for name in first + second]
+    assert listed == [username(index) for index in range(users)]  # each once, in order
+
+
+def test_the_token_after_ctrl_c_names_the_user_after_the_last_one_done() -> None:
+    """`Progress`: the page's start, plus the users done; the next page's token at its end."""
+    pages = [Page((User("a"), User("b"), User("c")), "T2"), Page((User("d"),), None)]
+    progress = Progress(None)
+    assert progress.next_token is None  # nothing done: the start
+    progress.page(pages[0])
+    assert progress.next_token is None
+    progress.done(2)
+    assert progress.next_token == "cg1:skip:2:"
+    progress.done(3)
+    assert progress.next_token == "T2"
+    progress.page(pages[1])
+    assert progress.next_token == "T2"
+    progress.done(1)
+    assert progress.next_token is None  # the group is finished
+    resumed = Progress("cg1:skip:5:T1")
+    resumed.page(pages[0])
+    resumed.done(1)
+    assert resumed.next_token == "cg1:skip:6:T1"
+
+
+@pytest.mark.parametrize(
+    ("given", "done", "hint"),
+    [
+        (None, 0, None),  # nothing listed: the same command starts over
+        ("T1", 0, None),  # nothing listed: the token given is the hint already
+        (None, 2, "resume with: --next-token cg1:skip:2:"),
+        ("T1", 3, "resume with: --next-token 'a&b'"),  # quoted for the shell
+        (None, 1, None),  # the last page is written: nothing to resume
+    ],
+    ids=["nothing-listed", "nothing-after-token", "mid-page", "page-end", "finished"],
+)
+def test_a_resume_hint_after_ctrl_c_only_when_it_helps(
+    given: str | None, done: int, hint: str | None
+) -> None:
+    """After Ctrl-C the hint comes when users were listed and the listing is not finished."""
+    token_args = [] if given is None else ["--next-token", given]
+    args = parse(build_parser(), ["users", POOL, GROUP, *token_args])
+    listing = Listing(args, io.StringIO(), Console(io.StringIO(), debug=False, quiet=True))
+    users = (User("a"), User("b"), User("c"))
+    last = done == 1
+    listing.progress.page(Page(users[:1], None) if last else Page(users, "a&b"))
+    listing.progress.done(done)
+    assert listing.interrupt_hint() == hint
+
+
+def test_ctrl_c_is_held_back_while_a_row_is_written() -> None:
+    """`HeldInterrupt`: SIGINT in `held()` is raised when the block ends, elsewhere at once."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    interrupt = HeldInterrupt()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    steps: list[str] = []
+
+    def write_and_count() -> None:
+        with interrupt.held():
+            os.kill(os.getpid(), signal.SIGINT)
+            steps.append("written")
+            steps.append("counted")
+
+    def write() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        steps.append("written, not held")  # pragma: no cover (interrupted before)
+
+    try:
+        with interrupt.installed():
+            with pytest.raises(KeyboardInterrupt):
+                write_and_count()
+            assert steps == ["written", "counted"]
+            with pytest.raises(KeyboardInterrupt):
+                write()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert steps == ["written", "counted"]
 
 
 # 5. Messages in the user's words.

@@ -23,6 +23,7 @@ import pytest
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
+from .terminal import AS_A_SHELL_STARTS_IT
 from .users import HOSTILE_VALUES
 
 if TYPE_CHECKING:
@@ -34,18 +35,6 @@ SCRIPT = Path(sys.executable).with_name("cognito-groups")
 GROUPS = {f"g{index}": 40 + 30 * index for index in range(6)} | {"empty": 0}
 
 Pair = tuple[str, str]
-
-#: Runs a command with Ctrl-C (SIGINT) at its default, as an interactive shell starts it. A
-#: test run started in the background by a non-interactive shell (`make test &`, some CI
-#: runners) has SIGINT and SIGQUIT ignored, as POSIX asks for asynchronous commands; every
-#: child inherits that, and Python then rightly leaves SIGINT ignored, so the export would
-#: never see the Ctrl-C.
-AS_A_SHELL_STARTS_IT = [
-    sys.executable,
-    "-c",
-    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-    "os.execv(sys.argv[1], sys.argv[1:])",
-]
 
 
 def export(

@@ -11,6 +11,7 @@ modules, one concern each:
 * ``_files``: the files ``export`` writes (atomic replace, checkpoint file, continued output);
 * ``_writers``: the one writer family (table, json, jsonl, csv) of both commands;
 * ``_terminal``: stderr, with the live status line; ``_safe_text``: text made safe to show;
+* ``_interrupt``: Ctrl-C held back while a row is written and counted (exact resume hints);
 * ``_report``: error messages, exit codes, resume hints.
 
 Exit codes (one per error family; ``--debug`` adds a traceback and keeps them)::

@@ -1,4 +1,12 @@
-"""``cognito-groups users`` and ``demo``: list one group, writing every page as it arrives."""
+"""``cognito-groups users`` and ``demo``: list one group, writing every page as it arrives.
+
+After Ctrl-C the listing says where to resume, exact to the user: a page is written one user
+at a time, and `Progress` knows how many of the page are done (written, or left out by a
+filter), so the token it gives continues right after the last user written, even half-way
+through a page. Ctrl-C is held back while a user is written and counted, and while the page
+is flushed (`HeldInterrupt`), so that no user is both written and left to the next run, and
+none counted as written is dropped.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from cognito_groups._cli._aws import facade
+from cognito_groups._cli._interrupt import HeldInterrupt
 from cognito_groups._cli._parser import output_format
 from cognito_groups._cli._report import (
     WHERE_TOKENS_COME_FROM,
@@ -16,6 +25,7 @@ from cognito_groups._cli._report import (
 from cognito_groups._cli._terminal import RequestWatch, counted
 from cognito_groups._cli._writers import WRITERS, chosen_attributes
 from cognito_groups._client import CognitoGroups
+from cognito_groups._position import START, Position, parse_position
 from cognito_groups._validate import check_list_request
 
 if TYPE_CHECKING:
@@ -23,10 +33,43 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator
     from typing import TextIO
 
-    from cognito_groups import CognitoGroupsError, PageIterator, User
+    from cognito_groups import CognitoGroupsError, Page, PageIterator, User
     from cognito_groups._cli._terminal import Console
 
-__all__ = ["Listing"]
+__all__ = ["Listing", "Progress"]
+
+
+class Progress:
+    """How far a listing got, exact to the user: the ``--next-token`` of what is left.
+
+    It holds the token the current page was requested with, the page, and how many of its
+    users are done, in one tuple replaced at once, so that it is consistent whenever Ctrl-C
+    lands. Inside a page the token is the library's own form (`Position`): the page's start,
+    plus the users done.
+    """
+
+    def __init__(self, token: str | None) -> None:
+        self._at: tuple[str | None, Page | None, int] = (token, None, 0)
+
+    def page(self, page: Page) -> None:
+        """``page`` arrived, requested where the listing stands now; none of it is done."""
+        self._at = (self.next_token, page, 0)
+
+    def done(self, count: int) -> None:
+        """The first ``count`` users of the current page are done (written or left out)."""
+        start, page, _ = self._at
+        self._at = (start, page, count)
+
+    @property
+    def next_token(self) -> str | None:
+        """Where a new listing continues; ``None``: at the start, or the group is finished."""
+        start, page, count = self._at
+        if page is None or count == 0:
+            return start
+        if count >= len(page.users):
+            return page.next_token
+        position = START if start is None else parse_position(start)
+        return Position(position.token, position.skip + count).to_token()
 
 
 class Listing:
@@ -38,6 +81,7 @@ class Listing:
         self.console = console
         self.listed = 0  # users listed, counted before the filters
         self.pages = 0
+        self.progress = Progress(args.next_token)
 
     def hint(self, err: CognitoGroupsError) -> str | None:
         """How to resume after ``err``, when resuming helps.
@@ -49,8 +93,14 @@ class Listing:
         return resume_hint(err, listed=self.listed)
 
     def interrupt_hint(self) -> str | None:
-        """How to continue after Ctrl-C: not said yet (a page may be cut half-way written)."""
-        return None
+        """How to continue after Ctrl-C: right after the last user written, when that helps.
+
+        It helps when the listing got somewhere and is not finished (``None`` otherwise).
+        """
+        token = self.progress.next_token
+        if token is None or token == self.args.next_token:
+            return None
+        return f"resume with: {token_option(token)}"
 
     def file_hint(self) -> str | None:
         """How to continue after a file error: the listing writes no file of its own."""
@@ -116,16 +166,28 @@ class Listing:
             header=not args.no_header,
         )
         keep = _keep(args)
+        progress = self.progress
+        interrupt = HeldInterrupt()
         failed = True
         try:
-            for page in pages:
-                self.listed += len(page.users)
-                self.pages += 1
-                with status.cleared():
-                    writer.write_page([user for user in page.users if keep(user)])
-                status.show(
-                    f"listed {counted(self.listed, 'user')} ({counted(self.pages, 'page')})"
-                )
+            with interrupt.installed():
+                for page in pages:
+                    progress.page(page)
+                    self.listed += len(page.users)
+                    self.pages += 1
+                    with status.cleared():
+                        with interrupt.held():  # a header whole, too
+                            writer.open_page([user for user in page.users if keep(user)])
+                        for done, user in enumerate(page.users, start=1):
+                            with interrupt.held():  # written and counted, or neither
+                                if keep(user):
+                                    writer.write_listed(user)
+                                progress.done(done)
+                        with interrupt.held():  # rows counted as done must not be dropped
+                            writer.out.flush()
+                    status.show(
+                        f"listed {counted(self.listed, 'user')} ({counted(self.pages, 'page')})"
+                    )
             failed = False
         finally:
             with status.cleared():

@@ -216,15 +216,29 @@ class Writer:
 
     def write_page(self, users: Sequence[User]) -> None:
         """Write one page of users, without a lead (the first page fixes the columns); flush."""
+        self.open_page(users)
+        for user in users:
+            self.write_listed(user)
+        self.out.flush()
+
+    def open_page(self, users: Sequence[User]) -> None:
+        """Write what comes before a page of ``users`` (the first page fixes the columns).
+
+        Its users are then written one at a time with `write_listed()`.
+        """
         if self._started:
             self.next_page(users)
         else:
             self.begin(users)
-        for user in users:
-            if self._attributes is None:
-                self.unlisted.update(a.name for a in user.attributes if a.name not in self.columns)
-            self.write(user)
-        self.out.flush()
+
+    def write_listed(self, user: User) -> None:
+        """Write one user of the page opened last, without a lead.
+
+        With every attribute asked for, names without a column are noted in ``unlisted``.
+        """
+        if self._attributes is None:
+            self.unlisted.update(a.name for a in user.attributes if a.name not in self.columns)
+        self.write(user)
 
     def write(self, user: User, lead: Lead = _NO_LEAD) -> None:
         """Write one row: ``lead``'s fields, then the user's (after `begin()`)."""
