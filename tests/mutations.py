@@ -215,6 +215,50 @@ MUTATIONS = (
         "cls = CognitoServiceError",
         ("tests/test_errors.py",),
     ),
+    Mutation(
+        "a second export is not locked out",
+        "_cli/_lock.py",
+        "fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)",
+        "fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)",
+        (
+            "tests/test_export_files.py::test_two_runs_at_once_the_second_is_refused_naming_the_first",
+        ),
+    ),
+    Mutation(
+        "an edited checkpoint is applied",
+        "_cli/_files.py",
+        "if digest != _digest(fields) or not _well_formed(fields):",
+        "if not _well_formed(fields):",
+        ("tests/test_export_files.py::test_every_field_of_a_checkpoint_edited_is_refused",),
+    ),
+    Mutation(
+        "a checkpoint continues a file whose committed bytes changed",
+        "_cli/_files.py",
+        "if digest.hexdigest() != saved.output_sha256:",
+        "if False:",
+        ("tests/test_export_files.py::test_a_checkpoint_resumes_only_the_file_it_was_made_for",),
+    ),
+    Mutation(
+        "a checkpoint continues another file at its path",
+        "_cli/_files.py",
+        "if (found.st_dev, found.st_ino) != (saved.output_device, saved.output_inode):",
+        "if False:",
+        ("tests/test_export_files.py::test_a_checkpoint_resumes_only_the_file_it_was_made_for",),
+    ),
+    Mutation(
+        "orphans of a killed run stay",
+        "_cli/_export.py",
+        "                remove_orphans(path)\n",
+        "                pass\n",
+        ("tests/test_export_files.py::test_a_run_removes_the_temporary_files_a_killed_run_left",),
+    ),
+    Mutation(
+        "SIGTERM kills without clean-up",
+        "_cli/_interrupt.py",
+        "        signal.signal(stop, _raise_terminated)",
+        "        pass",
+        ("tests/test_export_files.py::test_sigterm_and_sighup_clean_up_and_say_how_to_continue",),
+    ),
 )
 
 

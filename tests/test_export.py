@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from cognito_groups._cli._files import CheckpointFile, ExportCheckpoint
+
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
 from .terminal import AS_A_SHELL_STARTS_IT
@@ -257,9 +259,10 @@ def test_a_checkpoint_for_another_pool_group_list_or_format_is_refused(
 ) -> None:
     """A checkpoint made for another pool, group list or format, or not one at all, is refused."""
     output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
-    checkpoint.write_text(
-        json.dumps({"pool": POOL, "groups": None, "format": "jsonl", "attributes": None,
-                    "offset": 0, "written": 0, "memberships": None, "version": 1})
+    CheckpointFile(checkpoint).save(
+        ExportCheckpoint(pool=POOL, groups=None, format="jsonl", attributes=None, offset=0,
+                         written=0, memberships=None, output_device=None, output_inode=None,
+                         output_sha256=None)
     )  # fmt: skip
     output.write_text("")
     for extra, what, values in (

@@ -9,9 +9,11 @@ modules, one concern each:
 * ``_users``: ``users`` and ``demo``, a group listed page by page;
 * ``_export``: ``export``, every membership of a pool, crash-safe;
 * ``_files``: the files ``export`` writes (atomic replace, checkpoint file, continued output);
+* ``_lock``: one export per file (a lock beside each file written, held for the run);
 * ``_writers``: the one writer family (table, json, jsonl, csv) of both commands;
 * ``_terminal``: stderr, with the live status line; ``_safe_text``: text made safe to show;
-* ``_interrupt``: Ctrl-C held back while a row is written and counted (exact resume hints);
+* ``_interrupt``: Ctrl-C held back while a row is written and counted (exact resume hints),
+  SIGTERM and SIGHUP raised so that clean-up runs;
 * ``_report``: error messages, exit codes, resume hints.
 
 Exit codes (one per error family; ``--debug`` adds a traceback and keeps them)::
@@ -25,6 +27,7 @@ Exit codes (one per error family; ``--debug`` adds a traceback and keeps them)::
     6  other service error (internal error, operation not enabled, broken paging ...)
     7  connection failed, timed out, or the response was garbled
     8  a file could not be written or read (full disk, no permission, no such folder ...)
+    129 stopped by SIGHUP, 143 by SIGTERM (temporary and lock files removed first)
     130 interrupted (Ctrl-C)
 """
 

@@ -25,8 +25,10 @@ from cognito_groups._cli._files import (
     OutputFile,
     about,
     check_writable,
+    remove_orphans,
     replace_atomically,
 )
+from cognito_groups._cli._lock import locked
 from cognito_groups._cli._report import ExportError, export_hint
 from cognito_groups._cli._terminal import counted
 from cognito_groups._cli._writers import USER_COLUMNS, WRITERS, chosen_attributes
@@ -91,12 +93,22 @@ class Export:
             checkpoint=None,
         )
         _refuse_one_file_for_two(args)
-        for path in (args.output, args.checkpoint):
-            if path:
-                check_writable(Path(path))
+        _check_options(args)
+        paths = [Path(path) for path in (args.output, args.checkpoint) if path]
+        for path in paths:
+            check_writable(path)
+        with locked(paths):
+            for path in paths:
+                remove_orphans(path)
+            self._run()
+
+    def _run(self) -> None:
+        """The export, its files locked (and their orphans gone)."""
+        args = self.args
         checkpoint = CheckpointFile(Path(args.checkpoint)) if args.checkpoint else None
         saved = None if checkpoint is None else checkpoint.load()
-        _check(args, saved)
+        if saved is not None:
+            _check_saved(args, saved)
         self.rows = 0 if saved is None else saved.written
         self._started = time.monotonic()
         with facade(args, args.max_rps) as cognito:
@@ -140,7 +152,7 @@ class Export:
         args = self.args
         output = None
         if args.output is not None:
-            output = OutputFile(Path(args.output), None if saved is None else saved.offset)
+            output = OutputFile(Path(args.output), saved)
         out = self.stdout if output is None else output.text
         try:
             # An OSError left unnamed here is the output's (the checkpoint's are named).
@@ -272,7 +284,7 @@ class _Commits:
         if output is None:
             self._writer.out.flush()
             return
-        offset = output.sync()
+        committed = output.sync()
         if self._checkpoint is None:
             return
         args = self._args
@@ -282,9 +294,12 @@ class _Commits:
                 groups=args.group,
                 format=args.format,
                 attributes=args.attribute,
-                offset=offset,
+                offset=committed.offset,
                 written=self._writer.written,
                 memberships=self._memberships.checkpoint,
+                output_device=committed.device,
+                output_inode=committed.inode,
+                output_sha256=committed.sha256,
             )
         )
 
@@ -308,8 +323,8 @@ def _refuse_one_file_for_two(args: argparse.Namespace) -> None:
         )
 
 
-def _check(args: argparse.Namespace, saved: ExportCheckpoint | None) -> None:
-    """Refuse options that do not go together, and a checkpoint made for another export."""
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse options that do not go together."""
     if args.checkpoint and not args.output:
         raise ExportError("--checkpoint needs --output (a file it can cut back and continue)")
     if args.by_user and args.checkpoint:
@@ -317,8 +332,10 @@ def _check(args: argparse.Namespace, saved: ExportCheckpoint | None) -> None:
             "--by-user writes its file whole at the end (it needs every group first): it takes "
             "no --checkpoint; a failed run leaves no partial file"
         )
-    if saved is None:
-        return
+
+
+def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
+    """Refuse a checkpoint made for another export."""
     differences = [
         (what, made, given)
         for what, made, given in (

@@ -5,7 +5,13 @@ it, synced, then ``os.replace``-d over the old one, and the folder synced, so th
 symlink is ever followed and a crash leaves either the old file or the new one. The checkpoint
 file (`CheckpointFile`) is always written so. The output (`OutputFile`) is created, or cut
 back to the length its checkpoint recorded (a partial last line, and rows written after the
-last commit, go) and continued from there.
+last commit, go) and continued from there, once it is known to be the file the checkpoint was
+made for (its device, inode and the SHA-256 of its committed bytes). A checkpoint carries a
+digest of its own content: an edited one is refused.
+
+Temporary files are named ``.<name>.cognito-groups-<random>.tmp`` beside the file they
+replace, and removed on every exit the process survives; those a killed run left are removed
+by the next run (`remove_orphans()`), under the file's lock (`_lock`).
 
 Every file made here (the output, the checkpoint and their temporary files) is created with
 mode 0600: they hold personal data.
@@ -18,33 +24,43 @@ a folder or whose folder does not exist.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
 import json
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cognito_groups._cli._report import ExportError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    from collections.abc import Callable, Generator, Mapping
     from typing import TextIO
+
+    from _typeshed import ReadableBuffer
 
 __all__ = [
     "CheckpointFile",
+    "Committed",
     "ExportCheckpoint",
     "FileError",
     "OutputFile",
     "about",
     "check_writable",
+    "lock_path",
+    "remove_orphans",
     "replace_atomically",
 ]
 
-_VERSION = 1
+_VERSION = 2
 _MODE = 0o600
+_TEMPORARY_SUFFIX = ".tmp"
+_BLOCK = 1 << 20
 
 
 class FileError(Exception):
@@ -63,6 +79,36 @@ def about(path: Path | str) -> Generator[None, None, None]:
         yield
     except OSError as err:
         raise FileError(path, err.strerror or str(err)) from err
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file of ``path`` (see `_lock`): ``.<name>.cognito-groups.lock`` beside it."""
+    return path.with_name(f".{path.name}.cognito-groups.lock")
+
+
+def _temporary_prefix(path: Path) -> str:
+    """The start of the name of every temporary file made for ``path``."""
+    return f".{path.name}.cognito-groups-"
+
+
+def remove_orphans(path: Path) -> list[Path]:
+    """Remove the temporary files of ``path`` that a killed run left; return them.
+
+    Only this module's own pattern (``.<name>.cognito-groups-*.tmp``, beside ``path``), only
+    regular files (a symlink is left alone) and only those the user running the export owns.
+    Call it holding ``path``'s lock: then no other export is writing them.
+    """
+    prefix = _temporary_prefix(path)
+    removed: list[Path] = []
+    with about(path.parent):
+        for entry in os.scandir(path.parent):
+            if not (entry.name.startswith(prefix) and entry.name.endswith(_TEMPORARY_SUFFIX)):
+                continue
+            found = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid():
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def check_writable(path: Path) -> None:
@@ -86,11 +132,43 @@ class ExportCheckpoint:
     written: int
     #: The library's membership checkpoint of those rows.
     memberships: str | None
+    #: The output file it continues (`OutputFile.identity`): ``None`` for an output written
+    #: whole at the end.
+    output_device: int | None
+    output_inode: int | None
+    #: The SHA-256 of the output's first ``offset`` bytes.
+    output_sha256: str | None
     version: int = _VERSION
 
 
+#: What each field of a checkpoint may hold, by its annotation.
+_KINDS: dict[str, Callable[[object], bool]] = {
+    "str": lambda value: isinstance(value, str),
+    "str | None": lambda value: value is None or isinstance(value, str),
+    "int": lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+    "int | None": lambda value: value is None or _KINDS["int"](value),
+    "bool": lambda value: isinstance(value, bool),
+    "list[str] | None": lambda value: value is None or _is_texts(value),
+}
+
+
+def _is_texts(value: object) -> bool:
+    """Whether ``value`` is a list of texts."""
+    if not isinstance(value, list):
+        return False
+    items: list[object] = value  # pyright: ignore[reportUnknownVariableType]
+    return all(isinstance(item, str) for item in items)
+
+
 class CheckpointFile:
-    """The checkpoint at ``path``: read, replaced atomically, removed after success."""
+    """The checkpoint at ``path``: read, replaced atomically, removed after success.
+
+    The file is JSON: the fields of `ExportCheckpoint`, and ``digest``, the SHA-256 of the
+    others (`_digest()`). A file whose digest does not match was changed by hand (or by a
+    disk's fault) and is refused, never applied: a number edited in it would make the output
+    hold a row twice, or miss one. The digest finds edits, it is no signature: whoever can
+    write the checkpoint's folder can write a valid one.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -99,29 +177,58 @@ class CheckpointFile:
         """The checkpoint, or ``None`` when there is no file (a first run)."""
         try:
             with about(self.path):
-                text = self.path.read_text()
+                text = self.path.read_text(encoding="utf-8")
         except FileError as err:
             if isinstance(err.__cause__, FileNotFoundError):
                 return None
             raise
         try:
-            document: Any = json.loads(text)
-            saved = ExportCheckpoint(**document)
-        except (ValueError, TypeError):
-            raise ExportError(f"{self.path} is not a checkpoint of cognito-groups export") from None
-        if saved.version != _VERSION:
-            raise ExportError(f"{self.path} was written by another version of cognito-groups")
-        return saved
+            document: object = json.loads(text)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict) or "version" not in document:
+            raise ExportError(f"{self.path} is not a checkpoint of cognito-groups export")
+        fields: dict[str, object] = document  # pyright: ignore[reportUnknownVariableType]
+        if fields["version"] != _VERSION:
+            raise ExportError(
+                f"{self.path} was written by another version of cognito-groups (checkpoint "
+                f"format {fields['version']!r}; this one reads {_VERSION}): finish it with "
+                "that version, or remove it to start over"
+            )
+        digest = fields.pop("digest", None)
+        if digest != _digest(fields) or not _well_formed(fields):
+            raise ExportError(
+                f"{self.path} was changed since cognito-groups wrote it (its digest does not "
+                "match its content), so it cannot say where the output stopped: remove it to "
+                "start over"
+            )
+        return ExportCheckpoint(**fields)  # type: ignore[arg-type]
 
     def save(self, saved: ExportCheckpoint) -> None:
         """Replace the checkpoint atomically (see `replace_atomically()`)."""
+        fields = asdict(saved)
+        document = {**fields, "digest": _digest(fields)}
         with about(self.path):
-            replace_atomically(self.path, lambda out: json.dump(asdict(saved), out))
+            replace_atomically(self.path, lambda out: json.dump(document, out))
 
     def remove(self) -> None:
         """Remove the file (the export is complete)."""
         with about(self.path):
             self.path.unlink(missing_ok=True)
+
+
+def _digest(fields: Mapping[str, object]) -> str:
+    """The SHA-256 of a checkpoint's fields, as canonical JSON (sorted keys, no spaces)."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def _well_formed(fields: Mapping[str, object]) -> bool:
+    """Whether ``fields`` are exactly `ExportCheckpoint`'s, each of its kind."""
+    kinds = {field.name: _KINDS[str(field.type)] for field in dataclasses.fields(ExportCheckpoint)}
+    return fields.keys() == kinds.keys() and all(
+        kinds[name](value) for name, value in fields.items()
+    )
 
 
 def replace_atomically(target: Path, write: Callable[[TextIO], object]) -> None:
@@ -132,7 +239,9 @@ def replace_atomically(target: Path, write: Callable[[TextIO], object]) -> None:
     was.
     """
     folder = target.parent
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=_temporary_prefix(target), suffix=_TEMPORARY_SUFFIX, dir=folder
+    )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
             write(out)
@@ -154,44 +263,136 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-class OutputFile:
-    """The output file: created 0600, or cut back to a checkpoint's ``offset`` and continued."""
+@dataclass(frozen=True)
+class Committed:
+    """The output at a commit: its length, the file it is, and the SHA-256 of its bytes."""
 
-    def __init__(self, path: Path, offset: int | None) -> None:
+    offset: int
+    device: int
+    inode: int
+    sha256: str
+
+
+class OutputFile:
+    """The output file: created 0600, or checked against its checkpoint, cut back and continued.
+
+    Every byte written goes through a SHA-256, so that each commit can record the hash of the
+    file's content (`Committed`) for nothing more than the hashing. A run that continues the
+    file first checks that it is the one the checkpoint was made for: the same file (device
+    and inode), at least as long, and with the same first ``offset`` bytes (read and hashed
+    once). Anything else (another export without ``--checkpoint`` at that path, a file the
+    user put there, an edit) is refused: the file is left as it is.
+    """
+
+    def __init__(self, path: Path, saved: ExportCheckpoint | None) -> None:
         self.path = path
         with about(path):
-            self._open(path, offset)
+            self._open(path, saved)
 
-    def _open(self, path: Path, offset: int | None) -> None:
-        if offset is None:
+    def _open(self, path: Path, saved: ExportCheckpoint | None) -> None:
+        digest = hashlib.sha256()
+        if saved is None:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
         else:
-            try:
-                descriptor = os.open(path, os.O_WRONLY)
-            except FileNotFoundError:
-                raise ExportError(
-                    f"{path} is missing: the checkpoint continues that file (remove the "
-                    "checkpoint to start over)"
-                ) from None
-            if os.fstat(descriptor).st_size < offset:
-                os.close(descriptor)
-                raise ExportError(
-                    f"{path} is shorter than its checkpoint says: it was changed since "
-                    "(remove the checkpoint to start over)"
-                )
-            os.ftruncate(descriptor, offset)
-            os.lseek(descriptor, offset, os.SEEK_SET)
-        self._descriptor = descriptor
-        self.text = io.TextIOWrapper(os.fdopen(descriptor, "wb"), encoding="utf-8", newline="")
+            descriptor = _continued(path, saved, digest)
+        self._raw = _HashedWrites(descriptor, digest, 0 if saved is None else saved.offset)
+        self.text = io.TextIOWrapper(io.BufferedWriter(self._raw), encoding="utf-8", newline="")
 
-    def sync(self) -> int:
-        """Flush and ``fsync`` what was written; return the file's length."""
+    def sync(self) -> Committed:
+        """Flush and ``fsync`` what was written; return what the file then is."""
         with about(self.path):
             self.text.flush()
-            os.fsync(self._descriptor)
-            return os.fstat(self._descriptor).st_size
+            descriptor = self._raw.fileno()
+            os.fsync(descriptor)
+            found = os.fstat(descriptor)
+        raw = self._raw
+        if found.st_size != raw.length:
+            raise ExportError(
+                f"{self.path} was written to by another program during the export (it is "
+                f"{found.st_size} bytes long, the export wrote {raw.length})"
+            )
+        return Committed(raw.length, found.st_dev, found.st_ino, raw.digest.hexdigest())
 
     def close(self) -> None:
         """Close the file (what is still buffered is written first)."""
         with about(self.path):
             self.text.close()
+
+
+def _continued(path: Path, saved: ExportCheckpoint, digest: hashlib._Hash) -> int:
+    """The output a checkpoint continues, checked, cut back to its offset and ``digest`` fed."""
+    start_over = "remove the checkpoint to start over (the export then replaces it)"
+    try:
+        descriptor = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        raise ExportError(
+            f"{path} is missing: the checkpoint continues that file (remove the checkpoint to "
+            "start over)"
+        ) from None
+    try:
+        found = os.fstat(descriptor)
+        if (found.st_dev, found.st_ino) != (saved.output_device, saved.output_inode):
+            raise ExportError(
+                f"{path} is not the file its checkpoint was made for (it was replaced since "
+                f"by another file): {start_over}"
+            )
+        if found.st_size < saved.offset:
+            raise ExportError(
+                f"{path} is shorter than its checkpoint says ({found.st_size} bytes, the "
+                f"checkpoint covers {saved.offset}): it was changed since; {start_over}"
+            )
+        _hash_prefix(descriptor, saved.offset, digest)
+        if digest.hexdigest() != saved.output_sha256:
+            raise ExportError(
+                f"{path} was changed since its checkpoint was made (its first {saved.offset} "
+                f"bytes are not those the export wrote): {start_over}"
+            )
+        os.ftruncate(descriptor, saved.offset)
+        os.lseek(descriptor, saved.offset, os.SEEK_SET)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def _hash_prefix(descriptor: int, length: int, digest: hashlib._Hash) -> None:
+    """Feed ``digest`` the first ``length`` bytes of the file at ``descriptor``."""
+    position = 0
+    while position < length:
+        block = os.pread(descriptor, min(_BLOCK, length - position), position)
+        if not block:
+            break
+        digest.update(block)
+        position += len(block)
+
+
+class _HashedWrites(io.RawIOBase):
+    """A file descriptor to write to, with the SHA-256 and the length of all written to it."""
+
+    def __init__(self, descriptor: int, digest: hashlib._Hash, length: int) -> None:
+        self._descriptor = descriptor
+        self.digest = digest
+        self.length = length
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._descriptor
+
+    def isatty(self) -> bool:
+        return os.isatty(self._descriptor)
+
+    def write(self, data: ReadableBuffer) -> int:
+        view = memoryview(data).cast("B")
+        written = os.write(self._descriptor, view)
+        self.digest.update(view[:written])
+        self.length += written
+        return written
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                os.close(self._descriptor)
+            finally:
+                super().close()

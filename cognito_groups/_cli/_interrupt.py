@@ -16,6 +16,10 @@ raised at once, as Python's own handler does (a slow request is still interrupte
 It changes only Python's default handler, and only in the main thread (the one signals are
 handled in): a SIGINT that the shell had ignored (a background job) stays ignored, and a
 program that runs `main()` with a handler of its own keeps it.
+
+SIGTERM and SIGHUP (`stops_raised()`) raise `Terminated`, so that a stopped run removes its
+temporary files and lock files as it does after Ctrl-C; they are not held back, so
+``users`` prints no ``--next-token`` after them (``export``'s checkpoint needs none).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator
     from types import FrameType
 
-__all__ = ["HeldInterrupt"]
+__all__ = ["HeldInterrupt", "Terminated", "stops_raised"]
 
 #: Whether a thread can block signals here (POSIX; not on Windows).
 _CAN_BLOCK = hasattr(signal, "pthread_sigmask")
@@ -85,3 +89,41 @@ class HeldInterrupt:
             self._pending = True
             return
         signal.default_int_handler(signum, frame)
+
+
+class Terminated(BaseException):
+    """The process was asked to stop (SIGTERM, SIGHUP): raised so that clean-up code runs."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        super().__init__(self.name)
+
+
+#: The signals that end a run (their default would kill the process, leaving temporary files).
+_STOPS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def stops_raised() -> Generator[None, None, None]:
+    """SIGTERM and SIGHUP raise `Terminated` during this block, instead of killing at once.
+
+    Then ``finally`` blocks run: temporary files are removed, locks let go, and the command
+    says how to continue. Only signals left at their default are changed (``nohup`` makes
+    SIGHUP ignored: it stays ignored), and only in the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    changed = [stop for stop in _STOPS if signal.getsignal(stop) is signal.SIG_DFL]
+    for stop in changed:
+        signal.signal(stop, _raise_terminated)
+    try:
+        yield
+    finally:
+        for stop in changed:
+            signal.signal(stop, signal.SIG_DFL)
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(signum)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from cognito_groups._cli._export import Export
 from cognito_groups._cli._files import FileError
+from cognito_groups._cli._interrupt import Terminated, stops_raised
 from cognito_groups._cli._parser import build_parser, parse
 from cognito_groups._cli._report import (
     EXIT_BUG,
@@ -44,7 +45,13 @@ def main(
         Export(args, out, console) if args.command == "export" else Listing(args, out, console)
     )
     try:
-        command.run()
+        with stops_raised():
+            command.run()
+    except Terminated as err:
+        console.say(f"cognito-groups: stopped by {err.name}")
+        if isinstance(command, Export) and (hint := command.interrupt_hint()) is not None:
+            console.say(hint)  # exact after any signal (a ``users`` token is exact after Ctrl-C)
+        return 128 + err.signum
     except CognitoGroupsError as err:
         console.fail(err, message(err, args), command.hint(err))
         return exit_code(err)

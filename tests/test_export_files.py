@@ -1,0 +1,411 @@
+"""The export owns its files: one run at a time, checkpoints tied to their output, no orphans.
+
+Run for real, against the quota-enforcing loopback Cognito (tests/quota_server.py): two runs
+started together, a checkpoint edited field by field, an output replaced or changed under its
+checkpoint, temporary files a killed run left, SIGTERM and SIGHUP.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from cognito_groups._cli import main
+
+from .conftest import wait_for
+from .quota_server import POOL, QuotaServer
+from .test_export import SCRIPT, export, pairs_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+GROUPS = {f"f{index}": 50 + 40 * index for index in range(5)}
+#: One attempt per request, so that an injected error fails the run at once.
+ONE_ATTEMPT = {**os.environ, "AWS_MAX_ATTEMPTS": "1"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[QuotaServer]:
+    with QuotaServer(GROUPS, rate=None) as served:
+        yield served
+
+
+class Failing:
+    """A fault for the QuotaServer: request number ``at`` fails (throttled) while ``on``."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+        self.on = True
+
+    def __call__(self, number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        if self.on and number == self.at:
+            return (400, "TooManyRequestsException")
+        return None
+
+
+@pytest.fixture
+def part_way(tmp_path: Path) -> Iterator[tuple[QuotaServer, Path, Path, list[str]]]:
+    """A server, and an export of it that failed at its 8th request, committed, resumable."""
+    failing = Failing(at=8)
+    with QuotaServer(GROUPS, rate=None, fault=failing) as served:
+        output, checkpoint = tmp_path / "out.jsonl", tmp_path / "out.cp"
+        options = ["-o", str(output), "--checkpoint", str(checkpoint), "--max-rps", "500",
+                   "--concurrency", "1"]  # fmt: skip
+        first = export(served.url, *options, env=ONE_ATTEMPT)
+        assert first.returncode == 5, first.stderr
+        assert json.loads(checkpoint.read_text())["offset"] > 0
+        failing.on = False
+        yield served, output, checkpoint, options
+
+
+def resumed_exactly(server: QuotaServer, output: Path, options: list[str]) -> None:
+    """The same command finishes the export: every membership exactly once."""
+    again = export(server.url, *options)
+    assert again.returncode == 0, again.stderr
+    got = pairs_of(output, "jsonl")
+    assert sorted(got) == sorted(server.memberships())
+    assert len(got) == len(set(got))
+
+
+# --- one run at a time ---------------------------------------------------------------------
+
+
+class Gate:
+    """A fault that holds every listing of members until `open()`: the run stays in its work."""
+
+    def __init__(self) -> None:
+        self._open = threading.Event()
+
+    def open(self) -> None:
+        self._open.set()
+
+    def __call__(self, number: int, operation: str, params: Any) -> None:
+        if operation == "ListUsersInGroup":
+            self._open.wait(timeout=60)
+
+
+#: Starts the command ("$@") twice at once, as a shell does: prints both pids, then both codes.
+TWICE = (
+    'first=$1; second=$2; shift 2; "$@" 2>"$first" & a=$!; "$@" 2>"$second" & b=$!; '
+    'echo "$a $b"; wait $a; x=$?; wait $b; echo "$x $?"'
+)
+
+
+def started_at(pid: int) -> int:
+    """When process ``pid`` started, in clock ticks since boot (``/proc/PID/stat``)."""
+    stat_line = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat_line.rsplit(")", 1)[1].split()[19])
+
+
+def test_two_runs_at_once_the_second_is_refused_naming_the_first(tmp_path: Path) -> None:
+    """Two runs of one command started within 100 ms, 10 trials: one exports, one exits 2.
+
+    The one refused names the other's pid and writes nothing; the file holds every membership
+    exactly once. Each trial's server holds the listing until the refused run has ended, so the
+    runs overlap however the machine schedules them; the trials run side by side. Half of them
+    have a checkpoint (locked with the output), half only an output.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    with ExitStack() as stack:
+        trials = []
+        for trial in range(10):
+            gate = Gate()
+            served = stack.enter_context(QuotaServer(GROUPS, rate=None, fault=gate))
+            folder = tmp_path / f"trial{trial}"
+            folder.mkdir()
+            output = folder / "out.jsonl"
+            errors = [tmp_path / f"trial{trial}.{run}.err" for run in "ab"]
+            command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o",
+                       str(output), "--max-rps", "500"]  # fmt: skip
+            if trial % 2:
+                command += ["--checkpoint", str(folder / "out.cp")]
+            shell = subprocess.Popen(  # noqa: S603
+                ["/bin/sh", "-c", TWICE, "sh", *map(str, errors), *command],
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            assert shell.stdout is not None
+            pids = [int(pid) for pid in shell.stdout.readline().split()]
+            apart = abs(started_at(pids[0]) - started_at(pids[1])) / ticks
+            assert apart < 0.1, f"trial {trial}: started {apart} s apart"
+            trials.append((served, gate, output, errors, shell, pids))
+        for trial, (served, gate, output, errors, shell, pids) in enumerate(trials):
+            assert wait_for(lambda: any(e.stat().st_size for e in errors), timeout=60)  # noqa: B023
+            gate.open()
+            codes = [int(code) for code in shell.communicate(timeout=120)[0].split()]
+            assert sorted(codes) == [0, 2], f"trial {trial}"
+            loser = codes.index(2)
+            assert errors[loser].read_text() == (
+                f"cognito-groups: error: {output} is being written by another cognito-groups "
+                f"export (pid {pids[1 - loser]}): wait for it to end, or stop it\n"
+            ), f"trial {trial}"
+            got = pairs_of(output, "jsonl")
+            assert sorted(got) == sorted(served.memberships()), f"trial {trial}"
+            assert sorted(path.name for path in output.parent.iterdir()) == ["out.jsonl"]
+
+
+def test_the_lock_file_holds_the_pid_is_0600_and_goes(tmp_path: Path) -> None:
+    """While a run exports, ``.<name>.cognito-groups.lock`` (0600) holds its pid; then it goes."""
+    with QuotaServer(GROUPS, rate=None, latency=0.02) as served:
+        output = tmp_path / "o.csv"
+        lock = tmp_path / ".o.csv.cognito-groups.lock"
+        command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o", str(output),
+                   "--format", "csv", "--max-rps", "50"]  # fmt: skip
+        run = subprocess.Popen(command, stderr=subprocess.PIPE)  # noqa: S603
+        assert wait_for(lambda: lock.exists() and lock.read_text().strip() != "")
+        assert lock.read_text() == f"{run.pid}\n"
+        assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+        run.communicate(timeout=120)
+        assert run.returncode == 0
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["o.csv"]
+
+
+def test_a_killed_runs_lock_does_not_block_the_next(tmp_path: Path) -> None:
+    """SIGKILL leaves the lock file, but not the lock: the next run takes it and finishes."""
+    with QuotaServer(GROUPS, rate=None, latency=0.02) as served:
+        output, checkpoint = tmp_path / "k.jsonl", tmp_path / "k.cp"
+        command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o", str(output),
+                   "--checkpoint", str(checkpoint), "--max-rps", "50"]  # fmt: skip
+        run = subprocess.Popen(command, stderr=subprocess.DEVNULL)  # noqa: S603
+        assert wait_for(lambda: checkpoint.exists())
+        run.kill()
+        run.wait()
+        assert (tmp_path / ".k.cp.cognito-groups.lock").exists()
+        again = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)  # noqa: S603
+        assert again.returncode == 0, again.stderr
+        assert sorted(pairs_of(output, "jsonl")) == sorted(served.memberships())
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["k.jsonl"]
+
+
+# --- a checkpoint is tied to its output, and checked ----------------------------------------
+
+
+def edits(value: object) -> list[object]:
+    """Other values for a checkpoint field holding ``value``: of its kind first, then others."""
+    if isinstance(value, bool):
+        return [not value, 1]
+    if isinstance(value, int):
+        return [value + 500, value - 100, 0, -1, str(value)]
+    if isinstance(value, str):
+        return [value[:-3] + "abc", value + "x", None, 7]
+    if isinstance(value, list):
+        return [[*value, "g9"], [], "g1"]
+    return ["x", 0, ["g1"]]
+
+
+def refusal(checkpoint: Path) -> str:
+    return (
+        f"cognito-groups: error: {checkpoint} was changed since cognito-groups wrote it (its "
+        "digest does not match its content), so it cannot say where the output stopped: "
+        "remove it to start over"
+    )
+
+
+def test_every_field_of_a_checkpoint_edited_is_refused(
+    part_way: tuple[QuotaServer, Path, Path, list[str]],
+) -> None:
+    """Every field edited, in every way, is refused with exit 2, and never applied.
+
+    An edit of each field within its kind (offset +500, written 0, a group gone from the
+    membership checkpoint, the digest itself...) is tried with the command, each in a copy of
+    the files, side by side; every other edit (other kinds, a field removed or added) in
+    process, on the files themselves. The output and the checkpoint are left as they were,
+    and the checkpoint, unedited, still finishes the export exactly.
+    """
+    served, output, checkpoint, options = part_way
+    original, written = checkpoint.read_text(), output.read_bytes()
+    fields = json.loads(original)
+    assert {"digest", "offset", "written", "memberships", "output_sha256"} <= fields.keys()
+    assert fields["memberships"]
+    runs = []
+    for name, value in fields.items():
+        if name == "version":
+            continue  # another version is refused as such (the next test)
+        copy = output.parent / f"copy-{name}"
+        copy.mkdir()
+        (copy / checkpoint.name).write_text(json.dumps({**fields, name: edits(value)[0]}))
+        (copy / output.name).write_bytes(written)
+        command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url,
+                   *(str(copy / Path(option).name) if option.startswith("/") else option
+                     for option in options)]  # fmt: skip
+        runs.append((copy, subprocess.Popen(command, stderr=subprocess.PIPE, text=True)))  # noqa: S603
+    for copy, run in runs:
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 2, (copy.name, stderr)
+        assert stderr == refusal(copy / checkpoint.name) + "\n", copy.name
+        assert (copy / output.name).read_bytes() == written
+
+    variants: list[dict[str, object]] = [
+        {key: value for key, value in fields.items() if key != drop}
+        for drop in fields
+        if drop != "version"
+    ]
+    variants.append({**fields, "extra": 1})
+    for name, value in fields.items():
+        if name != "version":
+            variants += [{**fields, name: edited} for edited in edits(value)[1:]]
+    for variant in variants:
+        checkpoint.write_text(json.dumps(variant))
+        said, errors = io.StringIO(), io.StringIO()
+        code = main(["export", POOL, "--endpoint-url", served.url, *options],
+                    stdout=said, stderr=errors)  # fmt: skip
+        assert (code, errors.getvalue()) == (2, refusal(checkpoint) + "\n"), variant
+        assert output.read_bytes() == written
+    checkpoint.write_text(original)
+    resumed_exactly(served, output, options)
+
+
+def test_a_checkpoint_of_an_older_version_names_both(tmp_path: Path, server: QuotaServer) -> None:
+    """A checkpoint of format 1 (cognito-groups 0.x) is refused, naming both formats."""
+    checkpoint = tmp_path / "c.cp"
+    checkpoint.write_text(json.dumps({"version": 1, "pool": POOL, "offset": 0}))
+    result = export(server.url, "-o", tmp_path / "o", "--checkpoint", checkpoint)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"cognito-groups: error: {checkpoint} was written by another version of cognito-groups "
+        "(checkpoint format 1; this one reads 2): finish it with that version, or remove it "
+        "to start over\n"
+    )
+
+
+@pytest.mark.parametrize("change", ["replaced", "rewritten", "edited", "shortened", "removed"])
+def test_a_checkpoint_resumes_only_the_file_it_was_made_for(
+    part_way: tuple[QuotaServer, Path, Path, list[str]], change: str
+) -> None:
+    """The output replaced by another file, rewritten, edited or cut: refused, left untouched.
+
+    ``replaced``: a user's file moved to the path (another inode); ``rewritten``: the same
+    inode truncated and written again (``>``), like a 3 MB text file; ``edited``: one byte of
+    the committed part changed in place; ``shortened``: cut before the checkpoint's offset.
+    """
+    served, output, checkpoint, options = part_way
+    saved = checkpoint.read_text()
+    committed = json.loads(saved)["offset"]
+    if change == "replaced":
+        other = output.with_name("mine.txt")
+        other.write_text("my notes\n" * 400_000)
+        other.replace(output)
+    elif change == "rewritten":
+        with output.open("w") as file:
+            file.write("my notes\n" * 400_000)
+    elif change == "edited":
+        with output.open("r+b") as file:
+            file.seek(committed // 2)
+            byte = file.read(1)
+            file.seek(committed // 2)
+            file.write(b"X" if byte != b"X" else b"Y")
+    elif change == "shortened":
+        os.truncate(output, committed - 1)
+    else:
+        output.unlink()
+    before = output.read_bytes() if output.exists() else None
+    result = export(served.url, *options)
+    assert result.returncode == 2, result.stderr
+    expected = {
+        "replaced": "is not the file its checkpoint was made for (it was replaced since",
+        "rewritten": f"was changed since its checkpoint was made (its first {committed} bytes",
+        "edited": f"was changed since its checkpoint was made (its first {committed} bytes",
+        "shortened": f"is shorter than its checkpoint says ({committed - 1} bytes",
+        "removed": "is missing: the checkpoint continues that file",
+    }[change]
+    assert expected in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert (output.read_bytes() if output.exists() else None) == before
+    assert checkpoint.read_text() == saved
+
+
+def test_the_checkpoint_of_a_resumed_run_still_resumes(
+    part_way: tuple[QuotaServer, Path, Path, list[str]],
+) -> None:
+    """A run that continues a file and fails again leaves a checkpoint that continues it again.
+
+    The hash of the committed bytes goes on from the part the first run wrote.
+    """
+    served, output, checkpoint, options = part_way
+    first = json.loads(checkpoint.read_text())
+    failing = Failing(at=served.requests + 6)
+    served.fault = failing
+    second = export(served.url, *options, env=ONE_ATTEMPT)
+    assert second.returncode == 5, second.stderr
+    assert json.loads(checkpoint.read_text())["offset"] > first["offset"]
+    failing.on = False
+    resumed_exactly(served, output, options)
+
+
+# --- no orphans -----------------------------------------------------------------------------
+
+
+def test_a_run_removes_the_temporary_files_a_killed_run_left(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """Orphans of the output and the checkpoint (their own pattern, our own) go; nothing else.
+
+    Left alone: another file's temporary files, a name like ours without our part, and a
+    symlink named like one of ours (its target is never touched).
+    """
+    output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
+    target = tmp_path / "target"
+    target.write_text("keep")
+    orphans = [".o.jsonl.cognito-groups-k3j2h1g0.tmp", ".o.cp.cognito-groups-0a9b8c7d.tmp"]
+    kept = [".other.cognito-groups-k3j2h1g0.tmp", ".o.cp.x1y2z3w4.tmp", "o.cp.cognito-groups-.tmp"]
+    for name in [*orphans, *kept]:
+        (tmp_path / name).write_text("personal data")
+    (tmp_path / ".o.cp.cognito-groups-link.tmp").symlink_to(target)
+    kept += [".o.cp.cognito-groups-link.tmp", "target"]
+    result = export(server.url, "-o", output, "--checkpoint", checkpoint, "--max-rps", "500")
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([*kept, "o.jsonl"])
+    assert target.read_text() == "keep"
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_clean_up_and_say_how_to_continue(tmp_path: Path, stop: str) -> None:
+    """SIGTERM or SIGHUP mid-export: exit 128+N, the hint, no temporary or lock file left.
+
+    The same command then finishes exactly.
+    """
+    signum = signal.Signals[stop]
+    with QuotaServer(GROUPS, rate=None, latency=0.02) as served:
+        output, checkpoint = tmp_path / "s.jsonl", tmp_path / "s.cp"
+        command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o", str(output),
+                   "--checkpoint", str(checkpoint), "--max-rps", "50"]  # fmt: skip
+        run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
+        assert wait_for(lambda: checkpoint.exists() and output.stat().st_size > 0)
+        run.send_signal(signum)
+        _, stderr = run.communicate(timeout=60)
+        assert run.returncode == 128 + signum, stderr
+        assert stderr == (
+            f"cognito-groups: stopped by {stop}\n"
+            f"run the same command again to continue from {checkpoint}\n"
+        )
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["s.cp", "s.jsonl"]
+        again = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)  # noqa: S603
+        assert again.returncode == 0, again.stderr
+        assert sorted(pairs_of(output, "jsonl")) == sorted(served.memberships())
+
+
+def test_an_ignored_sighup_stays_ignored(tmp_path: Path) -> None:
+    """Under ``nohup`` (SIGHUP ignored) a hang-up does not stop the export."""
+    with QuotaServer(GROUPS, rate=None, latency=0.02) as served:
+        output = tmp_path / "n.jsonl"
+        command = [sys.executable, "-c",
+                   "import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN);"
+                   "from cognito_groups._cli import main; sys.exit(main())",
+                   "export", POOL, "--endpoint-url", served.url, "-o", str(output),
+                   "--max-rps", "50"]  # fmt: skip
+        run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
+        assert wait_for(lambda: output.exists() and output.stat().st_size > 0)
+        run.send_signal(signal.SIGHUP)
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stderr
+        assert sorted(pairs_of(output, "jsonl")) == sorted(served.memberships())
