@@ -409,3 +409,23 @@ def test_an_ignored_sighup_stays_ignored(tmp_path: Path) -> None:
         _, stderr = run.communicate(timeout=120)
         assert run.returncode == 0, stderr
         assert sorted(pairs_of(output, "jsonl")) == sorted(served.memberships())
+
+
+def test_a_device_or_a_pipe_is_written_straight_through(server: QuotaServer) -> None:
+    """``-o /dev/stdout`` and ``-o /dev/null`` work: no lock, no fsync, nothing made in /dev.
+
+    ``--checkpoint`` with one is refused (exit 2): it cannot be cut back and continued.
+    """
+    before = sorted(os.listdir("/dev"))
+    to_stdout = export(server.url, "-o", "/dev/stdout", "--max-rps", "500")
+    assert to_stdout.returncode == 0, to_stdout.stderr
+    assert len(to_stdout.stdout.splitlines()) == len(server.memberships())
+    to_null = export(server.url, "-o", "/dev/null", "--max-rps", "500")
+    assert to_null.returncode == 0, to_null.stderr
+    assert sorted(os.listdir("/dev")) == before
+    refused = export(server.url, "-o", "/dev/null", "--checkpoint", "/dev/null.cp")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "cognito-groups: error: --checkpoint needs --output to be a file it can cut back and "
+        "continue: /dev/null is a device or a pipe\n"
+    )

@@ -25,6 +25,7 @@ from cognito_groups._cli._files import (
     OutputFile,
     about,
     check_writable,
+    is_special,
     remove_orphans,
     replace_atomically,
 )
@@ -97,6 +98,7 @@ class Export:
         paths = [Path(path) for path in (args.output, args.checkpoint) if path]
         for path in paths:
             check_writable(path)
+        paths = [path for path in paths if not is_special(path)]  # nothing to lock or leave
         with locked(paths):
             for path in paths:
                 remove_orphans(path)
@@ -327,6 +329,11 @@ def _check_options(args: argparse.Namespace) -> None:
     """Refuse options that do not go together."""
     if args.checkpoint and not args.output:
         raise ExportError("--checkpoint needs --output (a file it can cut back and continue)")
+    if args.checkpoint and is_special(Path(args.output)):
+        raise ExportError(
+            f"--checkpoint needs --output to be a file it can cut back and continue: "
+            f"{args.output} is a device or a pipe"
+        )
     if args.by_user and args.checkpoint:
         raise ExportError(
             "--by-user writes its file whole at the end (it needs every group first): it takes "

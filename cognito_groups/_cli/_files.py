@@ -52,6 +52,7 @@ __all__ = [
     "OutputFile",
     "about",
     "check_writable",
+    "is_special",
     "lock_path",
     "remove_orphans",
     "replace_atomically",
@@ -109,6 +110,19 @@ def remove_orphans(path: Path) -> list[Path]:
                 Path(entry.path).unlink(missing_ok=True)
                 removed.append(Path(entry.path))
     return removed
+
+
+def is_special(path: Path) -> bool:
+    """Whether ``path`` is a device, a pipe or a socket (``/dev/null``, ``/dev/stdout``).
+
+    Such a file is written straight through: it has no folder of its own to hold a lock, a
+    temporary file or a replacement, no length to cut back to, and nothing to ``fsync``.
+    """
+    try:
+        found = path.stat()
+    except OSError:
+        return False
+    return not stat.S_ISREG(found.st_mode) and not stat.S_ISDIR(found.st_mode)
 
 
 def check_writable(path: Path) -> None:
@@ -295,18 +309,23 @@ class OutputFile:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
         else:
             descriptor = _continued(path, saved, digest)
+        self._regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
         self._raw = _HashedWrites(descriptor, digest, 0 if saved is None else saved.offset)
         self.text = io.TextIOWrapper(io.BufferedWriter(self._raw), encoding="utf-8", newline="")
 
     def sync(self) -> Committed:
-        """Flush and ``fsync`` what was written; return what the file then is."""
+        """Flush and ``fsync`` what was written; return what the file then is.
+
+        A device or a pipe (see `is_special()`) is only flushed.
+        """
         with about(self.path):
             self.text.flush()
             descriptor = self._raw.fileno()
-            os.fsync(descriptor)
+            if self._regular:
+                os.fsync(descriptor)
             found = os.fstat(descriptor)
         raw = self._raw
-        if found.st_size != raw.length:
+        if self._regular and found.st_size != raw.length:
             raise ExportError(
                 f"{self.path} was written to by another program during the export (it is "
                 f"{found.st_size} bytes long, the export wrote {raw.length})"

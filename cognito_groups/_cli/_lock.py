@@ -22,7 +22,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
-from cognito_groups._cli._files import about, lock_path
+from cognito_groups._cli._files import FileError, about, lock_path
 from cognito_groups._cli._report import ExportError
 
 if TYPE_CHECKING:
@@ -48,8 +48,11 @@ def locked(paths: Iterable[Path]) -> Generator[None, None, None]:
 @contextmanager
 def _locked(path: Path) -> Generator[None, None, None]:
     lock = lock_path(path)
-    with about(lock):
-        descriptor = _acquire(lock, path)
+    try:
+        with about(lock):
+            descriptor = _acquire(lock, path)
+    except FileError as err:
+        raise FileError(path, f"its lock file {lock.name} cannot be made: {err.reason}") from err
     try:
         yield
     finally:
