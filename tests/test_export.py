@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from cognito_groups._budget import RequestBudget
+from cognito_groups._cli._aws import RATE_WINDOW, RequestRate
 from cognito_groups._cli._files import CheckpointFile, ExportCheckpoint
 
 from .conftest import wait_for
-from .quota_server import POOL, QuotaServer
-from .terminal import AS_A_SHELL_STARTS_IT
+from .quota_server import POOL, Fault, QuotaServer
+from .terminal import AS_A_SHELL_STARTS_IT, run_in_terminal
 from .users import HOSTILE_VALUES
 
 if TYPE_CHECKING:
@@ -326,6 +328,106 @@ def test_a_throttled_run_says_how_to_continue_and_continues(tmp_path: Path) -> N
         assert again.returncode == 0, again.stderr
         got = pairs_of(output, "jsonl")
     assert sorted(got) == sorted(server.memberships())
+
+
+def fault_at_request_6(failing: dict[str, bool]) -> Fault:
+    """Request 6 throttled while ``failing["on"]``: with one attempt, the export stops there."""
+
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        return (400, "TooManyRequestsException") if failing["on"] and number == 6 else None
+
+    return fault
+
+
+def failed_first_run(
+    server: QuotaServer, failing: dict[str, bool], output: Path, checkpoint: Path
+) -> int:
+    """Run the export until request 6 fails (exit 5), then lift the fault.
+
+    Returns how many memberships its checkpoint holds (the output's records so far).
+    """
+    first = export(server.url, "-o", output, "--checkpoint", checkpoint, "--concurrency", "1",
+                   "--max-rps", "500", env={**os.environ, "AWS_MAX_ATTEMPTS": "1"})  # fmt: skip
+    assert first.returncode == 5, first.stderr
+    failing["on"] = False
+    written: int = json.loads(checkpoint.read_text())["written"]
+    assert 0 < written == len(pairs_of(output, "jsonl"))
+    return written
+
+
+def test_a_resumed_runs_summary_says_which_figures_are_the_files(tmp_path: Path) -> None:
+    """Resumed: the memberships are the file's (of every run), requests and seconds this run's."""
+    failing = {"on": True}
+    with QuotaServer(GROUPS, rate=None, fault=fault_at_request_6(failing)) as server:
+        output, checkpoint = tmp_path / "r.jsonl", tmp_path / "r.cp"
+        earlier = failed_first_run(server, failing, output, checkpoint)
+        sent = server.requests
+        again = export(server.url, "-o", output, "--checkpoint", checkpoint, "--max-rps", "500")
+        assert again.returncode == 0, again.stderr
+        total = len(server.memberships())
+        assert len(pairs_of(output, "jsonl")) == total
+        assert again.stderr.startswith(
+            f"exported {total} memberships of 7 groups ({total - earlier} of them by this run, "
+            f"in {server.requests - sent} requests, "
+        )
+
+
+def test_a_resumed_runs_status_line_says_which_figures_are_the_files(tmp_path: Path) -> None:
+    """Resumed, on a terminal: every sample shows the file's memberships and this run's."""
+    failing = {"on": True}
+    with QuotaServer(GROUPS, rate=None, fault=fault_at_request_6(failing)) as server:
+        output, checkpoint = tmp_path / "r.jsonl", tmp_path / "r.cp"
+        earlier = failed_first_run(server, failing, output, checkpoint)
+        command = [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "-o", str(output),
+                   "--checkpoint", str(checkpoint), "--max-rps", "20"]  # fmt: skip
+        screen = run_in_terminal(command)
+    assert screen.returncode == 0, screen.lines
+    samples = [text for text in screen.raw.split("\r\x1b[K") if text.startswith("groups ")]
+    assert samples
+    for sample in samples:
+        shown = re.fullmatch(
+            r"groups \d/[7?] · (\d+) memberships \((\d+) by this run\) · "
+            r"(?:\?|\d+\.\d) requests/s \(budget 20\) · 0 throttled",
+            sample,
+        )
+        assert shown is not None, sample
+        assert int(shown[1]) - int(shown[2]) == earlier
+
+
+@pytest.mark.parametrize("budget", [32.0, 16.0, 4.0, 2.0])
+def test_the_rate_shown_never_exceeds_a_budget_that_paces_every_request(budget: float) -> None:
+    """No rate in the first second (one request in 30 ms read 33/s), then the budget or less.
+
+    As fast a server as can be: each request leaves the moment the budget has a token for it,
+    on the budget's own clock; the status is sampled four times a second for 20 s (budgets and
+    steps exact in binary, so the run is exact; some samples come just after a request).
+    """
+    clock = [0.0]
+    bucket = RequestBudget(budget, clock=lambda: clock[0])
+    rate = RequestRate()
+    samples: list[tuple[float, float | None]] = []
+    for index in range(80):
+        at = index / 4
+        while (wait := bucket.take()) == 0 or clock[0] + wait <= at:
+            if wait == 0:
+                rate.sent(clock[0])
+            clock[0] += wait
+        clock[0] = at
+        samples.append((at, rate.at(at)))
+    assert all(shown is None for at, shown in samples if at < 1)
+    figures = [float(f"{shown:.1f}") for at, shown in samples if at >= 1 and shown is not None]
+    assert len(figures) == len([at for at, _ in samples if at >= 1])
+    assert max(figures) <= budget
+    assert min(figures) >= budget - 1  # short of one request per span (of 1 s at least)
+
+
+def test_the_rate_falls_to_zero_when_requests_stop() -> None:
+    """A stalled export reads 0 requests/s once its last request is a window old."""
+    rate = RequestRate()
+    for index in range(50):
+        rate.sent(index / 25)
+    assert rate.at(2.0) == pytest.approx(25, rel=0.05)
+    assert rate.at(2.0 + RATE_WINDOW) == 0
 
 
 def test_without_a_checkpoint_a_failure_says_how_to_make_it_resumable(tmp_path: Path) -> None:

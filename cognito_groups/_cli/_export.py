@@ -223,6 +223,14 @@ class Export:
             with about(self.args.output):
                 replace_atomically(Path(self.args.output), write)
 
+    @property
+    def _continued(self) -> int:
+        """The memberships of the runs a checkpoint continues (0 on a first run).
+
+        ``rows`` counts them too; every other figure (requests, seconds) is this run's.
+        """
+        return 0 if self.args.by_user else self.rows - self.written
+
     def _progress(self, memberships: MembershipIterator, now: float) -> None:
         status = self.console.status
         if not status.enabled or now - self._shown < _PROGRESS_SECONDS:
@@ -230,10 +238,13 @@ class Export:
         self._shown = now
         total = memberships.groups_total
         groups = f"groups {memberships.groups_done}/{'?' if total is None else total}"
-        rate = self._counter.requests / max(now - self._started, 1e-3)
+        rows = counted(self.rows, "membership")
+        if self._continued:
+            rows += f" ({self.written} by this run)"
+        rate = self._counter.rate.at(now)
         budget = self.args.max_rps or DEFAULT_MEMBERSHIP_RPS
         status.show(
-            f"{groups} · {counted(self.rows, 'membership')} · {rate:.1f} requests/s "
+            f"{groups} · {rows} · {'?' if rate is None else f'{rate:.1f}'} requests/s "
             f"(budget {budget:g}) · {self._counter.throttled} throttled"
         )
 
@@ -246,12 +257,15 @@ class Export:
             else counted(self.rows, "membership")
         )
         counter = self._counter
-        summary = (
-            f"exported {what} of {counted(groups_total, 'group')} in "
-            f"{counted(counter.requests, 'request')}, {seconds:.1f} s"
-        )
-        if counter.throttled:
-            summary += f" ({counter.throttled} throttled and retried)"
+        spent = f"in {counted(counter.requests, 'request')}, {seconds:.1f} s"
+        notes = [f"{counter.throttled} throttled and retried"] if counter.throttled else []
+        summary = f"exported {what} of {counted(groups_total, 'group')}"
+        if self._continued:  # the memberships are the file's, of every run; the rest this run's
+            notes.insert(0, f"{self.written} of them by this run, {spent}")
+        else:
+            summary += f" {spent}"
+        if notes:
+            summary += f" ({'; '.join(notes)})"
         if not args.quiet and (args.output or self.console.status.enabled):
             self.console.say(summary)
 
