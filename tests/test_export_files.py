@@ -113,19 +113,25 @@ def test_two_runs_at_once_the_second_is_refused_naming_the_first(tmp_path: Path)
 
     The one refused names the other's pid and writes nothing; the file holds every membership
     exactly once. Each trial's server holds the listing until the refused run has ended, so the
-    runs overlap however the machine schedules them; the trials run side by side. Half of them
+    runs overlap however the machine schedules them; the trials run side by side. A pair
+    started 100 ms apart or more (``/proc``'s start times) is not counted, and another is
+    started instead. Half of them
     have a checkpoint (locked with the output), half only an output.
     """
     ticks = os.sysconf("SC_CLK_TCK")
     with ExitStack() as stack:
+        trials: list[tuple[QuotaServer, Gate, Path, list[Path], subprocess.Popen[str], list[int]]]
         trials = []
-        for trial in range(10):
+        for attempt in range(30):  # a pair a loaded machine started 100 ms apart is not counted
+            if len(trials) == 10:
+                break
+            trial = len(trials)
             gate = Gate()
             served = stack.enter_context(QuotaServer(GROUPS, rate=None, fault=gate))
-            folder = tmp_path / f"trial{trial}"
+            folder = tmp_path / f"attempt{attempt}"
             folder.mkdir()
             output = folder / "out.jsonl"
-            errors = [tmp_path / f"trial{trial}.{run}.err" for run in "ab"]
+            errors = [tmp_path / f"attempt{attempt}.{run}.err" for run in "ab"]
             command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o",
                        str(output), "--max-rps", "500"]  # fmt: skip
             if trial % 2:
@@ -136,9 +142,12 @@ def test_two_runs_at_once_the_second_is_refused_naming_the_first(tmp_path: Path)
             )  # fmt: skip
             assert shell.stdout is not None
             pids = [int(pid) for pid in shell.stdout.readline().split()]
-            apart = abs(started_at(pids[0]) - started_at(pids[1])) / ticks
-            assert apart < 0.1, f"trial {trial}: started {apart} s apart"
+            if abs(started_at(pids[0]) - started_at(pids[1])) / ticks >= 0.1:
+                gate.open()
+                shell.communicate(timeout=120)
+                continue
             trials.append((served, gate, output, errors, shell, pids))
+        assert len(trials) == 10
         for trial, (served, gate, output, errors, shell, pids) in enumerate(trials):
             assert wait_for(lambda: any(e.stat().st_size for e in errors), timeout=60)  # noqa: B023
             gate.open()
@@ -227,7 +236,7 @@ def test_every_field_of_a_checkpoint_edited_is_refused(
     fields = json.loads(original)
     assert {"digest", "offset", "written", "memberships", "output_sha256"} <= fields.keys()
     assert fields["memberships"]
-    runs = []
+    runs: list[tuple[Path, subprocess.Popen[str]]] = []
     for name, value in fields.items():
         if name == "version":
             continue  # another version is refused as such (the next test)
