@@ -367,8 +367,10 @@ def translated(operation: str) -> Generator[None, None, None]:
     """
     try:
         yield
-    except TRANSLATED_ERRORS as err:
-        error = translate_error(err, operation=operation)
+    except _CAUGHT as err:
+        error = _ours(err, operation)
+        if error is None:
+            raise  # not botocore's: a bug, ours or the caller's
         _log.debug("%s failed: %s", operation, type(error).__name__)
         try:
             raise error from err
@@ -376,6 +378,35 @@ def translated(operation: str) -> Generator[None, None, None]:
             # No cycle (this frame -> error -> its traceback -> this frame): the failed
             # response, and the connection it holds, go as soon as the caller drops the error.
             del error
+
+
+#: What `translated()` looks at: botocore's errors, and what its parser raises bare.
+_CAUGHT: tuple[type[Exception], ...] = (*TRANSLATED_ERRORS, ValueError, RuntimeError)
+
+
+def _ours(err: Exception, operation: str) -> CognitoGroupsError | None:
+    """Our error for ``err``, raised in an ``operation`` request; ``None``: not botocore's."""
+    if isinstance(err, TRANSLATED_ERRORS):
+        return translate_error(err, operation=operation)
+    if _raised_by_the_parser(err):
+        # A value botocore cannot convert (a timestamp like "yesterday"): its parser raises a
+        # bare ValueError (or RuntimeError), not a ResponseParserError.
+        return MalformedResponseError(
+            f"the {operation} response could not be parsed: a value of the wrong shape",
+            operation=operation,
+        )
+    return None
+
+
+def _raised_by_the_parser(err: BaseException) -> bool:
+    """Whether ``err`` came out of botocore's (or aiobotocore's) response parser."""
+    trace = err.__traceback__
+    while trace is not None:
+        module = trace.tb_frame.f_globals.get("__name__", "")
+        if module in ("botocore.parsers", "aiobotocore.parsers"):
+            return True
+        trace = trace.tb_next
+    return False
 
 
 @contextmanager

@@ -50,6 +50,7 @@ FaultKind = Literal[
     "extra_members",  # unknown members in the response and in each user
     "unknown_enums",  # UserStatus and DeliveryMedium values the model does not list
     "missing_fields",  # users with nothing but a Username
+    "garbled_dates",  # users whose dates are not timestamps ("yesterday")
     "html_error",  # a proxy's HTML error page with HTTP `status` (no Cognito error body)
 ]
 
@@ -180,6 +181,9 @@ class FaultServer:
                 user["MFAOptions"] = [{"DeliveryMedium": "CARRIER_PIGEON"}]
         elif fault.kind == "missing_fields":
             body["Users"] = [{"Username": user["Username"]} for user in users]
+        elif fault.kind == "garbled_dates":
+            for user in users:
+                user["UserCreateDate"] = "yesterday"
         return 200, body
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -170,11 +170,15 @@ def test_stalled_response_times_out(lister: Callable[..., Outcome]) -> None:
         ("sync", "malformed"),
         ("sync", "truncated"),
         ("sync", "close_after_headers"),
+        ("sync", "garbled_dates"),
         ("async", "malformed"),
+        ("async", "garbled_dates"),
     ],
 )
 def test_broken_200_is_a_malformed_response_error(client: str, kind: Any) -> None:
-    """A 200 whose body is cut, empty or not JSON: MalformedResponseError, never a short group.
+    """A 200 whose body is cut, empty, not JSON or has a date botocore cannot parse.
+
+    MalformedResponseError, never a short group, nor a bare ValueError ("this is a bug").
 
     (botocore parses such a body as an empty response; without the check, the listing would
     end after page 1 as if the group had 60 users.)
