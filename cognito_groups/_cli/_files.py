@@ -87,6 +87,8 @@ class ExportCheckpoint:
     #: The library's membership checkpoint of those rows.
     memberships: str | None
     version: int = _VERSION
+    #: Made by ``--by-user`` (its rows are in the spill beside it; ``offset`` is 0).
+    by_user: bool = False
 
 
 class CheckpointFile:
