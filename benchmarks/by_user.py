@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._results import replace_block, stamp  # noqa: E402
+from benchmarks._results import publish, stamp  # noqa: E402
 from tests.quota_server import POOL, QuotaServer  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "by-user-results.json"
@@ -144,9 +144,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200_000)
     args = parser.parse_args()
     results = measure(args.users)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    replace_block(DOCS, BEGIN, END, render(results))
-    print(render(results))
+    publish(results, RESULTS, DOCS, (BEGIN, END), render)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,13 @@ def spill_of(checkpoint: Path) -> Path:
     return checkpoint.with_name(f".{checkpoint.name}.cognito-groups.sqlite")
 
 
+def write_checkpoint(path: Path, **fields: Any) -> None:
+    """A checkpoint of a whole export of the pool to jsonl, from the start; ``fields`` differ."""
+    document = {"pool": POOL, "groups": None, "format": "jsonl", "attributes": None,
+                "offset": 0, "written": 0, "memberships": None, "version": 1}  # fmt: skip
+    path.write_text(json.dumps(document | fields))
+
+
 def names_of(path: Path, format_name: str) -> dict[str, str]:
     """Each user's ``name`` in an export file."""
     if format_name == "csv":
@@ -269,11 +276,7 @@ def test_a_checkpoint_continues_only_the_kind_of_export_it_was_made_for(
     by_user, plain = "one per user (--by-user)", "one per membership"
     for made_by_user, extra, made, given in ((True, [], by_user, plain),
                                              (False, ["--by-user"], plain, by_user)):  # fmt: skip
-        checkpoint.write_text(
-            json.dumps({"pool": POOL, "groups": None, "format": "jsonl", "attributes": None,
-                        "offset": 0, "written": 0, "memberships": None, "version": 1,
-                        "by_user": made_by_user})
-        )  # fmt: skip
+        write_checkpoint(checkpoint, by_user=made_by_user)
         result = export(server.url, "-o", output, "--checkpoint", checkpoint, *extra)
         assert result.returncode == 2, result.stderr
         assert (
@@ -288,11 +291,7 @@ def test_a_by_user_checkpoint_without_its_spill_is_refused(
 ) -> None:
     """A --by-user checkpoint whose spill is gone: exit 2 naming it, say to start over."""
     output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
-    checkpoint.write_text(
-        json.dumps({"pool": POOL, "groups": None, "format": "jsonl", "attributes": None,
-                    "offset": 0, "written": 120, "memberships": None, "version": 1,
-                    "by_user": True})
-    )  # fmt: skip
+    write_checkpoint(checkpoint, written=120, by_user=True)
     result = export(server.url, "--by-user", "-o", output, "--checkpoint", checkpoint)
     assert result.returncode == 2, result.stderr
     assert result.stderr == (
@@ -363,8 +362,9 @@ def test_sigkill_at_random_moments_then_rerun(
     The file is valid UTF-8, parses, holds every membership (or every user with exactly its
     groups) exactly once, every value as the format keeps it, and nothing else is left.
     """
+    groups: dict[str, int | list[str]]
     if by_user:
-        groups = overlapping("k", [600, 500, 400, 300, 200, 100])
+        groups = dict(overlapping("k", [600, 500, 400, 300, 200, 100]))
     else:
         groups = {f"k{index}": 300 for index in range(10)}
     rng = random.Random(f"20261127-{format_name}" + ("-by-user" if by_user else ""))
@@ -450,10 +450,7 @@ def test_a_checkpoint_for_another_pool_group_list_or_format_is_refused(
 ) -> None:
     """A checkpoint made for another pool, group list or format, or not one at all, is refused."""
     output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
-    checkpoint.write_text(
-        json.dumps({"pool": POOL, "groups": None, "format": "jsonl", "attributes": None,
-                    "offset": 0, "written": 0, "memberships": None, "version": 1})
-    )  # fmt: skip
+    write_checkpoint(checkpoint)
     output.write_text("")
     for extra, what, values in (
         (["--group", "g1"], "group list", "group list: every in the checkpoint, g1 in this run"),
