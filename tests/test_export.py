@@ -319,9 +319,13 @@ def test_a_checkpoint_needs_an_output(tmp_path: Path) -> None:
     assert "--checkpoint needs --output" in result.stderr
 
 
-def killed_temporary(path: Path, checkpoint: Path) -> bool:
-    """Whether ``path`` is a temporary file of ``checkpoint`` that a SIGKILL left behind."""
-    return path.name.startswith(f".{checkpoint.name}.") and path.suffix == ".tmp"
+def killed_temporary(path: Path, *files: Path) -> bool:
+    """Whether ``path`` is a temporary file (``.NAME.*.tmp``) of one of ``files``.
+
+    A SIGKILL while a file is replaced atomically leaves one behind: the next run does not
+    remove it yet.
+    """
+    return path.suffix == ".tmp" and any(path.name.startswith(f".{f.name}.") for f in files)
 
 
 def run_killing(
@@ -387,9 +391,9 @@ def test_sigkill_at_random_moments_then_rerun(
             users = [user for _, user in got]
         names = names_of(output, format_name)
         assert names == {user: hostile_name(user, format_name) for user in users}
-        # No checkpoint or spill is left. (A kill can leave a temporary file of a checkpoint
-        # being replaced, `.out.cp.*.tmp`, which the next run does not remove yet.)
-        left = [path for path in tmp_path.iterdir() if not killed_temporary(path, checkpoint)]
+        # No checkpoint or spill is left (a kill while the checkpoint or, --by-user, the output
+        # was being replaced can leave its temporary file: the next run does not remove it yet).
+        left = [p for p in tmp_path.iterdir() if not killed_temporary(p, checkpoint, output)]
         assert left == [output]
 
 
