@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import subprocess
@@ -14,6 +15,7 @@ import botocore
 import cognito_groups
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -62,6 +64,23 @@ def stamp(**extra: Any) -> dict[str, Any]:
         "cognito_groups": cognito_groups.__version__,
         **extra,
     }
+
+
+def publish(
+    results: dict[str, Any],
+    path: Path,
+    docs: Path,
+    markers: tuple[str, str],
+    render: Callable[[dict[str, Any]], str],
+) -> None:
+    """Write ``results`` to ``path``; replace their block in ``docs`` (see `replace_block()`).
+
+    The block is ``render(results)``, markers included; it is printed too.
+    """
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    block = render(results)
+    replace_block(docs, *markers, block)
+    print(block)
 
 
 def replace_block(docs: Path, begin: str, end: str, block: str) -> None:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._results import replace_block, stamp  # noqa: E402
+from benchmarks._results import publish, stamp  # noqa: E402
 from cognito_groups import AsyncCognitoGroups, CognitoGroups  # noqa: E402
 from tests.quota_server import POOL, QuotaServer  # noqa: E402
 
@@ -216,9 +216,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     results = measure(args.rounds)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    replace_block(DOCS, BEGIN, END, render(results))
-    print(render(results))
+    publish(results, RESULTS, DOCS, (BEGIN, END), render)
 
 
 if __name__ == "__main__":

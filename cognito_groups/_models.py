@@ -183,6 +183,15 @@ class MFAOption:
             wire.get("AttributeName"),
         )
 
+    def _to_wire(self) -> dict[str, Any]:
+        """The inverse of `_from_wire()`: the service's shape, a field without a value left out."""
+        wire: dict[str, Any] = {}
+        if self.delivery_medium is not None:
+            wire["DeliveryMedium"] = self.delivery_medium.value
+        if self.attribute_name is not None:
+            wire["AttributeName"] = self.attribute_name
+        return wire
+
 
 @dataclass(frozen=True, slots=True, repr=False)
 class User:
@@ -227,6 +236,33 @@ class User:
     @classmethod
     def _from_wire(cls, wire: Mapping[str, Any]) -> User:
         return _user_from_wire(wire)
+
+    def _to_wire(self) -> dict[str, Any]:
+        """The inverse of `_from_wire()`: the user in the service's response shape.
+
+        ``User._from_wire(user._to_wire()) == user`` for every user ``_from_wire`` builds
+        (dates as aware datetimes, attributes and MFA options in their order); a field
+        without a value is left out.
+        """
+        wire: dict[str, Any] = {"Username": self.username}
+        if self.attributes:
+            wire["Attributes"] = [
+                {"Name": attribute.name}
+                if attribute.value is None
+                else {"Name": attribute.name, "Value": attribute.value}
+                for attribute in self.attributes
+            ]
+        for key, value in (
+            ("UserCreateDate", self.user_create_date),
+            ("UserLastModifiedDate", self.user_last_modified_date),
+            ("Enabled", self.enabled),
+            ("UserStatus", None if self.user_status is None else self.user_status.value),
+        ):
+            if value is not None:
+                wire[key] = value
+        if self.mfa_options:
+            wire["MFAOptions"] = [option._to_wire() for option in self.mfa_options]
+        return wire
 
     def get_attribute(self, name: str, default: str | None = None) -> str | None:
         """Return the value of the attribute called ``name``, or ``default`` if it is absent.

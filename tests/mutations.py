@@ -209,6 +209,37 @@ MUTATIONS = (
         ("tests/test_memberships.py",),
     ),
     Mutation(
+        "a resumed --by-user spill keeps what its checkpoint does not cover",
+        "_cli/_spill.py",
+        'db.execute("DELETE FROM memberships WHERE seq > ?", (self.written,))',
+        'db.execute("SELECT ?", (self.written,))',
+        ("tests/test_spill.py",),
+    ),
+    Mutation(
+        "the --by-user checkpoint counts memberships its spill never committed",
+        "_cli/_spill.py",
+        '            self._db.execute("COMMIT")\n            self._db.execute("BEGIN")\n',
+        "            pass\n",
+        ("tests/test_export.py::test_a_failed_by_user_run_leaves_only_what_resumes_it",),
+    ),
+    Mutation(
+        "a --by-user checkpoint continues a plain export",
+        "_cli/_export.py",
+        '("kind of record", _kind(saved.by_user), _kind(args.by_user)),',
+        "",
+        (
+            "tests/test_export.py::"
+            "test_a_checkpoint_continues_only_the_kind_of_export_it_was_made_for",
+        ),
+    ),
+    Mutation(
+        "the temporary spill of --by-user is left behind",
+        "_cli/_spill.py",
+        "            if not self._durable:\n                self.remove()",
+        "            if False:\n                self.remove()",
+        ("tests/test_export.py::test_by_user_to_stdout_leaves_no_temporary_file",),
+    ),
+    Mutation(
         "service errors lose their class",
         "_errors.py",
         "cls = _SERVICE_ERRORS.get(code, CognitoServiceError)",

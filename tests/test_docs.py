@@ -96,7 +96,12 @@ def load_benchmark(name: str) -> ModuleType:
 
 
 @pytest.mark.parametrize(
-    ("script", "results"), [("bench", "results.json"), ("quota", "quota-results.json")]
+    ("script", "results"),
+    [
+        ("bench", "results.json"),
+        ("quota", "quota-results.json"),
+        ("by_user", "by-user-results.json"),
+    ],
 )
 def test_performance_figures_are_generated_from_the_results_file(script: str, results: str) -> None:
     """docs/performance.md shows exactly what the benchmark's results file holds."""

@@ -38,6 +38,17 @@ if TYPE_CHECKING:
 SCRIPT = Path(sys.executable).with_name("cognito-groups")
 GROUPS = {f"g{index}": 40 + 30 * index for index in range(6)} | {"empty": 0}
 
+
+def overlapping(prefix: str, sizes: list[int]) -> dict[str, list[str]]:
+    """Groups whose members overlap: group i holds the first ``sizes[i]`` users of one list.
+
+    A user is at the same position in every group it is in, so a QuotaServer sends it alike
+    in each (the same hostile ``name`` too), whichever group lists it first.
+    """
+    users = [f"{prefix}-u{index:04d}" for index in range(max(sizes))]
+    return {f"{prefix}{group}": users[:size] for group, size in enumerate(sizes)}
+
+
 Pair = tuple[str, str]
 
 
@@ -77,6 +88,42 @@ def hostile_name(username: str, format_name: str) -> str:
         value = re.sub("[\ud800-\udfff]", "\ufffd", value)
         value = "'" + value if value.startswith("=") else value
     return value
+
+
+def groups_of(path: Path, format_name: str) -> dict[str, list[str]]:
+    """Each user's groups in a ``--by-user`` file, parsed strictly; every user only once."""
+    records = records_of(path, format_name)
+    if format_name == "csv":
+        table = {record["username"]: record["groups"].split(";") for record in records}
+    else:
+        table = {record["username"]: record["groups"] for record in records}
+    assert len(table) == len(records), "a user has more than one record"
+    return table
+
+
+def expected_groups(server: QuotaServer) -> dict[str, list[str]]:
+    """Each user of ``server`` and its groups, sorted."""
+    found: dict[str, list[str]] = {}
+    for group, user in server.memberships():
+        found.setdefault(user, []).append(group)
+    return {user: sorted(groups) for user, groups in found.items()}
+
+
+def spill_of(checkpoint: Path) -> Path:
+    """Where ``--by-user --checkpoint`` keeps its memberships: beside the checkpoint."""
+    return checkpoint.with_name(f".{checkpoint.name}.cognito-groups.sqlite")
+
+
+def write_checkpoint(path: Path, **fields: Any) -> None:
+    """A checkpoint of a whole export of the pool to jsonl, from the start; ``fields`` differ.
+
+    Written as the export writes one (with its digest), for no output file in particular.
+    """
+    document: dict[str, Any] = {"pool": POOL, "groups": None, "format": "jsonl",
+                                "attributes": None, "offset": 0, "written": 0,
+                                "memberships": None, "output_device": None,
+                                "output_inode": None, "output_sha256": None}  # fmt: skip
+    CheckpointFile(path).save(ExportCheckpoint(**(document | fields)))
 
 
 def names_of(path: Path, format_name: str) -> dict[str, str]:
@@ -142,12 +189,136 @@ def test_by_user(server: QuotaServer, tmp_path: Path, format_name: str) -> None:
     assert "users (" in result.stderr
 
 
-def test_by_user_refuses_a_checkpoint(tmp_path: Path) -> None:
-    """--by-user with --checkpoint is refused (exit 2): it writes its file whole at the end."""
-    result = export("http://127.0.0.1:9", "--by-user", "-o", tmp_path / "o", "--checkpoint",
-                    tmp_path / "c")  # fmt: skip
-    assert result.returncode == 2
-    assert "--by-user writes its file whole at the end" in result.stderr
+@pytest.mark.parametrize("format_name", ["jsonl", "csv", "json"])
+def test_by_user_with_a_checkpoint(tmp_path: Path, format_name: str) -> None:
+    """--by-user --checkpoint: every user once with exactly its groups; only the output left."""
+    output, checkpoint = tmp_path / f"users.{format_name}", tmp_path / "users.cp"
+    with QuotaServer(overlapping("m", [300, 200, 100, 0]) | {"solo": 50}, rate=None) as server:
+        result = export(server.url, "--by-user", "--format", format_name, "-o", output,
+                        "--checkpoint", checkpoint, "--max-rps", "500")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert groups_of(output, format_name) == expected_groups(server)
+    assert list(tmp_path.iterdir()) == [output]  # the checkpoint and its spill are gone
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    assert result.stderr.startswith("exported 350 users (650 memberships) of 5 groups in ")
+
+
+def test_by_user_to_stdout_leaves_no_temporary_file(server: QuotaServer, tmp_path: Path) -> None:
+    """--by-user to stdout spills to the temporary folder, and removes its file there."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    result = export(server.url, "--by-user", "--group", "g1", "--group", "g2", env=env)
+    assert result.returncode == 0, result.stderr
+    users = [json.loads(line)["username"] for line in result.stdout.splitlines()]
+    assert sorted(users) == sorted(
+        user for group, user in server.memberships() if group in ("g1", "g2")
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("resumable", [False, True], ids=["no-checkpoint", "checkpoint"])
+def test_a_failed_by_user_run_leaves_only_what_resumes_it(tmp_path: Path, resumable: bool) -> None:
+    """A --by-user run the service fails part-way: no file left, or a 0600 checkpoint and spill.
+
+    Without --checkpoint, nothing (no output, no temporary spill); with one, its checkpoint
+    and spill, and the same command then completes exactly, leaving only the output.
+    """
+    failing = {"on": True}
+
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        if failing["on"] and number >= 8:
+            return (500, "InternalErrorException")
+        return None
+
+    env = {**os.environ, "AWS_MAX_ATTEMPTS": "1"}
+    output, checkpoint = tmp_path / "users.jsonl", tmp_path / "users.cp"
+    extra = ("--checkpoint", checkpoint) if resumable else ()
+    args = ("--by-user", "-o", output, "--concurrency", "1", "--max-rps", "500", *extra)
+    with QuotaServer(overlapping("f", [300, 250, 200]), rate=None, fault=fault) as server:
+        first = export(server.url, *args, env=env)
+        assert first.returncode == 6, first.stderr
+        if not resumable:
+            assert list(tmp_path.iterdir()) == []
+            return
+        assert sorted(tmp_path.iterdir()) == sorted([checkpoint, spill_of(checkpoint)])
+        assert stat.S_IMODE(spill_of(checkpoint).stat().st_mode) == 0o600
+        # Request 1 lists the groups; the 6 pages after it are committed.
+        assert json.loads(checkpoint.read_text())["written"] == 6 * 60
+        failing["on"] = False
+        again = export(server.url, *args, env=env)
+    assert again.returncode == 0, again.stderr
+    assert groups_of(output, "jsonl") == expected_groups(server)
+    assert list(tmp_path.iterdir()) == [output]
+
+
+@pytest.mark.parametrize("resumable", [False, True], ids=["no-checkpoint", "checkpoint"])
+def test_ctrl_c_on_by_user(tmp_path: Path, resumable: bool) -> None:
+    """Ctrl-C on --by-user: exit 130; no file left, or a checkpoint the same command completes."""
+    output, checkpoint = tmp_path / "users.csv", tmp_path / "users.cp"
+    extra = ["--checkpoint", str(checkpoint)] if resumable else []
+    with QuotaServer(overlapping("c", [600, 400, 200]), rate=None, latency=0.01) as server:
+        command = [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "--by-user",
+                   "-o", str(output), "--format", "csv", "--max-rps", "10", *extra]  # fmt: skip
+        process = subprocess.Popen(  # noqa: S603
+            [*AS_A_SHELL_STARTS_IT, *command], stderr=subprocess.PIPE, text=True
+        )
+        assert wait_for(lambda: len(server.admitted) >= 4)  # in the middle of the listing
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, stderr
+        if not resumable:
+            assert stderr.endswith("cognito-groups: interrupted\n")
+            assert list(tmp_path.iterdir()) == []
+            return
+        assert stderr.endswith(f"run the same command again to continue from {checkpoint}\n")
+        assert sorted(tmp_path.iterdir()) == sorted([checkpoint, spill_of(checkpoint)])
+        rerun = subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)  # noqa: S603
+    assert rerun.returncode == 0, rerun.stderr
+    assert groups_of(output, "csv") == expected_groups(server)
+    assert list(tmp_path.iterdir()) == [output]
+
+
+def test_a_checkpoint_continues_only_the_kind_of_export_it_was_made_for(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """A --by-user checkpoint is refused for a plain export and back (exit 2), naming both."""
+    output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
+    by_user, plain = "one per user (--by-user)", "one per membership"
+    for made_by_user, extra, made, given in ((True, [], by_user, plain),
+                                             (False, ["--by-user"], plain, by_user)):  # fmt: skip
+        write_checkpoint(checkpoint, by_user=made_by_user)
+        result = export(server.url, "-o", output, "--checkpoint", checkpoint, *extra)
+        assert result.returncode == 2, result.stderr
+        assert (
+            f"was made for another kind of record (kind of record: {made} in the checkpoint, "
+            f"{given} in this run): "
+        ) in result.stderr
+        assert sorted(tmp_path.iterdir()) == [checkpoint]  # no output, no spill
+
+
+def test_a_by_user_checkpoint_without_its_spill_is_refused(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """A --by-user checkpoint whose spill is gone: exit 2 naming it, say to start over."""
+    output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
+    write_checkpoint(checkpoint, written=120, by_user=True)
+    result = export(server.url, "--by-user", "-o", output, "--checkpoint", checkpoint)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: {spill_of(checkpoint)} is missing: the checkpoint "
+        f"{checkpoint} continues it (remove the checkpoint to start over)\n"
+    )
+
+
+def test_a_spill_left_without_its_checkpoint_is_started_over(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """A spill a run killed before its first checkpoint left (even garbage) is started over."""
+    output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
+    spill_of(checkpoint).write_text("not a database")
+    result = export(server.url, "--by-user", "-o", output, "--checkpoint", checkpoint)
+    assert result.returncode == 0, result.stderr
+    assert groups_of(output, "jsonl") == expected_groups(server)
+    assert list(tmp_path.iterdir()) == [output]
 
 
 def test_a_checkpoint_needs_an_output(tmp_path: Path) -> None:
@@ -157,20 +328,35 @@ def test_a_checkpoint_needs_an_output(tmp_path: Path) -> None:
     assert "--checkpoint needs --output" in result.stderr
 
 
-def run_killing(command: list[str], output: Path, rng: random.Random, *, kills: int) -> int:
+def run_killing(
+    command: list[str], output: Path, rng: random.Random, *, kills: int, watched: Path | None = None
+) -> int:
     """Run ``command``, SIGKILL it ``kills`` times at random moments, then let it finish.
 
-    The command is re-run after each kill. A kill comes 0 to 0.2 s after the output has grown
-    in that run (so that it lands in the export's work, not in Python's start-up): in the
-    middle of pages, writes and commits. Returns the exit code of the last run.
+    The command is re-run after each kill. A kill comes 0 to 0.2 s after the output (or the
+    ``watched`` file: the spill of ``--by-user``) has grown in that run (so that it lands in
+    the export's work, not in Python's start-up): in the middle of pages, writes and commits.
+    Returns the exit code of the last run.
     """
-    for _ in range(kills):
+    output = output if watched is None else watched
+    for kill in range(kills):
         before = output.stat().st_size if output.exists() else 0
         process = subprocess.Popen(  # noqa: S603
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        grew = wait_for(lambda: output.exists() and output.stat().st_size > before)  # noqa: B023
+        grew = wait_for(
+            lambda: (
+                output.exists()
+                and output.stat().st_size > before  # noqa: B023
+                or process.poll() is not None
+            )  # noqa: B023
+        )
         assert grew, "the export wrote nothing"
+        if process.poll() is not None:
+            # Killed in its last moments, the run before had listed everything (--by-user:
+            # the spill is whole) and this one only writes the output: it ended, exactly.
+            assert kill >= 3, "too few kills landed in the export's work"
+            return process.returncode
         time.sleep(rng.uniform(0.0, 0.2))
         process.send_signal(signal.SIGKILL)
         assert process.wait(timeout=60) == -signal.SIGKILL, "it finished before the kill"
@@ -178,30 +364,48 @@ def run_killing(command: list[str], output: Path, rng: random.Random, *, kills: 
     return last.returncode
 
 
+@pytest.mark.parametrize("by_user", [False, True], ids=["memberships", "by-user"])
 @pytest.mark.parametrize("format_name", ["jsonl", "csv", "json"])
-def test_sigkill_at_random_moments_then_rerun(tmp_path: Path, format_name: str) -> None:
-    """7 seeded SIGKILLs per format (21 trials), each followed by the same command.
+def test_sigkill_at_random_moments_then_rerun(
+    tmp_path: Path, format_name: str, by_user: bool
+) -> None:
+    """7 seeded SIGKILLs per format and kind of record (42 trials), each followed by a re-run.
 
-    Rows are being written the whole time, so kills land in writes too. Every user's ``name``
-    is a hostile value (lone surrogates, NUL, every control character). The file is valid
-    UTF-8, parses, holds every membership exactly once, and every value as the format keeps it.
+    Rows are being written the whole time (to the output, or with --by-user to its spill), so
+    kills land in writes and commits too. Every user's ``name`` is a hostile value (lone
+    surrogates, NUL, every control character); with --by-user, users are in several groups.
+    The file is valid UTF-8, parses, holds every membership (or every user with exactly its
+    groups) exactly once, every value as the format keeps it, and nothing else is left.
     """
-    groups = {f"k{index}": 300 for index in range(10)}
-    rng = random.Random(f"20261127-{format_name}")
+    groups: dict[str, int | list[str]]
+    if by_user:
+        groups = dict(overlapping("k", [600, 500, 400, 300, 200, 100]))
+    else:
+        groups = {f"k{index}": 300 for index in range(10)}
+    rng = random.Random(f"20261127-{format_name}" + ("-by-user" if by_user else ""))
     with QuotaServer(groups, rate=None, latency=0.01, hostile=True) as server:
         output, checkpoint = tmp_path / f"out.{format_name}", tmp_path / "out.cp"
         command = [
             str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "--format",
             format_name, "-o", str(output), "--checkpoint", str(checkpoint),
-            "--max-rps", "30", "--attribute", "name",
+            "--max-rps", "30", "--attribute", "name", *(["--by-user"] if by_user else []),
         ]  # fmt: skip
-        assert run_killing(command, output, rng, kills=7) == 0
-        got = pairs_of(output, format_name)
-        assert sorted(got) == sorted(server.memberships())
-        assert len(got) == len(set(got))
+        watched = spill_of(checkpoint) if by_user else None
+        assert run_killing(command, output, rng, kills=7, watched=watched) == 0
+        if by_user:
+            assert groups_of(output, format_name) == expected_groups(server)
+            users = list(groups_of(output, format_name))
+        else:
+            got = pairs_of(output, format_name)
+            assert sorted(got) == sorted(server.memberships())
+            assert len(got) == len(set(got))
+            users = [user for _, user in got]
         names = names_of(output, format_name)
-        assert names == {user: hostile_name(user, format_name) for _, user in got}
-        assert not checkpoint.exists()
+        assert names == {user: hostile_name(user, format_name) for user in users}
+        # No checkpoint, spill, lock or temporary file is left: a kill while the checkpoint or
+        # (--by-user) the output was being replaced leaves a temporary file, which the next run
+        # removes.
+        assert list(tmp_path.iterdir()) == [output]
 
 
 def test_a_partial_last_line_is_cut_on_rerun(tmp_path: Path) -> None:
@@ -261,11 +465,7 @@ def test_a_checkpoint_for_another_pool_group_list_or_format_is_refused(
 ) -> None:
     """A checkpoint made for another pool, group list or format, or not one at all, is refused."""
     output, checkpoint = tmp_path / "o.jsonl", tmp_path / "o.cp"
-    CheckpointFile(checkpoint).save(
-        ExportCheckpoint(pool=POOL, groups=None, format="jsonl", attributes=None, offset=0,
-                         written=0, memberships=None, output_device=None, output_inode=None,
-                         output_sha256=None)
-    )  # fmt: skip
+    write_checkpoint(checkpoint)
     output.write_text("")
     for extra, what, values in (
         (["--group", "g1"], "group list", "group list: every in the checkpoint, g1 in this run"),

@@ -8,6 +8,10 @@ replaced, atomically. The checkpoint holds the output's length at that moment an
 membership checkpoint of the rows it covers. A re-run of the same command cuts the output back
 to that length and continues from there: the file ends with every membership exactly once,
 whenever the first run died.
+
+``--by-user`` spills the memberships to SQLite as they come (`_spill`) and writes its output
+whole at the end, from the spill, grouped by user. With ``--checkpoint`` the spill is what is
+committed: the SQLite transaction first, then the checkpoint, on the same cadence.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS
 from cognito_groups._cli._aws import RequestCounter, facade
 from cognito_groups._cli._files import (
     CheckpointFile,
+    Committed,
     ExportCheckpoint,
     OutputFile,
     about,
@@ -31,6 +36,7 @@ from cognito_groups._cli._files import (
 )
 from cognito_groups._cli._lock import locked
 from cognito_groups._cli._report import ExportError, export_hint
+from cognito_groups._cli._spill import MembershipSpill
 from cognito_groups._cli._terminal import counted
 from cognito_groups._cli._writers import USER_COLUMNS, WRITERS, chosen_attributes
 from cognito_groups._errors import CognitoGroupsError
@@ -38,6 +44,7 @@ from cognito_groups._validate import check_membership_request
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Mapping
     from typing import TextIO
 
     from cognito_groups import MembershipIterator, User
@@ -64,6 +71,7 @@ class Export:
         self.rows = 0  # memberships exported, with those of the run a checkpoint continues
         self.users = 0
         self._shown = 0.0
+        self._spill: MembershipSpill | None = None  # --by-user's
 
     def hint(self, err: CognitoGroupsError) -> str | None:
         """How to continue after ``err``, when continuing helps."""
@@ -78,7 +86,9 @@ class Export:
     def file_hint(self) -> str | None:
         """How to continue after a file error: from the checkpoint, once rows were written."""
         checkpoint = self.args.checkpoint
-        if checkpoint and self.written:
+        # --by-user: once memberships were committed to the spill (in this run or before).
+        done = self.written if self._spill is None else self._spill.committed
+        if checkpoint and done:
             return f"when that is mended, run the same command again to continue from {checkpoint}"
         return None
 
@@ -123,7 +133,7 @@ class Export:
             )
             with memberships:
                 if args.by_user:
-                    self._write_by_user(memberships)
+                    self._write_by_user(memberships, checkpoint, saved)
                 else:
                     self._write(memberships, checkpoint, saved)
         self._summary(memberships.groups_total or 0)
@@ -174,7 +184,7 @@ class Export:
                 output.close()
 
     def _write_rows(
-        self, memberships: MembershipIterator, writer: Writer, commit: _Commits, *, shared: bool
+        self, memberships: MembershipIterator, writer: _Rows, commit: _Commits, *, shared: bool
     ) -> None:
         """A row per membership, committed when due; on an error, the rows so far are kept.
 
@@ -198,30 +208,53 @@ class Export:
             commit.now()  # every row so far is whole: keep them
             raise
 
-    def _write_by_user(self, memberships: MembershipIterator) -> None:
-        """One row per user, written whole at the end (atomically, into ``--output``)."""
-        found: dict[str, tuple[User, set[str]]] = {}
-        for membership in memberships:
-            user = membership.user
-            entry = found.setdefault(user.username, (user, set()))
-            entry[1].add(membership.group_name)
-            self.rows += 1
-            self._progress(memberships, time.monotonic())
-        self.users = len(found)
+    def _write_by_user(
+        self,
+        memberships: MembershipIterator,
+        checkpoint: CheckpointFile | None,
+        saved: ExportCheckpoint | None,
+    ) -> None:
+        """One row per user with its sorted groups, written whole at the end.
 
-        def write(out: TextIO) -> None:
-            writer = self._writer(out, written=None)
-            writer.begin()
-            for user, names in found.values():
-                writer.write(user, {"username": user.username, "groups": sorted(names)})
-            writer.finish()
-
-        if self.args.output is None:
-            with self.console.status.cleared():
-                write(self.stdout)
+        The memberships go to the spill first, committed as a plain export's rows are (with
+        ``--checkpoint``, the spill beside it is continued by the next run); then the output
+        is written from the spill (atomically, into ``--output``).
+        """
+        args = self.args
+        output = None if args.output is None else Path(args.output)
+        if checkpoint is None:
+            # Beside the output (on its file system, with its permissions), unless it is a device.
+            spill = MembershipSpill.temporary(None if output and is_special(output) else output)
         else:
-            with about(self.args.output):
-                replace_atomically(Path(self.args.output), write)
+            written = None if saved is None else saved.written
+            spill = MembershipSpill.beside_checkpoint(checkpoint.path, written)
+        self._spill = spill
+        with spill:
+            commit = _Commits(args, memberships, spill, checkpoint, spill)
+            commit.now()  # a checkpoint from the very start
+            self._write_rows(memberships, spill, commit, shared=False)
+            commit.now()  # every membership, for a run killed while the output is written
+
+            def write(out: TextIO) -> None:
+                writer = self._writer(out, written=None)
+                writer.begin()
+                for user, names in spill.users():
+                    writer.write(user, {"username": user.username, "groups": names})
+                    self.users += 1
+                writer.finish()
+
+            if output is None:
+                with self.console.status.cleared():
+                    write(self.stdout)
+            elif is_special(output):  # nothing to replace: written straight through
+                with about(output), output.open("w", encoding="utf-8", newline="") as out:
+                    write(out)
+            else:
+                with about(output):
+                    replace_atomically(output, write)
+            if checkpoint is not None:
+                checkpoint.remove()
+                spill.remove()
 
     @property
     def _continued(self) -> int:
@@ -270,6 +303,23 @@ class Export:
             self.console.say(summary)
 
 
+class _Rows(Protocol):
+    """Where the rows go, counted: a `Writer`, or the spill of ``--by-user``."""
+
+    @property
+    def written(self) -> int: ...
+
+    def write(self, user: User, lead: Mapping[str, str]) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+class _Synced(Protocol):
+    """What a commit syncs: the output (or the spill), what it then is returned."""
+
+    def sync(self) -> Committed: ...
+
+
 class _Commits:
     """When and how the export commits: the output synced, then the checkpoint replaced."""
 
@@ -277,9 +327,9 @@ class _Commits:
         self,
         args: argparse.Namespace,
         memberships: MembershipIterator,
-        output: OutputFile | None,
+        output: _Synced | None,
         checkpoint: CheckpointFile | None,
-        writer: Writer,
+        writer: _Rows,
     ) -> None:
         self._args = args
         self._memberships = memberships
@@ -298,7 +348,7 @@ class _Commits:
         self._last = time.monotonic()
         output = self._output
         if output is None:
-            self._writer.out.flush()
+            self._writer.flush()
             return
         committed = output.sync()
         if self._checkpoint is None:
@@ -316,6 +366,7 @@ class _Commits:
                 output_device=committed.device,
                 output_inode=committed.inode,
                 output_sha256=committed.sha256,
+                by_user=args.by_user,
             )
         )
 
@@ -348,11 +399,6 @@ def _check_options(args: argparse.Namespace) -> None:
             f"--checkpoint needs --output to be a file it can cut back and continue: "
             f"{args.output} is a device or a pipe"
         )
-    if args.by_user and args.checkpoint:
-        raise ExportError(
-            "--by-user writes its file whole at the end (it needs every group first): it takes "
-            "no --checkpoint; a failed run leaves no partial file"
-        )
 
 
 def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
@@ -364,6 +410,7 @@ def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
             ("group list", saved.groups, args.group),
             ("format", saved.format, args.format),
             ("attributes", saved.attributes, args.attribute),
+            ("kind of record", _kind(saved.by_user), _kind(args.by_user)),
         )
         if made != given
     ]
@@ -377,6 +424,11 @@ def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
             f"{args.checkpoint} was made for another {whats} ({values}): run the command it "
             "was made for, or remove it to start over"
         )
+
+
+def _kind(by_user: bool) -> str:
+    """The records an export writes, as `_check_saved()` names them."""
+    return "one per user (--by-user)" if by_user else "one per membership"
 
 
 def _shown(value: str | list[str] | None) -> str:

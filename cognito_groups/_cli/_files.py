@@ -146,13 +146,15 @@ class ExportCheckpoint:
     written: int
     #: The library's membership checkpoint of those rows.
     memberships: str | None
-    #: The output file it continues (`OutputFile.identity`): ``None`` for an output written
-    #: whole at the end.
+    #: The output file it continues (`Committed`): ``None`` for an output written whole at
+    #: the end (``--by-user``).
     output_device: int | None
     output_inode: int | None
     #: The SHA-256 of the output's first ``offset`` bytes.
     output_sha256: str | None
     version: int = _VERSION
+    #: Made by ``--by-user`` (its rows are in the spill beside it; ``offset`` is 0).
+    by_user: bool = False
 
 
 #: What each field of a checkpoint may hold, by its annotation.
@@ -279,12 +281,15 @@ def _sync_folder(folder: Path) -> None:
 
 @dataclass(frozen=True)
 class Committed:
-    """The output at a commit: its length, the file it is, and the SHA-256 of its bytes."""
+    """The output at a commit: its length, the file it is, and the SHA-256 of its bytes.
+
+    ``None``: nothing to tie a checkpoint to (``--by-user``, whose output comes at the end).
+    """
 
     offset: int
-    device: int
-    inode: int
-    sha256: str
+    device: int | None = None
+    inode: int | None = None
+    sha256: str | None = None
 
 
 class OutputFile:

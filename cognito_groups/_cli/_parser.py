@@ -46,9 +46,11 @@ examples:
   cognito-groups export us-east-1_AbC123 --format csv --attribute email -o members.csv
   cognito-groups export us-east-1_AbC123 --group admins --group ops --format json
   cognito-groups export us-east-1_AbC123 --by-user --format csv -o users.csv
+  cognito-groups export us-east-1_AbC123 --by-user -o users.jsonl --checkpoint users.checkpoint
 
 After a crash, a kill or an error, run the same command again: with --checkpoint it continues
-the file, and every membership ends up in it exactly once.
+the file, and every membership ends up in it exactly once (with --by-user, every user once,
+with exactly its groups).
 """
 _EXAMPLES_DEMO = """\
 examples:
@@ -177,8 +179,8 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
     chosen.add_argument(
         "--by-user",
         action="store_true",
-        help="one record per user with its groups, written at the end (memory grows with the "
-        "number of users)",
+        help="one record per user with its groups, written at the end; the memberships wait in "
+        "a SQLite file (beside --checkpoint, or a temporary one), so memory stays flat",
     )
     out = parser.add_argument_group("output")
     out.add_argument(

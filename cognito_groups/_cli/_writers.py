@@ -245,6 +245,10 @@ class Writer:
         self.write_row(user, lead)
         self.written += 1
 
+    def flush(self) -> None:
+        """Flush what was written to ``out``."""
+        self.out.flush()
+
     def finish(self, *, failed: bool = False) -> None:
         """Close the document (also after a failure, so that what was written stays valid).
 

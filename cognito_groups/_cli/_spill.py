@@ -1,0 +1,271 @@
+"""The memberships of ``export --by-user``, spilled to SQLite and read back grouped by user.
+
+A user's row needs every group listed first. Instead of holding every user in memory, each
+membership goes into a SQLite file as it comes (`MembershipSpill.write()`), and the rows are
+read back grouped (`MembershipSpill.users()`): users in the order they were first seen, each
+with its group names sorted, one user at a time from a cursor. Memory stays within SQLite's
+page cache and one batch of rows, whatever the size of the pool.
+
+Two tables. ``users(username, first_seq, user)``: the user as JSON, from the first
+membership it came in (``INSERT OR IGNORE``: the first seen wins). ``memberships(seq,
+username, group_name)``: ``seq`` numbers the memberships in the order they were listed (1,
+2, ...), which is what a checkpoint's ``written`` counts; a membership listed twice is kept
+once. Names are stored as UTF-8 bytes (lone surrogates kept, ``surrogatepass``), so that any
+name the service sends fits, and SQLite's byte order is the code point order ``sorted()``
+gives.
+
+A user is stored as JSON of its wire shape (`User._to_wire()`), dates in ISO 8601 with their
+microseconds, ``ensure_ascii`` so that a lone surrogate survives (as a JSON escape). It is never
+pickled: the file sits in the user's folder, and unpickling an edited one would run its code.
+
+Two kinds of spill:
+
+- `MembershipSpill.temporary()` (no ``--checkpoint``): a file made by ``mkstemp`` (mode 0600)
+  beside the output, ``.<output>.cognito-groups-XXXXXXXX.tmp`` (for stdout, in the system's
+  temporary folder), without a journal (nothing in it has to survive a crash), removed
+  whenever the process exits on its own.
+- `MembershipSpill.beside_checkpoint()`: ``.<checkpoint>.cognito-groups.sqlite`` beside the
+  checkpoint, mode 0600, durable (rollback journal, ``synchronous=FULL``). `sync()` commits;
+  only then does the export save the checkpoint that counts those memberships. A resumed run
+  first deletes the memberships (and users) numbered after the checkpoint's count: the run
+  that died had committed them, but not saved the checkpoint that covers them.
+
+Every SQLite error (a full disk, a file that is not a database) and every ``OSError`` is a
+`FileError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from contextlib import contextmanager
+from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cognito_groups._cli._files import Committed, FileError, about
+from cognito_groups._cli._report import ExportError
+from cognito_groups._models import User
+
+if TYPE_CHECKING:
+    from collections.abc import Generator, Iterator, Mapping
+
+__all__ = ["MembershipSpill", "spill_path"]
+
+_MODE = 0o600
+#: Rows held in memory before they are inserted (one ``executemany`` each).
+_BATCH = 1000
+#: What SQLite may leave beside a database.
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+_DATES = ("UserCreateDate", "UserLastModifiedDate")
+
+_SCHEMA = """
+CREATE TABLE users (username BLOB PRIMARY KEY, first_seq INTEGER NOT NULL, user TEXT NOT NULL);
+CREATE INDEX users_by_first_seq ON users (first_seq);
+CREATE TABLE memberships (
+    seq INTEGER PRIMARY KEY, username BLOB NOT NULL, group_name BLOB NOT NULL
+);
+CREATE UNIQUE INDEX memberships_by_user ON memberships (username, group_name);
+"""
+# Read along users_by_first_seq and memberships_by_user: already in order, no sort.
+_GROUPED = """
+SELECT users.first_seq, users.user, memberships.group_name
+FROM users JOIN memberships ON memberships.username = users.username
+ORDER BY users.first_seq, memberships.group_name
+"""
+
+
+def spill_path(checkpoint: Path) -> Path:
+    """Where the spill of ``--by-user --checkpoint C`` lives: ``.<C>.cognito-groups.sqlite``."""
+    return checkpoint.with_name(f".{checkpoint.name}.cognito-groups.sqlite")
+
+
+class MembershipSpill:
+    """The memberships listed so far, in SQLite (see the module's docstring).
+
+    Use `temporary()` or `beside_checkpoint()`, and ``with``: leaving it closes the database
+    (and removes a temporary one).
+    """
+
+    def __init__(self, path: Path, *, durable: bool, written: int) -> None:
+        self.path = path
+        self._durable = durable
+        #: Memberships written (numbered), those of the run a checkpoint continues included.
+        self.written = written
+        #: Memberships covered by the last `sync()`.
+        self.committed = written
+        self._users: list[tuple[bytes, int, str]] = []
+        self._memberships: list[tuple[int, bytes, bytes]] = []
+        with self._about():
+            self._db = sqlite3.connect(path, isolation_level=None)
+        try:
+            with self._about():
+                self._open()
+        except BaseException:
+            self._db.close()
+            raise
+
+    @classmethod
+    def temporary(cls, output: Path | None) -> MembershipSpill:
+        """A new spill in a temporary file beside ``output`` (or for stdout, in ``/tmp``)."""
+        if output is None:
+            prefix, folder = ".cognito-groups-", None
+        else:
+            prefix, folder = f".{output.name}.cognito-groups-", output.parent
+        with about(folder or tempfile.gettempdir()):
+            descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+            os.close(descriptor)
+        try:
+            return cls(Path(name), durable=False, written=0)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def beside_checkpoint(cls, checkpoint: Path, written: int | None) -> MembershipSpill:
+        """The spill of ``checkpoint``: continued after ``written`` memberships, or new.
+
+        ``written`` is the saved checkpoint's count (``None``: no checkpoint, a new spill,
+        whatever a run killed before its first checkpoint left there).
+
+        Raises:
+            ExportError: the checkpoint continues a spill that is missing.
+        """
+        path = spill_path(checkpoint)
+        with about(path):
+            if written is None:
+                _remove(path)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _MODE))
+            elif not path.exists():
+                raise ExportError(
+                    f"{path} is missing: the checkpoint {checkpoint} continues it (remove the "
+                    "checkpoint to start over)"
+                )
+        return cls(path, durable=True, written=written or 0)
+
+    def __enter__(self) -> MembershipSpill:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self.close()
+        finally:
+            if not self._durable:
+                self.remove()
+
+    def _open(self) -> None:
+        db = self._db
+        if self._durable:
+            db.execute("PRAGMA journal_mode = DELETE")
+            db.execute("PRAGMA synchronous = FULL")
+        else:
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+        if db.execute("SELECT name FROM sqlite_master WHERE name = 'users'").fetchone() is None:
+            db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
+        else:
+            # Committed to SQLite by a run that died before its checkpoint covered them.
+            db.execute("BEGIN")
+            db.execute("DELETE FROM memberships WHERE seq > ?", (self.written,))
+            db.execute("DELETE FROM users WHERE first_seq > ?", (self.written,))
+            db.execute("COMMIT")
+        db.execute("BEGIN")
+
+    def write(self, user: User, lead: Mapping[str, str]) -> None:
+        """Add the membership of ``user`` in the group ``lead["group_name"]``."""
+        self.written += 1
+        username = _key(user.username)
+        self._users.append((username, self.written, _encode(user)))
+        self._memberships.append((self.written, username, _key(lead["group_name"])))
+        if len(self._memberships) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert the memberships held in memory (in the open transaction)."""
+        with self._about():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO users (username, first_seq, user) VALUES (?, ?, ?)",
+                self._users,
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO memberships (seq, username, group_name) VALUES (?, ?, ?)",
+                self._memberships,
+            )
+        self._users.clear()
+        self._memberships.clear()
+
+    def sync(self) -> Committed:
+        """Commit every membership written (durably, for a checkpoint's spill).
+
+        The output a checkpoint then records is of length 0, and no file: ``--by-user`` writes
+        its output whole, at the end.
+        """
+        self.flush()
+        with self._about():
+            self._db.execute("COMMIT")
+            self._db.execute("BEGIN")
+        self.committed = self.written
+        return Committed(0)
+
+    def users(self) -> Iterator[tuple[User, list[str]]]:
+        """Every user once, in the order first seen, with its group names sorted.
+
+        Streamed from one cursor: one user's rows in memory at a time.
+        """
+        self.sync()
+        with self._about():
+            rows = self._db.execute(_GROUPED)
+            for (_, text), memberships in groupby(rows, key=itemgetter(0, 1)):
+                names = [name.decode("utf-8", "surrogatepass") for _, _, name in memberships]
+                yield _decode(text), names
+
+    def close(self) -> None:
+        """Close the database (what was not committed is rolled back)."""
+        with self._about():
+            self._db.close()
+
+    def remove(self) -> None:
+        """Remove the file and what SQLite keeps beside it (close first)."""
+        with about(self.path):
+            _remove(self.path)
+
+    @contextmanager
+    def _about(self) -> Generator[None, None, None]:
+        """An ``OSError`` or SQLite error here becomes a `FileError` naming the file."""
+        try:
+            with about(self.path):
+                yield
+        except sqlite3.Error as err:
+            raise FileError(self.path, str(err)) from err
+
+
+def _remove(path: Path) -> None:
+    for name in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+        name.unlink(missing_ok=True)
+
+
+def _key(name: str) -> bytes:
+    """A name as stored: UTF-8, lone surrogates kept (their bytes sort as their code points)."""
+    return name.encode("utf-8", "surrogatepass")
+
+
+def _encode(user: User) -> str:
+    """``user`` as ASCII JSON of its wire shape, dates ISO 8601 with microseconds and zone."""
+    wire = user._to_wire()
+    for key in _DATES:
+        if key in wire:
+            wire[key] = wire[key].isoformat()
+    return json.dumps(wire, separators=(",", ":"))
+
+
+def _decode(text: str) -> User:
+    """The inverse of `_encode()`."""
+    wire: dict[str, Any] = json.loads(text)
+    for key in _DATES:
+        if key in wire:
+            wire[key] = datetime.fromisoformat(wire[key])
+    return User._from_wire(wire)
