@@ -344,13 +344,13 @@ def run_killing(
         process = subprocess.Popen(  # noqa: S603
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        grew = wait_for(
-            lambda: (
-                output.exists()
-                and output.stat().st_size > before  # noqa: B023
-                or process.poll() is not None
-            )  # noqa: B023
-        )
+
+        def progressed(process: subprocess.Popen[bytes] = process, before: int = before) -> bool:
+            return (output.exists() and output.stat().st_size > before) or (
+                process.poll() is not None
+            )
+
+        grew = wait_for(progressed)
         assert grew, "the export wrote nothing"
         if process.poll() is not None:
             # Killed in its last moments, the run before had listed everything (--by-user:
