@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from cognito_groups import Attribute, DeliveryMedium, MFAOption, User, UserStatus
-from cognito_groups._cli._files import FileError
+from cognito_groups._cli._files import Committed, ExportCheckpoint, FileError
 from cognito_groups._cli._report import ExportError
 from cognito_groups._cli._spill import MembershipSpill, spill_path
 from cognito_groups._cli._writers import WRITERS
@@ -53,6 +53,15 @@ def spilled(tmp_path: Path, rows: list[tuple[str, User]]) -> list[tuple[User, li
         return list(spill.users())
 
 
+def saved(written: int, committed: Committed) -> ExportCheckpoint:
+    """The checkpoint of a --by-user export that committed ``written`` memberships so."""
+    return ExportCheckpoint(
+        pool="us-east-1_AbC123", groups=None, format="jsonl", attributes=None, offset=0,
+        written=written, memberships=None, output_device=committed.device,
+        output_inode=committed.inode, output_sha256=None, by_user=True,
+    )  # fmt: skip
+
+
 def test_users_come_back_exactly(tmp_path: Path) -> None:
     """Every field survives: dates to the microsecond, attribute order, lone surrogates."""
     got = spilled(tmp_path, [("g", user) for user in ODD_USERS])
@@ -92,8 +101,8 @@ def test_a_resumed_spill_drops_what_its_checkpoint_does_not_cover(tmp_path: Path
         for index, user in enumerate(users):
             spill.write(user, {"group_name": "g" if index < 4 else "h"})
         spill.write(users[0], {"group_name": "h"})
-        spill.sync()  # 7 committed; the checkpoint saved covers only 3
-    with MembershipSpill.beside_checkpoint(checkpoint, 3) as spill:
+        committed = spill.sync()  # 7 committed; the checkpoint saved covers only 3
+    with MembershipSpill.beside_checkpoint(checkpoint, saved(3, committed)) as spill:
         assert spill.written == 3
         spill.write(users[5], {"group_name": "k"})
         assert list(spill.users()) == [
@@ -125,14 +134,38 @@ def test_a_spill_is_private_and_removed_with_its_side_files(tmp_path: Path) -> N
 def test_a_checkpoint_without_its_spill_is_refused(tmp_path: Path) -> None:
     """Continuing a spill that is gone is an ExportError naming it (start over)."""
     with pytest.raises(ExportError, match=r"cognito-groups\.sqlite is missing: .*start over"):
-        MembershipSpill.beside_checkpoint(tmp_path / "cp", 10)
+        MembershipSpill.beside_checkpoint(tmp_path / "cp", saved(10, Committed(0, 1, 2)))
+
+
+@pytest.mark.parametrize("change", ["replaced", "symlink"])
+def test_a_checkpoint_continues_only_its_own_spill(tmp_path: Path, change: str) -> None:
+    """Another file at the spill's path (a copy put back, a planted symlink) is refused."""
+    checkpoint = tmp_path / "cp"
+    with MembershipSpill.beside_checkpoint(checkpoint, None) as spill:
+        spill.write(User("ana"), {"group_name": "g"})
+        committed = spill.sync()
+    path = spill_path(checkpoint)
+    if change == "replaced":
+        copy = tmp_path / "copy"
+        copy.write_bytes(path.read_bytes())
+        copy.replace(path)
+    else:
+        target = tmp_path / "target"
+        path.replace(target)
+        path.symlink_to(target)
+    with pytest.raises(ExportError, match=r"is not the file its checkpoint was made for"):
+        MembershipSpill.beside_checkpoint(checkpoint, saved(1, committed))
 
 
 def test_a_sqlite_error_is_a_file_error_naming_the_spill(tmp_path: Path) -> None:
     """A spill that is not a database: a FileError naming the file, the SQLite error chained."""
-    spill_path(tmp_path / "cp").write_text("x" * 4096)
+    path = spill_path(tmp_path / "cp")
+    path.write_text("x" * 4096)
+    found = path.stat()
     with pytest.raises(FileError) as caught:
-        MembershipSpill.beside_checkpoint(tmp_path / "cp", 10)
+        MembershipSpill.beside_checkpoint(
+            tmp_path / "cp", saved(10, Committed(0, found.st_dev, found.st_ino))
+        )
     assert caught.value.path == str(spill_path(tmp_path / "cp"))
     assert caught.value.reason == "file is not a database"
     assert type(caught.value.__cause__).__name__ == "DatabaseError"

@@ -226,8 +226,7 @@ class Export:
             # Beside the output (on its file system, with its permissions), unless it is a device.
             spill = MembershipSpill.temporary(None if output and is_special(output) else output)
         else:
-            written = None if saved is None else saved.written
-            spill = MembershipSpill.beside_checkpoint(checkpoint.path, written)
+            spill = MembershipSpill.beside_checkpoint(checkpoint.path, saved)
         self._spill = spill
         with spill:
             commit = _Commits(args, memberships, spill, checkpoint, spill)

@@ -146,8 +146,8 @@ class ExportCheckpoint:
     written: int
     #: The library's membership checkpoint of those rows.
     memberships: str | None
-    #: The output file it continues (`Committed`): ``None`` for an output written whole at
-    #: the end (``--by-user``).
+    #: The file it continues (`Committed`): the output, or ``--by-user``'s spill (its output
+    #: is written whole at the end).
     output_device: int | None
     output_inode: int | None
     #: The SHA-256 of the output's first ``offset`` bytes.
@@ -283,7 +283,7 @@ def _sync_folder(folder: Path) -> None:
 class Committed:
     """The output at a commit: its length, the file it is, and the SHA-256 of its bytes.
 
-    ``None``: nothing to tie a checkpoint to (``--by-user``, whose output comes at the end).
+    For ``--by-user``'s spill: its device and inode, no hash (SQLite's file changes in place).
     """
 
     offset: int

@@ -54,6 +54,8 @@ from cognito_groups._models import User
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator, Mapping
 
+    from cognito_groups._cli._files import ExportCheckpoint
+
 __all__ = ["MembershipSpill", "spill_path"]
 
 _MODE = 0o600
@@ -126,18 +128,20 @@ class MembershipSpill:
             raise
 
     @classmethod
-    def beside_checkpoint(cls, checkpoint: Path, written: int | None) -> MembershipSpill:
-        """The spill of ``checkpoint``: continued after ``written`` memberships, or new.
+    def beside_checkpoint(cls, checkpoint: Path, saved: ExportCheckpoint | None) -> MembershipSpill:
+        """The spill of ``checkpoint``: continued after the ``saved`` checkpoint's count, or new.
 
-        ``written`` is the saved checkpoint's count (``None``: no checkpoint, a new spill,
-        whatever a run killed before its first checkpoint left there).
+        ``saved`` is the checkpoint read (``None``: no checkpoint, a new spill, whatever a run
+        killed before its first checkpoint left there). A spill continued must be the file the
+        checkpoint was made for (its device and inode), not a symlink.
 
         Raises:
-            ExportError: the checkpoint continues a spill that is missing.
+            ExportError: the checkpoint continues a spill that is missing, or another file.
         """
         path = spill_path(checkpoint)
+        start_over = f"remove the checkpoint {checkpoint} to start over"
         with about(path):
-            if written is None:
+            if saved is None:
                 _remove(path)
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _MODE))
             elif not path.exists():
@@ -145,7 +149,14 @@ class MembershipSpill:
                     f"{path} is missing: the checkpoint {checkpoint} continues it (remove the "
                     "checkpoint to start over)"
                 )
-        return cls(path, durable=True, written=written or 0)
+            else:
+                found = os.stat(path, follow_symlinks=False)
+                if (found.st_dev, found.st_ino) != (saved.output_device, saved.output_inode):
+                    raise ExportError(
+                        f"{path} is not the file its checkpoint was made for (it was replaced "
+                        f"since): {start_over}"
+                    )
+        return cls(path, durable=True, written=0 if saved is None else saved.written)
 
     def __enter__(self) -> MembershipSpill:
         return self
@@ -201,15 +212,17 @@ class MembershipSpill:
     def sync(self) -> Committed:
         """Commit every membership written (durably, for a checkpoint's spill).
 
-        The output a checkpoint then records is of length 0, and no file: ``--by-user`` writes
-        its output whole, at the end.
+        The file a checkpoint then records is the spill (``--by-user`` writes its output whole,
+        at the end), of offset 0.
         """
         self.flush()
         with self._about():
             self._db.execute("COMMIT")
             self._db.execute("BEGIN")
         self.committed = self.written
-        return Committed(0)
+        with about(self.path):
+            found = os.stat(self.path)
+        return Committed(0, found.st_dev, found.st_ino)
 
     def users(self) -> Iterator[tuple[User, list[str]]]:
         """Every user once, in the order first seen, with its group names sorted.
