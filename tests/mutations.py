@@ -290,6 +290,29 @@ MUTATIONS = (
         "        pass",
         ("tests/test_export_files.py::test_sigterm_and_sighup_clean_up_and_say_how_to_continue",),
     ),
+    Mutation(
+        "a hard link to an output being written is cut",
+        "_cli/_files.py",
+        "        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)\n",
+        "        pass\n",
+        (
+            "tests/test_export_files.py::test_another_name_for_the_output_is_refused_while_it_is_written",
+        ),
+    ),
+    Mutation(
+        "a file in the place of the lock is overwritten",
+        "_cli/_lock.py",
+        "                _check_ours(lock, descriptor)\n",
+        "                pass\n",
+        ("tests/test_export_files.py::test_a_file_in_the_place_of_the_lock_is_left_as_it_is",),
+    ),
+    Mutation(
+        "a resume with another --csv-raw is applied",
+        "_cli/_export.py",
+        '("CSV cells", _cells(saved.csv_raw), _cells(_raw_cells(args))),',
+        "",
+        ("tests/test_export_files.py::test_a_resume_with_other_csv_cells_is_refused",),
+    ),
 )
 
 

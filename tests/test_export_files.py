@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cognito_groups._cli import main
+from cognito_groups._cli._files import CheckpointFile, ExportCheckpoint
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
@@ -438,3 +440,215 @@ def test_a_device_or_a_pipe_is_written_straight_through(server: QuotaServer) -> 
         "cognito-groups: error: --checkpoint needs --output to be a file it can cut back and "
         "continue: /dev/null is a device or a pipe\n"
     )
+
+
+# --- what an attacker, or a slip, tried (a session's attack on the first version) -----------
+
+
+@pytest.mark.parametrize("link", ["hard", "symbolic"])
+def test_another_name_for_the_output_is_refused_while_it_is_written(
+    tmp_path: Path, link: str
+) -> None:
+    """A run writing a hard link or a symlink to the output of a run in progress exits 2.
+
+    Before anything is cut: the first run ends with every membership exactly once.
+    """
+    gate = Gate()
+    with QuotaServer(GROUPS, rate=None, fault=gate) as served:
+        output, other = tmp_path / "out.jsonl", tmp_path / "other.jsonl"
+        output.touch()
+        if link == "hard":
+            os.link(output, other)
+        else:
+            other.symlink_to(output)
+        first = subprocess.Popen(  # noqa: S603
+            [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o", str(output),
+             "--checkpoint", str(tmp_path / "out.cp"), "--max-rps", "500"],
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert wait_for(lambda: served.requests > 0)
+        second = export(served.url, "-o", other, "--checkpoint", tmp_path / "other.cp")
+        gate.open()
+        _, stderr = first.communicate(timeout=120)
+        assert first.returncode == 0, stderr
+        assert second.returncode == 2, second.stderr
+        assert "is being written by another cognito-groups export" in second.stderr
+        got = pairs_of(output, "jsonl")
+        assert sorted(got) == sorted(served.memberships())
+        assert not (tmp_path / "other.cp").exists()
+
+
+def test_signals_close_together_end_the_run_once(tmp_path: Path) -> None:
+    """SIGTERM, then SIGTERM and SIGHUP at once: one clean stop, no hang, no "bug", no leftovers.
+
+    (Before, the second signal, raised in the middle of the clean-up, could hang the exit or
+    end it with exit 1, "release unlocked lock".)
+    """
+    with QuotaServer(GROUPS, rate=None, latency=0.02) as served:
+        for trial in range(3):
+            output, checkpoint = tmp_path / f"{trial}.jsonl", tmp_path / f"{trial}.cp"
+            command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o",
+                       str(output), "--checkpoint", str(checkpoint), "--max-rps", "50"]  # fmt: skip
+            run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
+            assert wait_for(lambda: checkpoint.exists())  # noqa: B023
+            run.send_signal(signal.SIGTERM)
+            time.sleep(0.005)
+            run.send_signal(signal.SIGTERM)
+            run.send_signal(signal.SIGHUP)
+            _, stderr = run.communicate(timeout=60)
+            # A stop that comes once the clean-up is over ends the process by the signal
+            # itself: a shell sees 128 + N either way.
+            assert run.returncode in (143, -signal.SIGTERM, -signal.SIGHUP), stderr
+            assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+                name for t in range(trial + 1) for name in (f"{t}.cp", f"{t}.jsonl")
+            )
+            assert stderr.splitlines() == [
+                "cognito-groups: stopped by SIGTERM",
+                f"run the same command again to continue from {checkpoint}",
+            ]
+
+
+def test_a_resume_with_other_csv_cells_is_refused(tmp_path: Path) -> None:
+    """--csv-raw added on resume would mix guarded and raw cells in one file: refused.
+
+    Naming the default attribute (``--attribute email``) is the same export: it continues.
+    """
+    failing = Failing(at=8)
+    with QuotaServer(GROUPS, rate=None, fault=failing) as served:
+        options = ["--format", "csv", "-o", str(tmp_path / "c.csv"), "--checkpoint",
+                   str(tmp_path / "c.cp"), "--max-rps", "500", "--concurrency", "1"]  # fmt: skip
+        failed = export(served.url, *options, env=ONE_ATTEMPT)
+        assert failed.returncode == 5, failed.stderr
+        failing.on = False
+        result = export(served.url, *options, "--csv-raw")
+        assert result.returncode == 2
+        assert (
+            "(CSV cells: guarded against formulas in the checkpoint, exact (--csv-raw) in this "
+            "run)" in result.stderr
+        )
+        named = export(served.url, *options, "--attribute", "email")
+        assert named.returncode == 0, named.stderr
+        assert sorted(pairs_of(tmp_path / "c.csv", "csv")) == sorted(served.memberships())
+
+
+@pytest.mark.parametrize("damage", ["not-utf-8", "nested", "memberships"])
+def test_a_damaged_checkpoint_is_refused_naming_it(
+    part_way: tuple[QuotaServer, Path, Path, list[str]], damage: str
+) -> None:
+    """A damaged checkpoint: exit 2 naming the file, never "a bug".
+
+    Bytes that are not UTF-8, JSON nested without end, or a membership checkpoint that is not
+    one (even with a digest that matches).
+    """
+    served, _, checkpoint, options = part_way
+    if damage == "not-utf-8":
+        checkpoint.write_bytes(checkpoint.read_bytes().replace(b"us-east", b"\xe9s-east"))
+        expected = f"{checkpoint} is not a checkpoint of cognito-groups export"
+    elif damage == "nested":
+        checkpoint.write_text('{"version": 2, "x": ' + "[" * 200_000)
+        expected = f"{checkpoint} is not a checkpoint of cognito-groups export"
+    else:
+        fields = json.loads(checkpoint.read_text())
+        del fields["digest"]
+        saved = ExportCheckpoint(**{**fields, "memberships": "cgm1:garbage"})
+        CheckpointFile(checkpoint).save(saved)
+        expected = f"{checkpoint} holds a membership checkpoint this export cannot continue"
+    result = export(served.url, *options)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"cognito-groups: error: {expected}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_checkpoint_that_is_a_device_or_a_pipe_is_refused(
+    server: QuotaServer, tmp_path: Path, kind: str
+) -> None:
+    """--checkpoint on a FIFO (which would hang) or /dev/zero (which would fill memory): exit 2."""
+    checkpoint = tmp_path / "fifo" if kind == "fifo" else Path("/dev/zero")
+    if kind == "fifo":
+        os.mkfifo(checkpoint)
+    result = export(server.url, "-o", tmp_path / "o", "--checkpoint", checkpoint)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"cognito-groups: error: --checkpoint needs a file of its own: {checkpoint} is a "
+        "device or a pipe\n"
+    )
+
+
+def test_dev_stdout_appends_to_the_shells_file(server: QuotaServer, tmp_path: Path) -> None:
+    """``-o /dev/stdout >> log``: appended after the log's line, no lock file made in /dev."""
+    log = tmp_path / "log"
+    log.write_text("previous line\n")
+    before = sorted(os.listdir("/dev"))
+    with log.open("a") as shell_file:
+        result = subprocess.run(  # noqa: S603
+            [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "-o", "/dev/stdout",
+             "--max-rps", "500"],
+            stdout=shell_file, stderr=subprocess.PIPE, text=True, check=False, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = log.read_text().splitlines()
+    assert lines[0] == "previous line"
+    assert len(lines) == 1 + len(server.memberships())
+    assert sorted(os.listdir("/dev")) == before
+
+
+def test_a_file_in_the_place_of_the_lock_is_left_as_it_is(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """A hard link to a user's file, or a symlink, at the lock's path: exit 2, file untouched."""
+    precious = tmp_path / "precious"
+    precious.write_text("precious\n")
+    lock = tmp_path / ".out.cognito-groups.lock"
+    os.link(precious, lock)
+    result = export(server.url, "-o", tmp_path / "out", "--max-rps", "500")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"cognito-groups: error: {lock} is in the place of the export's lock file, but is not "
+        "one (another file, or a link to one): move it away, then run the command again\n"
+    )
+    assert precious.read_text() == "precious\n"
+    lock.unlink()
+    lock.symlink_to(precious)
+    result = export(server.url, "-o", tmp_path / "out", "--max-rps", "500")
+    assert result.returncode == 2
+    assert "is a symlink in the place of the export's lock file: remove it" in result.stderr
+    assert precious.read_text() == "precious\n"
+
+
+def test_by_user_into_a_pipe_is_written_through_it(server: QuotaServer, tmp_path: Path) -> None:
+    """--by-user -o FIFO writes into the pipe; the FIFO is not replaced by a file."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = export(server.url, "--by-user", "-o", fifo, "--max-rps", "500")
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    users = {json.loads(line)["username"] for line in received[0].decode().splitlines()}
+    assert users == {user for _, user in server.memberships()}
+
+
+def test_a_json_export_without_checkpoint_that_fails_is_valid_json(tmp_path: Path) -> None:
+    """No run continues it: the array is closed after the rows written (exit 6, the hint)."""
+
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        return (500, "InternalErrorException") if number == 4 else None
+
+    with QuotaServer(GROUPS, rate=None, fault=fault) as served:
+        output = tmp_path / "o.json"
+        result = export(served.url, "--format", "json", "-o", output, "--concurrency", "1",
+                        env=ONE_ATTEMPT)  # fmt: skip
+    assert result.returncode == 6, result.stderr
+    assert 0 < len(json.loads(output.read_text())) < len(served.memberships())
+
+
+def test_a_long_output_name_works(server: QuotaServer, tmp_path: Path) -> None:
+    """An output name of 240 bytes: its lock and temporary files get a shorter name."""
+    output, checkpoint = tmp_path / ("o" * 240), tmp_path / ("c" * 240)
+    result = export(server.url, "-o", output, "--checkpoint", checkpoint, "--max-rps", "500")
+    assert result.returncode == 0, result.stderr
+    assert sorted(pairs_of(output, "jsonl")) == sorted(server.memberships())
+    assert list(tmp_path.iterdir()) == [output]

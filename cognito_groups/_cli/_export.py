@@ -31,6 +31,7 @@ from cognito_groups._cli._files import (
     about,
     check_writable,
     is_special,
+    real,
     remove_orphans,
     replace_atomically,
 )
@@ -39,7 +40,7 @@ from cognito_groups._cli._report import ExportError, export_hint
 from cognito_groups._cli._spill import MembershipSpill
 from cognito_groups._cli._terminal import counted
 from cognito_groups._cli._writers import USER_COLUMNS, WRITERS, chosen_attributes
-from cognito_groups._errors import CognitoGroupsError
+from cognito_groups._errors import CognitoGroupsError, InvalidParameterError
 from cognito_groups._validate import check_membership_request
 
 if TYPE_CHECKING:
@@ -108,7 +109,12 @@ class Export:
         paths = [Path(path) for path in (args.output, args.checkpoint) if path]
         for path in paths:
             check_writable(path)
-        paths = [path for path in paths if not is_special(path)]  # nothing to lock or leave
+        # The output as the file it names (two names of it share a lock; --by-user replaces
+        # that file, as the plain export writes through a symlink); the checkpoint as named
+        # (it is replaced, a symlink at its path never followed). A device: nothing to lock.
+        if args.output and not is_special(Path(args.output)):
+            paths[0] = real(paths[0])
+        paths = [path for path in paths if not is_special(path)]
         with locked(paths):
             for path in paths:
                 remove_orphans(path)
@@ -173,7 +179,13 @@ class Export:
                 writer.begin()
                 commit = _Commits(args, memberships, output, checkpoint, writer)
                 commit.now()  # a checkpoint from the very start
-                self._write_rows(memberships, writer, commit, shared=out.isatty())
+                try:
+                    self._write_rows(memberships, writer, commit, shared=out.isatty())
+                except CognitoGroupsError:
+                    if checkpoint is None:  # no run continues this file: valid as it stands
+                        writer.finish()
+                        commit.now()
+                    raise
                 writer.finish()
                 if output is not None:
                     output.sync()
@@ -250,7 +262,7 @@ class Export:
                     write(out)
             else:
                 with about(output):
-                    replace_atomically(output, write)
+                    replace_atomically(real(output), write)
             if checkpoint is not None:
                 checkpoint.remove()
                 spill.remove()
@@ -358,7 +370,7 @@ class _Commits:
                 pool=args.user_pool_id,
                 groups=args.group,
                 format=args.format,
-                attributes=args.attribute,
+                attributes=chosen_attributes(args.format, args.attribute),
                 offset=committed.offset,
                 written=self._writer.written,
                 memberships=self._memberships.checkpoint,
@@ -366,6 +378,7 @@ class _Commits:
                 output_inode=committed.inode,
                 output_sha256=committed.sha256,
                 by_user=args.by_user,
+                csv_raw=_raw_cells(args),
             )
         )
 
@@ -398,6 +411,10 @@ def _check_options(args: argparse.Namespace) -> None:
             f"--checkpoint needs --output to be a file it can cut back and continue: "
             f"{args.output} is a device or a pipe"
         )
+    if args.checkpoint and is_special(Path(args.checkpoint)):
+        raise ExportError(
+            f"--checkpoint needs a file of its own: {args.checkpoint} is a device or a pipe"
+        )
 
 
 def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
@@ -408,8 +425,9 @@ def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
             ("user pool", saved.pool, args.user_pool_id),
             ("group list", saved.groups, args.group),
             ("format", saved.format, args.format),
-            ("attributes", saved.attributes, args.attribute),
+            ("attribute list", saved.attributes, chosen_attributes(args.format, args.attribute)),
             ("kind of record", _kind(saved.by_user), _kind(args.by_user)),
+            ("CSV cells", _cells(saved.csv_raw), _cells(_raw_cells(args))),
         )
         if made != given
     ]
@@ -423,6 +441,29 @@ def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
             f"{args.checkpoint} was made for another {whats} ({values}): run the command it "
             "was made for, or remove it to start over"
         )
+    try:
+        check_membership_request(
+            args.user_pool_id,
+            args.group,
+            concurrency=args.concurrency,
+            page_size=60,
+            checkpoint=saved.memberships,
+        )
+    except InvalidParameterError as err:
+        raise ExportError(
+            f"{args.checkpoint} holds a membership checkpoint this export cannot continue "
+            f"({err.message}): remove it to start over"
+        ) from err
+
+
+def _raw_cells(args: argparse.Namespace) -> bool:
+    """Whether the rows' CSV cells are exact (``--csv-raw``); ``False`` in other formats."""
+    return bool(args.csv_raw) and args.format == "csv"
+
+
+def _cells(raw: bool) -> str:
+    """How CSV cells are written, as `_check_saved()` names it."""
+    return "exact (--csv-raw)" if raw else "guarded against formulas"
 
 
 def _kind(by_user: bool) -> str:

@@ -25,13 +25,14 @@ a folder or whose folder does not exist.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import io
 import json
 import os
 import stat
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +55,7 @@ __all__ = [
     "check_writable",
     "is_special",
     "lock_path",
+    "real",
     "remove_orphans",
     "replace_atomically",
 ]
@@ -61,6 +63,10 @@ __all__ = [
 _VERSION = 2
 _MODE = 0o600
 _TEMPORARY_SUFFIX = ".tmp"
+#: The longest name kept in the names made from it (file systems allow 255 bytes).
+_LONGEST_NAME = 200
+#: Where a path names the process's own streams or a device, whatever file it reaches.
+_SPECIAL_FOLDERS = ("/dev/", "/proc/")
 _BLOCK = 1 << 20
 
 
@@ -82,14 +88,27 @@ def about(path: Path | str) -> Generator[None, None, None]:
         raise FileError(path, err.strerror or str(err)) from err
 
 
+def real(path: Path) -> Path:
+    """``path`` with its symlinks resolved: the file it names, whatever it is called here."""
+    return Path(os.path.realpath(path))
+
+
 def lock_path(path: Path) -> Path:
     """The lock file of ``path`` (see `_lock`): ``.<name>.cognito-groups.lock`` beside it."""
-    return path.with_name(f".{path.name}.cognito-groups.lock")
+    return path.with_name(f".{_stem(path)}.cognito-groups.lock")
 
 
 def _temporary_prefix(path: Path) -> str:
     """The start of the name of every temporary file made for ``path``."""
-    return f".{path.name}.cognito-groups-"
+    return f".{_stem(path)}.cognito-groups-"
+
+
+def _stem(path: Path) -> str:
+    """``path``'s name, or for a name too long to take our prefix and suffix, a hash of it."""
+    name = path.name
+    if len(os.fsencode(name)) <= _LONGEST_NAME:
+        return name
+    return hashlib.sha256(os.fsencode(name)).hexdigest()[:32]
 
 
 def remove_orphans(path: Path) -> list[Path]:
@@ -115,9 +134,13 @@ def remove_orphans(path: Path) -> list[Path]:
 def is_special(path: Path) -> bool:
     """Whether ``path`` is a device, a pipe or a socket (``/dev/null``, ``/dev/stdout``).
 
-    Such a file is written straight through: it has no folder of its own to hold a lock, a
-    temporary file or a replacement, no length to cut back to, and nothing to ``fsync``.
+    Such a file is written straight through, appended to: it has no folder of its own to hold
+    a lock, a temporary file or a replacement, no length to cut back to, and nothing to
+    ``fsync``. A path in ``/dev`` or ``/proc`` is one, even when it reaches a regular file
+    (``-o /dev/stdout >> log``: the shell's file, appended to as the shell opened it).
     """
+    if str(path.absolute()).startswith(_SPECIAL_FOLDERS):
+        return True
     try:
         found = path.stat()
     except OSError:
@@ -155,6 +178,8 @@ class ExportCheckpoint:
     version: int = _VERSION
     #: Made by ``--by-user`` (its rows are in the spill beside it; ``offset`` is 0).
     by_user: bool = False
+    #: CSV cells written exactly (``--csv-raw``), not guarded against formulas.
+    csv_raw: bool = False
 
 
 #: What each field of a checkpoint may hold, by its annotation.
@@ -193,14 +218,14 @@ class CheckpointFile:
         """The checkpoint, or ``None`` when there is no file (a first run)."""
         try:
             with about(self.path):
-                text = self.path.read_text(encoding="utf-8")
+                data = self.path.read_bytes()
         except FileError as err:
             if isinstance(err.__cause__, FileNotFoundError):
                 return None
             raise
         try:
-            document: object = json.loads(text)
-        except ValueError:
+            document: object = json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested without end
             document = None
         if not isinstance(document, dict) or "version" not in document:
             raise ExportError(f"{self.path} is not a checkpoint of cognito-groups export")
@@ -310,11 +335,21 @@ class OutputFile:
 
     def _open(self, path: Path, saved: ExportCheckpoint | None) -> None:
         digest = hashlib.sha256()
-        if saved is None:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
+        if is_special(path):  # appended to, as the shell opened it (see is_special())
+            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
+        elif saved is None:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, _MODE)
+            try:
+                _hold(descriptor, path)
+                os.ftruncate(descriptor, 0)
+                with suppress(PermissionError):  # another's file we may write: its mode stays
+                    os.fchmod(descriptor, _MODE)
+            except BaseException:
+                os.close(descriptor)
+                raise
         else:
             descriptor = _continued(path, saved, digest)
-        self._regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
+        self._regular = stat.S_ISREG(os.fstat(descriptor).st_mode) and not is_special(path)
         self._raw = _HashedWrites(descriptor, digest, 0 if saved is None else saved.offset)
         self.text = io.TextIOWrapper(io.BufferedWriter(self._raw), encoding="utf-8", newline="")
 
@@ -343,6 +378,21 @@ class OutputFile:
             self.text.close()
 
 
+def _hold(descriptor: int, path: Path) -> None:
+    """Lock the output itself, before it is cut: one export per file, whatever its name.
+
+    The lock file (`_lock`) is per name (a symlink resolved); this ``flock`` on the file
+    refuses a run writing it under another name (a hard link), before it truncates anything.
+    """
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise ExportError(
+            f"{path} is being written by another cognito-groups export, under another name "
+            "for the same file (a link to it): wait for it to end, or stop it"
+        ) from None
+
+
 def _continued(path: Path, saved: ExportCheckpoint, digest: hashlib._Hash) -> int:
     """The output a checkpoint continues, checked, cut back to its offset and ``digest`` fed."""
     start_over = "remove the checkpoint to start over (the export then replaces it)"
@@ -354,6 +404,7 @@ def _continued(path: Path, saved: ExportCheckpoint, digest: hashlib._Hash) -> in
             "start over)"
         ) from None
     try:
+        _hold(descriptor, path)
         found = os.fstat(descriptor)
         if (found.st_dev, found.st_ino) != (saved.output_device, saved.output_inode):
             raise ExportError(

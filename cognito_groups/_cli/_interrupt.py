@@ -109,8 +109,9 @@ def stops_raised() -> Generator[None, None, None]:
     """SIGTERM and SIGHUP raise `Terminated` during this block, instead of killing at once.
 
     Then ``finally`` blocks run: temporary files are removed, locks let go, and the command
-    says how to continue. Only signals left at their default are changed (``nohup`` makes
-    SIGHUP ignored: it stays ignored), and only in the main thread.
+    says how to continue. Once one has come, the others are ignored until the block ends.
+    Only signals left at their default are changed (``nohup`` makes SIGHUP ignored: it stays
+    ignored), and only in the main thread.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -126,4 +127,8 @@ def stops_raised() -> Generator[None, None, None]:
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    # One stop is enough: another one, raised in the middle of the clean-up (in a lock's
+    # release, a thread pool's shutdown), would leave it half done, or hang the exit.
+    for stop in _STOPS:
+        signal.signal(stop, signal.SIG_IGN)
     raise Terminated(signum)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import time
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
@@ -52,6 +53,11 @@ def _locked(path: Path) -> Generator[None, None, None]:
         with about(lock):
             descriptor = _acquire(lock, path)
     except FileError as err:
+        if isinstance(err.__cause__, OSError) and err.__cause__.errno == errno.ELOOP:
+            raise ExportError(
+                f"{lock} is a symlink in the place of the export's lock file: remove it, then "
+                "run the command again"
+            ) from err
         raise FileError(path, f"its lock file {lock.name} cannot be made: {err.reason}") from err
     try:
         yield
@@ -77,10 +83,35 @@ def _acquire(lock: Path, path: Path) -> int:
                 f"({_holder(lock)}): wait for it to end, or stop it"
             ) from None
         if _names(lock, descriptor):
+            try:
+                _check_ours(lock, descriptor)
+            except BaseException:
+                os.close(descriptor)
+                raise
             os.ftruncate(descriptor, 0)
             os.write(descriptor, f"{os.getpid()}\n".encode())
             return descriptor
         os.close(descriptor)  # the file was removed by the run that held it: take the new one
+
+
+def _check_ours(lock: Path, descriptor: int) -> None:
+    """Refuse a file at ``lock`` that is not a lock file (its content would be overwritten).
+
+    Ours is a regular file of one name, of the user running the export, empty or holding a
+    pid. Anything else (a hard link planted to another file, a file of the user's) is left.
+    """
+    found = os.fstat(descriptor)
+    text = os.pread(descriptor, 64, 0)
+    if (
+        not stat.S_ISREG(found.st_mode)
+        or found.st_nlink != 1
+        or found.st_uid != os.geteuid()
+        or not (text == b"" or (text.endswith(b"\n") and text[:-1].isdigit()))
+    ):
+        raise ExportError(
+            f"{lock} is in the place of the export's lock file, but is not one (another file, "
+            "or a link to one): move it away, then run the command again"
+        )
 
 
 def _names(lock: Path, descriptor: int) -> bool:

@@ -72,6 +72,10 @@ def main(
     except BrokenPipeError:  # e.g. `| head`: the reader is gone, nothing left to say
         _silence_stdout()
         return EXIT_OK
+    except OSError as err:  # every file of ours is named (FileError): this is standard output
+        where = err.filename or "standard output"
+        console.fail(err, f"{where}: {err.strerror or err}", command.file_hint())
+        return EXIT_FILE
     except Exception as err:  # noqa: BLE001 (a bug of ours: say so in two lines, keep exit 1)
         console.fail(err, f"unexpected {type(err).__name__}: {err}")
         if not args.debug:
