@@ -425,7 +425,8 @@ def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
             ("user pool", saved.pool, args.user_pool_id),
             ("group list", saved.groups, args.group),
             ("format", saved.format, args.format),
-            ("attribute list", saved.attributes, chosen_attributes(args.format, args.attribute)),
+            # In effect, in the checkpoint's format (another format is named as such).
+            ("attribute list", saved.attributes, chosen_attributes(saved.format, args.attribute)),
             ("kind of record", _kind(saved.by_user), _kind(args.by_user)),
             ("CSV cells", _cells(saved.csv_raw), _cells(_raw_cells(args))),
         )
