@@ -25,6 +25,7 @@ from cognito_groups._cli._users import Listing
 from cognito_groups._errors import CognitoGroupsError
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Sequence
     from typing import TextIO
 
@@ -44,9 +45,16 @@ def main(
     command = (
         Export(args, out, console) if args.command == "export" else Listing(args, out, console)
     )
+    # Until the end is said: a stop that comes while the clean-up or the message is under way
+    # is ignored, rather than killing the process before it says how to continue.
+    with stops_raised():
+        return _run(command, args, console)
+
+
+def _run(command: Export | Listing, args: argparse.Namespace, console: Console) -> int:
+    """Run ``command``; say how it ended; return the exit code."""
     try:
-        with stops_raised():
-            command.run()
+        command.run()
     except Terminated as err:
         console.say(f"cognito-groups: stopped by {err.name}")
         if isinstance(command, Export) and (hint := command.interrupt_hint()) is not None:
