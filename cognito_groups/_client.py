@@ -71,7 +71,9 @@ class CognitoGroups(Closing):
             second). ``ListGroups`` (the UserPoolResourceRead category) has a budget of its
             own, whatever ``max_rps``: 5 requests per second per pool, 20 in all, shared by
             every ``ListGroups`` request of this object. Budgets work through one
-            ``before-send`` handler on the client, which paces only this library's requests.
+            ``before-send`` handler on the client, which paces only this library's requests;
+            it is registered by ``max_rps``, or else by the first `iter_groups()` or
+            `iter_memberships()`.
 
     Raises:
         InvalidParameterError: an option has the wrong type, or ``client`` is combined with
@@ -90,7 +92,6 @@ class CognitoGroups(Closing):
         "_budget",
         "_client",
         "_groups_budget",
-        "_list_groups",
         "_list_users",
         "_owns_client",
     )
@@ -113,9 +114,10 @@ class CognitoGroups(Closing):
         self._client = client
         self._budget = None if rate is None else RequestBudget(rate)
         self._groups_budget = list_groups_budget()
-        # Built now, so that the pacing handler comes before any the caller adds later.
+        # Built now, so that the pacing handler comes before any the caller adds later. The
+        # ListGroups call is built by the methods that send it (and registers the handler then),
+        # so that a facade that only lists users leaves a client without max_rps unchanged.
         self._list_users = paced(client, LIST_USERS_IN_GROUP, self._budget)
-        self._list_groups = paced(client, LIST_GROUPS, self._groups_budget)
 
     @property
     def max_rps(self) -> float | None:
@@ -244,7 +246,7 @@ class CognitoGroups(Closing):
             CognitoGroupsError: while iterating, a subclass for each failure.
         """
         plan = GroupRequestPlan(user_pool_id, page_size)
-        return GroupIterator(self._list_groups, plan)
+        return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_budget), plan)
 
     def iter_memberships(
         self,
@@ -290,7 +292,7 @@ class CognitoGroups(Closing):
             checkpoint=checkpoint,
         )
         budget = self._budget or RequestBudget(DEFAULT_MEMBERSHIP_RPS)
-        list_groups = self._list_groups
+        list_groups = paced(self._client, LIST_GROUPS, self._groups_budget)
         pool = request.user_pool_id
         return MembershipIterator(
             MembershipPlan(request),

@@ -202,8 +202,8 @@ MUTATIONS = (
     Mutation(
         "ListGroups is sent without its category's budget",
         "_client.py",
-        "self._list_groups = paced(client, LIST_GROUPS, self._groups_budget)",
-        "self._list_groups = paced(client, LIST_GROUPS, None)",
+        "return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_budget), plan)",
+        "return GroupIterator(paced(self._client, LIST_GROUPS, None), plan)",
         ("tests/test_quotas.py",),
     ),
     Mutation(
