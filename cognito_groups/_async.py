@@ -21,7 +21,12 @@ from cognito_groups._async_iterators import (
     AsyncPageIterator,
     AsyncUserIterator,
 )
-from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS, RequestBudget, apaced
+from cognito_groups._budget import (
+    DEFAULT_MEMBERSHIP_RPS,
+    RequestBudget,
+    apaced,
+    list_groups_budget,
+)
 from cognito_groups._closing import AsyncClosing
 from cognito_groups._config import (
     LazyAsyncClient,
@@ -64,9 +69,10 @@ class AsyncCognitoGroups(AsyncClosing):
         region_name: The AWS Region.
         endpoint_url: Another endpoint, e.g. a moto server.
         config: A ``botocore.config.Config`` merged over the default (standard retries).
-        max_rps: A request budget shared by every request of this object, from any task,
-            retries included (see [`CognitoGroups`][cognito_groups.CognitoGroups]); its wait never
-            blocks the event loop.
+        max_rps: A budget for ``ListUsersInGroup`` shared by every such request of this
+            object, from any task, retries included; ``ListGroups`` has its own budget, 5
+            requests per second per pool (see [`CognitoGroups`][cognito_groups.CognitoGroups]).
+            The budgets' waits never block the event loop.
 
     Without ``client``, use it as an async context manager (or call `aclose()`): the client
     is created on entry and closed on exit. A client you pass is never closed.
@@ -83,7 +89,7 @@ class AsyncCognitoGroups(AsyncClosing):
         ```
     """
 
-    __slots__ = ("_budget", "_client", "_options", "_stack")
+    __slots__ = ("_budget", "_client", "_groups_budget", "_options", "_stack")
 
     def __init__(
         self,
@@ -106,13 +112,14 @@ class AsyncCognitoGroups(AsyncClosing):
         )
         rate = check_max_rps(max_rps)
         self._budget = None if rate is None else RequestBudget(rate)
+        self._groups_budget = list_groups_budget()
         self._client = client
         self._stack: AsyncExitStack | None = None
         self._options = (session, region_name, endpoint_url, config)
 
     @property
     def max_rps(self) -> float | None:
-        """The request budget in requests per second (``None``: no pacing)."""
+        """The ``ListUsersInGroup`` budget in requests per second (``None``: no pacing)."""
         return None if self._budget is None else self._budget.rate
 
     @classmethod
@@ -205,7 +212,7 @@ class AsyncCognitoGroups(AsyncClosing):
     ) -> AsyncGroupIterator:
         """``async for`` over the pool's groups; see `CognitoGroups.iter_groups()`."""
         plan = GroupRequestPlan(user_pool_id, page_size)
-        return AsyncGroupIterator(apaced(self.client, LIST_GROUPS, self._budget), plan)
+        return AsyncGroupIterator(apaced(self.client, LIST_GROUPS, self._groups_budget), plan)
 
     def iter_memberships(
         self,
@@ -230,7 +237,7 @@ class AsyncCognitoGroups(AsyncClosing):
             checkpoint=checkpoint,
         )
         budget = self._budget or RequestBudget(DEFAULT_MEMBERSHIP_RPS)
-        list_groups = apaced(self.client, LIST_GROUPS, budget)
+        list_groups = apaced(self.client, LIST_GROUPS, self._groups_budget)
         pool = request.user_pool_id
         return AsyncMembershipIterator(
             MembershipPlan(request),

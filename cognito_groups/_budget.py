@@ -1,13 +1,19 @@
-"""A request budget: requests per second, shared by every thread and task that sends through it.
+"""Request budgets: requests per second, shared by every thread and task that sends through them.
 
-Cognito limits the user-listing requests of a whole account and Region (about 30 per second,
-not adjustable). `RequestBudget` is a smooth token bucket: it refills at ``rate`` tokens
+Cognito limits requests per quota category (`_quotas.OPERATION_QUOTAS`), for the whole account
+and Region. `RequestBudget` is a smooth token bucket: it refills at ``rate`` tokens
 per second up to ``burst`` tokens (at most `BURST_MAX`: a burst as large as the rate would
 make a client at 28/s overrun a 30/s quota at start-up), and each request takes one token at
 the moment it is sent, waiting while there is none. The take is atomic under a lock, and a
 thread or task that wakes up late (a busy machine) checks again rather than going on a
 reservation made earlier, so requests never leave faster than the bucket allows, across
 threads and tasks. The async wait is ``asyncio.sleep``: it never blocks the loop.
+
+Each category has budgets of its own, so that one category's requests never take another's
+tokens. UserList (``ListUsersInGroup``) is paced by one `RequestBudget` (``max_rps``, or
+`DEFAULT_MEMBERSHIP_RPS` in ``iter_memberships``). UserPoolResourceRead (``ListGroups``) is
+paced by a `CategoryBudget`: a request takes a token from its pool's bucket (the category's
+limit per pool) and then from the category's bucket (its limit per account).
 
 Every attempt counts, retries included: the budget is taken in a ``before-send`` handler that
 botocore (and aiobotocore, awaiting it) calls for each attempt. The handler paces only requests
@@ -28,11 +34,12 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore import xform_name
 
-from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, translated
+from cognito_groups._errors import LIST_GROUPS, translated
+from cognito_groups._quotas import OPERATION_QUOTAS, QuotaCategory
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -47,8 +54,11 @@ __all__ = [
     "DEFAULT_MEMBERSHIP_RPS",
     "AsyncCall",
     "Call",
+    "CategoryBudget",
+    "Pace",
     "RequestBudget",
     "apaced",
+    "list_groups_budget",
     "paced",
 ]
 
@@ -58,11 +68,20 @@ BURST_MAX = 5
 #: 30 requests per second, so that default arguments never provoke throttling on their own.
 DEFAULT_MEMBERSHIP_RPS = 25.0
 
-#: The operations the library sends, paced when a budget applies.
-_OPERATIONS = (LIST_USERS_IN_GROUP, LIST_GROUPS)
+#: The operations the library sends, paced when a budget applies: those of the quota table.
+_OPERATIONS = tuple(OPERATION_QUOTAS)
 _HANDLER_ID = "cognito-groups-budget"
 
-_current: ContextVar[RequestBudget | None] = ContextVar("cognito_groups_budget", default=None)
+#: The budgets the request being sent takes a token from, in order (empty: not paced).
+_current: ContextVar[tuple[RequestBudget, ...]] = ContextVar("cognito_groups_budget", default=())
+
+
+class Pace(Protocol):
+    """What paces an operation's requests: the budgets one request takes a token from."""
+
+    def budgets(self, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
+        """The budgets of the request with these parameters, in the order they are taken."""
+        ...
 
 
 class RequestBudget:
@@ -108,58 +127,102 @@ class RequestBudget:
         while (delay := self.take()) > 0:
             await asyncio.sleep(delay)
 
+    def budgets(self, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
+        """This budget alone, whatever the request (`Pace`)."""
+        del params
+        return (self,)
+
+
+class CategoryBudget:
+    """The budgets of a quota category: one `RequestBudget` per user pool, within one for all.
+
+    A request takes a token from its pool's budget (``category.pool_rps``, if the category
+    has a limit per pool) and then from the category's (``category.account_rps``). A pool's
+    budget is made on its first request. Thread-safe; shared by the tasks of an event loop.
+    """
+
+    __slots__ = ("_account", "_clock", "_lock", "_pools", "category")
+
+    def __init__(
+        self, category: QuotaCategory, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.category = category
+        self._clock = clock
+        self._account = RequestBudget(category.account_rps, clock=clock)
+        self._pools: dict[str, RequestBudget] = {}
+        self._lock = threading.Lock()
+
+    def budgets(self, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
+        """The budget of the request's pool (``UserPoolId``), then the category's."""
+        rate = self.category.pool_rps
+        if rate is None:
+            return (self._account,)
+        pool = str(params.get("UserPoolId", ""))
+        with self._lock:
+            budget = self._pools.get(pool)
+            if budget is None:
+                budget = self._pools[pool] = RequestBudget(rate, clock=self._clock)
+        return (budget, self._account)
+
+
+def list_groups_budget() -> CategoryBudget:
+    """A new budget for ``ListGroups``: its category's limits per pool and per account."""
+    return CategoryBudget(OPERATION_QUOTAS[LIST_GROUPS])
+
 
 @contextmanager
-def pacing(budget: RequestBudget | None) -> Generator[None, None, None]:
-    """Mark the requests sent inside as the library's, paced by ``budget`` (``None``: not)."""
-    token = _current.set(budget)
+def pacing(budgets: tuple[RequestBudget, ...]) -> Generator[None, None, None]:
+    """Mark the requests sent inside as the library's, paced by ``budgets`` (empty: not)."""
+    token = _current.set(budgets)
     try:
         yield
     finally:
         _current.reset(token)
 
 
-def paced(client: Any, operation: str, budget: RequestBudget | None) -> Call:
+def paced(client: Any, operation: str, budget: Pace | None) -> Call:
     """``client``'s method for ``operation``: paced by ``budget`` (if any), errors translated.
 
     With a budget, the pacing handler is registered on the client (once) and every attempt
-    of the request, retries included, takes a token.
+    of the request, retries included, takes a token from each of its budgets.
     """
     name = _method_name(client, operation, budget, _before_send)
 
     def call(**params: Any) -> Mapping[str, Any]:
-        with pacing(budget), translated(operation):
+        with pacing(_budgets(budget, params)), translated(operation):
             response: Mapping[str, Any] = getattr(client, name)(**params)
             return response
 
     return call
 
 
-def apaced(client: Any, operation: str, budget: RequestBudget | None) -> AsyncCall:
+def apaced(client: Any, operation: str, budget: Pace | None) -> AsyncCall:
     """`paced()` for an aiobotocore client: the budget's wait never blocks the event loop."""
     name = _method_name(client, operation, budget, _before_send_async)
 
     async def call(**params: Any) -> Mapping[str, Any]:
-        with pacing(budget), translated(operation):
+        with pacing(_budgets(budget, params)), translated(operation):
             response: Mapping[str, Any] = await getattr(client, name)(**params)
             return response
 
     return call
 
 
+def _budgets(budget: Pace | None, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
+    return () if budget is None else budget.budgets(params)
+
+
 def _before_send(**_: Any) -> None:
-    budget = _current.get()
-    if budget is not None:
+    for budget in _current.get():
         budget.wait()
 
 
 async def _before_send_async(**_: Any) -> None:
-    budget = _current.get()
-    if budget is not None:
+    for budget in _current.get():
         await budget.await_turn()
 
 
-def _method_name(client: Any, operation: str, budget: RequestBudget | None, handler: Any) -> str:
+def _method_name(client: Any, operation: str, budget: Pace | None, handler: Any) -> str:
     """The name of ``client``'s method for ``operation``, looked up at each call.
 
     The pacing ``handler`` is registered on the client if there is a budget.

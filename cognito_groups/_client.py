@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS, RequestBudget, paced
+from cognito_groups._budget import (
+    DEFAULT_MEMBERSHIP_RPS,
+    RequestBudget,
+    list_groups_budget,
+    paced,
+)
 from cognito_groups._closing import Closing
 from cognito_groups._config import build_client, check_client_options
 from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP
@@ -59,11 +64,16 @@ class CognitoGroups(Closing):
         endpoint_url: Another endpoint, e.g. moto's or cognito-local's.
         config: A ``botocore.config.Config`` merged over the library's default, which retries
             in botocore's standard mode (it retries ``TooManyRequestsException``).
-        max_rps: A request budget in requests per second (a smooth token bucket, burst at most
-            5) shared by every request this object sends, retries included, from any thread.
-            It registers one ``before-send`` handler on the client, which paces only this
-            library's requests. Default ``None``: no pacing (``iter_memberships`` still paces
-            itself at 25 requests per second).
+        max_rps: A budget for ``ListUsersInGroup`` (Cognito's UserList quota category), in
+            requests per second (a smooth token bucket, burst at most 5), shared by every
+            such request this object sends, retries included, from any thread. Default
+            ``None``: no pacing (``iter_memberships`` still paces itself at 25 requests per
+            second). ``ListGroups`` (the UserPoolResourceRead category) has a budget of its
+            own, whatever ``max_rps``: 5 requests per second per pool, 20 in all, shared by
+            every ``ListGroups`` request of this object. Budgets work through one
+            ``before-send`` handler on the client, which paces only this library's requests;
+            it is registered by ``max_rps``, or else by the first `iter_groups()` or
+            `iter_memberships()`.
 
     Raises:
         InvalidParameterError: an option has the wrong type, or ``client`` is combined with
@@ -78,7 +88,13 @@ class CognitoGroups(Closing):
         ```
     """
 
-    __slots__ = ("_budget", "_client", "_list_groups", "_list_users", "_owns_client")
+    __slots__ = (
+        "_budget",
+        "_client",
+        "_groups_budget",
+        "_list_users",
+        "_owns_client",
+    )
 
     def __init__(
         self,
@@ -97,13 +113,15 @@ class CognitoGroups(Closing):
             client = build_client(session, region_name, endpoint_url, config)
         self._client = client
         self._budget = None if rate is None else RequestBudget(rate)
-        # Built now, so that the pacing handler comes before any the caller adds later.
+        self._groups_budget = list_groups_budget()
+        # Built now, so that the pacing handler comes before any the caller adds later. The
+        # ListGroups call is built by the methods that send it (and registers the handler then),
+        # so that a facade that only lists users leaves a client without max_rps unchanged.
         self._list_users = paced(client, LIST_USERS_IN_GROUP, self._budget)
-        self._list_groups = paced(client, LIST_GROUPS, self._budget)
 
     @property
     def max_rps(self) -> float | None:
-        """The request budget in requests per second (``None``: no pacing)."""
+        """The ``ListUsersInGroup`` budget in requests per second (``None``: no pacing)."""
         return None if self._budget is None else self._budget.rate
 
     @classmethod
@@ -216,6 +234,9 @@ class CognitoGroups(Closing):
     ) -> GroupIterator:
         """Iterate over the pool's groups (``ListGroups``), a page fetched as needed.
 
+        Requests are paced at 5 per second per pool (the quota of ``ListGroups`` on one pool),
+        whatever ``max_rps``.
+
         Args:
             user_pool_id: The user pool's id.
             page_size: Groups per request, 1 to 60 (the service maximum, and the default).
@@ -225,7 +246,7 @@ class CognitoGroups(Closing):
             CognitoGroupsError: while iterating, a subclass for each failure.
         """
         plan = GroupRequestPlan(user_pool_id, page_size)
-        return GroupIterator(self._list_groups, plan)
+        return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_budget), plan)
 
     def iter_memberships(
         self,
@@ -239,8 +260,10 @@ class CognitoGroups(Closing):
         """Iterate over every member of every group, listing several groups at once.
 
         Memberships stream as pages arrive, in arrival order; at most about ``concurrency``
-        pages are held. Requests are paced by ``max_rps``, or, without it, by a budget of 25
-        requests per second (below the account's quota of about 30, shared by every caller).
+        pages are held. ``ListUsersInGroup`` requests are paced by ``max_rps``, or, without
+        it, by a budget of 25 requests per second (below the account's quota of about 30,
+        shared by every caller); ``ListGroups`` requests by their own budget, as in
+        `iter_groups()`, so that listing the groups takes no ``ListUsersInGroup`` token.
 
         Args:
             user_pool_id: The user pool's id.
@@ -269,7 +292,7 @@ class CognitoGroups(Closing):
             checkpoint=checkpoint,
         )
         budget = self._budget or RequestBudget(DEFAULT_MEMBERSHIP_RPS)
-        list_groups = paced(self._client, LIST_GROUPS, budget)
+        list_groups = paced(self._client, LIST_GROUPS, self._groups_budget)
         pool = request.user_pool_id
         return MembershipIterator(
             MembershipPlan(request),

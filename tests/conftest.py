@@ -45,6 +45,7 @@ SLOW_MODULES = frozenset(
         "test_exhausted",
         "test_export",
         "test_memberships",
+        "test_quotas",
         "test_moto_integration",
         "test_ownership",
         "test_reliability",

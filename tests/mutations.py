@@ -200,11 +200,18 @@ MUTATIONS = (
         PAGING,
     ),
     Mutation(
+        "ListGroups is sent without its category's budget",
+        "_client.py",
+        "return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_budget), plan)",
+        "return GroupIterator(paced(self._client, LIST_GROUPS, None), plan)",
+        ("tests/test_quotas.py",),
+    ),
+    Mutation(
         "a request is sent without its budget",
         "_budget.py",
-        "        with pacing(budget), translated(operation):\n"
+        "        with pacing(_budgets(budget, params)), translated(operation):\n"
         "            response: Mapping[str, Any] = getattr(",
-        "        with pacing(None), translated(operation):\n"
+        "        with pacing(()), translated(operation):\n"
         "            response: Mapping[str, Any] = getattr(",
         ("tests/test_memberships.py",),
     ),

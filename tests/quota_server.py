@@ -2,9 +2,15 @@
 
 It serves ``ListGroups`` and ``ListUsersInGroup`` (JSON 1.1, real paging with ``Limit`` 1-60
 and opaque tokens), answers each request after a fixed ``latency``, and enforces, on arrival,
-an account quota like Cognito's: a token bucket of ``rate`` requests per second and ``burst``
-requests, shared by both operations, beyond which it answers ``TooManyRequestsException``
-(HTTP 400).
+Cognito's quota categories (`cognito_groups._quotas`), each with its own token buckets, beyond
+which it answers ``TooManyRequestsException`` (HTTP 400):
+
+- UserList (``ListUsersInGroup``): ``rate`` requests per second per account, burst ``burst``;
+- UserPoolResourceRead (``ListGroups``): ``pool_rate`` per second on each user pool, within
+  ``read_rate`` per second per account, burst ``burst`` each (a request takes a token from
+  both, and is throttled if either has none).
+
+``rate=None`` turns every quota off (``pool_rate=None`` or ``read_rate=None``: that one only).
 A ``fault`` function may replace any answer: ``fault(number, operation, params)`` returns
 ``"reset"`` (close the connection without answering), an ``(HTTP status, error code)`` pair,
 or ``None`` (answer normally).
@@ -13,7 +19,7 @@ Usage::
 
     with QuotaServer({"g00": 180, "g01": 180}, latency=0.08) as server:
         CognitoGroups(endpoint_url=server.url, region_name="us-east-1").iter_memberships(...)
-        server.stats()  # requests, throttled, the most requests admitted in any 1 s window
+        server.throttled, server.throttled_by_operation["ListGroups"], server.peak_per_second()
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -69,6 +76,8 @@ class QuotaServer:
         latency: float = 0.0,
         rate: float | None = 30.0,
         burst: float = 5.0,
+        pool_rate: float | None = 5.0,
+        read_rate: float | None = 20.0,
         fault: Fault | None = None,
         hostile: bool = False,
     ) -> None:
@@ -77,11 +86,19 @@ class QuotaServer:
             for name, members in groups.items()
         }
         self.latency = latency
-        self.bucket = None if rate is None else _Bucket(rate, burst)
+        quotas = rate is not None
+        self.bucket = _Bucket(rate, burst) if rate is not None else None  # UserList
+        self.read_bucket = (  # UserPoolResourceRead, per account
+            _Bucket(read_rate, burst) if quotas and read_rate is not None else None
+        )
+        self.pool_rate = pool_rate if quotas else None
+        self.burst = burst
+        self.pool_buckets: dict[str, _Bucket] = {}  # UserPoolResourceRead, per pool
         self.fault = fault
         self.hostile = hostile  # each user's ``name`` one of users.HOSTILE_VALUES
         self.admitted: list[float] = []  # when each admitted request was admitted
         self.throttled = 0
+        self.throttled_by_operation: Counter[str] = Counter()
         self.requests = 0
         self._lock = threading.Lock()
         self._tokens: dict[str, tuple[str, int]] = {}
@@ -115,6 +132,20 @@ class QuotaServer:
                 start += 1
             best = max(best, end - start + 1)
         return best
+
+    def admit(self, operation: str, params: Mapping[str, Any]) -> bool:
+        """Whether the request fits its category's buckets (taking their tokens if it does)."""
+        if operation != "ListGroups":
+            return self.bucket is None or self.bucket.admit()
+        if self.pool_rate is not None:
+            pool = str(params.get("UserPoolId"))
+            with self._lock:
+                bucket = self.pool_buckets.get(pool)
+                if bucket is None:
+                    bucket = self.pool_buckets[pool] = _Bucket(self.pool_rate, self.burst)
+            if not bucket.admit():
+                return False
+        return self.read_bucket is None or self.read_bucket.admit()
 
     def _token(self, key: str, offset: int) -> str:
         token = uuid.uuid4().hex
@@ -172,7 +203,7 @@ class QuotaServer:
                 # The quota is checked on arrival, as a service's front door does; the latency
                 # comes after (checked after a sleep, a busy test machine's late wake-ups
                 # would bunch requests that arrived paced).
-                admitted = server.bucket is None or server.bucket.admit()
+                admitted = server.admit(operation, params)
                 if admitted:
                     with server._lock:
                         server.admitted.append(time.monotonic())
@@ -181,6 +212,7 @@ class QuotaServer:
                 if not admitted:
                     with server._lock:
                         server.throttled += 1
+                        server.throttled_by_operation[operation] += 1
                     self._send(400, _error("TooManyRequestsException", "Too many requests"))
                     return
                 fault = server.fault(number, operation, params) if server.fault else None

@@ -211,8 +211,9 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
         "--max-rps",
         type=_rate,
         metavar="N",
-        help=f"requests per second, shared by all requests (default {DEFAULT_MEMBERSHIP_RPS:g}: "
-        "below the account's quota of about 30)",
+        help=f"ListUsersInGroup requests per second, shared by all of them (default "
+        f"{DEFAULT_MEMBERSHIP_RPS:g}: below the account's quota of about 30; ListGroups has its "
+        "own budget, 5 per second)",
     )
     pace.add_argument(
         "--concurrency", type=int, default=4, metavar="N", help="groups listed at once, 1-32 (4)"

@@ -1,0 +1,176 @@
+"""Cognito's quota categories: every operation sent has one, and each category its own budget."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+import cognito_groups
+from cognito_groups import (
+    AsyncCognitoGroups,
+    CognitoGroups,
+    _errors,
+    aiter_users_in_group,
+    iter_users_in_group,
+)
+from cognito_groups._budget import CategoryBudget, list_groups_budget
+from cognito_groups._quotas import OPERATION_QUOTAS, USER_LIST, USER_POOL_RESOURCE_READ
+
+from .quota_server import POOL, QuotaServer
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable
+
+PACKAGE = Path(cognito_groups.__file__).parent
+GROUPS = {"q0": 70, "q1": 3, "q2": 0}
+
+#: Each public method of the facades, called once (with the facade and a group's name).
+SYNC_CALLS: dict[str, Callable[[CognitoGroups, str], object]] = {
+    "iter_pages": lambda g, name: list(g.iter_pages(POOL, name, page_size=50)),
+    "iter_users": lambda g, name: list(g.iter_users(POOL, name, prefetch=True)),
+    "iter_groups": lambda g, name: list(g.iter_groups(POOL, page_size=2)),
+    "iter_memberships": lambda g, name: list(g.iter_memberships(POOL)),
+    "groups_by_user": lambda g, name: g.groups_by_user(POOL, [name]),
+    "iter_users_in_group": lambda g, name: list(iter_users_in_group(POOL, name, client=g)),
+}
+
+
+async def drain(iterator: AsyncIterator[object]) -> list[object]:
+    """Every item of an async iterator."""
+    return [item async for item in iterator]
+
+
+#: Their async twins (each returns an awaitable).
+ASYNC_CALLS: dict[str, Callable[[AsyncCognitoGroups, str], Awaitable[object]]] = {
+    "iter_pages": lambda g, name: drain(g.iter_pages(POOL, name, page_size=50)),
+    "iter_users": lambda g, name: drain(g.iter_users(POOL, name)),
+    "iter_groups": lambda g, name: drain(g.iter_groups(POOL, page_size=2)),
+    "iter_memberships": lambda g, name: drain(g.iter_memberships(POOL)),
+    "groups_by_user": lambda g, name: g.groups_by_user(POOL, [name]),
+    "iter_users_in_group": lambda g, name: drain(aiter_users_in_group(POOL, name, client=g)),
+}
+
+
+def public_methods(facade: type) -> set[str]:
+    """The facade's public methods (not its properties, not closing)."""
+    return {
+        name
+        for name, member in vars(facade).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    } - {"close", "aclose"}
+
+
+def test_every_public_method_is_exercised_below() -> None:
+    """The calls below cover every public method of both facades (so none is left unchecked)."""
+    assert public_methods(CognitoGroups) | {"iter_users_in_group"} == set(SYNC_CALLS)
+    assert public_methods(AsyncCognitoGroups) | {"iter_users_in_group"} == set(ASYNC_CALLS)
+
+
+def test_every_operation_the_sync_facade_sends_has_a_category() -> None:
+    """Each operation sent by any public sync method is in the quota table."""
+    sent: set[str] = set()
+    with QuotaServer(GROUPS, rate=None) as server:
+        groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+        groups.client.meta.events.register("before-call", lambda model, **_: sent.add(model.name))
+        for name, call in SYNC_CALLS.items():
+            call(groups, "q0" if name != "groups_by_user" else "q1")
+    assert sent == {"ListGroups", "ListUsersInGroup"}  # the recording itself works
+    assert sent <= set(OPERATION_QUOTAS)
+
+
+def test_every_operation_the_async_facade_sends_has_a_category() -> None:
+    """Each operation sent by any public async method is in the quota table."""
+    sent: set[str] = set()
+
+    async def main(url: str) -> None:
+        async with AsyncCognitoGroups(endpoint_url=url, region_name="us-east-1") as groups:
+            events = groups.client.meta.events
+            events.register("before-call", lambda model, **_: sent.add(model.name))
+            for call in ASYNC_CALLS.values():
+                await call(groups, "q0")
+
+    with QuotaServer(GROUPS, rate=None) as server:
+        asyncio.run(main(server.url))
+    assert sent == {"ListGroups", "ListUsersInGroup"}
+    assert sent <= set(OPERATION_QUOTAS)
+
+
+def paced_operations() -> list[tuple[str, str]]:
+    """(module, operation constant) of every ``paced(...)``/``apaced(...)`` call in the package."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("paced", "apaced")
+            ):
+                argument = node.args[1]
+                name = argument.id if isinstance(argument, ast.Name) else ast.unparse(argument)
+                found.append((path.name, name))
+    return found
+
+
+def test_every_paced_call_names_an_operation_with_a_category() -> None:
+    """Every ``paced``/``apaced`` call site sends an operation constant of the quota table."""
+    found = paced_operations()
+    assert len(found) >= 6  # both facades' call sites: the search itself works
+    for module, name in found:
+        operation = getattr(_errors, name, None)
+        assert operation in OPERATION_QUOTAS, f"{module}: {name} has no quota category"
+
+
+def test_the_table() -> None:
+    """The figures of issue 22 and the quotas page: UserList 30/s; ListGroups 5/s a pool, 20/s."""
+    assert OPERATION_QUOTAS == {
+        "ListUsersInGroup": USER_LIST,
+        "ListGroups": USER_POOL_RESOURCE_READ,
+    }
+    assert (USER_LIST.name, USER_LIST.account_rps, USER_LIST.pool_rps) == ("UserList", 30, None)
+    read = USER_POOL_RESOURCE_READ
+    assert (read.name, read.account_rps, read.pool_rps) == ("UserPoolResourceRead", 20, 5)
+
+
+def test_a_category_budget_paces_each_pool_within_the_account() -> None:
+    """One bucket per pool at 5/s, all within one at 20/s; on the test's own clock."""
+    now = [100.0]
+    budget = CategoryBudget(USER_POOL_RESOURCE_READ, clock=lambda: now[0])
+    a, account = budget.budgets({"UserPoolId": "pool-a"})
+    assert budget.budgets({"UserPoolId": "pool-a"}) == (a, account)  # the same buckets again
+    assert (a.rate, account.rate) == (5, 20)
+    assert a.take() == 0.0
+    assert a.take() == 1 / 5  # pool a's bucket is empty ...
+    b, same_account = budget.budgets({"UserPoolId": "pool-b"})
+    assert same_account is account
+    assert b.take() == 0.0  # ... pool b's is not
+    assert account.take() == 0.0
+    assert account.take() == 1 / 20  # the account's bucket is shared by the pools
+    assert list_groups_budget().category is USER_POOL_RESOURCE_READ
+
+
+MANY = {f"g{index:04d}": 0 for index in range(1800)}  # 30 pages of 60 groups
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_iter_groups_over_30_pages_is_paced_at_5_per_second_per_pool(flavour: str) -> None:
+    """Defaults, 1,800 groups against 5/s per pool: every group, at most 1 call throttled."""
+
+    async def alist(url: str) -> list[str]:
+        async with AsyncCognitoGroups(endpoint_url=url, region_name="us-east-1") as groups:
+            return [group.group_name async for group in groups.iter_groups(POOL)]
+
+    with QuotaServer(MANY, latency=0.08) as server:
+        if flavour == "sync":
+            groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+            names = [group.group_name for group in groups.iter_groups(POOL)]
+        else:
+            names = asyncio.run(alist(server.url))
+    assert names == list(MANY)
+    throttled = server.throttled_by_operation["ListGroups"]
+    assert throttled <= 1
+    assert server.requests - throttled == 30
