@@ -106,17 +106,19 @@ class Export:
         )
         _refuse_one_file_for_two(args)
         _check_options(args)
-        paths = [Path(path) for path in (args.output, args.checkpoint) if path]
-        for path in paths:
-            check_writable(path)
+        given = [name for name in (args.output, args.checkpoint) if name]
+        for name in given:
+            check_writable(Path(name))
         # The output as the file it names (two names of it share a lock; --by-user replaces
         # that file, as the plain export writes through a symlink); the checkpoint as named
         # (it is replaced, a symlink at its path never followed). A device: nothing to lock.
-        if args.output and not is_special(Path(args.output)):
-            paths[0] = real(paths[0])
-        paths = [path for path in paths if not is_special(path)]
-        with locked(paths):
-            for path in paths:
+        files = [
+            (real(Path(name)) if name == args.output else Path(name), name)
+            for name in given
+            if not is_special(Path(name))
+        ]
+        with locked(files):
+            for path, _ in files:
                 remove_orphans(path)
             self._run()
 

@@ -38,27 +38,30 @@ _PID_WAIT_SECONDS = 0.5
 
 
 @contextmanager
-def locked(paths: Iterable[Path]) -> Generator[None, None, None]:
-    """Hold the lock of every path in ``paths`` for the block (see the module's docstring)."""
+def locked(paths: Iterable[tuple[Path, str]]) -> Generator[None, None, None]:
+    """Hold the lock of every file in ``paths`` for the block (see the module's docstring).
+
+    ``paths``: each file, with its name as the user gave it (for the messages).
+    """
     with ExitStack() as stack:
-        for path in paths:
-            stack.enter_context(_locked(path))
+        for path, name in paths:
+            stack.enter_context(_locked(path, name))
         yield
 
 
 @contextmanager
-def _locked(path: Path) -> Generator[None, None, None]:
+def _locked(path: Path, name: str) -> Generator[None, None, None]:
     lock = lock_path(path)
     try:
         with about(lock):
-            descriptor = _acquire(lock, path)
+            descriptor = _acquire(lock, name)
     except FileError as err:
         if isinstance(err.__cause__, OSError) and err.__cause__.errno == errno.ELOOP:
             raise ExportError(
                 f"{lock} is a symlink in the place of the export's lock file: remove it, then "
                 "run the command again"
             ) from err
-        raise FileError(path, f"its lock file {lock.name} cannot be made: {err.reason}") from err
+        raise FileError(name, f"its lock file {lock.name} cannot be made: {err.reason}") from err
     try:
         yield
     finally:
@@ -68,7 +71,7 @@ def _locked(path: Path) -> Generator[None, None, None]:
             os.close(descriptor)
 
 
-def _acquire(lock: Path, path: Path) -> int:
+def _acquire(lock: Path, path: str) -> int:
     """The descriptor of ``lock``, locked; `ExportError` when another run holds it."""
     while True:
         descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, _MODE)
