@@ -1,14 +1,21 @@
 """A loopback Cognito of many groups with an account quota, for tests and the benchmark.
 
 It serves ``ListGroups`` and ``ListUsersInGroup`` (JSON 1.1, real paging with ``Limit`` 1-60
-and opaque tokens), answers each request after a fixed ``latency``, and enforces, on arrival,
-Cognito's quota categories (`cognito_groups._quotas`), each with its own token buckets, beyond
-which it answers ``TooManyRequestsException`` (HTTP 400):
+and opaque tokens) for the pool ``POOL`` (``groups``) and any others (``pools``), answers each
+request after a fixed ``latency``, and enforces, on arrival, Cognito's quota categories
+(`cognito_groups._quotas`), each with its own token buckets, beyond which it answers
+``TooManyRequestsException`` (HTTP 400):
 
-- UserList (``ListUsersInGroup``): ``rate`` requests per second per account, burst ``burst``;
+- UserList (``ListUsersInGroup``, ``ListUsers``): ``rate`` requests per second per account,
+  burst ``burst``;
 - UserPoolResourceRead (``ListGroups``): ``pool_rate`` per second on each user pool, within
   ``read_rate`` per second per account, burst ``burst`` each (a request takes a token from
   both, and is throttled if either has none).
+
+Other callers of the account (the application's own ``ListUsers`` calls, another job) are
+`OtherCaller` threads: open loop, at a fixed rate, their calls decided by the same buckets in
+process (no HTTP), never retried, each throttled one counted, so a test sees whom a job hurts.
+The server's own counts (``requests``, ``throttled``, ``admitted``) are the HTTP requests' only.
 
 ``rate=None`` turns every quota off (``pool_rate=None`` or ``read_rate=None``: that one only).
 A ``fault`` function may replace any answer: ``fault(number, operation, params)`` returns
@@ -18,8 +25,10 @@ or ``None`` (answer normally).
 Usage::
 
     with QuotaServer({"g00": 180, "g01": 180}, latency=0.08) as server:
-        CognitoGroups(endpoint_url=server.url, region_name="us-east-1").iter_memberships(...)
+        with server.other_caller(15.0) as other:  # 15 ListUsers calls a second meanwhile
+            CognitoGroups(endpoint_url=server.url, region_name="us-east-1").iter_memberships(...)
         server.throttled, server.throttled_by_operation["ListGroups"], server.peak_per_second()
+        other.calls, other.throttled
 """
 
 from __future__ import annotations
@@ -30,7 +39,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -47,17 +57,22 @@ def members_of(group: str, count: int) -> list[str]:
     return [f"{group}-u{index:04d}" for index in range(count)]
 
 
-class _Bucket:
-    def __init__(self, rate: float, burst: float) -> None:
+class TokenBucket:
+    """A quota's bucket: ``rate`` tokens a second up to ``burst``, full at first.
+
+    A request is admitted if it finds a whole token (on the monotonic clock, or at ``now``).
+    """
+
+    def __init__(self, rate: float, burst: float, *, now: float | None = None) -> None:
         self.rate = rate
         self.burst = burst
         self.tokens = burst
-        self.stamp = time.monotonic()
+        self.stamp = time.monotonic() if now is None else now
         self.lock = threading.Lock()
 
-    def admit(self) -> bool:
+    def admit(self, now: float | None = None) -> bool:
         with self.lock:
-            now = time.monotonic()
+            now = time.monotonic() if now is None else now
             self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
             self.stamp = now
             if self.tokens >= 1:
@@ -66,13 +81,83 @@ class _Bucket:
             return False
 
 
+Groups = Mapping[str, "int | list[str]"]
+
+
+class OtherCaller:
+    """Another caller of the account: ``rate`` calls a second of ``operation``, open loop.
+
+    Its calls are at fixed times (``start + k / rate``, whatever the answers), from when it
+    starts for ``duration`` seconds (or until stopped), each taking a token from the server's
+    buckets in process. ``calls`` and ``throttled`` count them.
+    """
+
+    def __init__(
+        self,
+        server: QuotaServer,
+        rate: float,
+        *,
+        operation: str = "ListUsers",
+        duration: float | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        self.server = server
+        self.rate = rate
+        self.operation = operation
+        self.duration = duration
+        self.delay = delay
+        self.calls = 0
+        self.throttled = 0
+        self.throttled_at: list[float] = []  # monotonic
+        self.started: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="other-caller")
+
+    @property
+    def throttled_share(self) -> float:
+        """The share of its calls that were throttled."""
+        return self.throttled / self.calls if self.calls else 0.0
+
+    def start(self) -> OtherCaller:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def wait(self) -> None:
+        """Wait until its ``duration`` is over."""
+        self._thread.join()
+
+    def _run(self) -> None:
+        if self._stop.wait(self.delay):
+            return
+        started = self.started = time.monotonic()
+        number = 0
+        while not self._stop.is_set():
+            due = started + number / self.rate
+            if self.duration is not None and due - started >= self.duration:
+                return
+            wait = due - time.monotonic()
+            if wait > 0 and self._stop.wait(wait):
+                return
+            admitted = self.server.admit(self.operation, {"UserPoolId": POOL})
+            self.calls += 1
+            if not admitted:
+                self.throttled += 1
+                self.throttled_at.append(time.monotonic())
+            number += 1
+
+
 class QuotaServer:
     """See the module's docstring. ``groups`` maps a group name to its members (or a count)."""
 
     def __init__(
         self,
-        groups: Mapping[str, int | list[str]],
+        groups: Groups,
         *,
+        pools: Mapping[str, Groups] | None = None,
         latency: float = 0.0,
         rate: float | None = 30.0,
         burst: float = 5.0,
@@ -81,19 +166,23 @@ class QuotaServer:
         fault: Fault | None = None,
         hostile: bool = False,
     ) -> None:
-        self.groups = {
-            name: members_of(name, members) if isinstance(members, int) else list(members)
-            for name, members in groups.items()
+        self.pools = {
+            pool: {
+                name: members_of(name, members) if isinstance(members, int) else list(members)
+                for name, members in pool_groups.items()
+            }
+            for pool, pool_groups in {POOL: groups, **(pools or {})}.items()
         }
+        self.groups = self.pools[POOL]
         self.latency = latency
         quotas = rate is not None
-        self.bucket = _Bucket(rate, burst) if rate is not None else None  # UserList
+        self.bucket = TokenBucket(rate, burst) if rate is not None else None  # UserList
         self.read_bucket = (  # UserPoolResourceRead, per account
-            _Bucket(read_rate, burst) if quotas and read_rate is not None else None
+            TokenBucket(read_rate, burst) if quotas and read_rate is not None else None
         )
         self.pool_rate = pool_rate if quotas else None
         self.burst = burst
-        self.pool_buckets: dict[str, _Bucket] = {}  # UserPoolResourceRead, per pool
+        self.pool_buckets: dict[str, TokenBucket] = {}  # UserPoolResourceRead, per pool
         self.fault = fault
         self.hostile = hostile  # each user's ``name`` one of users.HOSTILE_VALUES
         self.admitted: list[float] = []  # when each admitted request was admitted
@@ -118,9 +207,27 @@ class QuotaServer:
         self._server.server_close()
         self._thread.join()
 
-    def memberships(self) -> list[tuple[str, str]]:
-        """Every (group, username) the server holds."""
-        return [(group, user) for group, users in self.groups.items() for user in users]
+    def memberships(self, pool: str = POOL) -> list[tuple[str, str]]:
+        """Every (group, username) the server holds in ``pool``."""
+        return [(group, user) for group, users in self.pools[pool].items() for user in users]
+
+    @contextmanager
+    def other_caller(
+        self,
+        rate: float,
+        *,
+        operation: str = "ListUsers",
+        duration: float | None = None,
+        delay: float = 0.0,
+    ) -> Iterator[OtherCaller]:
+        """Another caller at ``rate`` calls a second while inside (see `OtherCaller`)."""
+        caller = OtherCaller(
+            self, rate, operation=operation, duration=duration, delay=delay
+        ).start()
+        try:
+            yield caller
+        finally:
+            caller.stop()
 
     def peak_per_second(self) -> int:
         """The most requests admitted in any window of one second."""
@@ -142,7 +249,7 @@ class QuotaServer:
             with self._lock:
                 bucket = self.pool_buckets.get(pool)
                 if bucket is None:
-                    bucket = self.pool_buckets[pool] = _Bucket(self.pool_rate, self.burst)
+                    bucket = self.pool_buckets[pool] = TokenBucket(self.pool_rate, self.burst)
             if not bucket.admit():
                 return False
         return self.read_bucket is None or self.read_bucket.admit()
@@ -157,15 +264,17 @@ class QuotaServer:
         limit = params.get("Limit", 60)
         if not isinstance(limit, int) or not 1 <= limit <= 60:
             return 400, _error("InvalidParameterException", "Limit must be 1 to 60")
-        if params.get("UserPoolId") != POOL:
+        pool = params.get("UserPoolId")
+        groups = self.pools.get(pool) if isinstance(pool, str) else None
+        if groups is None:
             return 400, _error("ResourceNotFoundException", "User pool does not exist.")
         if operation == "ListGroups":
-            key, names, member = "", list(self.groups), "Groups"
+            key, names, member = f"{pool}/", list(groups), "Groups"
         else:
-            key, member = params.get("GroupName", ""), "Users"
-            if key not in self.groups:
+            group, member = params.get("GroupName", ""), "Users"
+            if group not in groups:
                 return 400, _error("ResourceNotFoundException", "Group not found.")
-            names = self.groups[key]
+            key, names = f"{pool}/{group}", groups[group]
         offset = 0
         sent = params.get("NextToken")
         if sent is not None:
@@ -176,7 +285,7 @@ class QuotaServer:
             offset = where[1]
         stop = min(offset + limit, len(names))
         if member == "Groups":
-            items = [{"GroupName": names[i], "UserPoolId": POOL, "Precedence": i,
+            items = [{"GroupName": names[i], "UserPoolId": pool, "Precedence": i,
                       "CreationDate": 1.7e9, "LastModifiedDate": 1.7e9}
                      for i in range(offset, stop)]  # fmt: skip
         else:
