@@ -1,0 +1,320 @@
+"""Where budgets keep their pace: in this process, or in a file the machine's processes share.
+
+Cognito's quotas belong to an account and Region, so every program of the machine that lists
+the same account and Region should spend one budget, not one each. By default the budgets of a
+facade keep their `PaceState` in one small JSON file (mode 0600, in a folder of mode 0700)::
+
+    $XDG_CACHE_HOME/cognito-groups/budgets/<identity>.json   (~/.cache without XDG_CACHE_HOME;
+    ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows; COGNITO_GROUPS_BUDGET_DIR instead)
+
+``<identity>`` is the SHA-256 (first 32 hex digits) of the endpoint, the Region and the access
+key id the requests are signed with, all read off the first signed request: the file's name
+says nothing of them, and no credential is stored. Another Region, endpoint or key is another
+file. Every take of a token locks the file (``flock``), reads it, changes the one budget's state
+and writes it back, so the processes share each bucket, its rate and its last cut.
+
+The file is a cache, never a reason to fail. The budgets go on with a state of this process
+alone, and say so in a DEBUG record, when:
+
+- the folder or the file cannot be made, opened or written (a read-only disk, no home, a file
+  of another user, a symlink where the file should be, a platform without ``fcntl``);
+- the lock is not free for `LOCK_PATIENCE` seconds in a row (a process stopped while holding
+  it: a lock held by a process that died is released by the system at its death);
+- the file was written by a newer release (its ``version`` is higher than `VERSION`).
+
+A file that is not what this module writes (cut short by a full disk, edited by hand) is
+replaced by a fresh one; a budget's state untouched for `STALE_SECONDS`, or written before the
+machine last started, starts afresh. ``COGNITO_GROUPS_BUDGET_DIR=off`` (or the facades'
+``shared_budget=False``) keeps every budget in its process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import hashlib
+import json
+import logging
+import os
+import stat
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
+
+from cognito_groups._pace import PaceState
+
+if sys.platform != "win32":
+    import fcntl
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "BUSY",
+    "BUSY_DELAY",
+    "LOCK_PATIENCE",
+    "STALE_SECONDS",
+    "VERSION",
+    "Busy",
+    "LocalPaceStore",
+    "PaceStore",
+    "SharedPaceStore",
+    "budget_folder",
+    "identity",
+    "open_store",
+]
+
+_log = logging.getLogger("cognito_groups")
+
+#: The environment variable naming the folder of the shared files (``off``: none).
+FOLDER_VARIABLE = "COGNITO_GROUPS_BUDGET_DIR"
+#: The format of the shared file.
+VERSION = 1
+#: Seconds without a take after which a budget's shared state starts afresh.
+STALE_SECONDS = 30.0
+#: Seconds the lock may stay taken by others, in a row, before a budget goes on alone.
+LOCK_PATIENCE = 0.5
+#: Seconds a state may have been used after the ``now`` of the one that reads it.
+_SKEW = 1.0
+_OFF = frozenset({"", "0", "off", "no", "false", "none"})
+
+_T = TypeVar("_T")
+
+
+class _Busy(enum.Enum):
+    """The lock is taken by another process for now: try again in a moment."""
+
+    BUSY = "busy"
+
+
+BUSY: Final = _Busy.BUSY
+#: The type of `BUSY`.
+Busy = Literal[_Busy.BUSY]
+#: Seconds to wait before trying a busy lock again.
+BUSY_DELAY = 0.002
+
+
+def budget_folder() -> Path | None:
+    """The folder of the shared files on this machine (``None``: sharing is turned off)."""
+    given = os.environ.get(FOLDER_VARIABLE)
+    if given is not None:
+        return None if given.strip().lower() in _OFF else Path(given)
+    if sys.platform == "win32":  # pragma: no cover (the tests run on POSIX)
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "cognito-groups" / "budgets"
+    if sys.platform == "darwin":  # pragma: no cover (the tests run on Linux)
+        return Path.home() / "Library" / "Caches" / "cognito-groups" / "budgets"
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(cache) if os.path.isabs(cache) else Path.home() / ".cache"
+    return base / "cognito-groups" / "budgets"
+
+
+def identity(endpoint: str, region: str, access_key_id: str) -> str:
+    """The name of an account and Region's file: a digest, never the values themselves."""
+    text = "\n".join((endpoint, region, access_key_id))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class PaceStore:
+    """Where a facade's budgets keep their states, each under its own key."""
+
+    __slots__ = ()
+
+    @property
+    def path(self) -> Path | None:
+        """The shared file (``None``: the states are this process's own)."""
+        return None
+
+    def update(self, key: str, now: float, change: Callable[[PaceState], _T]) -> _T | Busy:
+        """Apply ``change`` to ``key``'s state at ``now``; `BUSY` if the lock is taken."""
+        raise NotImplementedError
+
+
+class LocalPaceStore(PaceStore):
+    """The states of this process alone (thread-safe)."""
+
+    __slots__ = ("_lock", "_states")
+
+    def __init__(self, states: dict[str, PaceState] | None = None) -> None:
+        self._states: dict[str, PaceState] = {} if states is None else states
+        self._lock = threading.Lock()
+
+    def update(self, key: str, now: float, change: Callable[[PaceState], _T]) -> _T | Busy:
+        """Apply ``change`` to ``key``'s state (a new one on its first use)."""
+        with self._lock:
+            state = self._states.get(key)
+            if state is None:
+                state = self._states[key] = PaceState(stamp=now)
+            return change(state)
+
+
+class SharedPaceStore(PaceStore):
+    """The states in a file shared by the machine's processes; alone if the file fails.
+
+    A thread lock orders the process's threads, ``flock`` the processes. The file is opened
+    once per process (again after a ``fork``: a child must not share its parent's lock).
+    """
+
+    __slots__ = ("_busy_since", "_fallback", "_fd", "_lock", "_path", "_pid", "_states")
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+        self._busy_since: float | None = None
+        self._fallback: LocalPaceStore | None = None
+        self._states: dict[str, PaceState] = {}  # as last read: what a fallback starts from
+
+    @property
+    def path(self) -> Path | None:
+        """The shared file, or ``None`` once the budgets went on alone."""
+        return None if self._fallback is not None else self._path
+
+    def update(self, key: str, now: float, change: Callable[[PaceState], _T]) -> _T | Busy:
+        """Apply ``change`` to ``key``'s state in the file, under its lock.
+
+        `BUSY` while another process holds the lock (for at most `LOCK_PATIENCE` seconds in a
+        row; then, and on any failure of the file, the budgets go on alone).
+        """
+        with self._lock:
+            if self._fallback is None:
+                try:
+                    result = self._update(key, now, change)
+                except OSError as err:
+                    self._go_alone(f"its file could not be used ({_reason(err)})")
+                else:
+                    if result is not BUSY:
+                        self._busy_since = None
+                        return result
+                    if self._busy_since is None:
+                        self._busy_since = now
+                    if now - self._busy_since < LOCK_PATIENCE:
+                        return BUSY
+                    self._go_alone(f"its lock stayed taken for {LOCK_PATIENCE:g} s")
+            assert self._fallback is not None  # noqa: S101 (set by _go_alone)
+            return self._fallback.update(key, now, change)
+
+    def _go_alone(self, why: str) -> None:
+        _log.debug(
+            "budget state %s: %s; going on with this process's budget alone", self._path, why
+        )
+        self._close()
+        self._fallback = LocalPaceStore(self._states)
+
+    def _update(self, key: str, now: float, change: Callable[[PaceState], _T]) -> _T | Busy:
+        if sys.platform == "win32":  # pragma: no cover (the tests run on POSIX)
+            raise OSError("this platform has no file locks")
+        fd = self._open()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return BUSY
+        try:
+            states = self._read(fd, now)
+            state = states.get(key)
+            if state is None:
+                state = states[key] = PaceState(stamp=now)
+            result = change(state)
+            self._write(fd, states)
+            self._states = states
+            return result
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _open(self) -> int:
+        """The file's descriptor, opened (and made, 0600 in a 0700 folder) if need be."""
+        pid = os.getpid()
+        if self._fd is not None and self._pid == pid:
+            return self._fd
+        self._fd = None  # a parent's descriptor: its lock is the parent's
+        self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(self._path, flags, 0o600)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            os.close(fd)
+            raise PermissionError("it is not a file of this user")
+        self._fd, self._pid = fd, pid
+        return fd
+
+    def _read(self, fd: int, now: float) -> dict[str, PaceState]:
+        """The states in the file; fresh ones if it holds none, is damaged or is stale."""
+        size = os.fstat(fd).st_size
+        raw = os.pread(fd, max(size, 1), 0) if size else b""
+        if not raw:
+            return {}
+        try:
+            data: Any = json.loads(raw)
+            version = data["version"]
+            boot = float(data["boot"])
+            buckets = data["budgets"]
+            if not isinstance(version, int) or not isinstance(buckets, dict):
+                raise TypeError("not a budget state")
+            if version > VERSION:
+                raise _Newer(version)
+            states = {
+                str(name): PaceState.from_json(value)
+                for name, value in cast("dict[object, object]", buckets).items()
+            }
+        except _Newer:
+            raise
+        except (ValueError, TypeError, KeyError) as err:
+            _log.debug("budget state %s was damaged (%s); starting afresh", self._path, err)
+            return {}
+        if abs(boot - _boot_time()) > 1.0:  # written before the machine (re)started
+            return {}
+        return {name: state for name, state in states.items() if _fresh(state, now)}
+
+    def _write(self, fd: int, states: dict[str, PaceState]) -> None:
+        data = {
+            "version": VERSION,
+            "boot": _boot_time(),
+            "budgets": {name: state.to_json() for name, state in states.items()},
+        }
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        os.pwrite(fd, raw, 0)
+        os.ftruncate(fd, len(raw))
+
+    def _close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None and self._pid == os.getpid():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self._close()
+
+
+class _Newer(OSError):
+    """The file was written by a newer release: leave it alone."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"it was written in format {version}, newer than {VERSION}")
+
+
+def _fresh(state: PaceState, now: float) -> bool:
+    """Whether a state was used within `STALE_SECONDS` (and not in the future).
+
+    ``now`` is read before the lock is taken, so another thread or process may have used the
+    state a little later: a second of that is not the future.
+    """
+    return -_SKEW <= now - state.stamp <= STALE_SECONDS
+
+
+def _boot_time() -> float:
+    """When the monotonic clock started, in wall-clock seconds (to a tenth of a second)."""
+    return round(time.time() - time.monotonic(), 1)
+
+
+def _reason(err: OSError) -> str:
+    return err.strerror or str(err) or type(err).__name__
+
+
+def open_store(folder: Path | None, name: str) -> PaceStore:
+    """The store of the account and Region named ``name``: shared in ``folder``, else local."""
+    if folder is None:
+        return LocalPaceStore()
+    return SharedPaceStore(folder / f"{name}.json")
