@@ -21,12 +21,7 @@ from cognito_groups._async_iterators import (
     AsyncPageIterator,
     AsyncUserIterator,
 )
-from cognito_groups._budget import (
-    DEFAULT_MEMBERSHIP_RPS,
-    RequestBudget,
-    apaced,
-    list_groups_budget,
-)
+from cognito_groups._budget import DEFAULT_PATIENCE, FacadeBudgets, apaced
 from cognito_groups._closing import AsyncClosing
 from cognito_groups._config import (
     LazyAsyncClient,
@@ -42,7 +37,6 @@ from cognito_groups._validate import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,
     check_list_request,
-    check_max_rps,
     check_membership_request,
     check_own_client_options,
 )
@@ -60,7 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCognitoGroups", "aiter_users_in_group"]
 
 
-class AsyncCognitoGroups(AsyncClosing):
+class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
     """Lists group members with aiobotocore: `CognitoGroups`, awaited.
 
     Args:
@@ -69,10 +63,15 @@ class AsyncCognitoGroups(AsyncClosing):
         region_name: The AWS Region.
         endpoint_url: Another endpoint, e.g. a moto server.
         config: A ``botocore.config.Config`` merged over the default (standard retries).
-        max_rps: A budget for ``ListUsersInGroup`` shared by every such request of this
-            object, from any task, retries included; ``ListGroups`` has its own budget, 5
+        max_rps: The ceiling of the adaptive ``ListUsersInGroup`` budget, shared by every
+            such request of this object, from any task, retries included (and the pacing of
+            `iter_users()` and `iter_pages()`); ``ListGroups`` has its own budget, up to 5
             requests per second per pool (see [`CognitoGroups`][cognito_groups.CognitoGroups]).
             The budgets' waits never block the event loop.
+        patience: Seconds a paced request may stay throttled, with no request of its budget
+            succeeding, before it raises `TooManyRequestsError` (default 120).
+        shared_budget: Share the budgets with the machine's other processes that list the
+            same account and Region (default ``True``; see `CognitoGroups`).
 
     Without ``client``, use it as an async context manager (or call `aclose()`): the client
     is created on entry and closed on exit. A client you pass is never closed.
@@ -89,7 +88,7 @@ class AsyncCognitoGroups(AsyncClosing):
         ```
     """
 
-    __slots__ = ("_budget", "_client", "_groups_budget", "_options", "_stack")
+    __slots__ = ("_client", "_options", "_stack")
 
     def __init__(
         self,
@@ -100,6 +99,8 @@ class AsyncCognitoGroups(AsyncClosing):
         endpoint_url: str | None = None,
         config: Config | None = None,
         max_rps: float | None = None,
+        patience: float = DEFAULT_PATIENCE,
+        shared_budget: bool = True,
     ) -> None:
         check_client_options(
             client,
@@ -110,17 +111,10 @@ class AsyncCognitoGroups(AsyncClosing):
             session_type=aio_session_type(),
             client_method="list_users_in_group",
         )
-        rate = check_max_rps(max_rps)
-        self._budget = None if rate is None else RequestBudget(rate)
-        self._groups_budget = list_groups_budget()
+        super().__init__(max_rps, patience, shared_budget)
         self._client = client
         self._stack: AsyncExitStack | None = None
         self._options = (session, region_name, endpoint_url, config)
-
-    @property
-    def max_rps(self) -> float | None:
-        """The ``ListUsersInGroup`` budget in requests per second (``None``: no pacing)."""
-        return None if self._budget is None else self._budget.rate
 
     @classmethod
     def _for_pool(
@@ -185,7 +179,9 @@ class AsyncCognitoGroups(AsyncClosing):
 
     def _pages(self, request: ListRequest, owner: AsyncClosing | None = None) -> AsyncPageIterator:
         """The page iterator of an already validated request (closing ``owner`` at its end)."""
-        call = apaced(self.client, LIST_USERS_IN_GROUP, self._budget)
+        call = apaced(
+            self.client, LIST_USERS_IN_GROUP, self._pacer(paced=self._max_rps is not None)
+        )
         return AsyncPageIterator(call, PageRequestPlan(request), owner)
 
     def iter_users(
@@ -212,7 +208,7 @@ class AsyncCognitoGroups(AsyncClosing):
     ) -> AsyncGroupIterator:
         """``async for`` over the pool's groups; see `CognitoGroups.iter_groups()`."""
         plan = GroupRequestPlan(user_pool_id, page_size)
-        return AsyncGroupIterator(apaced(self.client, LIST_GROUPS, self._groups_budget), plan)
+        return AsyncGroupIterator(apaced(self.client, LIST_GROUPS, self._groups_pacer()), plan)
 
     def iter_memberships(
         self,
@@ -236,12 +232,11 @@ class AsyncCognitoGroups(AsyncClosing):
             page_size=page_size,
             checkpoint=checkpoint,
         )
-        budget = self._budget or RequestBudget(DEFAULT_MEMBERSHIP_RPS)
-        list_groups = apaced(self.client, LIST_GROUPS, self._groups_budget)
+        list_groups = apaced(self.client, LIST_GROUPS, self._groups_pacer())
         pool = request.user_pool_id
         return AsyncMembershipIterator(
             MembershipPlan(request),
-            apaced(self.client, LIST_USERS_IN_GROUP, budget),
+            apaced(self.client, LIST_USERS_IN_GROUP, self._pacer()),
             lambda: AsyncGroupIterator(list_groups, GroupRequestPlan(pool, DEFAULT_PAGE_SIZE)),
         )
 

@@ -1,48 +1,70 @@
-"""Request budgets: requests per second, shared by every thread and task that sends through them.
+"""Request budgets, one per quota bucket, and the one place a request is paced.
 
 Cognito limits requests per quota category (`_quotas.OPERATION_QUOTAS`), for the whole account
-and Region. `RequestBudget` is a smooth token bucket: it refills at ``rate`` tokens
-per second up to ``burst`` tokens (at most `BURST_MAX`: a burst as large as the rate would
-make a client at 28/s overrun a 30/s quota at start-up), and each request takes one token at
-the moment it is sent, waiting while there is none. The take is atomic under a lock, and a
-thread or task that wakes up late (a busy machine) checks again rather than going on a
-reservation made earlier, so requests never leave faster than the bucket allows, across
-threads and tasks. The async wait is ``asyncio.sleep``: it never blocks the loop.
+and Region, shared with every other caller. A `RequestBudget` paces one bucket of a category (its
+limit per account, or per user pool) at an adaptive rate (`_pace`): up to its ceiling (the
+quota, or ``max_rps``), cut at once when the service throttles, climbing back to just below the
+rate where it was throttled. Its state lives in a `_pace_store` store: by default a file shared
+by the machine's processes that list the same account and Region, so that they spend one budget
+together. A token is taken for every attempt of a request, retries included, at the moment it
+is sent, and the request then leaves at a random moment within one interval of the rate: a
+paced stream that kept step with the service's own token clock would win every race for a
+token against other callers, and never see that it crowds them out.
 
-Each category has budgets of its own, so that one category's requests never take another's
-tokens. UserList (``ListUsersInGroup``) is paced by one `RequestBudget` (``max_rps``, or
-`DEFAULT_MEMBERSHIP_RPS` in ``iter_memberships``). UserPoolResourceRead (``ListGroups``) is
-paced by a `CategoryBudget`: a request takes a token from its pool's bucket (the category's
-limit per pool) and then from the category's bucket (its limit per account).
+``ListUsersInGroup`` (UserList) takes a token from one budget; ``ListGroups``
+(UserPoolResourceRead) from its pool's budget and then from the category's (`CategoryBudget`).
 
-Every attempt counts, retries included: the budget is taken in a ``before-send`` handler that
-botocore (and aiobotocore, awaiting it) calls for each attempt. The handler paces only requests
-the library marks as its own (`pacing()`, a context variable), so a client you share with
-other code is paced for the library's requests only.
+How a paced request goes (`paced()` and `apaced()`, which the facades build every call with):
 
-`paced()` and `apaced()` are the one place a request is paced: the facades build every call
-they hand to an iterator with them (paced by a budget or not, and translated by
-`_errors.translated()`); iterators never see a budget.
+1. A ``before-send`` handler waits for a token of each of the request's budgets (the async one
+   with ``asyncio.sleep``). It paces only requests the library marks as its own (a context
+   variable), so a client shared with other code is paced for the library's requests only.
+2. A ``needs-retry`` handler on the operation's own event, which botocore calls before its retry
+   handler, takes a throttled answer of a paced request away from botocore: botocore neither
+   retries it nor spends its retry quota on it (which would leave no retries for the errors
+   that need them). `paced()` tells the budgets, which cut their rate, and sends the request
+   again at their pace, for as long as it takes, until ``patience`` seconds pass without any
+   request of the budgets succeeding. Then it raises `TooManyRequestsError` (the iterators add
+   the exact resume token). Other errors are botocore's to retry as usual.
+3. The answer is translated (`_errors.translated()`).
+
+Iterators never see a budget.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
+import random
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from botocore import xform_name
+from botocore.exceptions import ClientError
 
-from cognito_groups._errors import LIST_GROUPS, translated
+from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, translated
+from cognito_groups._pace import Pace, PaceState
+from cognito_groups._pace_store import (
+    BUSY,
+    BUSY_DELAY,
+    LocalPaceStore,
+    PaceStore,
+    budget_folder,
+    identity,
+    open_store,
+)
 from cognito_groups._quotas import OPERATION_QUOTAS, QuotaCategory
+from cognito_groups._validate import check_flag, check_max_rps, check_patience
 
 if TYPE_CHECKING:
     from collections.abc import Generator
+    from pathlib import Path
 
 #: A request of the library's: keyword parameters in, the parsed response out.
 Call = Callable[..., Mapping[str, Any]]
@@ -50,192 +72,620 @@ Call = Callable[..., Mapping[str, Any]]
 AsyncCall = Callable[..., Awaitable[Mapping[str, Any]]]
 
 __all__ = [
-    "BURST_MAX",
-    "DEFAULT_MEMBERSHIP_RPS",
+    "DEFAULT_PATIENCE",
+    "THROTTLING_CODES",
     "AsyncCall",
+    "BudgetHome",
     "Call",
     "CategoryBudget",
-    "Pace",
+    "FacadeBudgets",
+    "Pacer",
     "RequestBudget",
     "apaced",
     "list_groups_budget",
     "paced",
+    "user_list_budget",
 ]
 
-#: The largest burst a budget allows, in requests.
-BURST_MAX = 5
-#: The budget of ``iter_memberships`` on a facade without ``max_rps``: below the quota of about
-#: 30 requests per second, so that default arguments never provoke throttling on their own.
-DEFAULT_MEMBERSHIP_RPS = 25.0
+_log = logging.getLogger("cognito_groups")
+
+#: Seconds a paced request goes on being throttled, without any request of its budgets
+#: succeeding, before it gives up.
+DEFAULT_PATIENCE = 120.0
+#: The error codes of a throttled answer (Cognito's, and botocore's other throttling codes).
+THROTTLING_CODES = frozenset(
+    {"TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded"}
+)
+#: Seconds between two DEBUG records of a budget's rate going up.
+_RISE_LOG_SECONDS = 1.0
 
 #: The operations the library sends, paced when a budget applies: those of the quota table.
 _OPERATIONS = tuple(OPERATION_QUOTAS)
 _HANDLER_ID = "cognito-groups-budget"
-
-#: The budgets the request being sent takes a token from, in order (empty: not paced).
-_current: ContextVar[tuple[RequestBudget, ...]] = ContextVar("cognito_groups_budget", default=())
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/,\s]*/([^/,\s]+)/")
 
 
-class Pace(Protocol):
-    """What paces an operation's requests: the budgets one request takes a token from."""
+class BudgetHome:
+    """Where the budgets of one facade keep their pace (see `_pace_store`).
 
-    def budgets(self, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
-        """The budgets of the request with these parameters, in the order they are taken."""
-        ...
+    Shared (the default): the file of the account and Region of the first request sent, read
+    off that signed request; until then, and with ``shared=False``, this process alone.
+    """
+
+    __slots__ = ("_early", "_folder", "_lock", "_store")
+
+    def __init__(self, *, shared: bool = True) -> None:
+        self._folder = budget_folder() if shared else None
+        self._early = LocalPaceStore()
+        self._store: PaceStore | None = None if self._folder is not None else self._early
+        self._lock = threading.Lock()
+
+    @property
+    def store(self) -> PaceStore:
+        """The store of the budgets' states (this process's own until the first request)."""
+        store = self._store
+        return self._early if store is None else store
+
+    @property
+    def path(self) -> Path | None:
+        """The shared file in use (``None``: the budgets are this process's alone)."""
+        store = self._store
+        return None if store is None else store.path
+
+    def bind(self, request: Any) -> None:
+        """Settle the store on the first request: the file of its account and Region."""
+        if self._store is not None:
+            return
+        with self._lock:
+            if self._store is not None:
+                return
+            folder = self._folder
+            assert folder is not None  # noqa: S101 (else the store was set at once)
+            url = str(getattr(request, "url", "") or "")
+            endpoint = url.split("://", 1)[-1].split("/", 1)[0]
+            scheme = url.split("://", 1)[0] if "://" in url else ""
+            headers: Any = getattr(request, "headers", None) or {}
+            signature = headers.get("Authorization") or b""
+            if isinstance(signature, bytes):
+                signature = signature.decode("latin-1")
+            found = _CREDENTIAL.search(str(signature))
+            key_id, region = (found.group(1), found.group(2)) if found else ("", "")
+            name = identity(f"{scheme}://{endpoint}", region, key_id)
+            self._store = open_store(folder, name)
 
 
 class RequestBudget:
-    """A smooth token bucket of ``rate`` requests per second, burst ``min(5, max(1, rate))``.
+    """The adaptive budget of one quota bucket (see the module's docstring), thread-safe.
 
-    It starts with one token, not full: the first requests of a job go out at the rate, and a
-    burst is only ever the spare capacity of an idle moment. (Started full, the burst meets the
-    service's own burst while the first requests are still on their way, since connecting
-    delays them more than the requests that follow: measured against a 30/s quota with burst 5,
-    a budget of 25/s started full was throttled at start-up.) Thread-safe; `wait()` and
-    `await_turn()` take one request's token.
+    Its state is read-only from outside: `rate`, `ceiling`, `throttled`, `shared`.
+
+    Args:
+        name: What it paces, for the logs, e.g. ``"ListUsersInGroup (UserList)"``.
+        key: Its bucket's name in the store (the same for every process that shares it).
+        quota: The bucket's limit, in requests per second (the adaptive rate's ceiling).
+        home: Where its state lives.
+        limit: This process's own ceiling (``max_rps``), if lower than ``quota``.
+        clock: Seconds, monotonic (a test's own makes the arithmetic exact).
+        spread: A random number in [0, 1) for each request's moment within its interval.
     """
 
-    __slots__ = ("_clock", "_lock", "_stamp", "_tokens", "burst", "rate")
+    __slots__ = (
+        "_clock",
+        "_home",
+        "_key",
+        "_last_logged",
+        "_last_success",
+        "_lock",
+        "_pace",
+        "_pending",
+        "_random",
+        "_rate",
+        "_tat",
+        "_throttled",
+        "limit",
+        "name",
+    )
 
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.burst = float(min(BURST_MAX, max(1.0, math.floor(rate))))
-        self._clock = clock  # seconds; a test's own clock makes the arithmetic exact
-        self._tokens = 1.0
-        self._stamp = clock()
+    def __init__(
+        self,
+        name: str,
+        key: str,
+        quota: float,
+        home: BudgetHome,
+        *,
+        limit: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        spread: Callable[[], float] = random.random,
+    ) -> None:
+        self.name = name
+        self._key = key
+        self.limit = limit if limit is not None and limit < quota else None
+        self._pace = Pace(max(quota, limit or 0.0))
+        self._home = home
+        self._clock = clock
+        self._random = spread
         self._lock = threading.Lock()
+        self._rate = self.ceiling
+        self._tat = -math.inf  # the limit's theoretical arrival time (GCRA)
+        self._throttled = 0
+        self._pending: list[tuple[float, float]] = []  # throttles not yet told to a busy store
+        self._last_success = -math.inf
+        self._last_logged = (-math.inf, self.ceiling)  # (when, rate) of the last record
 
-    def take(self) -> float:
-        """Take a token if there is one (return 0), else return how long until there is one."""
+    @property
+    def ceiling(self) -> float:
+        """The highest rate it goes to, in requests per second (the quota, or ``max_rps``)."""
+        return self._pace.ceiling if self.limit is None else self.limit
+
+    @property
+    def rate(self) -> float:
+        """The rate it allows now, in requests per second (as of its last request)."""
+        return min(self._rate, self.ceiling)
+
+    @property
+    def throttled(self) -> int:
+        """The throttled answers its requests got (in this process)."""
+        return self._throttled
+
+    @property
+    def shared(self) -> Path | None:
+        """The file it shares with the machine's other processes (``None``: not shared)."""
+        return self._home.path
+
+    @property
+    def last_success(self) -> float:
+        """When a request of this budget last succeeded (its clock; ``-inf``: never)."""
+        return self._last_success
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """Its clock."""
+        return self._clock
+
+    def take(self) -> tuple[bool, float]:
+        """Take a token: ``(True, 0.0)``, or ``(False, seconds to wait before trying again)``.
+
+        `wait()` and `await_turn()` call it in a loop.
+        """
+        now = self._clock()
+        limit = self.limit
         with self._lock:
-            now = self._clock()
-            tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-            self._stamp = now
-            if tokens >= 1.0:
-                self._tokens = tokens - 1.0
-                return 0.0
-            self._tokens = tokens
-        return (1.0 - tokens) / self.rate
+            if limit is not None:  # this process's own ceiling first (GCRA), reserved at once
+                earliest = self._tat - (self._pace.burst(limit) - 1) / limit
+                if now < earliest:
+                    return False, earliest - now
+                self._tat = max(self._tat, now) + 1 / limit
+            pending, self._pending = self._pending, []
+        outcome = self._home.store.update(self._key, now, lambda s: self._take(s, now, pending))
+        if outcome is BUSY:
+            self._give_back(pending)
+            return False, BUSY_DELAY
+        delay, rate, cuts = outcome
+        self._note(now, rate, cuts)
+        if delay > 0:
+            self._give_back([])
+            return False, delay
+        return True, 0.0
+
+    def _give_back(self, pending: list[tuple[float, float]]) -> None:
+        """No token after all: the ceiling's reservation back, the throttles still to tell."""
+        with self._lock:
+            if self.limit is not None:
+                self._tat -= 1 / self.limit
+            self._pending[:0] = pending
+
+    def _take(
+        self, state: PaceState, now: float, pending: list[tuple[float, float]]
+    ) -> tuple[float, float, list[tuple[float, float]]]:
+        """In the store: apply the throttles told meanwhile, then take a token."""
+        cuts: list[tuple[float, float]] = []
+        for at, sent_at in pending:
+            before = self._pace.rate(state, at)
+            after = self._pace.throttled(state, at, sent_at)
+            if after is not None:
+                cuts.append((before, after))
+        delay = self._pace.take(state, now)
+        return delay, self._pace.rate(state, now), cuts
 
     def wait(self) -> None:
-        """Block this thread until it has taken a token."""
-        while (delay := self.take()) > 0:
-            time.sleep(delay)
+        """Block this thread until it has its token and its moment to send."""
+        while True:
+            taken, seconds = self.take()
+            time.sleep(seconds)
+            if taken:
+                return
 
     async def await_turn(self) -> None:
-        """Wait, without blocking the event loop, until this task has taken a token."""
-        while (delay := self.take()) > 0:
-            await asyncio.sleep(delay)
+        """Wait, without blocking the event loop, for a token and the moment to send."""
+        while True:
+            taken, seconds = self.take()
+            await asyncio.sleep(seconds)
+            if taken:
+                return
+
+    def throttled_answer(self, sent_at: float) -> None:
+        """A request sent at ``sent_at`` (its clock) was throttled: cut the rate if due."""
+        now = self._clock()
+        with self._lock:
+            self._throttled += 1
+        outcome = self._home.store.update(self._key, now, lambda s: self._cut(s, now, sent_at))
+        if outcome is BUSY:  # told with the next take
+            with self._lock:
+                self._pending.append((now, sent_at))
+            return
+        before, after = outcome
+        self._note(now, after, [] if after is None else [(before, after)])
+
+    def _cut(self, state: PaceState, now: float, sent_at: float) -> tuple[float, float | None]:
+        before = self._pace.rate(state, now)
+        return before, self._pace.throttled(state, now, sent_at)
+
+    def succeeded(self) -> None:
+        """A request of this budget succeeded (patience starts again from now)."""
+        self._last_success = self._clock()
+
+    def _note(self, now: float, rate: float | None, cuts: list[tuple[float, float]]) -> None:
+        """Keep the rate seen; log a cut (INFO) or a rise (DEBUG, at most once a second)."""
+        for before, after in cuts:
+            _log.info(
+                "%s: throttled; pace cut from %.1f to %.1f requests/s",
+                self.name,
+                min(before, self.ceiling),
+                min(after, self.ceiling),
+            )
+        if rate is None:
+            return
+        self._rate = rate
+        shown = min(rate, self.ceiling)
+        when, logged = self._last_logged
+        if cuts:
+            self._last_logged = (now, shown)
+        elif shown > logged and now - when >= _RISE_LOG_SECONDS:
+            _log.debug("%s: pace up to %.1f requests/s", self.name, shown)
+            self._last_logged = (now, shown)
 
     def budgets(self, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
-        """This budget alone, whatever the request (`Pace`)."""
+        """This budget alone, whatever the request (`Pacer`)."""
         del params
         return (self,)
 
+    @property
+    def home(self) -> BudgetHome:
+        """Where its state lives."""
+        return self._home
+
 
 class CategoryBudget:
-    """The budgets of a quota category: one `RequestBudget` per user pool, within one for all.
+    """The budgets of a quota category: one per pool (with a limit per pool), within one for all.
 
-    A request takes a token from its pool's budget (``category.pool_rps``, if the category
-    has a limit per pool) and then from the category's (``category.account_rps``). A pool's
+    A request takes a token from its pool's budget and then from the category's. A pool's
     budget is made on its first request. Thread-safe; shared by the tasks of an event loop.
+    Its state is the account budget's: `rate`, `ceiling`, `throttled`, `shared`; `pool()` has
+    a pool's.
     """
 
-    __slots__ = ("_account", "_clock", "_lock", "_pools", "category")
+    __slots__ = ("_account", "_clock", "_home", "_lock", "_pools", "_spread", "category")
 
     def __init__(
-        self, category: QuotaCategory, *, clock: Callable[[], float] = time.monotonic
+        self,
+        category: QuotaCategory,
+        home: BudgetHome,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        spread: Callable[[], float] = random.random,
     ) -> None:
         self.category = category
+        self._home = home
         self._clock = clock
-        self._account = RequestBudget(category.account_rps, clock=clock)
+        self._spread = spread
+        self._account = RequestBudget(
+            category.name, category.name, category.account_rps, home, clock=clock, spread=spread
+        )
         self._pools: dict[str, RequestBudget] = {}
         self._lock = threading.Lock()
 
-    def budgets(self, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
-        """The budget of the request's pool (``UserPoolId``), then the category's."""
+    def pool(self, user_pool_id: str) -> RequestBudget:
+        """The budget of one pool's requests (the category's, if it has no limit per pool)."""
         rate = self.category.pool_rps
         if rate is None:
-            return (self._account,)
-        pool = str(params.get("UserPoolId", ""))
+            return self._account
         with self._lock:
-            budget = self._pools.get(pool)
+            budget = self._pools.get(user_pool_id)
             if budget is None:
-                budget = self._pools[pool] = RequestBudget(rate, clock=self._clock)
-        return (budget, self._account)
+                budget = self._pools[user_pool_id] = RequestBudget(
+                    f"{self.category.name} of {user_pool_id}",
+                    f"{self.category.name} {user_pool_id}",
+                    rate,
+                    self._home,
+                    clock=self._clock,
+                    spread=self._spread,
+                )
+        return budget
+
+    def budgets(self, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
+        """The budget of the request's pool (``UserPoolId``), then the category's."""
+        pool = self.pool(str(params.get("UserPoolId", "")))
+        return (self._account,) if pool is self._account else (pool, self._account)
+
+    @property
+    def ceiling(self) -> float:
+        """The category's limit per account, in requests per second."""
+        return self._account.ceiling
+
+    @property
+    def rate(self) -> float:
+        """The rate the category's budget allows now."""
+        return self._account.rate
+
+    @property
+    def throttled(self) -> int:
+        """The throttled answers the category's requests got (in this process)."""
+        return self._account.throttled
+
+    @property
+    def shared(self) -> Path | None:
+        """The file it shares with the machine's other processes (``None``: not shared)."""
+        return self._home.path
+
+    @property
+    def home(self) -> BudgetHome:
+        """Where its states live."""
+        return self._home
 
 
-def list_groups_budget() -> CategoryBudget:
-    """A new budget for ``ListGroups``: its category's limits per pool and per account."""
-    return CategoryBudget(OPERATION_QUOTAS[LIST_GROUPS])
+class FacadeBudgets:
+    """What the sync and async facades share of their budgets: the options, the budgets.
+
+    ``max_rps`` (a ceiling for ``ListUsersInGroup``, and the pacing of its single-group
+    listings), ``patience`` and ``shared_budget`` are checked here, once for both facades.
+    """
+
+    __slots__ = ("_budget", "_groups_budget", "_max_rps", "_patience")
+
+    def __init__(self, max_rps: object, patience: object, shared_budget: object) -> None:
+        self._max_rps = check_max_rps(max_rps)
+        self._patience = check_patience(patience)
+        home = BudgetHome(shared=check_flag("shared_budget", shared_budget))
+        self._budget = user_list_budget(home, self._max_rps)
+        self._groups_budget = list_groups_budget(home)
+
+    def _pacer(self, *, paced: bool = True) -> Pacer | None:
+        """How ``ListUsersInGroup`` requests are paced (``None``: not)."""
+        return Pacer(self._budget, self._patience) if paced else None
+
+    def _users_pacer(self) -> Pacer | None:
+        """How `iter_users()` and `iter_pages()` are paced: by ``max_rps`` only."""
+        return self._pacer(paced=self._max_rps is not None)
+
+    def _groups_pacer(self) -> Pacer:
+        """How ``ListGroups`` requests are paced."""
+        return Pacer(self._groups_budget, self._patience)
+
+    @property
+    def max_rps(self) -> float | None:
+        """The ceiling given for ``ListUsersInGroup`` in requests per second (``None``: none)."""
+        return self._max_rps
+
+    @property
+    def patience(self) -> float:
+        """Seconds a paced request may stay throttled without any success before it fails."""
+        return self._patience
+
+    @property
+    def budget(self) -> RequestBudget:
+        """The ``ListUsersInGroup`` budget (UserList): its ``rate``, ``ceiling``, ``throttled``."""
+        return self._budget
+
+    @property
+    def groups_budget(self) -> CategoryBudget:
+        """The ``ListGroups`` budgets (UserPoolResourceRead): the account's, and ``pool(id)``."""
+        return self._groups_budget
+
+
+class Pacer(NamedTuple):
+    """How a facade paces one operation: its budget and its patience."""
+
+    budget: RequestBudget | CategoryBudget
+    patience: float = DEFAULT_PATIENCE
+
+
+class _Pacing(NamedTuple):
+    """The request being sent: its budgets and their home."""
+
+    home: BudgetHome
+    budgets: tuple[RequestBudget, ...]
+
+
+#: The request being sent, if the library paces it.
+_current: ContextVar[_Pacing | None] = ContextVar("cognito_groups_pacing", default=None)
+#: When the current attempt left (its budgets' clock).
+_sent_at: ContextVar[float] = ContextVar("cognito_groups_sent_at", default=-math.inf)
+
+
+class Throttled(Exception):
+    """A paced request was throttled (from the ``needs-retry`` handler to `paced()`, only)."""
+
+    def __init__(self, response: Mapping[str, Any], sent_at: float) -> None:
+        super().__init__("throttled")
+        self.response = response
+        self.sent_at = sent_at
 
 
 @contextmanager
-def pacing(budgets: tuple[RequestBudget, ...]) -> Generator[None, None, None]:
-    """Mark the requests sent inside as the library's, paced by ``budgets`` (empty: not)."""
-    token = _current.set(budgets)
+def pacing(home: BudgetHome, budgets: tuple[RequestBudget, ...]) -> Generator[None, None, None]:
+    """Mark the requests sent inside as the library's, paced by ``budgets``."""
+    token = _current.set(_Pacing(home, budgets))
     try:
         yield
     finally:
         _current.reset(token)
 
 
-def paced(client: Any, operation: str, budget: Pace | None) -> Call:
-    """``client``'s method for ``operation``: paced by ``budget`` (if any), errors translated.
+class _Attempts:
+    """What `paced()` knows of one call: when it started, and when to give up."""
 
-    With a budget, the pacing handler is registered on the client (once) and every attempt
-    of the request, retries included, takes a token from each of its budgets.
+    __slots__ = ("budgets", "operation", "patience", "started")
+
+    def __init__(self, operation: str, pacer: Pacer, params: Mapping[str, Any]) -> None:
+        self.operation = operation
+        self.patience = pacer.patience
+        self.budgets = pacer.budget.budgets(params)
+        self.started = self.budgets[0].clock()
+
+    def throttled(self, signal: Throttled) -> None:
+        """Tell the budgets; raise the throttle as a ClientError once patience is out."""
+        for budget in self.budgets:
+            budget.throttled_answer(signal.sent_at)
+        now = self.budgets[0].clock()
+        since = max(self.started, *(budget.last_success for budget in self.budgets))
+        if now - since >= self.patience:
+            _log.debug("%s: throttled for %.0f s without a success; giving up", self.operation,
+                        now - since)  # fmt: skip
+            raise ClientError(cast("Any", dict(signal.response)), self.operation) from None
+
+    def succeeded(self) -> None:
+        for budget in self.budgets:
+            budget.succeeded()
+
+
+def paced(client: Any, operation: str, pacer: Pacer | None) -> Call:
+    """``client``'s method for ``operation``: paced by ``pacer`` (if any), errors translated.
+
+    With a pacer, the handlers are registered on the client (once); every attempt takes a
+    token from each of its budgets, and a throttled attempt is sent again at their pace until
+    ``patience`` runs out (see the module's docstring).
     """
-    name = _method_name(client, operation, budget, _before_send)
+    name = _method_name(client, operation, pacer, _before_send)
+    if pacer is None:
+
+        def plain(**params: Any) -> Mapping[str, Any]:
+            with translated(operation):
+                response: Mapping[str, Any] = getattr(client, name)(**params)
+                return response
+
+        return plain
+
+    home = pacer.budget.home
 
     def call(**params: Any) -> Mapping[str, Any]:
-        with pacing(_budgets(budget, params)), translated(operation):
-            response: Mapping[str, Any] = getattr(client, name)(**params)
-            return response
+        attempts = _Attempts(operation, pacer, params)
+        with translated(operation):
+            while True:
+                try:
+                    with pacing(home, attempts.budgets):
+                        response: Mapping[str, Any] = getattr(client, name)(**params)
+                except Throttled as signal:
+                    attempts.throttled(signal)
+                    continue
+                attempts.succeeded()
+                return response
 
     return call
 
 
-def apaced(client: Any, operation: str, budget: Pace | None) -> AsyncCall:
-    """`paced()` for an aiobotocore client: the budget's wait never blocks the event loop."""
-    name = _method_name(client, operation, budget, _before_send_async)
+def apaced(client: Any, operation: str, pacer: Pacer | None) -> AsyncCall:
+    """`paced()` for an aiobotocore client: the budgets' waits never block the event loop."""
+    name = _method_name(client, operation, pacer, _before_send_async)
+    if pacer is None:
+
+        async def plain(**params: Any) -> Mapping[str, Any]:
+            with translated(operation):
+                response: Mapping[str, Any] = await getattr(client, name)(**params)
+                return response
+
+        return plain
+
+    home = pacer.budget.home
 
     async def call(**params: Any) -> Mapping[str, Any]:
-        with pacing(_budgets(budget, params)), translated(operation):
-            response: Mapping[str, Any] = await getattr(client, name)(**params)
-            return response
+        attempts = _Attempts(operation, pacer, params)
+        with translated(operation):
+            while True:
+                try:
+                    with pacing(home, attempts.budgets):
+                        response: Mapping[str, Any] = await getattr(client, name)(**params)
+                except Throttled as signal:
+                    attempts.throttled(signal)
+                    continue
+                attempts.succeeded()
+                return response
 
     return call
 
 
-def _budgets(budget: Pace | None, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
-    return () if budget is None else budget.budgets(params)
-
-
-def _before_send(**_: Any) -> None:
-    for budget in _current.get():
+def _before_send(request: Any = None, **_: Any) -> None:
+    current = _current.get()
+    if current is None or not current.budgets:
+        return
+    current.home.bind(request)
+    for budget in current.budgets:
         budget.wait()
+    _sent_at.set(current.budgets[0].clock())
 
 
-async def _before_send_async(**_: Any) -> None:
-    for budget in _current.get():
+async def _before_send_async(request: Any = None, **_: Any) -> None:
+    current = _current.get()
+    if current is None or not current.budgets:
+        return
+    current.home.bind(request)
+    for budget in current.budgets:
         await budget.await_turn()
+    _sent_at.set(current.budgets[0].clock())
 
 
-def _method_name(client: Any, operation: str, budget: Pace | None, handler: Any) -> str:
-    """The name of ``client``'s method for ``operation``, looked up at each call.
+def _take_throttle(response: Any = None, **_: Any) -> None:
+    """``needs-retry``: a throttled answer of a paced request is `paced()`'s, not botocore's."""
+    current = _current.get()
+    if response is None or current is None or not current.budgets:
+        return
+    parsed: Mapping[str, Any] = response[1]
+    error: Any = parsed.get("Error") or {}
+    if error.get("Code") in THROTTLING_CODES:
+        raise Throttled(parsed, _sent_at.get())
 
-    The pacing ``handler`` is registered on the client if there is a budget.
-    """
-    if budget is not None:
+
+def _method_name(client: Any, operation: str, pacer: Pacer | None, handler: Any) -> str:
+    """The name of ``client``'s method for ``operation``; the handlers registered if paced."""
+    if pacer is not None:
         _register(client, handler)
     return xform_name(operation)
 
 
 def _register(client: Any, handler: Any) -> None:
-    """Register the pacing ``handler`` on a client's events for every operation (idempotent)."""
+    """Register the pacing handlers on a client's events for every operation (idempotent)."""
+    events = client.meta.events
     service = client.meta.service_model.service_id.hyphenize()
     for operation in _OPERATIONS:
-        client.meta.events.register(
+        events.register(
             f"before-send.{service}.{operation}", handler, unique_id=f"{_HANDLER_ID}-{operation}"
         )
+        events.register_first(
+            f"needs-retry.{service}.{operation}",
+            _take_throttle,
+            unique_id=f"{_HANDLER_ID}-throttle-{operation}",
+        )
+
+
+def user_list_budget(
+    home: BudgetHome,
+    max_rps: float | None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    spread: Callable[[], float] = random.random,
+) -> RequestBudget:
+    """The budget of ``ListUsersInGroup`` (UserList): adaptive up to the quota or ``max_rps``."""
+    category = OPERATION_QUOTAS[LIST_USERS_IN_GROUP]
+    return RequestBudget(
+        f"{LIST_USERS_IN_GROUP} ({category.name})",
+        category.name,
+        category.account_rps,
+        home,
+        limit=max_rps,
+        clock=clock,
+        spread=spread,
+    )
+
+
+def list_groups_budget(home: BudgetHome) -> CategoryBudget:
+    """The budgets of ``ListGroups``: its category's limits per pool and per account."""
+    return CategoryBudget(OPERATION_QUOTAS[LIST_GROUPS], home)

@@ -6,12 +6,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from cognito_groups._budget import (
-    DEFAULT_MEMBERSHIP_RPS,
-    RequestBudget,
-    list_groups_budget,
-    paced,
-)
+from cognito_groups._budget import DEFAULT_PATIENCE, FacadeBudgets, paced
 from cognito_groups._closing import Closing
 from cognito_groups._config import build_client, check_client_options
 from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP
@@ -24,7 +19,6 @@ from cognito_groups._validate import (
     DEFAULT_PAGE_SIZE,
     check_flag,
     check_list_request,
-    check_max_rps,
     check_membership_request,
     check_own_client_options,
 )
@@ -54,7 +48,7 @@ def _check_options(
     )
 
 
-class CognitoGroups(Closing):
+class CognitoGroups(FacadeBudgets, Closing):
     """Lists the members of Cognito user-pool groups as typed [`User`][cognito_groups.User] objects.
 
     Args:
@@ -64,16 +58,23 @@ class CognitoGroups(Closing):
         endpoint_url: Another endpoint, e.g. moto's or cognito-local's.
         config: A ``botocore.config.Config`` merged over the library's default, which retries
             in botocore's standard mode (it retries ``TooManyRequestsException``).
-        max_rps: A budget for ``ListUsersInGroup`` (Cognito's UserList quota category), in
-            requests per second (a smooth token bucket, burst at most 5), shared by every
-            such request this object sends, retries included, from any thread. Default
-            ``None``: no pacing (``iter_memberships`` still paces itself at 25 requests per
-            second). ``ListGroups`` (the UserPoolResourceRead category) has a budget of its
-            own, whatever ``max_rps``: 5 requests per second per pool, 20 in all, shared by
-            every ``ListGroups`` request of this object. Budgets work through one
-            ``before-send`` handler on the client, which paces only this library's requests;
-            it is registered by ``max_rps``, or else by the first `iter_groups()` or
-            `iter_memberships()`.
+        max_rps: The ceiling of the ``ListUsersInGroup`` budget (Cognito's UserList quota
+            category), in requests per second; also paces `iter_users()` and `iter_pages()`.
+            Default ``None``: the quota, 30, and only the listings of many groups
+            (`iter_memberships()`, `groups_by_user()`) are paced. The budget is adaptive: it
+            goes up to its ceiling, cuts its rate as soon as the service throttles, and
+            settles just below the rate where it was throttled (other callers share the
+            quota). ``ListGroups`` (the UserPoolResourceRead category) has an adaptive budget
+            of its own, whatever ``max_rps``: 5 requests per second per pool, 20 in all.
+            Every attempt of a request takes a token, retries included, from any thread.
+        patience: Seconds a paced request goes on being throttled, with no request of its
+            budget succeeding meanwhile, before it raises `TooManyRequestsError` (default
+            120; ``math.inf``: never). While the service throttles, paced requests are sent
+            again at the budget's pace, not by botocore's retries.
+        shared_budget: Whether the budgets are shared with the machine's other processes that
+            list the same account and Region (default ``True``): their state is kept in a
+            small file under the user's cache folder (``COGNITO_GROUPS_BUDGET_DIR``, or
+            ``off``), and this process's budgets alone are used when that file cannot be.
 
     Raises:
         InvalidParameterError: an option has the wrong type, or ``client`` is combined with
@@ -88,13 +89,7 @@ class CognitoGroups(Closing):
         ```
     """
 
-    __slots__ = (
-        "_budget",
-        "_client",
-        "_groups_budget",
-        "_list_users",
-        "_owns_client",
-    )
+    __slots__ = ("_client", "_list_users", "_owns_client")
 
     def __init__(
         self,
@@ -105,24 +100,19 @@ class CognitoGroups(Closing):
         endpoint_url: str | None = None,
         config: Config | None = None,
         max_rps: float | None = None,
+        patience: float = DEFAULT_PATIENCE,
+        shared_budget: bool = True,
     ) -> None:
         _check_options(client, session, region_name, endpoint_url, config)
-        rate = check_max_rps(max_rps)
+        super().__init__(max_rps, patience, shared_budget)
         self._owns_client = client is None
         if client is None:
             client = build_client(session, region_name, endpoint_url, config)
         self._client = client
-        self._budget = None if rate is None else RequestBudget(rate)
-        self._groups_budget = list_groups_budget()
         # Built now, so that the pacing handler comes before any the caller adds later. The
-        # ListGroups call is built by the methods that send it (and registers the handler then),
+        # paced calls are built by the methods that send them (and register the handlers then),
         # so that a facade that only lists users leaves a client without max_rps unchanged.
-        self._list_users = paced(client, LIST_USERS_IN_GROUP, self._budget)
-
-    @property
-    def max_rps(self) -> float | None:
-        """The ``ListUsersInGroup`` budget in requests per second (``None``: no pacing)."""
-        return None if self._budget is None else self._budget.rate
+        self._list_users = paced(client, LIST_USERS_IN_GROUP, self._users_pacer())
 
     @classmethod
     def _for_pool(
@@ -134,12 +124,14 @@ class CognitoGroups(Closing):
         endpoint_url: str | None = None,
         config: Config | None = None,
         max_rps: float | None = None,
+        patience: float = DEFAULT_PATIENCE,
+        shared_budget: bool = True,
     ) -> CognitoGroups:
         """A facade with a client of its own, in the pool's Region when none is configured."""
         _check_options(None, session, region_name, endpoint_url, config)
-        check_max_rps(max_rps)
+        FacadeBudgets(max_rps, patience, shared_budget)  # checked before a client is built
         client = build_client(session, region_name, endpoint_url, config, user_pool_id=user_pool_id)
-        cognito = cls(client, max_rps=max_rps)
+        cognito = cls(client, max_rps=max_rps, patience=patience, shared_budget=shared_budget)
         cognito._owns_client = True
         return cognito
 
@@ -234,8 +226,8 @@ class CognitoGroups(Closing):
     ) -> GroupIterator:
         """Iterate over the pool's groups (``ListGroups``), a page fetched as needed.
 
-        Requests are paced at 5 per second per pool (the quota of ``ListGroups`` on one pool),
-        whatever ``max_rps``.
+        Requests are paced by the ``ListGroups`` budget (adaptive, up to 5 per second per pool,
+        the quota of ``ListGroups`` on one pool), whatever ``max_rps``.
 
         Args:
             user_pool_id: The user pool's id.
@@ -246,7 +238,7 @@ class CognitoGroups(Closing):
             CognitoGroupsError: while iterating, a subclass for each failure.
         """
         plan = GroupRequestPlan(user_pool_id, page_size)
-        return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_budget), plan)
+        return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_pacer()), plan)
 
     def iter_memberships(
         self,
@@ -260,10 +252,11 @@ class CognitoGroups(Closing):
         """Iterate over every member of every group, listing several groups at once.
 
         Memberships stream as pages arrive, in arrival order; at most about ``concurrency``
-        pages are held. ``ListUsersInGroup`` requests are paced by ``max_rps``, or, without
-        it, by a budget of 25 requests per second (below the account's quota of about 30,
-        shared by every caller); ``ListGroups`` requests by their own budget, as in
-        `iter_groups()`, so that listing the groups takes no ``ListUsersInGroup`` token.
+        pages are held. ``ListUsersInGroup`` requests are paced by the facade's adaptive budget
+        (up to ``max_rps``, or the quota of 30; see `CognitoGroups`), and a throttled request
+        is sent again at its pace for as long as ``patience`` allows; ``ListGroups`` requests
+        by their own budget, as in `iter_groups()`, so that listing the groups takes no
+        ``ListUsersInGroup`` token.
 
         Args:
             user_pool_id: The user pool's id.
@@ -291,13 +284,12 @@ class CognitoGroups(Closing):
             page_size=page_size,
             checkpoint=checkpoint,
         )
-        budget = self._budget or RequestBudget(DEFAULT_MEMBERSHIP_RPS)
-        list_groups = paced(self._client, LIST_GROUPS, self._groups_budget)
+        list_groups = paced(self._client, LIST_GROUPS, self._groups_pacer())
         pool = request.user_pool_id
         return MembershipIterator(
             MembershipPlan(request),
             request.concurrency,
-            paced(self._client, LIST_USERS_IN_GROUP, budget),
+            paced(self._client, LIST_USERS_IN_GROUP, self._pacer()),
             lambda: GroupIterator(list_groups, GroupRequestPlan(pool, DEFAULT_PAGE_SIZE)),
         )
 

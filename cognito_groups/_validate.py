@@ -227,6 +227,15 @@ def check_max_rps(value: object) -> float | None:
     return float(value)
 
 
+def check_patience(value: object) -> float:
+    """Return ``value`` as a float if it is a number of seconds above 0 (``inf``: never give up)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise fail("patience", f"must be a number of seconds, got {_type_name(value)}")
+    if math.isnan(value) or value <= 0:
+        raise fail("patience", f"must be more than 0 seconds, got {value!r}")
+    return float(value)
+
+
 def check_concurrency(value: object) -> int:
     """Return ``value`` if it is an int from 1 to `CONCURRENCY_MAX`, else raise."""
     concurrency = _check_int("concurrency", value)

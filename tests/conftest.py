@@ -37,6 +37,7 @@ pytest_plugins = ["cognito_groups.pytest_plugin"]
 SLOW_MODULES = frozenset(
     {
         "test_async",
+        "test_budget",
         "test_cli",
         "test_cli_daily",
         "test_dist",
@@ -48,6 +49,7 @@ SLOW_MODULES = frozenset(
         "test_quotas",
         "test_moto_integration",
         "test_ownership",
+        "test_pace_store",
         "test_reliability",
         "test_resume",
         "test_soak_and_threads",
@@ -101,7 +103,10 @@ def flavour(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(autouse=True)
 def hermetic_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No test reads the developer's AWS config or reaches AWS: fake keys, no config files."""
+    """No test reads the developer's AWS config or reaches AWS: fake keys, no config files.
+
+    Nor the machine's shared budgets: each test has a folder of its own for them.
+    """
     empty = tmp_path_factory.getbasetemp() / "no-aws-config"
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE"):
         monkeypatch.delenv(name, raising=False)
@@ -111,6 +116,8 @@ def hermetic_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # The budgets' shared state: a folder of this test's own (its processes share it).
+    monkeypatch.setenv("COGNITO_GROUPS_BUDGET_DIR", str(tmp_path_factory.mktemp("budgets")))
 
 
 @pytest.fixture(scope="session")

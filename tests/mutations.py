@@ -103,10 +103,52 @@ MUTATIONS = (
     ),
     Mutation(
         "the budget allows a bigger burst",
-        "_budget.py",
+        "_pace.py",
         "BURST_MAX = 5",
         "BURST_MAX = 50",
-        ("tests/test_memberships.py",),
+        ("tests/test_pace.py",),
+    ),
+    Mutation(
+        "a throttle does not cut the pace",
+        "_pace.py",
+        "        state.peak = peak\n        state.cut_at = now\n",
+        "        state.peak = peak\n",
+        ("tests/test_pace.py",),
+    ),
+    Mutation(
+        "throttles of requests sent before a cut cut it again",
+        "_pace.py",
+        "        if sent_at < state.cut_at:\n            return None\n",
+        "",
+        ("tests/test_pace.py",),
+    ),
+    Mutation(
+        "the pace settles on the rate that was throttled, not below it",
+        "_pace.py",
+        "TARGET = 0.8\n",
+        "TARGET = 1.0\n",
+        ("tests/test_pace.py",),
+    ),
+    Mutation(
+        "a paced request's throttle is left to botocore's retries",
+        "_budget.py",
+        "        raise Throttled(parsed, _sent_at.get())",
+        "        return",
+        ("tests/test_budget.py",),
+    ),
+    Mutation(
+        "patience never runs out",
+        "_budget.py",
+        "        if now - since >= self.patience:",
+        "        if False:",
+        ("tests/test_budget.py",),
+    ),
+    Mutation(
+        "a damaged shared budget file stops the budgets",
+        "_pace_store.py",
+        "        except (ValueError, TypeError, KeyError) as err:",
+        "        except ZeroDivisionError as err:",
+        ("tests/test_pace_store.py",),
     ),
     Mutation(
         "the bucket does not wait",
@@ -202,17 +244,17 @@ MUTATIONS = (
     Mutation(
         "ListGroups is sent without its category's budget",
         "_client.py",
-        "return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_budget), plan)",
+        "return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_pacer()), plan)",
         "return GroupIterator(paced(self._client, LIST_GROUPS, None), plan)",
         ("tests/test_quotas.py",),
     ),
     Mutation(
         "a request is sent without its budget",
         "_budget.py",
-        "        with pacing(_budgets(budget, params)), translated(operation):\n"
-        "            response: Mapping[str, Any] = getattr(",
-        "        with pacing(()), translated(operation):\n"
-        "            response: Mapping[str, Any] = getattr(",
+        "                    with pacing(home, attempts.budgets):\n"
+        "                        response: Mapping[str, Any] = getattr(",
+        "                    with pacing(home, ()):\n"
+        "                        response: Mapping[str, Any] = getattr(",
         ("tests/test_memberships.py",),
     ),
     Mutation(

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cognito_groups._budget import RequestBudget
 from cognito_groups._cli._aws import RATE_WINDOW, RequestRate
 from cognito_groups._cli._files import CheckpointFile, ExportCheckpoint
+from cognito_groups._pace import Pace
 
 from .conftest import wait_for
 from .quota_server import POOL, Fault, QuotaServer
@@ -506,35 +506,40 @@ def test_a_symlink_at_the_checkpoint_is_replaced_not_followed(
 
 
 def test_a_throttled_run_says_how_to_continue_and_continues(tmp_path: Path) -> None:
-    """Throttling that outlasts the retries: exit 5, the hint; the same command finishes."""
+    """Throttled past --patience: exit 5, the hint; the same command finishes.
+
+    Every request from the 6th on is throttled while the fault is on: the export sends it
+    again at its pace for 0.5 s, then gives up; its file and checkpoint hold what came before.
+    """
     failing = {"on": True}
 
     def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
-        if failing["on"] and number == 6:
+        if failing["on"] and number >= 6:
             return (400, "TooManyRequestsException")
         return None
 
-    env = {**os.environ, "AWS_MAX_ATTEMPTS": "1"}
     with QuotaServer(GROUPS, rate=None, fault=fault) as server:
         output, checkpoint = tmp_path / "t.jsonl", tmp_path / "t.cp"
         args = ("-o", output, "--checkpoint", checkpoint, "--max-rps", "500", "--concurrency", "1")
-        first = export(server.url, *args, env=env)
+        first = export(server.url, *args, "--patience", "0.5")
         assert first.returncode == 5
+        assert "TooManyRequestsException" in first.stderr.splitlines()[0]
         assert first.stderr.splitlines()[1] == (
             f"run the same command again to continue from {checkpoint}"
         )
+        assert server.requests > 6  # sent again before giving up
         failing["on"] = False
-        again = export(server.url, *args, env=env)
+        again = export(server.url, *args)
         assert again.returncode == 0, again.stderr
         got = pairs_of(output, "jsonl")
     assert sorted(got) == sorted(server.memberships())
 
 
 def fault_at_request_6(failing: dict[str, bool]) -> Fault:
-    """Request 6 throttled while ``failing["on"]``: with one attempt, the export stops there."""
+    """Request 6 fails (a 500) while ``failing["on"]``: with one attempt, the export stops there."""
 
     def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
-        return (400, "TooManyRequestsException") if failing["on"] and number == 6 else None
+        return (500, "InternalErrorException") if failing["on"] and number == 6 else None
 
     return fault
 
@@ -542,13 +547,13 @@ def fault_at_request_6(failing: dict[str, bool]) -> Fault:
 def failed_first_run(
     server: QuotaServer, failing: dict[str, bool], output: Path, checkpoint: Path
 ) -> int:
-    """Run the export until request 6 fails (exit 5), then lift the fault.
+    """Run the export until request 6 fails (exit 6), then lift the fault.
 
     Returns how many memberships its checkpoint holds (the output's records so far).
     """
     first = export(server.url, "-o", output, "--checkpoint", checkpoint, "--concurrency", "1",
                    "--max-rps", "500", env={**os.environ, "AWS_MAX_ATTEMPTS": "1"})  # fmt: skip
-    assert first.returncode == 5, first.stderr
+    assert first.returncode == 6, first.stderr
     failing["on"] = False
     written: int = json.loads(checkpoint.read_text())["written"]
     assert 0 < written == len(pairs_of(output, "jsonl"))
@@ -587,7 +592,7 @@ def test_a_resumed_runs_status_line_says_which_figures_are_the_files(tmp_path: P
     for sample in samples:
         shown = re.fullmatch(
             r"groups \d/[7?] · (\d+) memberships \((\d+) by this run\) · "
-            r"(?:\?|\d+\.\d) requests/s \(budget 20\) · 0 throttled",
+            r"(?:\?|\d+\.\d) requests/s \(pace \d+\.\d of 20\) · 0 throttled",
             sample,
         )
         assert shown is not None, sample
@@ -603,12 +608,13 @@ def test_the_rate_shown_never_exceeds_a_budget_that_paces_every_request(budget: 
     steps exact in binary, so the run is exact; some samples come just after a request).
     """
     clock = [0.0]
-    bucket = RequestBudget(budget, clock=lambda: clock[0])
+    pace = Pace(budget)
+    state = pace.new_state(0.0)
     rate = RequestRate()
     samples: list[tuple[float, float | None]] = []
     for index in range(80):
         at = index / 4
-        while (wait := bucket.take()) == 0 or clock[0] + wait <= at:
+        while (wait := pace.take(state, clock[0])) == 0 or clock[0] + wait <= at:
             if wait == 0:
                 rate.sent(clock[0])
             clock[0] += wait

@@ -44,7 +44,10 @@ def server() -> Iterator[QuotaServer]:
 
 
 class Failing:
-    """A fault for the QuotaServer: request number ``at`` fails (throttled) while ``on``."""
+    """A fault for the QuotaServer: request number ``at`` fails (a 500) while ``on``.
+
+    With one attempt (``ONE_ATTEMPT``) the export stops there, exit 6, resumable.
+    """
 
     def __init__(self, at: int) -> None:
         self.at = at
@@ -52,7 +55,7 @@ class Failing:
 
     def __call__(self, number: int, operation: str, params: Any) -> tuple[int, str] | None:
         if self.on and number == self.at:
-            return (400, "TooManyRequestsException")
+            return (500, "InternalErrorException")
         return None
 
 
@@ -65,7 +68,7 @@ def part_way(tmp_path: Path) -> Iterator[tuple[QuotaServer, Path, Path, list[str
         options = ["-o", str(output), "--checkpoint", str(checkpoint), "--max-rps", "500",
                    "--concurrency", "1"]  # fmt: skip
         first = export(served.url, *options, env=ONE_ATTEMPT)
-        assert first.returncode == 5, first.stderr
+        assert first.returncode == 6, first.stderr
         assert json.loads(checkpoint.read_text())["offset"] > 0
         failing.on = False
         yield served, output, checkpoint, options
@@ -347,7 +350,7 @@ def test_the_checkpoint_of_a_resumed_run_still_resumes(
     failing = Failing(at=served.requests + 6)
     served.fault = failing
     second = export(served.url, *options, env=ONE_ATTEMPT)
-    assert second.returncode == 5, second.stderr
+    assert second.returncode == 6, second.stderr
     assert json.loads(checkpoint.read_text())["offset"] > first["offset"]
     failing.on = False
     resumed_exactly(served, output, options)
@@ -518,7 +521,7 @@ def test_a_resume_with_other_csv_cells_is_refused(tmp_path: Path) -> None:
         options = ["--format", "csv", "-o", str(tmp_path / "c.csv"), "--checkpoint",
                    str(tmp_path / "c.cp"), "--max-rps", "500", "--concurrency", "1"]  # fmt: skip
         failed = export(served.url, *options, env=ONE_ATTEMPT)
-        assert failed.returncode == 5, failed.stderr
+        assert failed.returncode == 6, failed.stderr
         failing.on = False
         result = export(served.url, *options, "--csv-raw")
         assert result.returncode == 2

@@ -18,7 +18,7 @@ from cognito_groups import (
     aiter_users_in_group,
     iter_users_in_group,
 )
-from cognito_groups._budget import CategoryBudget, list_groups_budget
+from cognito_groups._budget import BudgetHome, CategoryBudget, list_groups_budget
 from cognito_groups._quotas import OPERATION_QUOTAS, USER_LIST, USER_POOL_RESOURCE_READ
 
 from .quota_server import POOL, QuotaServer
@@ -137,20 +137,24 @@ def test_the_table() -> None:
 
 
 def test_a_category_budget_paces_each_pool_within_the_account() -> None:
-    """One bucket per pool at 5/s, all within one at 20/s; on the test's own clock."""
+    """One budget per pool up to 5/s, all within one up to 20/s; on the test's own clock."""
     now = [100.0]
-    budget = CategoryBudget(USER_POOL_RESOURCE_READ, clock=lambda: now[0])
+    budget = CategoryBudget(USER_POOL_RESOURCE_READ, BudgetHome(shared=False), clock=lambda: now[0])
     a, account = budget.budgets({"UserPoolId": "pool-a"})
-    assert budget.budgets({"UserPoolId": "pool-a"}) == (a, account)  # the same buckets again
-    assert (a.rate, account.rate) == (5, 20)
-    assert a.take() == 0.0
-    assert a.take() == 1 / 5  # pool a's bucket is empty ...
+    assert budget.budgets({"UserPoolId": "pool-a"}) == (a, account)  # the same budgets again
+    assert (a.ceiling, account.ceiling) == (5, 20)
+    assert a.take() == (True, 0.0)  # a pair's tokens to start with
+    assert a.take() == (True, 0.0)
+    now[0] += 0.1
+    taken, wait = a.take()  # pool a's budget is empty ...
+    assert not taken
+    assert wait > 0
     b, same_account = budget.budgets({"UserPoolId": "pool-b"})
     assert same_account is account
-    assert b.take() == 0.0  # ... pool b's is not
-    assert account.take() == 0.0
-    assert account.take() == 1 / 20  # the account's bucket is shared by the pools
-    assert list_groups_budget().category is USER_POOL_RESOURCE_READ
+    assert b is not a
+    assert b.take()[0]  # ... pool b's is not
+    assert account.take()[0]
+    assert list_groups_budget(BudgetHome(shared=False)).category is USER_POOL_RESOURCE_READ
 
 
 MANY = {f"g{index:04d}": 0 for index in range(1800)}  # 30 pages of 60 groups

@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.config import Config
 
+from cognito_groups._budget import DEFAULT_PATIENCE
 from cognito_groups._client import CognitoGroups
 from cognito_groups._errors import ClientSetupError
+from cognito_groups._pace import PAIR
 
 if TYPE_CHECKING:
     import argparse
@@ -24,11 +26,12 @@ RATE_WINDOW = 3.0
 RATE_SHOWN_AFTER = 1.0
 
 
-def facade(args: argparse.Namespace, max_rps: float | None = None) -> CognitoGroups:
-    """A facade with a client of its own, built from the AWS options.
+def facade(args: argparse.Namespace) -> CognitoGroups:
+    """A facade with a client of its own, built from the AWS and pace options.
 
     The options are ``--profile``, ``--region``, ``--endpoint-url``, ``--connect-timeout`` and
-    ``--read-timeout``; without a Region, the pool id's prefix is the Region.
+    ``--read-timeout``; without a Region, the pool id's prefix is the Region. The pace options
+    (``--max-rps``, ``--patience``, ``--no-shared-budget``) apply where the command has them.
     """
     session = None
     if args.profile:
@@ -45,7 +48,9 @@ def facade(args: argparse.Namespace, max_rps: float | None = None) -> CognitoGro
         region_name=args.region,
         endpoint_url=args.endpoint_url,
         config=Config(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout),
-        max_rps=max_rps,
+        max_rps=getattr(args, "max_rps", None),
+        patience=getattr(args, "patience", DEFAULT_PATIENCE),
+        shared_budget=getattr(args, "shared_budget", True),
     )
 
 
@@ -53,13 +58,14 @@ class RequestRate:
     """Requests per second over the last `RATE_WINDOW` seconds, from the moments they were sent.
 
     The span runs from one request (the last sent at or before the window's start, else the
-    first of the run) to now, and counts the requests after it. So requests paced by a budget
-    of r per second read r, never more, while the budget's bucket is empty (as when the
-    service answers fast): each request after the first of the span took a token that the
-    bucket made in the span. Counting from an arbitrary moment instead reads up to one request
-    per span too many. A burst the bucket saved during a pause shows, as it happened (up to 4
-    requests per window above the budget: `_budget.BURST_MAX` less the span's first). No rate
-    (``None``) until the first request is `RATE_SHOWN_AFTER` seconds old.
+    first of the run) to now, and counts the requests after it and the one that left with it
+    (budgets send in pairs: `_pace.PAIR`). So requests paced by a budget of r per second read
+    r, never more, while the budget's bucket is empty (as when the service answers fast): each
+    request counted took a token that the bucket made in the span. Counting from an arbitrary
+    moment instead reads up to a pair per span too many. A burst the bucket saved during a
+    pause shows, as it happened (up to 3 requests per window above the budget:
+    `_pace.BURST_MAX` less the span's pair). No rate (``None``) until the first request is
+    `RATE_SHOWN_AFTER` seconds old.
 
     The times are the caller's (a test gives its own); thread-safe.
     """
@@ -83,37 +89,47 @@ class RequestRate:
             if self._first is None or now - self._first < RATE_SHOWN_AFTER:
                 return None
             self._forget(now)
-            return (len(self._sent) - 1) / (now - self._sent[0])
+            return (len(self._sent) - self._leading()) / (now - self._sent[0])
+
+    def _leading(self) -> int:
+        """The requests that left with the span's first one (a pair, see `_pace.PAIR`)."""
+        sent = self._sent
+        first = sent[0]
+        count = 1
+        while count < len(sent) and sent[count] - first <= PAIR:
+            count += 1
+        return count
 
     def _forget(self, now: float) -> None:
-        """Drop the requests before the span's first one."""
+        """Drop the requests before the span's first one (a pair is kept or dropped whole)."""
         sent = self._sent
-        while len(sent) > 1 and sent[1] <= now - RATE_WINDOW:
-            sent.popleft()
+        while len(sent) > (leading := self._leading()) and sent[leading] <= now - RATE_WINDOW:
+            for _ in range(leading):
+                sent.popleft()
 
 
 class RequestCounter:
-    """Requests sent (every attempt), their rate, and throttled answers, from botocore's events.
+    """Requests sent (every attempt) and their rate, from botocore's events; throttled answers.
 
     A request is counted when it leaves: the budget's handler, on the operation's own event,
-    runs before this one on the service's (botocore calls the most specific first).
+    runs before this one on the service's (botocore calls the most specific first). Throttled
+    answers are the budgets' count: a paced request's throttles never reach botocore's retries.
     """
 
     def __init__(self, cognito: CognitoGroups) -> None:
         self.requests = 0
-        self.throttled = 0
         self.rate = RequestRate()
+        self._cognito = cognito
         events = cognito.client.meta.events
         service = cognito.client.meta.service_model.service_id.hyphenize()
         events.register(f"before-send.{service}", self._sent)
-        events.register(f"needs-retry.{service}", self._answered)
+
+    @property
+    def throttled(self) -> int:
+        """Throttled answers, both categories."""
+        cognito = self._cognito
+        return cognito.budget.throttled + cognito.groups_budget.throttled
 
     def _sent(self, **_: object) -> None:
         self.requests += 1
         self.rate.sent(time.monotonic())
-
-    def _answered(self, response: Any = None, **_: object) -> None:
-        if response is not None:
-            code = response[1].get("Error", {}).get("Code")
-            if code == "TooManyRequestsException":
-                self.throttled += 1

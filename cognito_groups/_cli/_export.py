@@ -21,7 +21,6 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS
 from cognito_groups._cli._aws import RequestCounter, facade
 from cognito_groups._cli._files import (
     CheckpointFile,
@@ -131,8 +130,9 @@ class Export:
             _check_saved(args, saved)
         self.rows = 0 if saved is None else saved.written
         self._started = time.monotonic()
-        with facade(args, args.max_rps) as cognito:
+        with facade(args) as cognito:
             self._counter = RequestCounter(cognito)
+            self._budget = cognito.budget
             memberships = cognito.iter_memberships(
                 args.user_pool_id,
                 args.group,
@@ -288,10 +288,10 @@ class Export:
         if self._continued:
             rows += f" ({self.written} by this run)"
         rate = self._counter.rate.at(now)
-        budget = self.args.max_rps or DEFAULT_MEMBERSHIP_RPS
+        budget = self._budget
         status.show(
             f"{groups} · {rows} · {'?' if rate is None else f'{rate:.1f}'} requests/s "
-            f"(budget {budget:g}) · {self._counter.throttled} throttled"
+            f"(pace {budget.rate:.1f} of {budget.ceiling:g}) · {self._counter.throttled} throttled"
         )
 
     def _summary(self, groups_total: int) -> None:

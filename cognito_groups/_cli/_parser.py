@@ -6,10 +6,11 @@ import argparse
 import math
 from typing import TYPE_CHECKING, NoReturn
 
-from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS
+from cognito_groups._budget import DEFAULT_PATIENCE
 from cognito_groups._cli._safe_text import visible
 from cognito_groups._cli._writers import EXPORT_FORMATS, FORMATS
 from cognito_groups._models import UserStatus
+from cognito_groups._quotas import USER_LIST
 from cognito_groups._validate import DEFAULT_PAGE_SIZE, PAGE_SIZE_MAX
 from cognito_groups._version import __version__
 
@@ -93,6 +94,13 @@ def _positive(unit: str) -> Callable[[str], float]:
 
 _seconds = _positive("seconds")
 _rate = _positive("requests per second")
+
+
+def _patience(value: str) -> float:
+    """Seconds above 0, or ``inf`` (never give up)."""
+    if value.strip().lower() in ("inf", "infinity"):
+        return math.inf
+    return _seconds(value)
 
 
 def _listing_options(parser: argparse.ArgumentParser) -> None:
@@ -206,19 +214,40 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--csv-raw", action="store_true", help="write CSV cells exactly (no formula guard)"
     )
+    pace = _pace_options(parser)
+    pace.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="groups listed at once, 1-32 (4)"
+    )
+    _common_options(parser)
+
+
+def _pace_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The request budget's options (of every command that lists many groups)."""
     pace = parser.add_argument_group("pace")
     pace.add_argument(
         "--max-rps",
         type=_rate,
         metavar="N",
-        help=f"ListUsersInGroup requests per second, shared by all of them (default "
-        f"{DEFAULT_MEMBERSHIP_RPS:g}: below the account's quota of about 30; ListGroups has its "
-        "own budget, 5 per second)",
+        help="the most ListUsersInGroup requests per second, all of them (default: the "
+        f"account's quota, {USER_LIST.account_rps:g}); the pace adapts below it, cut when "
+        "the service throttles, back up when it does not; ListGroups has its own budget",
     )
     pace.add_argument(
-        "--concurrency", type=int, default=4, metavar="N", help="groups listed at once, 1-32 (4)"
+        "--patience",
+        type=_patience,
+        default=DEFAULT_PATIENCE,
+        metavar="SECONDS",
+        help="give up after this long throttled without any request getting through "
+        f"({DEFAULT_PATIENCE:g}; 'inf': never); until then throttled requests are sent again",
     )
-    _common_options(parser)
+    pace.add_argument(
+        "--no-shared-budget",
+        dest="shared_budget",
+        action="store_false",
+        help="keep the budget to this process (default: shared with the other cognito-groups "
+        "processes of this machine that use the same account and Region)",
+    )
+    return pace
 
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:

@@ -78,6 +78,7 @@ _FLAGS = {
     "region_name": "--region",
     "endpoint_url": "--endpoint-url",
     "max_rps": "--max-rps",
+    "patience": "--patience",
     "concurrency": "--concurrency",
     "group_names": "--group",
 }

@@ -1,0 +1,249 @@
+"""The budgets at work: throttled requests sent again at their pace, patience, what they show."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from cognito_groups import AsyncCognitoGroups, CognitoGroups, TooManyRequestsError
+from cognito_groups._budget import (
+    DEFAULT_PATIENCE,
+    BudgetHome,
+    Pacer,
+    RequestBudget,
+    Throttled,
+    _Attempts,
+)
+from cognito_groups._pace_store import LocalPaceStore
+
+from .quota_server import POOL, QuotaServer
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+THROTTLE = (400, "TooManyRequestsException")
+RETRY_EVENT = "needs-retry.cognito-identity-provider"
+
+
+def throttle_requests(*numbers: int) -> Any:
+    """A fault that throttles the server's requests with these numbers (1 is the first)."""
+
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        return THROTTLE if number in numbers else None
+
+    return fault
+
+
+def always_throttle_after(count: int) -> Any:
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        return THROTTLE if number > count else None
+
+    return fault
+
+
+def botocore_retry_asks(groups: CognitoGroups) -> list[Any]:
+    """The answers botocore's own retry handler is asked about (it is on the service's event)."""
+    asked: list[Any] = []
+    groups.client.meta.events.register(
+        RETRY_EVENT, lambda response=None, **_: asked.append(response)
+    )
+    return asked
+
+
+def throttled_answers(asked: list[Any]) -> list[Any]:
+    return [
+        response
+        for response in asked
+        if response is not None
+        and response[1].get("Error", {}).get("Code") == "TooManyRequestsException"
+    ]
+
+
+def test_throttles_are_sent_again_past_botocores_attempts() -> None:
+    """Throttled 4 times in a row (botocore gives 3 attempts): sent again at the budget's pace.
+
+    botocore's retry handler never sees those answers, so it spends no retry quota on them.
+    """
+    with QuotaServer({"g": 120}, rate=None, fault=throttle_requests(2, 3, 4, 5)) as server:
+        groups = CognitoGroups(
+            endpoint_url=server.url, region_name="us-east-1", max_rps=30, shared_budget=False
+        )
+        asked = botocore_retry_asks(groups)
+        users = list(groups.iter_users(POOL, "g"))
+    assert [user.username for user in users] == server.groups["g"]
+    assert server.requests == 2 + 4
+    assert groups.budget.throttled == 4
+    assert throttled_answers(asked) == []
+    assert asked  # the handler is there, and asked about the answers botocore keeps
+
+
+def test_an_unpaced_listing_keeps_botocores_retries() -> None:
+    """Without max_rps, iter_users is not paced: a throttle is botocore's to retry, as before."""
+    with QuotaServer({"g": 120}, rate=None, fault=throttle_requests(2)) as server:
+        groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+        asked = botocore_retry_asks(groups)
+        assert len(list(groups.iter_users(POOL, "g"))) == 120
+    assert len(throttled_answers(asked)) == 1
+    assert groups.budget.throttled == 0
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_patience_runs_out_with_the_exact_resume_token(flavour: str) -> None:
+    """Throttled from page 2 on, patience 1 s: TooManyRequestsError resuming at page 2."""
+
+    async def alist(url: str, seen: list[str]) -> None:
+        async with AsyncCognitoGroups(
+            endpoint_url=url, region_name="us-east-1", max_rps=30, patience=1.0,
+            shared_budget=False,
+        ) as groups:  # fmt: skip
+            async for user in groups.iter_users(POOL, "g"):
+                seen.append(user.username)
+
+    def listing(url: str) -> None:
+        if flavour == "async":
+            asyncio.run(alist(url, seen))
+            return
+        groups = CognitoGroups(
+            endpoint_url=url, region_name="us-east-1", max_rps=30, patience=1.0,
+            shared_budget=False,
+        )  # fmt: skip
+        seen.extend(user.username for user in groups.iter_users(POOL, "g"))
+
+    seen: list[str] = []
+    with (
+        QuotaServer({"g": 120}, rate=None, fault=always_throttle_after(1)) as server,
+        pytest.raises(TooManyRequestsError) as caught,
+    ):
+        listing(server.url)
+    assert seen == server.groups["g"][:60]
+    assert caught.value.next_token is not None
+    assert isinstance(caught.value.__cause__, ClientError)
+    assert caught.value.code == "TooManyRequestsException"
+    assert server.requests - 1 >= 2  # sent again at the pace, then given up
+
+
+def pacer_on_a_clock(patience: float) -> tuple[list[float], RequestBudget, Pacer]:
+    clock = [100.0]
+    home = BudgetHome(shared=False)
+    budget = RequestBudget("test", "UserList", 30, home, clock=lambda: clock[0])
+    return clock, budget, Pacer(budget, patience)
+
+
+def test_patience_counts_from_the_last_success_of_any_request_of_the_budget() -> None:
+    """Gives up only after ``patience`` seconds with no success of the budget's requests."""
+    clock, budget, pacer = pacer_on_a_clock(10.0)
+    signal = Throttled({"Error": {"Code": "TooManyRequestsException"}}, 0.0)
+    attempts = _Attempts("ListUsersInGroup", pacer, {})
+    clock[0] = 105.0
+    attempts.throttled(signal)  # 5 s: goes on
+    clock[0] = 108.0
+    budget.succeeded()  # another request of the budget got through
+    clock[0] = 115.0
+    attempts.throttled(signal)  # 7 s since that success: goes on
+    clock[0] = 118.0
+    with pytest.raises(ClientError):
+        attempts.throttled(signal)  # 10 s without a success
+    assert budget.throttled == 3
+
+
+def test_patience_may_be_endless() -> None:
+    """``math.inf``: never gives up."""
+    clock, _, pacer = pacer_on_a_clock(math.inf)
+    attempts = _Attempts("ListUsersInGroup", pacer, {})
+    clock[0] = 1e9
+    attempts.throttled(Throttled({"Error": {"Code": "TooManyRequestsException"}}, 0.0))
+
+
+@pytest.mark.parametrize("patience", [0, -1, math.nan, "10", True, None])
+def test_patience_must_be_a_positive_number(patience: object) -> None:
+    """Bad patience is refused before anything is built."""
+    from cognito_groups import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError) as caught:
+        CognitoGroups(region_name="us-east-1", patience=patience)  # type: ignore[arg-type]
+    assert caught.value.parameter == "patience"
+
+
+def test_the_budgets_show_their_state() -> None:
+    """rate, ceiling, throttled (read-only); ceilings from the quota table or max_rps."""
+    groups = CognitoGroups(region_name="us-east-1", shared_budget=False)
+    assert (groups.budget.ceiling, groups.budget.rate, groups.budget.throttled) == (30, 30, 0)
+    assert groups.patience == DEFAULT_PATIENCE
+    assert groups.groups_budget.ceiling == 20
+    assert groups.groups_budget.pool(POOL).ceiling == 5
+    assert groups.budget.shared is None
+    capped = CognitoGroups(region_name="us-east-1", max_rps=12.5)
+    assert (capped.budget.ceiling, capped.max_rps) == (12.5, 12.5)
+    above = CognitoGroups(region_name="us-east-1", max_rps=100)
+    assert above.budget.ceiling == 100  # the caller knows better (an emulator, a raised quota)
+    with pytest.raises(AttributeError):
+        groups.budget.rate = 3  # type: ignore[misc]
+
+
+def test_a_cut_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    """A throttle that cuts the pace says so at INFO, with the rates and nothing else."""
+    with QuotaServer({"g": 120}, rate=None, fault=throttle_requests(2)) as server:
+        groups = CognitoGroups(
+            endpoint_url=server.url, region_name="us-east-1", max_rps=30, shared_budget=False
+        )
+        with caplog.at_level(logging.INFO, logger="cognito_groups"):
+            list(groups.iter_users(POOL, "g"))
+    cuts = [record for record in caplog.records if record.levelno == logging.INFO]
+    assert len(cuts) == 1
+    shown = re.fullmatch(
+        r"ListUsersInGroup \(UserList\): throttled; pace cut from 30\.0 to (\d+\.\d) requests/s",
+        cuts[0].getMessage(),
+    )
+    assert shown is not None, cuts[0].getMessage()
+    assert float(shown[1]) <= 21  # at most BETA of the rate (less if it was sending slower)
+    assert groups.budget.rate < 30
+
+
+def test_facades_of_one_account_share_one_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two facades on the same endpoint, Region and key use one file; shared_budget=False none."""
+    monkeypatch.setenv("COGNITO_GROUPS_BUDGET_DIR", str(tmp_path))
+    with QuotaServer({"g": 10}, rate=None) as server:
+        one = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+        two = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+        alone = CognitoGroups(endpoint_url=server.url, region_name="us-east-1", shared_budget=False)
+        for groups in (one, two, alone):
+            list(groups.iter_memberships(POOL))
+    assert one.budget.shared is not None
+    assert one.budget.shared == two.budget.shared == two.groups_budget.shared
+    assert one.budget.shared.parent == tmp_path
+    assert [path.name for path in tmp_path.iterdir()] == [one.budget.shared.name]
+    assert alone.budget.shared is None
+
+
+def test_a_client_shared_with_other_code_paces_only_the_librarys_requests() -> None:
+    """The handlers act on the library's requests only: the caller's own are left alone."""
+    with QuotaServer({"g": 60}, rate=None, fault=throttle_requests(1)) as server:
+        groups = CognitoGroups(
+            endpoint_url=server.url, region_name="us-east-1", max_rps=30, shared_budget=False
+        )
+        list(groups.iter_users(POOL, "g"))  # the library's, throttled once, sent again
+        client: Any = groups.client
+        own = client.list_users_in_group(UserPoolId=POOL, GroupName="g", Limit=1)
+    assert own["Users"]
+    assert groups.budget.throttled == 1
+
+
+def test_local_store_is_used_before_the_first_request() -> None:
+    """Nothing to share before a request names the account: the state is the process's own."""
+    home = BudgetHome(shared=True)
+    assert isinstance(home.store, LocalPaceStore)
+    assert home.path is None
+    with QuotaServer({"g": 10}, rate=None) as server:
+        groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+        assert groups.budget.shared is None
+        assert isinstance(groups.budget.home.store, LocalPaceStore)  # asked early: still free
+        list(groups.iter_memberships(POOL))
+    assert groups.budget.shared is not None
