@@ -2,9 +2,9 @@
 
 It writes one CSV row per membership (group, username, status, enabled) and, after every
 row, the iterator's checkpoint to a file next to it. Interrupted (Ctrl-C, a crash, throttling
-that outlasted the retries), run it again with the same files: it continues exactly where the
-checkpoint says, with no membership written twice or skipped. Requests stay within the
-account's quota (``--max-rps``, default: the library's 25 requests per second).
+that outlasted the budget's patience), run it again with the same files: it continues exactly
+where the checkpoint says, with no membership written twice or skipped. Requests stay within
+the account's quota: the library's adaptive budget, up to ``--max-rps`` if given.
 
     python examples/access_review.py us-east-1_AbC123 review.csv
     python examples/access_review.py us-east-1_AbC123 review.csv    # again, to continue

@@ -5,8 +5,12 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
 PACKAGE = Path(cognito_groups.__file__).parent
+SCRIPT = Path(sys.executable).with_name("cognito-groups")
 GROUPS = {"q0": 70, "q1": 3, "q2": 0}
 
 #: Each public method of the facades, called once (with the facade and a group's name).
@@ -178,3 +183,95 @@ def test_iter_groups_over_30_pages_is_paced_at_5_per_second_per_pool(flavour: st
     throttled = server.throttled_by_operation["ListGroups"]
     assert throttled <= 1
     assert server.requests - throttled == 30
+
+
+# The account shared with other callers: behaviour, not speed (the benchmark measures that).
+# Generous bounds: these tests check that the job finishes exactly and hurts nobody much,
+# on a machine that may be busy.
+SHARED_GROUPS = {f"s{index:02d}": 300 for index in range(16)}  # 81 requests
+
+
+def listed(flavour: str, url: str) -> list[tuple[str, str]]:
+    """Every membership of POOL, with the library's defaults."""
+
+    async def alist() -> list[tuple[str, str]]:
+        async with AsyncCognitoGroups(endpoint_url=url, region_name="us-east-1") as groups:
+            return [(m.group_name, m.user.username) async for m in groups.iter_memberships(POOL)]
+
+    if flavour == "async":
+        return asyncio.run(alist())
+    with CognitoGroups(endpoint_url=url, region_name="us-east-1") as groups:
+        return [(m.group_name, m.user.username) for m in groups.iter_memberships(POOL)]
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_another_caller_keeps_most_of_its_share(flavour: str) -> None:
+    """Another caller at 15/s all along: exact, no error; few throttles, ours or its."""
+    with QuotaServer(SHARED_GROUPS, latency=0.08) as server:
+        with server.other_caller(15.0) as other:
+            got = listed(flavour, server.url)
+        ours = server.throttled_by_operation["ListUsersInGroup"]
+    assert sorted(got) == sorted(server.memberships())
+    assert ours <= 0.15 * server.requests
+    assert other.calls > 0
+    assert other.throttled_share <= 0.15
+
+
+def test_a_caller_near_the_quota_slows_the_job_without_failing_it() -> None:
+    """Another caller at 29/s for 4 s: the job waits it out at a trickle, then finishes."""
+    with (
+        QuotaServer(SHARED_GROUPS, latency=0.08) as server,
+        server.other_caller(29.0, delay=0.5, duration=4.0) as other,
+    ):
+        got = listed("sync", server.url)
+    assert sorted(got) == sorted(server.memberships())
+    assert other.calls == 116
+
+
+THREE_POOLS = {f"us-east-1_Pool{name}": {f"p{i}": 300 for i in range(8)} for name in "ABC"}
+
+
+def three_exports(tmp_path: Path, *options: str) -> tuple[QuotaServer, list[Any]]:
+    """Three `cognito-groups export` processes at once, one pool each, files in tmp_path."""
+    with QuotaServer({}, pools=THREE_POOLS, latency=0.08) as server:
+        runs = [export_process(server.url, pool, tmp_path, options) for pool in THREE_POOLS]
+        for run in runs:
+            run.communicate(timeout=180)
+    return server, runs
+
+
+def export_process(url: str, pool: str, folder: Path, options: tuple[str, ...]) -> Any:
+    """`cognito-groups export` of ``pool`` to ``folder``, started (not waited for)."""
+    command = [str(SCRIPT), "export", pool, "--endpoint-url", url, "--region", "us-east-1",
+               "-o", str(folder / f"{pool}.jsonl"), "--checkpoint", str(folder / f"{pool}.cp"),
+               *options]  # fmt: skip
+    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603 (ours)
+
+
+def exported(path: Path) -> list[tuple[str, str]]:
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    return [(record["group_name"], record["username"]) for record in records]
+
+
+def test_three_exports_at_once_share_one_budget(tmp_path: Path) -> None:
+    """Three exports of three pools at once: all exit 0, exact; one budget, few throttles."""
+    server, runs = three_exports(tmp_path)
+    assert [run.returncode for run in runs] == [0, 0, 0]
+    for pool in THREE_POOLS:
+        assert sorted(exported(tmp_path / f"{pool}.jsonl")) == sorted(server.memberships(pool))
+    assert server.throttled <= 0.1 * server.requests
+    assert len(shared_files()) == 1  # one account and Region: one file for the three
+
+
+def shared_files() -> list[Path]:
+    """The budgets' shared files of this test (conftest gives each test a folder of its own)."""
+    return sorted(Path(os.environ["COGNITO_GROUPS_BUDGET_DIR"]).glob("*.json"))
+
+
+def test_three_exports_alone_still_finish(tmp_path: Path) -> None:
+    """--no-shared-budget: each its own budget; they throttle each other, and all finish."""
+    server, runs = three_exports(tmp_path, "--no-shared-budget")
+    assert [run.returncode for run in runs] == [0, 0, 0]
+    assert shared_files() == []
+    for pool in THREE_POOLS:
+        assert sorted(exported(tmp_path / f"{pool}.jsonl")) == sorted(server.memberships(pool))
