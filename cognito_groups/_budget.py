@@ -56,6 +56,7 @@ from cognito_groups._pace_store import (
     LocalPaceStore,
     PaceStore,
     budget_folder,
+    digest,
     identity,
     open_store,
 )
@@ -175,15 +176,16 @@ class RequestBudget:
         "_key",
         "_last_logged",
         "_last_success",
+        "_last_throttle",
+        "_limit",
         "_lock",
+        "_name",
         "_pace",
         "_pending",
         "_random",
         "_rate",
         "_tat",
         "_throttled",
-        "limit",
-        "name",
     )
 
     def __init__(
@@ -197,9 +199,9 @@ class RequestBudget:
         clock: Callable[[], float] = time.monotonic,
         spread: Callable[[], float] = random.random,
     ) -> None:
-        self.name = name
+        self._name = name
         self._key = key
-        self.limit = limit if limit is not None and limit < quota else None
+        self._limit = limit if limit is not None and limit < quota else None
         self._pace = Pace(max(quota, limit or 0.0))
         self._home = home
         self._clock = clock
@@ -210,12 +212,18 @@ class RequestBudget:
         self._throttled = 0
         self._pending: list[tuple[float, float]] = []  # throttles not yet told to a busy store
         self._last_success = -math.inf
+        self._last_throttle: tuple[float, Mapping[str, Any]] | None = None
         self._last_logged = (-math.inf, self.ceiling)  # (when, rate) of the last record
+
+    @property
+    def name(self) -> str:
+        """What it paces, as its log records say it."""
+        return self._name
 
     @property
     def ceiling(self) -> float:
         """The highest rate it goes to, in requests per second (the quota, or ``max_rps``)."""
-        return self._pace.ceiling if self.limit is None else self.limit
+        return self._pace.ceiling if self._limit is None else self._limit
 
     @property
     def rate(self) -> float:
@@ -233,6 +241,11 @@ class RequestBudget:
         return self._home.path
 
     @property
+    def last_throttle(self) -> tuple[float, Mapping[str, Any]] | None:
+        """When a request of this budget was last throttled (its clock), and the answer."""
+        return self._last_throttle
+
+    @property
     def last_success(self) -> float:
         """When a request of this budget last succeeded (its clock; ``-inf``: never)."""
         return self._last_success
@@ -248,7 +261,7 @@ class RequestBudget:
         `wait()` and `await_turn()` call it in a loop.
         """
         now = self._clock()
-        limit = self.limit
+        limit = self._limit
         with self._lock:
             if limit is not None:  # this process's own ceiling first (GCRA), reserved at once
                 earliest = self._tat - (self._pace.burst(limit) - 1) / limit
@@ -270,8 +283,8 @@ class RequestBudget:
     def _give_back(self, pending: list[tuple[float, float]]) -> None:
         """No token after all: the ceiling's reservation back, the throttles still to tell."""
         with self._lock:
-            if self.limit is not None:
-                self._tat -= 1 / self.limit
+            if self._limit is not None:
+                self._tat -= 1 / self._limit
             self._pending[:0] = pending
 
     def _take(
@@ -287,27 +300,41 @@ class RequestBudget:
         delay = self._pace.take(state, now)
         return delay, self._pace.rate(state, now), cuts
 
-    def wait(self) -> None:
-        """Block this thread until it has its token and its moment to send."""
+    def wait(self, stop: threading.Event, deadline: Callable[[], float]) -> None:
+        """Block this thread until it has its token.
+
+        Raises `Stopped` if ``stop`` is set meanwhile, `OutOfPatience` once ``deadline()`` (on
+        its clock) has passed.
+        """
         while True:
             taken, seconds = self.take()
-            time.sleep(seconds)
             if taken:
                 return
+            if stop.wait(self._bounded(seconds, deadline)):
+                raise Stopped
 
-    async def await_turn(self) -> None:
-        """Wait, without blocking the event loop, for a token and the moment to send."""
+    async def await_turn(self, deadline: Callable[[], float]) -> None:
+        """Wait, without blocking the event loop, for a token (`OutOfPatience` as `wait()`)."""
         while True:
             taken, seconds = self.take()
-            await asyncio.sleep(seconds)
             if taken:
                 return
+            await asyncio.sleep(self._bounded(seconds, deadline))
 
-    def throttled_answer(self, sent_at: float) -> None:
+    def _bounded(self, seconds: float, deadline: Callable[[], float]) -> float:
+        """``seconds``, cut short at ``deadline()``; `OutOfPatience` if that has passed."""
+        remaining = deadline() - self._clock()
+        if remaining <= 0:
+            raise OutOfPatience
+        return min(seconds, remaining)
+
+    def throttled_answer(self, sent_at: float, response: Mapping[str, Any] | None = None) -> None:
         """A request sent at ``sent_at`` (its clock) was throttled: cut the rate if due."""
         now = self._clock()
         with self._lock:
             self._throttled += 1
+            if response is not None:
+                self._last_throttle = (now, response)
         outcome = self._home.store.update(self._key, now, lambda s: self._cut(s, now, sent_at))
         if outcome is BUSY:  # told with the next take
             with self._lock:
@@ -327,12 +354,11 @@ class RequestBudget:
     def _note(self, now: float, rate: float | None, cuts: list[tuple[float, float]]) -> None:
         """Keep the rate seen; log a cut (INFO) or a rise (DEBUG, at most once a second)."""
         for before, after in cuts:
-            _log.info(
-                "%s: throttled; pace cut from %.1f to %.1f requests/s",
-                self.name,
-                min(before, self.ceiling),
-                min(after, self.ceiling),
-            )
+            rates = (min(before, self.ceiling), min(after, self.ceiling))
+            # At the floor a cut changes nothing: not worth an INFO record every round trip.
+            level = logging.INFO if rates[1] < rates[0] else logging.DEBUG
+            _log.log(level, "%s: throttled; pace cut from %.3g to %.3g requests/s", self._name,
+                     *rates)  # fmt: skip
         if rate is None:
             return
         self._rate = rate
@@ -341,7 +367,7 @@ class RequestBudget:
         if cuts:
             self._last_logged = (now, shown)
         elif shown > logged and now - when >= _RISE_LOG_SECONDS:
-            _log.debug("%s: pace up to %.1f requests/s", self.name, shown)
+            _log.debug("%s: pace up to %.1f requests/s", self._name, shown)
             self._last_logged = (now, shown)
 
     def budgets(self, params: Mapping[str, Any]) -> tuple[RequestBudget, ...]:
@@ -394,7 +420,7 @@ class CategoryBudget:
             if budget is None:
                 budget = self._pools[user_pool_id] = RequestBudget(
                     f"{self.category.name} of {user_pool_id}",
-                    f"{self.category.name} {user_pool_id}",
+                    f"{self.category.name} {digest(user_pool_id)}",
                     rate,
                     self._home,
                     clock=self._clock,
@@ -490,10 +516,12 @@ class Pacer(NamedTuple):
 
 
 class _Pacing(NamedTuple):
-    """The request being sent: its budgets and their home."""
+    """The request being sent: its budgets, their home, and how its waits end early."""
 
     home: BudgetHome
     budgets: tuple[RequestBudget, ...]
+    stop: threading.Event
+    deadline: Callable[[], float]
 
 
 #: The request being sent, if the library paces it.
@@ -511,80 +539,154 @@ class Throttled(Exception):
         self.sent_at = sent_at
 
 
+class OutOfPatience(Exception):
+    """A wait for a token outlasted the call's patience (from a handler to `paced()`)."""
+
+
+class Stopped(Exception):
+    """The listing was closed while a request waited for its token: it is not sent."""
+
+
 @contextmanager
-def pacing(home: BudgetHome, budgets: tuple[RequestBudget, ...]) -> Generator[None, None, None]:
+def pacing(
+    home: BudgetHome,
+    budgets: tuple[RequestBudget, ...],
+    stop: threading.Event | None = None,
+    deadline: Callable[[], float] | None = None,
+) -> Generator[None, None, None]:
     """Mark the requests sent inside as the library's, paced by ``budgets``."""
-    token = _current.set(_Pacing(home, budgets))
+    token = _current.set(_Pacing(home, budgets, stop or threading.Event(), deadline or _never))
     try:
         yield
     finally:
         _current.reset(token)
 
 
-class _Attempts:
-    """What `paced()` knows of one call: when it started, and when to give up."""
+def _never() -> float:
+    return math.inf
 
-    __slots__ = ("budgets", "operation", "patience", "started")
+
+class _Attempts:
+    """What `paced()` knows of one call: when it started, its last throttle, when to give up."""
+
+    __slots__ = ("budgets", "last", "operation", "patience", "started")
 
     def __init__(self, operation: str, pacer: Pacer, params: Mapping[str, Any]) -> None:
         self.operation = operation
         self.patience = pacer.patience
         self.budgets = pacer.budget.budgets(params)
         self.started = self.budgets[0].clock()
+        self.last: Throttled | None = None
+
+    def deadline(self) -> float:
+        """When this call gives up: ``patience`` after its start or the budgets' last success.
+
+        Only while its budgets are being throttled (waiting for a token is not being
+        throttled): since then, no deadline until a throttle.
+        """
+        since = max(self.started, *(budget.last_success for budget in self.budgets))
+        if self._last_throttle(since) is None:
+            return math.inf
+        return since + self.patience
+
+    def _last_throttle(self, since: float) -> Mapping[str, Any] | None:
+        """The last throttled answer of this call or its budgets after ``since``, if any."""
+        if self.last is not None:
+            return self.last.response
+        found = [b.last_throttle for b in self.budgets]
+        latest = max((seen for seen in found if seen is not None and seen[0] >= since),
+                     default=None, key=lambda seen: seen[0])  # fmt: skip
+        return None if latest is None else latest[1]
 
     def throttled(self, signal: Throttled) -> None:
-        """Tell the budgets; raise the throttle as a ClientError once patience is out."""
+        """Tell the budgets; give up once patience is out."""
+        self.last = signal
         for budget in self.budgets:
-            budget.throttled_answer(signal.sent_at)
-        now = self.budgets[0].clock()
-        since = max(self.started, *(budget.last_success for budget in self.budgets))
-        if now - since >= self.patience:
-            _log.debug("%s: throttled for %.0f s without a success; giving up", self.operation,
-                        now - since)  # fmt: skip
-            raise ClientError(cast("Any", dict(signal.response)), self.operation) from None
+            budget.throttled_answer(signal.sent_at, signal.response)
+        if self.budgets[0].clock() >= self.deadline():
+            raise self.give_up()
+
+    def give_up(self) -> ClientError:
+        """The last throttle, as the ClientError to translate, saying that patience ran out."""
+        found = self._last_throttle(-math.inf)
+        assert found is not None  # noqa: S101 (no deadline before a throttle)
+        response = dict(found)
+        error = dict(response.get("Error") or {})
+        said = error.get("Message")
+        error["Message"] = (
+            f"throttled for {self.patience:g} s without a request getting through (patience)"
+            + (f": {said}" if said else "")
+        )
+        response["Error"] = error
+        _log.debug("%s: %s", self.operation, error["Message"])
+        return ClientError(cast("Any", response), self.operation)
 
     def succeeded(self) -> None:
         for budget in self.budgets:
             budget.succeeded()
 
 
-def paced(client: Any, operation: str, pacer: Pacer | None) -> Call:
+class PacedCall:
+    """A request of the library's, paced (if ``pacer``) and translated: a sync `Call`.
+
+    `cancel()` ends its waits: a listing closed while its requests wait for tokens, or are
+    throttled again and again, does not wait them out (the request waiting is not sent; one
+    in flight is answered, then not sent again).
+    """
+
+    __slots__ = ("_client", "_name", "_operation", "_pacer", "_stop")
+
+    def __init__(self, client: Any, operation: str, pacer: Pacer | None) -> None:
+        self._client = client
+        self._operation = operation
+        self._pacer = pacer
+        self._name = _method_name(client, operation, pacer, _before_send)
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        """End the waits of the requests in progress, and of any later one."""
+        self._stop.set()
+
+    def __call__(self, **params: Any) -> Mapping[str, Any]:
+        operation, pacer = self._operation, self._pacer
+        send = getattr(self._client, self._name)
+        if pacer is None:
+            with translated(operation):
+                response: Mapping[str, Any] = send(**params)
+                return response
+        attempts = _Attempts(operation, pacer, params)
+        home = pacer.budget.home
+        with translated(operation):
+            while True:
+                try:
+                    with pacing(home, attempts.budgets, self._stop, attempts.deadline):
+                        response = send(**params)
+                except Throttled as signal:
+                    attempts.throttled(signal)
+                    if self._stop.is_set():
+                        raise attempts.give_up() from None
+                    continue
+                except OutOfPatience:
+                    raise attempts.give_up() from None
+                attempts.succeeded()
+                return response
+
+
+def paced(client: Any, operation: str, pacer: Pacer | None) -> PacedCall:
     """``client``'s method for ``operation``: paced by ``pacer`` (if any), errors translated.
 
     With a pacer, the handlers are registered on the client (once); every attempt takes a
     token from each of its budgets, and a throttled attempt is sent again at their pace until
     ``patience`` runs out (see the module's docstring).
     """
-    name = _method_name(client, operation, pacer, _before_send)
-    if pacer is None:
-
-        def plain(**params: Any) -> Mapping[str, Any]:
-            with translated(operation):
-                response: Mapping[str, Any] = getattr(client, name)(**params)
-                return response
-
-        return plain
-
-    home = pacer.budget.home
-
-    def call(**params: Any) -> Mapping[str, Any]:
-        attempts = _Attempts(operation, pacer, params)
-        with translated(operation):
-            while True:
-                try:
-                    with pacing(home, attempts.budgets):
-                        response: Mapping[str, Any] = getattr(client, name)(**params)
-                except Throttled as signal:
-                    attempts.throttled(signal)
-                    continue
-                attempts.succeeded()
-                return response
-
-    return call
+    return PacedCall(client, operation, pacer)
 
 
 def apaced(client: Any, operation: str, pacer: Pacer | None) -> AsyncCall:
-    """`paced()` for an aiobotocore client: the budgets' waits never block the event loop."""
+    """`paced()` for an aiobotocore client: the budgets' waits never block the event loop.
+
+    A task cancelled while it waits stops at once (``asyncio.sleep`` raises): no `cancel()`.
+    """
     name = _method_name(client, operation, pacer, _before_send_async)
     if pacer is None:
 
@@ -602,11 +704,13 @@ def apaced(client: Any, operation: str, pacer: Pacer | None) -> AsyncCall:
         with translated(operation):
             while True:
                 try:
-                    with pacing(home, attempts.budgets):
+                    with pacing(home, attempts.budgets, deadline=attempts.deadline):
                         response: Mapping[str, Any] = await getattr(client, name)(**params)
                 except Throttled as signal:
                     attempts.throttled(signal)
                     continue
+                except OutOfPatience:
+                    raise attempts.give_up() from None
                 attempts.succeeded()
                 return response
 
@@ -619,7 +723,7 @@ def _before_send(request: Any = None, **_: Any) -> None:
         return
     current.home.bind(request)
     for budget in current.budgets:
-        budget.wait()
+        budget.wait(current.stop, current.deadline)
     _sent_at.set(current.budgets[0].clock())
 
 
@@ -629,7 +733,7 @@ async def _before_send_async(request: Any = None, **_: Any) -> None:
         return
     current.home.bind(request)
     for budget in current.budgets:
-        await budget.await_turn()
+        await budget.await_turn(current.deadline)
     _sent_at.set(current.budgets[0].clock())
 
 

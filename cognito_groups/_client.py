@@ -89,7 +89,7 @@ class CognitoGroups(FacadeBudgets, Closing):
         ```
     """
 
-    __slots__ = ("_client", "_list_users", "_owns_client")
+    __slots__ = ("_client", "_owns_client")
 
     def __init__(
         self,
@@ -109,10 +109,10 @@ class CognitoGroups(FacadeBudgets, Closing):
         if client is None:
             client = build_client(session, region_name, endpoint_url, config)
         self._client = client
-        # Built now, so that the pacing handler comes before any the caller adds later. The
-        # paced calls are built by the methods that send them (and register the handlers then),
-        # so that a facade that only lists users leaves a client without max_rps unchanged.
-        self._list_users = paced(client, LIST_USERS_IN_GROUP, self._users_pacer())
+        # With max_rps, the pacing handlers are registered now, so that they come before any
+        # the caller adds later. Each listing has a call of its own (its cancel() is its own);
+        # a facade that only lists users leaves a client without max_rps unchanged.
+        paced(client, LIST_USERS_IN_GROUP, self._users_pacer())
 
     @classmethod
     def _for_pool(
@@ -173,7 +173,8 @@ class CognitoGroups(FacadeBudgets, Closing):
         self, request: ListRequest, *, prefetch: bool, owner: Closing | None = None
     ) -> PageIterator:
         """The page iterator of an already validated request (closing ``owner`` at its end)."""
-        return PageIterator(self._list_users, PageRequestPlan(request), owner, prefetch=prefetch)
+        call = paced(self._client, LIST_USERS_IN_GROUP, self._users_pacer())  # its own: cancel()
+        return PageIterator(call, PageRequestPlan(request), owner, prefetch=prefetch)
 
     def iter_users(
         self,

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
+from cognito_groups._budget import Stopped
 from cognito_groups._closing import Closing
 from cognito_groups._errors import CognitoGroupsError
 from cognito_groups._groups import GroupIteratorBase
@@ -36,7 +37,7 @@ from cognito_groups._paginate import PageIteratorBase, UserIteratorBase
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from cognito_groups._budget import Call
+    from cognito_groups._budget import PacedCall
     from cognito_groups._memberships import MembershipPlan
     from cognito_groups._models import Group, Membership, Page, User
     from cognito_groups._paginate import PageRequestPlan, PageSlice
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["GroupIterator", "MembershipIterator", "PageIterator", "UserIterator"]
 
 
-def _fetch_page(call: Call, plan: PageRequestPlan) -> PageSlice | None:
+def _fetch_page(call: PacedCall, plan: PageRequestPlan) -> PageSlice | None:
     """Send the plan's next request and wait for it (``None`` once the listing is over)."""
     params = plan.next_params()
     if params is None:
@@ -54,7 +55,7 @@ def _fetch_page(call: Call, plan: PageRequestPlan) -> PageSlice | None:
     return plan.accept(response)
 
 
-class PageIterator(PageIteratorBase["Call", Closing], Closing, Iterator["Page"]):
+class PageIterator(PageIteratorBase["PacedCall", Closing], Closing, Iterator["Page"]):
     """The pages of a group, fetched one request at a time as they are asked for.
 
     Attributes:
@@ -69,14 +70,14 @@ class PageIterator(PageIteratorBase["Call", Closing], Closing, Iterator["Page"])
 
     def __init__(
         self,
-        call: Call,
+        call: PacedCall,
         plan: PageRequestPlan,
         owner: Closing | None = None,
         *,
         prefetch: bool = False,
     ) -> None:
         super().__init__(call, plan, owner)
-        self._ahead = _PageAhead(self) if prefetch else None
+        self._ahead = _PageAhead(self, call) if prefetch else None
 
     def __iter__(self) -> Self:
         return self
@@ -105,6 +106,7 @@ class PageIterator(PageIteratorBase["Call", Closing], Closing, Iterator["Page"])
     def close(self) -> None:
         """Stop the listing: drop a page fetched ahead, close what it owns (idempotent)."""
         if self._ahead is not None:
+            self._call.cancel()  # a request waiting in the thread is not sent
             self._ahead.stop()
         owner = self._release_owner()
         if owner is not None:
@@ -116,17 +118,15 @@ class _PageAhead:
 
     __slots__ = ("_executor", "_finalizer", "_future")
 
-    def __init__(self, iterator: PageIterator) -> None:
+    def __init__(self, iterator: PageIterator, call: PacedCall) -> None:
         self._future: Future[PageSlice | None] | None = None
         self._executor = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="cognito-groups-prefetch"
         )
         # Abandoned without close(): shut the worker down when the iterator is collected.
-        self._finalizer = weakref.finalize(
-            iterator, self._executor.shutdown, wait=False, cancel_futures=True
-        )
+        self._finalizer = weakref.finalize(iterator, _abandon, call, self._executor)
 
-    def next(self, call: Call, plan: PageRequestPlan) -> PageSlice | None:
+    def next(self, call: PacedCall, plan: PageRequestPlan) -> PageSlice | None:
         """The page fetched ahead (or fetched now); the one after it starts in the thread."""
         future, self._future = self._future, None
         page_slice = _fetch_page(call, plan) if future is None else future.result()
@@ -174,7 +174,7 @@ class UserIterator(UserIteratorBase[PageIterator], Closing, Iterator["User"]):
         self._pages.close()
 
 
-class GroupIterator(GroupIteratorBase["Call"], Closing, Iterator["Group"]):
+class GroupIterator(GroupIteratorBase["PacedCall"], Closing, Iterator["Group"]):
     """The groups of a pool, one ``ListGroups`` request per page, as they are asked for."""
 
     __slots__ = ()
@@ -200,7 +200,7 @@ class GroupIterator(GroupIteratorBase["Call"], Closing, Iterator["Group"]):
 
 
 class MembershipIterator(
-    MembershipIteratorBase["Call", "GroupIterator"], Closing, Iterator["Membership"]
+    MembershipIteratorBase["PacedCall", "GroupIterator"], Closing, Iterator["Membership"]
 ):
     """Every member of every group, listed ``concurrency`` groups at a time.
 
@@ -222,7 +222,7 @@ class MembershipIterator(
         self,
         plan: MembershipPlan,
         concurrency: int,
-        list_users: Call,
+        list_users: PacedCall,
         list_groups: Callable[[], GroupIterator],
     ) -> None:
         super().__init__(plan, list_users, list_groups)
@@ -230,7 +230,7 @@ class MembershipIterator(
         self._futures: dict[Future[PageSlice | None], str] = {}
         self._closed = False
         # An iterator dropped without close() stops its workers when it is collected.
-        self._finalizer = weakref.finalize(self, _shut_down, self._executor, wait=False)
+        self._finalizer = weakref.finalize(self, _abandon, list_users, self._executor)
 
     def __iter__(self) -> Self:
         return self
@@ -267,6 +267,11 @@ class MembershipIterator(
                 self._plan.arrived(name, future.result())
             except CognitoGroupsError as err:
                 self._plan.failed(name, err)
+                # No new request: those still waiting for a token are not sent (a request in
+                # flight is answered; throttled, it is not sent again).
+                self._list_users.cancel()
+            except Stopped:
+                self._plan.cancelled(name)
 
     def close(self) -> None:
         """Stop: no more memberships, the workers stopped (idempotent); checkpoint stays exact."""
@@ -274,12 +279,15 @@ class MembershipIterator(
             return
         self._closed = True
         self._plan.stop()
+        self._list_users.cancel()  # requests waiting for a token, or throttled, stop there
         for future in self._futures:
             future.cancel()
         self._futures.clear()
         self._finalizer.detach()
-        _shut_down(self._executor, wait=True)
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _shut_down(executor: ThreadPoolExecutor, *, wait: bool) -> None:
-    executor.shutdown(wait=wait, cancel_futures=True)
+def _abandon(call: PacedCall, executor: ThreadPoolExecutor) -> None:
+    """An iterator dropped without ``close()``: its requests' waits end, its workers stop."""
+    call.cancel()
+    executor.shutdown(wait=False, cancel_futures=True)

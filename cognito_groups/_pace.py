@@ -75,8 +75,8 @@ PAIR = 0.01
 _EPSILON = 1e-9
 #: A probe throttled below this share of the last peak found the same limit again.
 _NEAR = 1.25
-#: At most this many doublings of the hold.
-_PROBES_MAX = 3
+#: At most this many doublings of the hold (to 4 times `HOLD`).
+_PROBES_MAX = 2
 
 
 @dataclass(slots=True)
@@ -203,13 +203,22 @@ class Pace:
         if state.cut_at == -math.inf:
             return self.ceiling
         t = max(0.0, now - state.cut_at)
-        hold = self.hold * 2**state.probes
+        hold = self.hold * (1 << state.probes)
         if t < self.rise:  # back up towards the plateau, fast at first
             share = self.target - (self.target - self.beta) * (1 - t / self.rise) ** 3
         elif t < self.rise + hold:  # the plateau, below the rate that was throttled
             share = self.target
         else:  # the probe: slowly at first, faster the longer it is accepted
-            share = self.target + self.growth * min(1e3, t - self.rise - hold) ** 3
+            probe = self.growth * min(1e3, t - self.rise - hold) ** 3
+            # Scaled to the peak, but never to less than a tenth of the ceiling: from near the
+            # floor, the way back up takes seconds, not minutes.
+            return min(
+                self.ceiling,
+                max(
+                    self.floor,
+                    state.peak * self.target + max(state.peak, self.ceiling / 10) * probe,
+                ),
+            )
         return min(self.ceiling, max(self.floor, state.peak * share))
 
     def burst(self, rate: float) -> float:

@@ -8,8 +8,10 @@ facade keep their `PaceState` in one small JSON file (mode 0600, in a folder of 
     ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows; COGNITO_GROUPS_BUDGET_DIR instead)
 
 ``<identity>`` is the SHA-256 (first 32 hex digits) of the endpoint, the Region and the access
-key id the requests are signed with, all read off the first signed request: the file's name
-says nothing of them, and no credential is stored. Another Region, endpoint or key is another
+key id the requests are signed with, all read off the first signed request, and of the
+machine's name: the file's name says nothing of them, and no credential is stored. The file
+holds rates, times and counts, under the names of the quota buckets (a pool's as a digest of
+its id). Another Region, endpoint or key is another
 file. Every take of a token locks the file (``flock``), reads it, changes the one budget's state
 and writes it back, so the processes share each bucket, its rate and its last cut.
 
@@ -20,22 +22,26 @@ alone, and say so in a DEBUG record, when:
   of another user, a symlink where the file should be, a platform without ``fcntl``);
 - the lock is not free for `LOCK_PATIENCE` seconds in a row (a process stopped while holding
   it: a lock held by a process that died is released by the system at its death);
-- the file was written by a newer release (its ``version`` is higher than `VERSION`).
+- the file was written by a newer release (its ``version`` is higher than `VERSION`);
+- the file is being written on another clock (a home folder shared by several machines over
+  NFS, another clock namespace): its times mean nothing here.
 
-A file that is not what this module writes (cut short by a full disk, edited by hand) is
-replaced by a fresh one; a budget's state untouched for `STALE_SECONDS`, or written before the
-machine last started, starts afresh. ``COGNITO_GROUPS_BUDGET_DIR=off`` (or the facades'
-``shared_budget=False``) keeps every budget in its process.
+A file that is not what this module writes (cut short by a full disk, edited by hand, values
+no pace makes) is replaced by a fresh one; a budget's state untouched for `STALE_SECONDS`, or
+written before the machine last started, starts afresh. ``COGNITO_GROUPS_BUDGET_DIR=off`` (or
+the facades' ``shared_budget=False``) keeps every budget in its process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import hashlib
 import json
 import logging
 import os
+import socket
 import stat
 import sys
 import threading
@@ -43,7 +49,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
 
-from cognito_groups._pace import PaceState
+from cognito_groups._pace import BURST_MAX, WINDOW, PaceState
 
 if sys.platform != "win32":
     import fcntl
@@ -62,6 +68,7 @@ __all__ = [
     "PaceStore",
     "SharedPaceStore",
     "budget_folder",
+    "digest",
     "identity",
     "open_store",
 ]
@@ -78,6 +85,9 @@ STALE_SECONDS = 30.0
 LOCK_PATIENCE = 0.5
 #: Seconds a state may have been used after the ``now`` of the one that reads it.
 _SKEW = 1.0
+#: No pace goes above this many requests per second, or remembers more sends.
+_RATE_MAX = 1e6
+_SENT_MAX = 100_000
 _OFF = frozenset({"", "0", "off", "no", "false", "none"})
 
 _T = TypeVar("_T")
@@ -100,7 +110,9 @@ def budget_folder() -> Path | None:
     """The folder of the shared files on this machine (``None``: sharing is turned off)."""
     given = os.environ.get(FOLDER_VARIABLE)
     if given is not None:
-        return None if given.strip().lower() in _OFF else Path(given)
+        if given.strip().lower() in _OFF:
+            return None
+        return Path(given).expanduser().absolute()  # the folder of the run that started it
     if sys.platform == "win32":  # pragma: no cover (the tests run on POSIX)
         base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
         return Path(base) / "cognito-groups" / "budgets"
@@ -111,10 +123,20 @@ def budget_folder() -> Path | None:
     return base / "cognito-groups" / "budgets"
 
 
-def identity(endpoint: str, region: str, access_key_id: str) -> str:
-    """The name of an account and Region's file: a digest, never the values themselves."""
-    text = "\n".join((endpoint, region, access_key_id))
+def identity(endpoint: str, region: str, access_key_id: str, host: str | None = None) -> str:
+    """The name of an account and Region's file on this machine: a digest, never the values.
+
+    The machine's name is part of it: machines that share a home folder (over NFS) do not
+    share a file, whose times would mean nothing to each other.
+    """
+    machine = socket.gethostname() if host is None else host
+    text = "\n".join((endpoint, region, access_key_id, machine))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def digest(text: str) -> str:
+    """A short digest of ``text`` (a pool id as a key in the file: no id in it)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class PaceStore:
@@ -230,7 +252,7 @@ class SharedPaceStore(PaceStore):
         if self._fd is not None and self._pid == pid:
             return self._fd
         self._fd = None  # a parent's descriptor: its lock is the parent's
-        self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _make_folder(self._path.parent)
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(self._path, flags, 0o600)
         info = os.fstat(fd)
@@ -250,6 +272,7 @@ class SharedPaceStore(PaceStore):
             data: Any = json.loads(raw)
             version = data["version"]
             boot = float(data["boot"])
+            wall = float(data.get("wall", 0.0))
             buckets = data["budgets"]
             if not isinstance(version, int) or not isinstance(buckets, dict):
                 raise TypeError("not a budget state")
@@ -264,18 +287,24 @@ class SharedPaceStore(PaceStore):
         except (ValueError, TypeError, KeyError) as err:
             _log.debug("budget state %s was damaged (%s); starting afresh", self._path, err)
             return {}
-        if abs(boot - _boot_time()) > 1.0:  # written before the machine (re)started
-            return {}
-        return {name: state for name, state in states.items() if _fresh(state, now)}
+        if abs(boot - _boot_time()) > 1.0:
+            if abs(time.time() - wall) <= STALE_SECONDS:
+                # Written just now on another clock: another machine (a home folder on NFS)
+                # or another clock namespace uses this file. Its times mean nothing here.
+                raise _OtherClock
+            return {}  # written before the machine (re)started
+        return {name: state for name, state in states.items() if _sane(state, now)}
 
     def _write(self, fd: int, states: dict[str, PaceState]) -> None:
         data = {
             "version": VERSION,
             "boot": _boot_time(),
+            "wall": round(time.time(), 3),
             "budgets": {name: state.to_json() for name, state in states.items()},
         }
         raw = json.dumps(data, separators=(",", ":")).encode()
-        os.pwrite(fd, raw, 0)
+        if os.pwrite(fd, raw, 0) != len(raw):  # a full disk: the file is left cut short
+            raise OSError(errno.ENOSPC, "the state could not be written whole")
         os.ftruncate(fd, len(raw))
 
     def _close(self) -> None:
@@ -288,6 +317,13 @@ class SharedPaceStore(PaceStore):
         self._close()
 
 
+class _OtherClock(OSError):
+    """The file is being written on another clock (another machine or clock namespace)."""
+
+    def __init__(self) -> None:
+        super().__init__("another machine, or another clock, is writing it")
+
+
 class _Newer(OSError):
     """The file was written by a newer release: leave it alone."""
 
@@ -295,13 +331,34 @@ class _Newer(OSError):
         super().__init__(f"it was written in format {version}, newer than {VERSION}")
 
 
-def _fresh(state: PaceState, now: float) -> bool:
-    """Whether a state was used within `STALE_SECONDS` (and not in the future).
+def _sane(state: PaceState, now: float) -> bool:
+    """Whether a state was used within `STALE_SECONDS` and holds values a pace can make.
 
     ``now`` is read before the lock is taken, so another thread or process may have used the
-    state a little later: a second of that is not the future.
+    state a little later: `_SKEW` of that is not the future. A state edited by hand to values
+    no pace makes (a billion tokens owed, a cut in the far future) is not trusted.
     """
-    return -_SKEW <= now - state.stamp <= STALE_SECONDS
+    low, high = now - STALE_SECONDS, now + _SKEW
+    return (
+        low <= state.stamp <= high
+        and -BURST_MAX <= state.tokens <= BURST_MAX
+        and state.cut_at <= high
+        and 0.0 <= state.peak <= _RATE_MAX
+        and all(low - WINDOW <= at <= high for at in state.sent)
+        and len(state.sent) <= _SENT_MAX
+    )
+
+
+def _make_folder(folder: Path) -> None:
+    """Make ``folder`` and the missing ones above it, each 0700 whatever the umask."""
+    missing: list[Path] = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            made.mkdir(mode=0o700)
+            made.chmod(0o700)
 
 
 def _boot_time() -> float:

@@ -50,6 +50,8 @@ PAGE_SIZE_MAX = 60
 NEXT_TOKEN_MAX = 131_072
 CONCURRENCY_MAX = 32
 DEFAULT_CONCURRENCY = 4
+#: The lowest ``max_rps``: one request in 1,000 seconds.
+MAX_RPS_MIN = 0.001
 
 _USER_POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+", re.ASCII)
 _GROUP_NAME_CATEGORIES = frozenset("LMSNP")
@@ -217,23 +219,40 @@ def check_endpoint_url(value: object) -> str | None:
 
 
 def check_max_rps(value: object) -> float | None:
-    """Return ``value`` as a float if it is ``None`` or a positive, finite number, else raise."""
+    """Return ``value`` as a float if it is ``None`` or a finite rate from `MAX_RPS_MIN`."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise fail("max_rps", f"must be a number of requests per second, got {_type_name(value)}")
-    if not (math.isfinite(value) and value > 0):
-        raise fail("max_rps", f"must be more than 0 and finite, got {value!r}")
-    return float(value)
+    rate = _as_float(value)
+    if not (math.isfinite(rate) and rate >= MAX_RPS_MIN):
+        raise fail(
+            "max_rps", f"must be from {MAX_RPS_MIN:g} and finite, got {_shown_number(value)}"
+        )
+    return rate
+
+
+def _as_float(value: int | float) -> float:
+    """``value`` as a float (an int too large for one is infinite)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _shown_number(value: int | float) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:20]}..."
 
 
 def check_patience(value: object) -> float:
     """Return ``value`` as a float if it is a number of seconds above 0 (``inf``: never give up)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise fail("patience", f"must be a number of seconds, got {_type_name(value)}")
-    if math.isnan(value) or value <= 0:
-        raise fail("patience", f"must be more than 0 seconds, got {value!r}")
-    return float(value)
+    seconds = _as_float(value)
+    if math.isnan(seconds) or seconds <= 0:
+        raise fail("patience", f"must be more than 0 seconds, got {_shown_number(value)}")
+    return seconds
 
 
 def check_concurrency(value: object) -> int:

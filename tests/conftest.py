@@ -82,6 +82,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
         os.environ[_SESSION_FOLDER] = tempfile.mkdtemp(prefix="cognito-groups-tests-")
         os.environ[_SESSION_OWNER] = str(os.getpid())
+    # The budgets' shared state of the run's processes, even of those started with an
+    # environment copied before a test's own folder is set (hermetic_aws gives each test one).
+    os.environ["COGNITO_GROUPS_BUDGET_DIR"] = str(Path(os.environ[_SESSION_FOLDER]) / "budgets")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import math
 import re
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -22,6 +23,7 @@ from cognito_groups._budget import (
 )
 from cognito_groups._pace_store import LocalPaceStore
 
+from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
 
 if TYPE_CHECKING:
@@ -170,6 +172,24 @@ def test_patience_must_be_a_positive_number(patience: object) -> None:
     assert caught.value.parameter == "patience"
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("max_rps", 10**400), ("max_rps", 1e-300), ("max_rps", 0.0009)],
+)
+def test_rates_out_of_range_are_refused(option: str, value: object) -> None:
+    """A rate too large for a float, or so small its interval overflows: refused, named."""
+    from cognito_groups import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError) as caught:
+        CognitoGroups(region_name="us-east-1", **{option: value})  # type: ignore[arg-type]
+    assert caught.value.parameter == option
+
+
+def test_a_patience_too_large_for_a_float_is_endless() -> None:
+    """patience=10**400 means never give up, as math.inf does."""
+    assert CognitoGroups(region_name="us-east-1", patience=10**400).patience == math.inf
+
+
 def test_the_budgets_show_their_state() -> None:
     """rate, ceiling, throttled (read-only); ceilings from the quota table or max_rps."""
     groups = CognitoGroups(region_name="us-east-1", shared_budget=False)
@@ -182,8 +202,9 @@ def test_the_budgets_show_their_state() -> None:
     assert (capped.budget.ceiling, capped.max_rps) == (12.5, 12.5)
     above = CognitoGroups(region_name="us-east-1", max_rps=100)
     assert above.budget.ceiling == 100  # the caller knows better (an emulator, a raised quota)
-    with pytest.raises(AttributeError):
-        groups.budget.rate = 3  # type: ignore[misc]
+    for name in ("rate", "ceiling", "throttled", "shared", "name"):
+        with pytest.raises(AttributeError):
+            setattr(groups.budget, name, 3)
 
 
 def test_a_cut_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
@@ -197,12 +218,25 @@ def test_a_cut_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
     cuts = [record for record in caplog.records if record.levelno == logging.INFO]
     assert len(cuts) == 1
     shown = re.fullmatch(
-        r"ListUsersInGroup \(UserList\): throttled; pace cut from 30\.0 to (\d+\.\d) requests/s",
+        r"ListUsersInGroup \(UserList\): throttled; pace cut from 30 to (\d+(?:\.\d+)?) requests/s",
         cuts[0].getMessage(),
     )
     assert shown is not None, cuts[0].getMessage()
     assert float(shown[1]) <= 21  # at most BETA of the rate (less if it was sending slower)
     assert groups.budget.rate < 30
+
+
+def test_the_shared_file_names_no_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ListGroups' budget of a pool is kept under a digest of its id: no id in the file."""
+    monkeypatch.setenv("COGNITO_GROUPS_BUDGET_DIR", str(tmp_path))
+    with QuotaServer({"g": 10}, rate=None) as server:
+        groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1")
+        list(groups.iter_groups(POOL))
+    assert groups.groups_budget.shared is not None
+    text = groups.groups_budget.shared.read_text()
+    assert "UserPoolResourceRead" in text
+    assert POOL not in text
+    assert server.url.split("//")[1] not in text
 
 
 def test_facades_of_one_account_share_one_file(
@@ -247,3 +281,107 @@ def test_local_store_is_used_before_the_first_request() -> None:
         assert isinstance(groups.budget.home.store, LocalPaceStore)  # asked early: still free
         list(groups.iter_memberships(POOL))
     assert groups.budget.shared is not None
+
+
+class Flag:
+    """A fault that throttles every request while on."""
+
+    def __init__(self) -> None:
+        self.on = False
+
+    def __call__(self, number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        return THROTTLE if self.on else None
+
+
+MANY = {f"m{index:02d}": 200 for index in range(12)}
+
+
+def test_closing_a_throttled_listing_does_not_wait_out_patience() -> None:
+    """close() while every request is throttled: the workers stop, nothing more is sent.
+
+    (Before, each worker went on sending its request again at the floor's pace until its
+    patience ran out: minutes.) The deadline only catches a hang.
+    """
+    flag = Flag()
+    with QuotaServer(MANY, rate=None, latency=0.02, fault=flag) as server:
+        groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1", patience=300)
+        listing = groups.iter_memberships(POOL, concurrency=4)
+        next(listing)
+        flag.on = True
+        assert wait_for(lambda: groups.budget.throttled >= 8)  # cut down, and waiting
+        started = time.monotonic()
+        listing.close()
+        closed_after = time.monotonic() - started
+        sent = server.requests
+        time.sleep(0.5)
+        assert server.requests == sent  # nothing sent after close() returned
+    assert closed_after < 30
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_patience_is_kept_with_many_groups_at_once(flavour: str) -> None:
+    """Eight groups at once, all throttled: the error comes about ``patience`` in, not 8 x.
+
+    (Before, each worker waited for one more token at the floor's pace before it looked at
+    its patience.) The bound only catches an overrun of several patiences.
+    """
+
+    async def alist(url: str) -> None:
+        async with AsyncCognitoGroups(endpoint_url=url, region_name="us-east-1", patience=1.0) as g:
+            async for _ in g.iter_memberships(POOL, concurrency=8):
+                pass
+
+    def listing(url: str) -> None:
+        if flavour == "async":
+            asyncio.run(alist(url))
+            return
+        groups = CognitoGroups(endpoint_url=url, region_name="us-east-1", patience=1.0)
+        for _ in groups.iter_memberships(POOL, concurrency=8):
+            pass
+
+    with QuotaServer(MANY, rate=None, fault=always_throttle_after(1)) as server:
+        started = time.monotonic()
+        with pytest.raises(TooManyRequestsError) as caught:
+            listing(server.url)
+        took = time.monotonic() - started
+    assert took < 1.0 + 4
+    assert "patience" in caught.value.message
+
+
+def test_a_cut_at_the_floor_is_not_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    """Throttled again and again: INFO for each cut that lowers the rate, DEBUG at the floor."""
+    clock = [100.0]
+    budget = RequestBudget("test", "UserList", 30, BudgetHome(shared=False), clock=lambda: clock[0])
+    with caplog.at_level(logging.DEBUG, logger="cognito_groups"):
+        for _ in range(40):
+            clock[0] += 1.0
+            budget.throttled_answer(clock[0] - 0.01)
+    infos = [record for record in caplog.records if record.levelno == logging.INFO]
+    debugs = [record for record in caplog.records if "pace cut" in record.getMessage()]
+    assert 0 < len(infos) < len(debugs)
+    assert budget.rate == 0.5
+    assert all("from 0.5 to 0.5" not in record.getMessage() for record in infos)
+
+
+@pytest.mark.parametrize(
+    ("given", "patience"), [("30", 30.0), ("0.5", 0.5), ("inf", math.inf), ("1e400", math.inf)]
+)
+def test_the_command_takes_patience_in_seconds(given: str, patience: float) -> None:
+    """The export takes --patience SECONDS above 0, or inf (or a number too large for a float)."""
+    from cognito_groups._cli._parser import build_parser, parse
+
+    args = parse(build_parser(), ["export", POOL, "--patience", given])
+    assert args.patience == patience
+    assert args.shared_budget is True
+    assert parse(build_parser(), ["export", POOL, "--no-shared-budget"]).shared_budget is False
+
+
+@pytest.mark.parametrize("given", ["0", "-1", "nan", "soon"])
+def test_a_bad_patience_is_a_usage_error(given: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not a number of seconds above 0: exit 2, naming --patience."""
+    from cognito_groups._cli._parser import build_parser, parse
+
+    with pytest.raises(SystemExit) as caught:
+        parse(build_parser(), ["export", POOL, "--patience", given])
+    assert caught.value.code == 2
+    assert "--patience" in capsys.readouterr().err

@@ -130,6 +130,28 @@ def test_status_line_is_erased_before_anything_else_is_written() -> None:
     assert stream.getvalue().endswith("ROW\n")
 
 
+def test_the_status_line_ticks_while_nothing_arrives() -> None:
+    """Drawn again every interval while the caller waits (throttled, no row); off when disabled."""
+    drawn = threading.Event()
+    calls: list[int] = []
+
+    def draw() -> None:
+        calls.append(1)
+        if len(calls) >= 3:
+            drawn.set()
+
+    status = StatusLine(FakeTerminal(), enabled=True)
+    with status.ticking(draw, every=0.01):
+        assert drawn.wait(30)
+    after = len(calls)
+    drawn.clear()
+    assert not drawn.wait(0.05)
+    assert len(calls) == after  # the thread ended with the block
+    with StatusLine(FakeTerminal(), enabled=False).ticking(draw, every=0.01):
+        pass
+    assert len(calls) == after
+
+
 def test_table_header_is_written_again_when_a_page_needs_wider_columns(
     served_pool: ServedPool,
 ) -> None:

@@ -591,8 +591,8 @@ def test_a_resumed_runs_status_line_says_which_figures_are_the_files(tmp_path: P
     assert samples
     for sample in samples:
         shown = re.fullmatch(
-            r"groups \d/[7?] · (\d+) memberships \((\d+) by this run\) · "
-            r"(?:\?|\d+\.\d) requests/s \(pace \d+\.\d of 20\) · 0 throttled",
+            r"groups \d/[7?] · (\d+) memberships \((\d+) by this run\) · 0 throttled · "
+            r"(?:\?|\d+\.\d) req/s, pace [\d.]+/20",
             sample,
         )
         assert shown is not None, sample

@@ -500,15 +500,21 @@ def test_signals_close_together_end_the_run_once(tmp_path: Path) -> None:
             run.send_signal(signal.SIGHUP)
             _, stderr = run.communicate(timeout=60)
             # A stop that comes once the clean-up is over ends the process by the signal
-            # itself: a shell sees 128 + N either way.
-            assert run.returncode in (143, -signal.SIGTERM, -signal.SIGHUP), stderr
+            # itself: a shell sees 128 + N either way. On a busy machine all three may be
+            # pending before Python runs a handler; it runs SIGHUP's first (the lower number),
+            # and that one is the stop.
+            assert run.returncode in (143, 129, -signal.SIGTERM, -signal.SIGHUP), stderr
             assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
                 name for t in range(trial + 1) for name in (f"{t}.cp", f"{t}.jsonl")
             )
-            assert stderr.splitlines() == [
+            said = stderr.splitlines()
+            assert said[0] in (
                 "cognito-groups: stopped by SIGTERM",
-                f"run the same command again to continue from {checkpoint}",
-            ]
+                "cognito-groups: stopped by SIGHUP",
+            )
+            assert said[1:] == [f"run the same command again to continue from {checkpoint}"]
+            if run.returncode in (143, 129):
+                assert said[0].endswith(signal.Signals(run.returncode - 128).name)
 
 
 def test_a_resume_with_other_csv_cells_is_refused(tmp_path: Path) -> None:

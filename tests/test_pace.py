@@ -109,7 +109,7 @@ def test_a_throttle_on_the_way_back_says_the_peak_was_too_high() -> None:
 
 def test_the_curve_after_a_cut() -> None:
     """Back up to the plateau in `RISE`, stay there `HOLD`, then probe above, faster and faster."""
-    pace = Pace(1000)  # a ceiling out of the way
+    pace = Pace(100)  # a ceiling out of the way (and a tenth of it below the peak)
     state = PaceState(cut_at=0.0, peak=20.0)
     assert pace.rate(state, 0.0) == pytest.approx(20 * BETA)
     rise = [pace.rate(state, RISE * step / 10) for step in range(11)]

@@ -231,3 +231,74 @@ def test_the_folder_follows_the_environment(
     assert budget_folder() == tmp_path / "home" / ".cache" / "cognito-groups" / "budgets"
     assert isinstance(open_store(None, "x"), LocalPaceStore)
     assert open_store(tmp_path, "x").path == tmp_path / "x.json"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("tokens", -1e9), ("cut_at", 1e12), ("peak", 1e12), ("stamp", 1e12), ("sent", [1e12])],
+)
+def test_values_no_pace_makes_are_not_trusted(tmp_path: Path, field: str, value: object) -> None:
+    """A file edited to a billion tokens owed, a cut in the far future...: started afresh.
+
+    (Trusted, such a state made every process of the account sleep for a year, or crawl.)
+    """
+    path = tmp_path / "a.json"
+    now = time.monotonic()
+    take(SharedPaceStore(path), now)
+    data = json.loads(path.read_text())
+    state = data["budgets"]["UserList"]
+    state[field] = value
+    if field != "stamp":
+        state["stamp"] = now
+    path.write_text(json.dumps(data))
+    assert take(SharedPaceStore(path), now + 0.01) == 0.0  # a fresh state: a pair's tokens
+    stored = json.loads(path.read_text())["budgets"]["UserList"]
+    assert stored["cut_at"] is None
+
+
+def test_a_file_written_on_another_clock_leaves_the_budget_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Written just now by a machine (or clock namespace) of another boot: alone, at DEBUG.
+
+    (Started afresh at every take instead, two machines sharing a home folder undid each
+    other's cuts: 42% of their requests throttled.)
+    """
+    path = tmp_path / "a.json"
+    now = time.monotonic()
+    other = {"version": VERSION, "boot": 12345.0, "wall": time.time(), "budgets": {}}
+    path.write_text(json.dumps(other))
+    path.chmod(0o600)
+    store = SharedPaceStore(path)
+    with caplog.at_level(logging.DEBUG, logger="cognito_groups"):
+        assert take(store, now) == 0.0
+    assert store.path is None
+    assert "another clock" in caplog.text
+    assert json.loads(path.read_text()) == other  # left to its writer
+
+
+def test_the_machine_is_part_of_the_identity() -> None:
+    """Two machines with the same account and Region (a shared home folder) use two files."""
+    args = ("https://cognito-idp.us-east-1.amazonaws.com", "us-east-1", "AKIA1")
+    assert identity(*args, host="one") != identity(*args, host="two")
+    assert identity(*args) == identity(*args)
+
+
+def test_folders_are_made_for_the_user_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every folder it makes is 0700, whatever the umask; ~ and relative paths are resolved."""
+    old = os.umask(0)
+    try:
+        path = tmp_path / "cache" / "cognito-groups" / "budgets" / "a.json"
+        take(SharedPaceStore(path), 1.0)
+    finally:
+        os.umask(old)
+    for folder in (path.parent, path.parent.parent, path.parent.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("COGNITO_GROUPS_BUDGET_DIR", "~/b")
+    assert budget_folder() == tmp_path / "b"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COGNITO_GROUPS_BUDGET_DIR", "rel")
+    assert budget_folder() == tmp_path / "rel"

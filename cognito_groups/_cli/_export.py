@@ -204,6 +204,14 @@ class Export:
 
         ``shared``: the rows go to the terminal the status line is on, which is erased first.
         """
+        ticking = self.console.status.ticking(lambda: self._progress(memberships, time.monotonic()))
+        with ticking:
+            self._rows_of(memberships, writer, commit, shared=shared)
+
+    def _rows_of(
+        self, memberships: MembershipIterator, writer: _Rows, commit: _Commits, *, shared: bool
+    ) -> None:
+        """`_write_rows()`'s loop (the status line ticking meanwhile)."""
         status = self.console.status
         try:
             for membership in memberships:
@@ -289,9 +297,11 @@ class Export:
             rows += f" ({self.written} by this run)"
         rate = self._counter.rate.at(now)
         budget = self._budget
+        # The throttled count before the rates: on a narrow terminal the line's end is cut.
         status.show(
-            f"{groups} · {rows} · {'?' if rate is None else f'{rate:.1f}'} requests/s "
-            f"(pace {budget.rate:.1f} of {budget.ceiling:g}) · {self._counter.throttled} throttled"
+            f"{groups} · {rows} · {self._counter.throttled} throttled · "
+            f"{'?' if rate is None else f'{rate:.1f}'} req/s, pace "
+            f"{budget.rate:.3g}/{budget.ceiling:.3g}"
         )
 
     def _summary(self, groups_total: int) -> None:

@@ -128,7 +128,14 @@ def stops_raised() -> Generator[None, None, None]:
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     # One stop is enough: another one, raised in the middle of the clean-up (in a lock's
-    # release, a thread pool's shutdown), would leave it half done, or hang the exit.
+    # release, a thread pool's shutdown), would leave it half done, or hang the exit. The
+    # others go to a handler that does nothing, not to SIG_IGN: a stop that came meanwhile and
+    # waits for Python to run its handler would then find none, and Python raises
+    # "OSError: Signal 15 ignored due to race condition" in whatever code runs next.
     for stop in _STOPS:
-        signal.signal(stop, signal.SIG_IGN)
+        signal.signal(stop, _ignore)
     raise Terminated(signum)
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    """A stop after the first: nothing to do (the run is already ending)."""

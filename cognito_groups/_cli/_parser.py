@@ -97,9 +97,12 @@ _rate = _positive("requests per second")
 
 
 def _patience(value: str) -> float:
-    """Seconds above 0, or ``inf`` (never give up)."""
-    if value.strip().lower() in ("inf", "infinity"):
-        return math.inf
+    """Seconds above 0, or ``inf`` (never give up; so is a number too large for a float)."""
+    try:
+        if float(value) == math.inf:
+            return math.inf
+    except ValueError:
+        pass
     return _seconds(value)
 
 
@@ -229,8 +232,9 @@ def _pace_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
         type=_rate,
         metavar="N",
         help="the most ListUsersInGroup requests per second, all of them (default: the "
-        f"account's quota, {USER_LIST.account_rps:g}); the pace adapts below it, cut when "
-        "the service throttles, back up when it does not; ListGroups has its own budget",
+        f"account's quota, {USER_LIST.account_rps:g}, which AWS does not raise: more is for "
+        "emulators); the pace adapts below it, cut when the service throttles, back up when "
+        "it does not; ListGroups has its own budget",
     )
     pace.add_argument(
         "--patience",

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 from cognito_groups._cli._safe_text import display_width, visible
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable, Generator
     from typing import TextIO
 
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -88,6 +88,30 @@ class StatusLine:
         with self._lock:
             self.clear()
             yield
+
+    @contextmanager
+    def ticking(self, draw: Callable[[], None], every: float = 0.5) -> Generator[None, None, None]:
+        """Call ``draw`` every ``every`` seconds in a thread while inside (if enabled).
+
+        So that the line moves on while the caller waits, e.g. while requests are throttled
+        and sent again and no row arrives to redraw it.
+        """
+        if not self.enabled:
+            yield
+            return
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(every):
+                draw()
+
+        thread = threading.Thread(target=tick, name="cognito-groups-status", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def _fit(self, text: str) -> str:
         """``text`` cut to one column less than the terminal's width (it must not wrap)."""
