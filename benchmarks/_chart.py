@@ -113,11 +113,12 @@ def _panel(panel: Panel, series: tuple[Series, ...], top_y: float) -> list[str]:
                 f'fill="{one.colour}"><title>{escape(one.name)}, {escape(name)}: '
                 f"{escape(panel.label.format(level))}</title></rect>"
             )
-            text = panel.label.format(level) + ("" if whole else " ✗")
-            labels.append(
-                f'<text x="{_number(x + bar_width / 2)}" y="{_number(y(level) - 4)}" '
+            lines = [panel.label.format(level)] + ([] if whole else ["✗"])  # ✗ above
+            labels += [
+                f'<text x="{_number(x + bar_width / 2)}" y="{_number(y(level) - 4 - 10 * row)}" '
                 f'font-size="9" text-anchor="middle" fill="{INK}" {HALO}>{escape(text)}</text>'
-            )
+                for row, text in enumerate(lines)
+            ]
         if bar is not None:
             out.append(
                 f'<line x1="{_number(left)}" y1="{_number(y(bar))}" '
