@@ -54,8 +54,10 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
-# Every group within an account quota, on a loopback Cognito (about 1 minute); writes
-# benchmarks/quota-results.json and the table of docs/performance.md generated from it.
+# Every group within the account's quotas, alone and shared with another caller, against raw
+# boto3, on a loopback Cognito (about 25 minutes, 3 rounds; its time is in the results); writes
+# benchmarks/quota-results.json, and the tables of docs/performance.md and docs/quota-chart.svg
+# generated from it.
 bench-quota: $(STAMP)
 	$(BIN)/python benchmarks/quota.py
 

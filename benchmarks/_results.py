@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 def commit() -> str:
     """The commit measured (``-dirty`` when tracked files have changes), or ``unknown``.
 
-    The files the benchmarks write themselves (the docs' results blocks, the results files)
-    do not count as changes.
+    The files the benchmarks write themselves (the docs' results blocks and charts, the results
+    files) do not count as changes.
     """
     try:
         head = subprocess.run(
@@ -41,6 +41,7 @@ def commit() -> str:
                 "--",
                 ".",
                 ":!docs/performance.md",
+                ":!docs/*-chart.svg",
                 ":!benchmarks/*.json",
             ],
             capture_output=True,

@@ -113,6 +113,18 @@ def test_performance_figures_are_generated_from_the_results_file(script: str, re
     assert data["stamp"]["date"] in rendered
 
 
+def test_quota_chart_is_generated_from_the_results_file() -> None:
+    """docs/quota-chart.svg is exactly what `make bench-quota`'s results file makes, and shown."""
+    import json
+    from xml.etree import ElementTree
+
+    data = json.loads((DOCS.parent / "benchmarks" / "quota-results.json").read_text())
+    svg = (DOCS / "quota-chart.svg").read_text()
+    assert svg == load_benchmark("quota").chart(data)
+    assert ElementTree.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"  # noqa: S314
+    assert "(quota-chart.svg)" in (DOCS / "performance.md").read_text()
+
+
 def test_the_readme_quotes_no_benchmark_figure() -> None:
     """The README links to the generated page instead of copying numbers from a run."""
     section = README.read_text().split("## Performance", 1)[1].split("\n## ", 1)[0]
