@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.config import Config
 
 from cognito_groups._client import CognitoGroups
+from cognito_groups._counting import RequestCounter as Counting
 from cognito_groups._errors import ClientSetupError
 
 if TYPE_CHECKING:
@@ -92,28 +93,9 @@ class RequestRate:
             sent.popleft()
 
 
-class RequestCounter:
-    """Requests sent (every attempt), their rate, and throttled answers, from botocore's events.
-
-    A request is counted when it leaves: the budget's handler, on the operation's own event,
-    runs before this one on the service's (botocore calls the most specific first).
-    """
+class RequestCounter(Counting):
+    """Requests sent (every attempt), their rate, and throttled answers (see `_counting`)."""
 
     def __init__(self, cognito: CognitoGroups) -> None:
-        self.requests = 0
-        self.throttled = 0
         self.rate = RequestRate()
-        events = cognito.client.meta.events
-        service = cognito.client.meta.service_model.service_id.hyphenize()
-        events.register(f"before-send.{service}", self._sent)
-        events.register(f"needs-retry.{service}", self._answered)
-
-    def _sent(self, **_: object) -> None:
-        self.requests += 1
-        self.rate.sent(time.monotonic())
-
-    def _answered(self, response: Any = None, **_: object) -> None:
-        if response is not None:
-            code = response[1].get("Error", {}).get("Code")
-            if code == "TooManyRequestsException":
-                self.throttled += 1
+        super().__init__(cognito.client, sent=lambda: self.rate.sent(time.monotonic()))

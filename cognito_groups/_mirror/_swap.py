@@ -1,0 +1,166 @@
+"""The end of a sync: who joined and who left, and the staged rows swapped in, in one transaction.
+
+Readers never see half a sync: ``memberships``, ``users``, ``groups`` and the sync's
+``membership_changes`` change together, when the sync completes, in this one transaction
+(synced to disk before it returns). The differences are SQL over indexed tables (the primary
+keys of ``memberships`` and ``sync_memberships``), never sets in Python memory.
+
+Which groups record changes (``sync_groups.record_changes``):
+
+* a group the mirror holds (``groups``): its members who joined and left;
+* a group the mirror does not hold, when the pool had a complete sync of every group before:
+  a new group, its members ``joined``;
+* any other group (the pool's first complete sync, its baseline, or a group named for the
+  first time when only named groups were synced before): its members are taken as they are,
+  no change recorded.
+
+A group of the sync's scope that is gone from the pool (deleted before or during the sync)
+has its members ``left`` and leaves ``groups``. The scope is every group of the pool, or the
+groups named (``group_names``). Users in no mirrored group any more leave ``users`` (their
+usernames stay in ``membership_changes``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cognito_groups._mirror._staging import clear_staging
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from cognito_groups._mirror._database import Database
+    from cognito_groups._mirror._staging import RunningSync
+
+__all__ = ["complete"]
+
+# `{scope}` is one of two fixed texts (every group of the pool, or the sync's groups); every
+# value is a bound parameter.
+_EVERY_GROUP = ""
+_THE_SYNCS_GROUPS = (
+    " AND {table}.group_name IN (SELECT group_name FROM sync_groups WHERE sync_id = ?)"
+)
+
+_RECORDING = """
+UPDATE sync_groups SET record_changes = CASE
+    WHEN EXISTS (SELECT 1 FROM groups g
+                 WHERE g.pool_id = ? AND g.group_name = sync_groups.group_name)
+    THEN ? ELSE ? END
+WHERE sync_id = ?
+"""
+_JOINED = """
+INSERT INTO membership_changes (pool_id, group_name, username, change, sync_id, observed_at)
+SELECT ?, sm.group_name, sm.username, 'joined', ?, ?
+FROM sync_memberships sm
+JOIN sync_groups sg ON sg.sync_id = sm.sync_id AND sg.group_name = sm.group_name
+WHERE sm.sync_id = ? AND sg.record_changes = ?
+  AND NOT EXISTS (SELECT 1 FROM memberships m
+                  WHERE m.pool_id = ? AND m.group_name = sm.group_name AND m.username = sm.username)
+ORDER BY sm.group_name, sm.username
+"""
+_NOT_STAGED = """NOT EXISTS (SELECT 1 FROM sync_memberships sm WHERE sm.sync_id = ?
+    AND sm.group_name = memberships.group_name AND sm.username = memberships.username)"""
+_LEFT = (
+    """
+INSERT INTO membership_changes (pool_id, group_name, username, change, sync_id, observed_at)
+SELECT pool_id, group_name, username, 'left', ?, ?
+FROM memberships
+WHERE pool_id = ?{scope} AND """
+    + _NOT_STAGED
+    + """
+ORDER BY group_name, username
+"""
+)
+_GONE = "DELETE FROM memberships WHERE pool_id = ?{scope} AND " + _NOT_STAGED  # noqa: S608
+_SEEN_AGAIN = "UPDATE memberships SET last_seen = ?, last_sync_id = ? WHERE pool_id = ?{scope}"
+_NEW = """
+INSERT INTO memberships (pool_id, group_name, username, first_seen, last_seen, first_sync_id,
+                         last_sync_id)
+SELECT ?, sm.group_name, sm.username, ?, ?, ?, ?
+FROM sync_memberships sm
+WHERE sm.sync_id = ?
+  AND NOT EXISTS (SELECT 1 FROM memberships m
+                  WHERE m.pool_id = ? AND m.group_name = sm.group_name AND m.username = sm.username)
+"""
+_USERS = """
+INSERT INTO users (pool_id, username, user_status, enabled, user_create_date,
+                   user_last_modified_date, attributes, first_seen, last_seen, last_sync_id)
+SELECT ?, username, user_status, enabled, user_create_date, user_last_modified_date,
+       attributes, ?, ?, ?
+FROM sync_users WHERE sync_id = ?
+ON CONFLICT (pool_id, username) DO UPDATE SET
+    user_status = excluded.user_status, enabled = excluded.enabled,
+    user_create_date = excluded.user_create_date,
+    user_last_modified_date = excluded.user_last_modified_date,
+    attributes = excluded.attributes, last_seen = excluded.last_seen,
+    last_sync_id = excluded.last_sync_id
+"""
+_USERS_GONE = """
+DELETE FROM users WHERE pool_id = ? AND NOT EXISTS (
+    SELECT 1 FROM memberships m WHERE m.pool_id = users.pool_id AND m.username = users.username)
+"""
+_GROUPS = """
+INSERT INTO groups (pool_id, group_name, description, precedence, role_arn, creation_date,
+                    last_modified_date, first_seen, last_seen, first_sync_id, last_sync_id)
+SELECT ?, group_name, description, precedence, role_arn, creation_date, last_modified_date,
+       ?, ?, ?, ?
+FROM sync_groups WHERE sync_id = ? AND present = ?
+ON CONFLICT (pool_id, group_name) DO UPDATE SET
+    description = excluded.description, precedence = excluded.precedence,
+    role_arn = excluded.role_arn, creation_date = excluded.creation_date,
+    last_modified_date = excluded.last_modified_date, last_seen = excluded.last_seen,
+    last_sync_id = excluded.last_sync_id
+"""
+_GROUPS_GONE = """
+DELETE FROM groups WHERE pool_id = ?{scope} AND NOT EXISTS (
+    SELECT 1 FROM sync_groups sg
+    WHERE sg.sync_id = ? AND sg.group_name = groups.group_name AND sg.present = ?)
+"""
+
+
+def complete(db: Database, sync: RunningSync, now: datetime) -> tuple[int, int, bool]:
+    """Swap the sync's staged rows in and record its changes; (joined, left, baseline).
+
+    One transaction, made durable before it returns. The caller holds the pool's lock.
+    """
+    pool, sync_id = sync.user_pool_id, sync.id
+    at = db.dialect.bind_time(now)
+    every = sync.group_names is None
+
+    def scoped(sql: str, table: str) -> tuple[str, tuple[object, ...]]:
+        if every:
+            return sql.format(scope=_EVERY_GROUP), ()
+        return sql.format(scope=_THE_SYNCS_GROUPS.format(table=table)), (sync_id,)
+
+    with db.transaction(durable=True):
+        complete_before = db.one(
+            "SELECT COUNT(*), COUNT(group_names) FROM syncs "
+            "WHERE pool_id = ? AND status = 'complete'",
+            (pool,),
+        )
+        if complete_before is None:
+            raise LookupError("SELECT COUNT(*) gave no row")
+        baseline = complete_before[0] == 0
+        every_group_before = complete_before[0] > complete_before[1]
+        db.execute(_RECORDING, (pool, True, every_group_before, sync_id))
+        joined = db.execute(_JOINED, (pool, sync_id, at, sync_id, True, pool)).rowcount
+        sql, extra = scoped(_LEFT, "memberships")
+        left = db.execute(sql, (sync_id, at, pool, *extra, sync_id)).rowcount
+        sql, extra = scoped(_GONE, "memberships")
+        db.execute(sql, (pool, *extra, sync_id))
+        sql, extra = scoped(_SEEN_AGAIN, "memberships")
+        db.execute(sql, (at, sync_id, pool, *extra))
+        db.execute(_NEW, (pool, at, at, sync_id, sync_id, sync_id, pool))
+        db.execute(_USERS, (pool, at, at, sync_id, sync_id))
+        db.execute(_USERS_GONE, (pool,))
+        db.execute(_GROUPS, (pool, at, at, sync_id, sync_id, sync_id, True))
+        sql, extra = scoped(_GROUPS_GONE, "groups")
+        db.execute(sql, (pool, *extra, sync_id, True))
+        db.execute(
+            "UPDATE syncs SET status = 'complete', finished = ?, joined = ?, left_count = ?, "
+            "baseline = ?, listing_checkpoint = NULL, error = NULL, memberships = "
+            "(SELECT COUNT(*) FROM sync_memberships WHERE sync_id = ?) WHERE id = ?",
+            (at, joined, left, baseline, sync_id, sync_id),
+        )
+        clear_staging(db, sync_id)
+    return joined, left, baseline
