@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from botocore.config import Config
 
+from cognito_groups._budget import DEFAULT_MEMBERSHIP_RPS
+from cognito_groups._cli._terminal import counted
 from cognito_groups._client import CognitoGroups
 from cognito_groups._counting import RequestCounter as Counting
 from cognito_groups._errors import ClientSetupError
@@ -16,7 +18,14 @@ from cognito_groups._errors import ClientSetupError
 if TYPE_CHECKING:
     import argparse
 
-__all__ = ["RATE_SHOWN_AFTER", "RATE_WINDOW", "RequestCounter", "RequestRate", "facade"]
+__all__ = [
+    "RATE_SHOWN_AFTER",
+    "RATE_WINDOW",
+    "RequestCounter",
+    "RequestRate",
+    "facade",
+    "listing_status",
+]
 
 #: The seconds of recent requests a rate is measured over.
 RATE_WINDOW = 3.0
@@ -99,3 +108,29 @@ class RequestCounter(Counting):
     def __init__(self, cognito: CognitoGroups) -> None:
         self.rate = RequestRate()
         super().__init__(cognito.client, sent=lambda: self.rate.sent(time.monotonic()))
+
+
+def listing_status(
+    groups_done: int,
+    groups_total: int | None,
+    memberships: int,
+    by_this_run: int | None,
+    counter: RequestCounter,
+    max_rps: float | None,
+    now: float,
+) -> str:
+    """The status line of a listing of many groups (``export``, ``sync``).
+
+    ``groups 3/7 · 410 memberships (240 by this run) · 19.8 requests/s (budget 20) · 0
+    throttled``: ``by_this_run`` is shown when the run continues an earlier one.
+    """
+    groups = f"groups {groups_done}/{'?' if groups_total is None else groups_total}"
+    rows = counted(memberships, "membership")
+    if by_this_run is not None:
+        rows += f" ({by_this_run} by this run)"
+    rate = counter.rate.at(now)
+    budget = max_rps or DEFAULT_MEMBERSHIP_RPS
+    return (
+        f"{groups} · {rows} · {'?' if rate is None else f'{rate:.1f}'} requests/s "
+        f"(budget {budget:g}) · {counter.throttled} throttled"
+    )

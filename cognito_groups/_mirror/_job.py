@@ -284,6 +284,8 @@ class _Run:
         self.users.clear()
         self.committed = self.listed
         self.last_commit = time.monotonic()
+        if self.options.progress is not None:
+            self.options.progress(self._progress(listing))
 
     def _failed(self, listing: MembershipIterator, err: CognitoGroupsError) -> None:
         """Keep what was listed before the error, with its checkpoint; mark the sync failed."""
