@@ -45,6 +45,8 @@ SLOW_MODULES = frozenset(
         "test_exhausted",
         "test_export",
         "test_memberships",
+        "test_mirror",
+        "test_mirror_kill",
         "test_quotas",
         "test_moto_integration",
         "test_ownership",

@@ -29,7 +29,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 #: The user the server runs as when the tests run as root (PostgreSQL refuses root).
 UNPRIVILEGED = "nobody"
@@ -89,7 +92,7 @@ def main(info_file: Path, owner: int, data: Path | None) -> None:
         user = UNPRIVILEGED
         account = pwd.getpwnam(user)
         # The server's user must reach its folder (the run's folder is 0700, root's).
-        os.chmod(data.parent, 0o711)
+        os.chmod(data.parent, 0o711)  # noqa: S103 (traversal only, no listing)
     if not (data / "PG_VERSION").exists():
         data.mkdir(mode=0o700, exist_ok=True)
         if user is not None:
@@ -108,7 +111,7 @@ def main(info_file: Path, owner: int, data: Path | None) -> None:
              "-k", "", "-c", "fsync=off", "-c", "synchronous_commit=off",
              "-c", "full_page_writes=off", "-c", "max_connections=200"],
             user=user, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 (no threads here yet)
+            preexec_fn=_die_with_parent,  # no threads here yet
         )  # fmt: skip
     try:
         url = f"postgresql://postgres@127.0.0.1:{port}/postgres"

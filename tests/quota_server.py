@@ -80,6 +80,7 @@ class QuotaServer:
         read_rate: float | None = 20.0,
         fault: Fault | None = None,
         hostile: bool = False,
+        pool: str = POOL,
     ) -> None:
         self.groups = {
             name: members_of(name, members) if isinstance(members, int) else list(members)
@@ -96,6 +97,7 @@ class QuotaServer:
         self.pool_buckets: dict[str, _Bucket] = {}  # UserPoolResourceRead, per pool
         self.fault = fault
         self.hostile = hostile  # each user's ``name`` one of users.HOSTILE_VALUES
+        self.pool = pool  # the one pool served (another id: ResourceNotFoundException)
         self.admitted: list[float] = []  # when each admitted request was admitted
         self.throttled = 0
         self.throttled_by_operation: Counter[str] = Counter()
@@ -157,7 +159,7 @@ class QuotaServer:
         limit = params.get("Limit", 60)
         if not isinstance(limit, int) or not 1 <= limit <= 60:
             return 400, _error("InvalidParameterException", "Limit must be 1 to 60")
-        if params.get("UserPoolId") != POOL:
+        if params.get("UserPoolId") != self.pool:
             return 400, _error("ResourceNotFoundException", "User pool does not exist.")
         if operation == "ListGroups":
             key, names, member = "", list(self.groups), "Groups"
@@ -176,7 +178,7 @@ class QuotaServer:
             offset = where[1]
         stop = min(offset + limit, len(names))
         if member == "Groups":
-            items = [{"GroupName": names[i], "UserPoolId": POOL, "Precedence": i,
+            items = [{"GroupName": names[i], "UserPoolId": self.pool, "Precedence": i,
                       "CreationDate": 1.7e9, "LastModifiedDate": 1.7e9}
                      for i in range(offset, stop)]  # fmt: skip
         else:

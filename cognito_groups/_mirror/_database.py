@@ -265,7 +265,11 @@ class SQLiteDialect(Dialect):
             return DatabaseWriteError(where, f"{where} is read-only: {text}")
         if name == "SQLITE_FULL" or "disk is full" in text:
             return DatabaseWriteError(where, f"{where}: the disk is full ({text})")
-        if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM")) or isinstance(
+        if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
+            return DatabaseWriteError(
+                where, f"{where} cannot be written: {text} (a full disk, or a file size limit?)"
+            )
+        if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM")) or isinstance(
             err, sqlite3.OperationalError
         ):
             return DatabaseWriteError(where, f"{where} cannot be written or read: {text}")
@@ -465,7 +469,8 @@ class PostgresDialect(Dialect):
     def _holder(connection: Any, key: tuple[int, int]) -> str | None:
         row = connection.execute(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s",
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             (key[0] & 0xFFFFFFFF, key[1] & 0xFFFFFFFF),
         ).fetchone()
         return None if row is None or not row[0] else str(row[0])

@@ -305,4 +305,4 @@ class _Run:
 
 def _pool_is_gone(err: ResourceNotFoundError) -> bool:
     """Whether the service said the pool (not a group) does not exist."""
-    return "pool" in err.message.lower()
+    return "user pool" in err.message.lower()

@@ -93,12 +93,19 @@ def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
     found: list[RunningSync] = []
     for row in list(db.rows(_RESUMABLE, (user_pool_id,))):
         sync_id, names, attributes, checkpoint, memberships, requests, throttled = row
-        groups = tuple(
-            name
-            for (name,) in db.rows(
-                "SELECT group_name FROM sync_groups WHERE sync_id = ? AND present = ? "
-                "ORDER BY group_name",
-                (sync_id, True),
+        # The listing continues with the groups of its checkpoint, in its order; before the
+        # first commit, with the sync's groups (a new listing: any order).
+        saved = None if checkpoint is None else decode_checkpoint(checkpoint).groups
+        groups = (
+            saved
+            if saved is not None
+            else tuple(
+                name
+                for (name,) in db.rows(
+                    "SELECT group_name FROM sync_groups WHERE sync_id = ? AND present = ? "
+                    "ORDER BY group_name",
+                    (sync_id, True),
+                )
             )
         )
         found.append(
