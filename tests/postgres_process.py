@@ -97,11 +97,13 @@ def main(info_file: Path, owner: int, data: Path | None) -> None:
         data.mkdir(mode=0o700, exist_ok=True)
         if user is not None:
             os.chown(data, account.pw_uid, account.pw_gid)
-        subprocess.run(  # noqa: S603 (the wheel's own program)
+        made_by = subprocess.run(  # noqa: S603 (the wheel's own program)
             [str(bin_folder / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
              "--encoding=UTF8", "--no-sync", "--no-instructions"],
-            check=True, user=user, stdin=subprocess.DEVNULL, capture_output=True,
+            check=False, user=user, stdin=subprocess.DEVNULL, capture_output=True, text=True,
         )  # fmt: skip
+        if made_by.returncode != 0:
+            raise RuntimeError(f"initdb failed:\n{made_by.stdout}{made_by.stderr}")
     port = _free_port()
     with log.open("ab") as out:
         if user is not None:

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -27,6 +28,9 @@ from cognito_groups import Mirror
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer, members_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SCRIPT = Path(sys.executable).with_name("cognito-groups")
 
@@ -41,8 +45,10 @@ def seen(db: str) -> tuple[Pairs, list[tuple[str, str, str]], list[str]]:
             for group in mirror.groups(POOL)
             for user in mirror.members(POOL, group.group_name)
         }
-        changes = [(c.change, c.group_name, c.username) for c in mirror.changes(POOL)]
-        statuses = [sync.status for sync in mirror.syncs(POOL)]
+        changes: list[tuple[str, str, str]] = [
+            (c.change, c.group_name, c.username) for c in mirror.changes(POOL)
+        ]
+        statuses: list[str] = [sync.status for sync in mirror.syncs(POOL)]
     return pairs, changes, statuses
 
 
@@ -59,6 +65,11 @@ def change(server: QuotaServer, rng: random.Random) -> None:
             f"{name}-new{index}" for index in range(rng.randint(0, 30))
         ]
     groups["created"] = members_of("created", rng.randint(1, 90))
+
+
+def started(server: QuotaServer, sent: int, process: subprocess.Popen[bytes]) -> Callable[[], bool]:
+    """Whether the sync has sent a request (it is past its start-up), or has ended."""
+    return lambda: server.requests > sent or process.poll() is not None
 
 
 TRIALS = [("sqlite", trial) for trial in range(10)] + [("postgresql", trial) for trial in range(3)]
@@ -95,7 +106,7 @@ def test_sigkill_at_random_moments_then_rerun(
                 command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
             # From its start-up to its end: the listing at 25 requests per second takes ~3 s.
-            assert wait_for(lambda: server.requests > sent or process.poll() is not None)
+            assert wait_for(started(server, sent, process))
             time.sleep(rng.uniform(0.0, 2.5))
             if process.poll() is not None:
                 assert process.returncode == 0
