@@ -745,3 +745,31 @@ def test_postgresql_going_away_mid_sync() -> None:
     finally:
         stop_server(postgres)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_reader_never_sees_half_a_swap(server: QuotaServer, tmp_path: Path) -> None:
+    """A swap that fails at its last steps leaves the mirror as it was: one transaction.
+
+    A trigger (the test's) refuses the swap's write to ``groups``, after the memberships and
+    the changes were written in the same transaction.
+    """
+    db = str(tmp_path / "m.db")
+    with Mirror(db) as mirror:
+        mirror.sync(facade(server), POOL)
+        before = pairs(db)
+        raw = sqlite3.connect(db)
+        raw.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON groups BEGIN SELECT RAISE(ABORT, 'no'); END"
+        )
+        raw.commit()
+        change_pool(server)
+        with pytest.raises(sqlite3.IntegrityError):
+            mirror.sync(facade(server), POOL)
+        assert pairs(db) == before
+        assert changes_of(db) == set()
+        raw.execute("DROP TRIGGER refuse")
+        raw.commit()
+        raw.close()
+        record = mirror.sync(facade(server), POOL)
+        assert record.status == "complete"
+        assert pairs(db) == set(server.memberships())

@@ -72,19 +72,19 @@ def started(server: QuotaServer, sent: int, process: subprocess.Popen[bytes]) ->
     return lambda: server.requests > sent or process.poll() is not None
 
 
-TRIALS = [("sqlite", trial) for trial in range(10)] + [("postgresql", trial) for trial in range(3)]
+TRIALS = [("sqlite", trial) for trial in range(10)] + [("postgresql", trial) for trial in range(2)]
 
 
 @pytest.mark.parametrize(("backend", "trial"), TRIALS, ids=[f"{b}-{t}" for b, t in TRIALS])
 def test_sigkill_at_random_moments_then_rerun(
     backend: str, trial: int, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    """13 seeded trials (10 on SQLite, 3 on PostgreSQL): killed, re-run, exact."""
+    """12 seeded trials (10 on SQLite, 2 on PostgreSQL): killed, re-run, exact."""
     db = str(tmp_path / "mirror.db")
     if backend == "postgresql":
         db = request.getfixturevalue("postgres_url")
     rng = random.Random(f"mirror-20261203-{backend}-{trial}")
-    groups = {f"k{index}": 600 for index in range(8)}
+    groups = {f"k{index}": 400 for index in range(8)}
     with QuotaServer(groups, latency=0.01, hostile=True) as server:
         command = [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", db,
                    "--all-attributes"]  # fmt: skip
@@ -105,9 +105,9 @@ def test_sigkill_at_random_moments_then_rerun(
             process = subprocess.Popen(  # noqa: S603
                 command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-            # From its start-up to its end: the listing at 25 requests per second takes ~3 s.
+            # From its start-up to its end: the listing at 25 requests per second takes ~2 s.
             assert wait_for(started(server, sent, process))
-            time.sleep(rng.uniform(0.0, 2.5))
+            time.sleep(rng.uniform(0.0, 1.8))
             if process.poll() is not None:
                 assert process.returncode == 0
                 completed = True  # before the kill: nothing more to kill
@@ -120,6 +120,8 @@ def test_sigkill_at_random_moments_then_rerun(
             assert sorted(changes) in ([], expected), "a partial sync recorded changes"
             assert statuses.count("complete") in (1, 2)
         assert landed >= 1, "no kill landed in the sync"
+        # A kill may land after the sync committed its end, before the process exited.
+        completed = completed or seen(db)[2].count("complete") == 2
         last = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         assert last.returncode == 0, last.stderr
         pairs, changes, statuses = seen(db)

@@ -243,7 +243,6 @@ class _Run:
         options = self.options
         attributes = options.attributes
         sync_id = self.running.id
-        progress = options.progress
         for membership in listing:
             user = membership.user
             self.memberships.append((membership.group_name, user.username))
@@ -252,8 +251,6 @@ class _Run:
             now = time.monotonic()
             if now - self.last_commit >= COMMIT_SECONDS or len(self.memberships) >= COMMIT_ROWS:
                 self._commit(listing)
-            if progress is not None:
-                progress(self._progress(listing))
 
     def _progress(self, listing: MembershipIterator) -> SyncProgress:
         return SyncProgress(

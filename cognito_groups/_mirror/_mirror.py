@@ -106,7 +106,7 @@ class Mirror(Closing):
             restart: Abandon an interrupted sync of the pool instead of continuing it (needed
                 when it was started with other ``group_names`` or ``attributes``).
             progress: Called with a [`SyncProgress`][cognito_groups.SyncProgress] after each
-                membership listed.
+                commit (every quarter of a second or 1,000 memberships, and at the end).
             waiting: Called with who holds the pool's lock, when ``wait`` waits for it.
 
         Raises:

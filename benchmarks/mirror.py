@@ -1,0 +1,244 @@
+"""Benchmark: ``cognito-groups sync`` against ``cognito-groups export`` of the same pool.
+
+Run with ``make bench-mirror`` (or ``python benchmarks/mirror.py``); about three minutes.
+Three measurements, each against a baseline in the same run:
+
+* **Wall time.** A loopback Cognito (``tests/quota_server.py``) that enforces the account's
+  quota (30 requests per second, burst 5) and answers each request after 80 ms serves 24
+  groups of 240 members. ``export -o FILE`` and ``sync --db FILE`` (a first sync: every
+  membership written) run at their default pace, each in a fresh process, alternated
+  (export, sync, sync, export, ...) over ``ROUNDS`` rounds; the ratio is the median of the
+  rounds' sync / export. The issue's bound: 1.15.
+* **Peak memory.** 200,000 memberships (10 groups of 20,000 users) from the same server with
+  no quota and no latency (``--max-rps 1000``): the peak resident set size of ``export -o
+  FILE`` and of ``sync`` (a first sync), each in a fresh process (``getrusage`` of a wrapper's
+  only child). The bound: 1.3.
+* **The final diff.** The mirror of that sync, and a second sync of the same 200,000
+  memberships with 1% changed (1,000 removed, 1,000 added) staged directly: the time of the
+  transaction that computes the changes and swaps the rows in (`_swap.complete`), on SQLite.
+  The bound: 2 s.
+
+It writes ``benchmarks/mirror-results.json`` (stamped with the commit, date, machine and
+versions) and the section between the ``mirror`` markers of ``docs/performance.md``,
+generated from that file (``tests/test_docs.py`` checks that they agree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._results import publish, stamp  # noqa: E402
+from cognito_groups._mirror._database import Database, dialect_for  # noqa: E402
+from cognito_groups._mirror._staging import resumable, stage, start  # noqa: E402
+from cognito_groups._mirror._swap import complete  # noqa: E402
+from cognito_groups._models import Group  # noqa: E402
+from tests.quota_server import POOL, QuotaServer  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "mirror-results.json"
+DOCS = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- mirror:begin -->", "<!-- mirror:end -->"
+WALL_BOUND, RSS_BOUND, DIFF_BOUND = 1.15, 1.3, 2.0
+ROUNDS = 3
+QUOTA_GROUPS = {f"q{index:02d}": 240 for index in range(24)}
+LATENCY = 0.08
+BIG_GROUPS = 10
+BIG_MEMBERS = 20_000
+#: Print the peak RSS (KiB) of the command in argv, run as this process's only child.
+WRAPPER = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+    "stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def command(kind: str, url: str, target: Path, *extra: str) -> list[str]:
+    """``export -o target`` or ``sync --db target``, quiet, against ``url``."""
+    where = ["-o", str(target)] if kind == "export" else ["--db", str(target)]
+    return [sys.executable, "-m", "cognito_groups", kind, POOL, "--endpoint-url", url,
+            "--region", "us-east-1", "-q", *where, *extra]  # fmt: skip
+
+
+def clean(target: Path) -> None:
+    for name in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        name.unlink(missing_ok=True)
+
+
+def wall_times(folder: Path) -> dict[str, Any]:
+    """Export and sync at their default pace against the quota, alternated."""
+    times: dict[str, list[float]] = {"export": [], "sync": []}
+    ratios = []
+    with QuotaServer(QUOTA_GROUPS, latency=LATENCY, rate=30.0, burst=5) as server:
+        for round_number in range(ROUNDS):
+            order = ("export", "sync") if round_number % 2 == 0 else ("sync", "export")
+            measured = {}
+            for kind in order:
+                target = folder / f"wall.{kind}"
+                clean(target)
+                started = time.perf_counter()
+                subprocess.run(command(kind, server.url, target), check=True, cwd=ROOT)
+                measured[kind] = time.perf_counter() - started
+                times[kind].append(measured[kind])
+            ratios.append(measured["sync"] / measured["export"])
+        throttled = server.throttled
+    return {
+        "export_s": times["export"],
+        "sync_s": times["sync"],
+        "ratio": statistics.median(ratios),
+        "throttled": throttled,
+    }
+
+
+def big_pool() -> dict[str, list[str]]:
+    return {
+        f"b{group}": [f"user-{group:02d}-{index:06d}" for index in range(BIG_MEMBERS)]
+        for group in range(BIG_GROUPS)
+    }
+
+
+def peak_rss(folder: Path) -> tuple[dict[str, Any], Path]:
+    """Peak RSS of an export and of a first sync of 200,000 memberships; the mirror made."""
+    rows: dict[str, Any] = {}
+    with QuotaServer(big_pool(), rate=None) as server:
+        for kind in ("export", "sync"):
+            target = folder / f"big.{kind}"
+            clean(target)
+            started = time.perf_counter()
+            printed = subprocess.run(
+                [sys.executable, "-c", WRAPPER,
+                 *command(kind, server.url, target, "--max-rps", "1000")],
+                capture_output=True, text=True, check=True, cwd=ROOT,
+            ).stdout  # fmt: skip
+            rows[kind] = {"peak_rss_kib": int(printed.strip()),
+                          "wall_s": time.perf_counter() - started}  # fmt: skip
+    rows["ratio"] = rows["sync"]["peak_rss_kib"] / rows["export"]["peak_rss_kib"]
+    return rows, folder / "big.sync"
+
+
+def final_diff(mirror: Path) -> dict[str, Any]:
+    """The time of the swap of a second sync of the 200,000 memberships, 1% changed."""
+    groups = big_pool()
+    changed = 0
+    for group, members in groups.items():  # 100 removed and 100 added in each group
+        groups[group] = [*members[100:], *(f"new-{group}-{index:03d}" for index in range(100))]
+        changed += 200
+    db = Database(dialect_for(mirror), create=False)
+    try:
+        if resumable(db, POOL):
+            raise SystemExit("the mirror has a sync in progress")
+        listed = [Group(name, POOL) for name in groups]
+        running = start(db, POOL, group_names=None, attributes=("email",), listed=listed,
+                        now=datetime.now(timezone.utc), baseline=False)  # fmt: skip
+        batch: list[tuple[str, str]] = []
+        users: list[tuple[Any, ...]] = []
+        for group, members in groups.items():
+            for username in members:
+                batch.append((group, username))
+                users.append((running.id, username, "CONFIRMED", True, None, None,
+                              json.dumps({"email": f"{username}@example.com"})))  # fmt: skip
+        stage(db, running, batch, users, checkpoint="cgm1:e30", listed=len(batch),
+              requests=0, throttled=0)  # fmt: skip
+        started = time.perf_counter()
+        joined, left, _ = complete(db, running, datetime.now(timezone.utc))
+        seconds = time.perf_counter() - started
+    finally:
+        db.close()
+    if (joined, left) != (changed // 2, changed // 2):
+        raise SystemExit(f"the diff found {joined} joined and {left} left")
+    return {"memberships": len(batch), "changed": changed, "joined": joined, "left": left,
+            "seconds": seconds}  # fmt: skip
+
+
+def measure() -> dict[str, Any]:
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        wall = wall_times(folder)
+        rss, mirror = peak_rss(folder)
+        diff = final_diff(mirror)
+    memberships = sum(QUOTA_GROUPS.values())
+    return {
+        "stamp": stamp(),
+        "setup": {
+            "wall": {
+                "groups": len(QUOTA_GROUPS),
+                "memberships": memberships,
+                "latency_ms": LATENCY * 1000,
+                "quota_rps": 30,
+                "rounds": ROUNDS,
+            },
+            "rss": {"groups": BIG_GROUPS, "memberships": BIG_GROUPS * BIG_MEMBERS},
+            "bounds": {
+                "wall_x_export": WALL_BOUND,
+                "rss_x_export": RSS_BOUND,
+                "diff_s": DIFF_BOUND,
+            },
+        },
+        "wall": wall,
+        "rss": rss,
+        "diff": diff,
+    }
+
+
+def _verdict(ok: bool) -> str:
+    return "within" if ok else "**over**"
+
+
+def render(results: dict[str, Any]) -> str:
+    """The Markdown of ``results``, as it appears in docs/performance.md."""
+    run, setup = results["stamp"], results["setup"]
+    wall, rss, diff = results["wall"], results["rss"], results["diff"]
+    bounds = setup["bounds"]
+    w = setup["wall"]
+    lines = [
+        BEGIN,
+        f"Commit {run['commit']}, {run['date']}, {run['machine']}, Python {run['python']}, "
+        f"botocore {run['botocore']}, cognito-groups {run['cognito_groups']} "
+        "(`benchmarks/mirror-results.json`).",
+        "",
+        "| measure | export | sync | sync ÷ export | bound |",
+        "|---|---:|---:|---:|---|",
+        f"| wall time, {w['memberships']:,} memberships in {w['groups']} groups, quota "
+        f"{w['quota_rps']}/s, {w['latency_ms']:g} ms per request (median of {w['rounds']} "
+        f"rounds) | {statistics.median(wall['export_s']):.2f} s | "
+        f"{statistics.median(wall['sync_s']):.2f} s | {wall['ratio']:.3f} | "
+        f"{_verdict(wall['ratio'] <= bounds['wall_x_export'])} {bounds['wall_x_export']} |",
+        f"| peak RSS, {setup['rss']['memberships']:,} memberships "
+        f"({setup['rss']['groups']} groups), no quota | "
+        f"{rss['export']['peak_rss_kib'] / 1024:.1f} MiB | "
+        f"{rss['sync']['peak_rss_kib'] / 1024:.1f} MiB | {rss['ratio']:.3f} | "
+        f"{_verdict(rss['ratio'] <= bounds['rss_x_export'])} {bounds['rss_x_export']} |",
+        f"| wall time of those runs | {rss['export']['wall_s']:.1f} s | "
+        f"{rss['sync']['wall_s']:.1f} s | "
+        f"{rss['sync']['wall_s'] / rss['export']['wall_s']:.2f} | (no bound) |",
+        "",
+        f"The final diff of a second sync of {diff['memberships']:,} memberships with "
+        f"{diff['changed']:,} changed ({diff['joined']:,} joined, {diff['left']:,} left), on "
+        f"SQLite: **{diff['seconds']:.2f} s** ({_verdict(diff['seconds'] <= bounds['diff_s'])} "
+        f"the bound of {bounds['diff_s']:g} s). Throttled answers during the wall-time runs: "
+        f"{wall['throttled']}.",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.parse_args()
+    publish(measure(), RESULTS, DOCS, (BEGIN, END), render)
+
+
+if __name__ == "__main__":
+    main()
