@@ -96,7 +96,8 @@ class Dialect(ABC):
     name: str
     #: The column types the schema's text names: ``{id}`` (a key that is never reused),
     #: ``{int}``, ``{ts}`` (a moment), ``{json}``, ``{bool}``; ``{rowid}`` ends a table whose
-    #: primary key is all it is looked up by.
+    #: primary key is all it is looked up by. And ``{same}``: equality that holds for two
+    #: nulls.
     types: Mapping[str, str]
     #: Whether the database may hold tables other than the mirror's.
     shares_database: bool
@@ -169,6 +170,7 @@ class SQLiteDialect(Dialect):
         "json": "TEXT",
         "bool": "INTEGER",
         "rowid": " WITHOUT ROWID",
+        "same": "IS",
     }
     shares_database = False
 
@@ -375,6 +377,7 @@ class PostgresDialect(Dialect):
         "json": "JSON",
         "bool": "BOOLEAN",
         "rowid": "",
+        "same": "IS NOT DISTINCT FROM",
     }
     shares_database = True
 

@@ -78,8 +78,8 @@ _VERSION_1 = (
     user_last_modified_date {ts},
     attributes {json} NOT NULL,
     first_seen {ts} NOT NULL,
-    last_seen {ts} NOT NULL,
-    last_sync_id {int} NOT NULL,
+    updated {ts} NOT NULL,
+    updated_sync_id {int} NOT NULL,
     PRIMARY KEY (pool_id, username)
 ){rowid}""",
     """CREATE TABLE memberships (

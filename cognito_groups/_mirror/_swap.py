@@ -17,7 +17,12 @@ Which groups record changes (``sync_groups.record_changes``):
 A group of the sync's scope that is gone from the pool (deleted before or during the sync)
 has its members ``left`` and leaves ``groups``. The scope is every group of the pool, or the
 groups named (``group_names``). Users in no mirrored group any more leave ``users`` (their
-usernames stay in ``membership_changes``).
+usernames stay in ``membership_changes``); a user's row is rewritten only when its record
+changed (``updated``).
+
+The work is proportional to the pool for the two anti-joins that find who joined and who left,
+and the memberships listed (new ones inserted, the others' ``last_seen``); the rest (memberships
+and users that left, users whose record changed) touches only the rows that changed.
 """
 
 from __future__ import annotations
@@ -52,50 +57,66 @@ _JOINED = """
 INSERT INTO membership_changes (pool_id, group_name, username, change, sync_id, observed_at)
 SELECT ?, sm.group_name, sm.username, 'joined', ?, ?
 FROM sync_memberships sm
-JOIN sync_groups sg ON sg.sync_id = sm.sync_id AND sg.group_name = sm.group_name
-WHERE sm.sync_id = ? AND sg.record_changes = ?
+WHERE sm.sync_id = ?
+  AND sm.group_name IN (SELECT group_name FROM sync_groups
+                        WHERE sync_id = ? AND record_changes = ?)
   AND NOT EXISTS (SELECT 1 FROM memberships m
                   WHERE m.pool_id = ? AND m.group_name = sm.group_name AND m.username = sm.username)
 ORDER BY sm.group_name, sm.username
 """
-_NOT_STAGED = """NOT EXISTS (SELECT 1 FROM sync_memberships sm WHERE sm.sync_id = ?
-    AND sm.group_name = memberships.group_name AND sm.username = memberships.username)"""
-_LEFT = (
-    """
+_LEFT = """
 INSERT INTO membership_changes (pool_id, group_name, username, change, sync_id, observed_at)
 SELECT pool_id, group_name, username, 'left', ?, ?
 FROM memberships
-WHERE pool_id = ?{scope} AND """
-    + _NOT_STAGED
-    + """
+WHERE pool_id = ?{scope} AND NOT EXISTS (SELECT 1 FROM sync_memberships sm WHERE sm.sync_id = ?
+    AND sm.group_name = memberships.group_name AND sm.username = memberships.username)
 ORDER BY group_name, username
 """
-)
-_GONE = "DELETE FROM memberships WHERE pool_id = ?{scope} AND " + _NOT_STAGED  # noqa: S608
-_SEEN_AGAIN = "UPDATE memberships SET last_seen = ?, last_sync_id = ? WHERE pool_id = ?{scope}"
-_NEW = """
+# The sync's changes are those numbered after the last one before it (its pool is locked).
+_GONE = """
+DELETE FROM memberships WHERE pool_id = ? AND (group_name, username) IN (
+    SELECT group_name, username FROM membership_changes
+    WHERE id > ? AND sync_id = ? AND change = 'left')
+"""
+# Every membership listed: new ones inserted, the others seen again.
+_LISTED = """
 INSERT INTO memberships (pool_id, group_name, username, first_seen, last_seen, first_sync_id,
                          last_sync_id)
-SELECT ?, sm.group_name, sm.username, ?, ?, ?, ?
-FROM sync_memberships sm
-WHERE sm.sync_id = ?
-  AND NOT EXISTS (SELECT 1 FROM memberships m
-                  WHERE m.pool_id = ? AND m.group_name = sm.group_name AND m.username = sm.username)
+SELECT ?, group_name, username, ?, ?, ?, ?
+FROM sync_memberships WHERE sync_id = ?
+ON CONFLICT (pool_id, group_name, username) DO UPDATE SET
+    last_seen = excluded.last_seen, last_sync_id = excluded.last_sync_id
 """
+# Only the users whose record changed (or is new) are written.
 _USERS = """
 INSERT INTO users (pool_id, username, user_status, enabled, user_create_date,
-                   user_last_modified_date, attributes, first_seen, last_seen, last_sync_id)
-SELECT ?, username, user_status, enabled, user_create_date, user_last_modified_date,
-       attributes, ?, ?, ?
-FROM sync_users WHERE sync_id = ?
+                   user_last_modified_date, attributes, first_seen, updated, updated_sync_id)
+SELECT ?, su.username, su.user_status, su.enabled, su.user_create_date,
+       su.user_last_modified_date, su.attributes, ?, ?, ?
+FROM sync_users su
+WHERE su.sync_id = ? AND NOT EXISTS (
+    SELECT 1 FROM users u
+    WHERE u.pool_id = ? AND u.username = su.username
+      AND u.user_status {same} su.user_status AND u.enabled {same} su.enabled
+      AND u.user_create_date {same} su.user_create_date
+      AND u.user_last_modified_date {same} su.user_last_modified_date
+      AND CAST(u.attributes AS TEXT) = CAST(su.attributes AS TEXT))
 ON CONFLICT (pool_id, username) DO UPDATE SET
     user_status = excluded.user_status, enabled = excluded.enabled,
     user_create_date = excluded.user_create_date,
     user_last_modified_date = excluded.user_last_modified_date,
-    attributes = excluded.attributes, last_seen = excluded.last_seen,
-    last_sync_id = excluded.last_sync_id
+    attributes = excluded.attributes, updated = excluded.updated,
+    updated_sync_id = excluded.updated_sync_id
 """
+# Who may have left their last group: those who left one in this sync; or, when a group was
+# dropped during the sync (its staged users may be in no group), anyone.
 _USERS_GONE = """
+DELETE FROM users WHERE pool_id = ? AND username IN (
+        SELECT username FROM membership_changes WHERE id > ? AND sync_id = ? AND change = 'left')
+    AND NOT EXISTS (SELECT 1 FROM memberships m
+                    WHERE m.pool_id = users.pool_id AND m.username = users.username)
+"""
+_ANY_USER_GONE = """
 DELETE FROM users WHERE pool_id = ? AND NOT EXISTS (
     SELECT 1 FROM memberships m WHERE m.pool_id = users.pool_id AND m.username = users.username)
 """
@@ -133,26 +154,29 @@ def complete(db: Database, sync: RunningSync, now: datetime) -> tuple[int, int, 
         return sql.format(scope=_THE_SYNCS_GROUPS.format(table=table)), (sync_id,)
 
     with db.transaction(durable=True):
-        complete_before = db.one(
-            "SELECT COUNT(*), COUNT(group_names) FROM syncs "
-            "WHERE pool_id = ? AND status = 'complete'",
-            (pool,),
+        before = db.one(
+            "SELECT COUNT(*), COUNT(group_names), "
+            "(SELECT COALESCE(MAX(id), 0) FROM membership_changes), "
+            "(SELECT COUNT(*) FROM sync_groups WHERE sync_id = ? AND present = ?) "
+            "FROM syncs WHERE pool_id = ? AND status = 'complete'",
+            (sync_id, False, pool),
         )
-        if complete_before is None:
+        if before is None:
             raise LookupError("SELECT COUNT(*) gave no row")
-        baseline = complete_before[0] == 0
-        every_group_before = complete_before[0] > complete_before[1]
+        complete_before, named_before, last_change, absent = before
+        baseline = complete_before == 0
+        every_group_before = complete_before > named_before
         db.execute(_RECORDING, (pool, True, every_group_before, sync_id))
-        joined = db.execute(_JOINED, (pool, sync_id, at, sync_id, True, pool)).rowcount
+        joined = db.execute(_JOINED, (pool, sync_id, at, sync_id, sync_id, True, pool)).rowcount
         sql, extra = scoped(_LEFT, "memberships")
         left = db.execute(sql, (sync_id, at, pool, *extra, sync_id)).rowcount
-        sql, extra = scoped(_GONE, "memberships")
-        db.execute(sql, (pool, *extra, sync_id))
-        sql, extra = scoped(_SEEN_AGAIN, "memberships")
-        db.execute(sql, (at, sync_id, pool, *extra))
-        db.execute(_NEW, (pool, at, at, sync_id, sync_id, sync_id, pool))
-        db.execute(_USERS, (pool, at, at, sync_id, sync_id))
-        db.execute(_USERS_GONE, (pool,))
+        db.execute(_GONE, (pool, last_change, sync_id))
+        db.execute(_LISTED, (pool, at, at, sync_id, sync_id, sync_id))
+        db.execute(_USERS.format_map(db.dialect.types), (pool, at, at, sync_id, sync_id, pool))
+        if absent:
+            db.execute(_ANY_USER_GONE, (pool,))
+        else:
+            db.execute(_USERS_GONE, (pool, last_change, sync_id))
         db.execute(_GROUPS, (pool, at, at, sync_id, sync_id, sync_id, True))
         sql, extra = scoped(_GROUPS_GONE, "groups")
         db.execute(sql, (pool, *extra, sync_id, True))
