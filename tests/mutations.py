@@ -389,8 +389,8 @@ MUTATIONS = (
     Mutation(
         "the swap is not one transaction",
         "_mirror/_swap.py",
-        "    with db.transaction(durable=True):\n        complete_before",
-        '    with __import__("contextlib").nullcontext():\n        complete_before',
+        "    with db.transaction(durable=True):\n        before = db.one(",
+        '    with __import__("contextlib").nullcontext():\n        before = db.one(',
         ("tests/test_mirror.py::test_a_reader_never_sees_half_a_swap",),
     ),
 )

@@ -19,6 +19,7 @@ How a run ends without completing:
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -48,10 +49,12 @@ if TYPE_CHECKING:
     from cognito_groups._mirror._records import SyncRecord
     from cognito_groups._mirror._staging import RunningSync
 
-__all__ = ["COMMIT_ROWS", "COMMIT_SECONDS", "SyncOptions", "SyncProgress", "run"]
+__all__ = ["COMMIT_ROWS", "COMMIT_SECONDS", "LOGGER", "SyncOptions", "SyncProgress", "run"]
 
 COMMIT_SECONDS = 0.25
 COMMIT_ROWS = 1000
+#: Where a sync says how long its swap took (DEBUG; no name of a user or group).
+LOGGER = logging.getLogger("cognito_groups.mirror")
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +239,16 @@ class _Run:
             except BaseException as err:  # Ctrl-C, a signal: the last commit stands
                 self._interrupted(err)
                 raise
-        complete(self.db, self.running, _now())
+        started = time.perf_counter()
+        joined, left, _ = complete(self.db, self.running, _now())
+        LOGGER.debug(
+            "sync %d of %s swapped in: %d joined, %d left, in %.3f s",
+            self.running.id,
+            self.options.user_pool_id,
+            joined,
+            left,
+            time.perf_counter() - started,
+        )
         return sync_record(self.db, self.running.id)
 
     def _list(self, listing: MembershipIterator) -> None:
