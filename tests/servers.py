@@ -26,6 +26,17 @@ _ROOT = Path(__file__).resolve().parent.parent
 _STARTED: list[subprocess.Popen[bytes]] = []  # kept, so that none is collected while running
 
 
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (a server's watcher asks it of its test run)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover (alive, someone else's)
+        return True
+    return True
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

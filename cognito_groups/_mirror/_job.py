@@ -32,6 +32,7 @@ from cognito_groups._mirror._queries import sync_record
 from cognito_groups._mirror._schema import ensure_schema
 from cognito_groups._mirror._staging import (
     abandon,
+    clear_finished,
     drop_group,
     resumable,
     stage,
@@ -123,6 +124,7 @@ def _started(
 ) -> tuple[RunningSync, bool]:
     """The pool's sync to continue, or a new one (its groups listed); whether it continues."""
     pool = options.user_pool_id
+    clear_finished(db, pool)
     found = resumable(db, pool)
     for extra in found[1:]:  # pragma: no cover (the pool's lock allows one at a time)
         abandon(db, extra.id, _now(), "abandoned: a newer sync of the pool was continued")
@@ -240,14 +242,17 @@ class _Run:
                 self._interrupted(err)
                 raise
         started = time.perf_counter()
+        self.db.dialect.settle(self.db.connection)
+        settled = time.perf_counter()
         joined, left, _ = complete(self.db, self.running, _now())
         LOGGER.debug(
-            "sync %d of %s swapped in: %d joined, %d left, in %.3f s",
+            "sync %d of %s swapped in: %d joined, %d left; %.3f s to settle, then %.3f s",
             self.running.id,
             self.options.user_pool_id,
             joined,
             left,
-            time.perf_counter() - started,
+            settled - started,
+            time.perf_counter() - settled,
         )
         return sync_record(self.db, self.running.id)
 

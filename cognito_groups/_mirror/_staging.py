@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunningSync",
     "abandon",
+    "clear_finished",
     "clear_staging",
     "drop_group",
     "resumable",
@@ -290,6 +291,24 @@ def abandon(db: Database, sync_id: int, now: datetime, reason: str) -> None:
             (db.dialect.bind_time(now), reason, sync_id),
         )
         clear_staging(db, sync_id)
+
+
+def clear_finished(db: Database, user_pool_id: str) -> None:
+    """Remove the staged rows that syncs of the pool left once complete or abandoned.
+
+    A kill between a swap and the removal of its staged rows leaves them.
+    """
+    finished = [
+        sync_id
+        for (sync_id,) in db.rows(
+            "SELECT id FROM syncs WHERE pool_id = ? AND finished IS NOT NULL "
+            "AND id IN (SELECT sync_id FROM sync_groups)",
+            (user_pool_id,),
+        )
+    ]
+    for sync_id in finished:
+        with db.transaction():
+            clear_staging(db, sync_id)
 
 
 def clear_staging(db: Database, sync_id: int) -> None:

@@ -142,7 +142,8 @@ DELETE FROM groups WHERE pool_id = ?{scope} AND NOT EXISTS (
 def complete(db: Database, sync: RunningSync, now: datetime) -> tuple[int, int, bool]:
     """Swap the sync's staged rows in and record its changes; (joined, left, baseline).
 
-    One transaction, made durable before it returns. The caller holds the pool's lock.
+    One transaction, made durable before it returns; then the staged rows are removed. The
+    caller holds the pool's lock.
     """
     pool, sync_id = sync.user_pool_id, sync.id
     at = db.dialect.bind_time(now)
@@ -186,5 +187,8 @@ def complete(db: Database, sync: RunningSync, now: datetime) -> tuple[int, int, 
             "(SELECT COUNT(*) FROM sync_memberships WHERE sync_id = ?) WHERE id = ?",
             (at, joined, left, baseline, sync_id, sync_id),
         )
+    # The staged rows of a complete sync are no reader's: removed after the swap, in a
+    # transaction of their own (if a kill comes first, the next sync removes them).
+    with db.transaction():
         clear_staging(db, sync_id)
     return joined, left, baseline
