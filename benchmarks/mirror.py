@@ -144,7 +144,9 @@ def final_diff(mirror: Path) -> dict[str, Any]:
     groups = big_pool()
     changed = 0
     for group, members in groups.items():  # 100 removed and 100 added in each group
-        groups[group] = [*members[100:], *(f"new-{group}-{index:03d}" for index in range(100))]
+        # The loopback Cognito makes a user's record from its place in the group: members are
+        # removed and added at the end, so that the others keep their records, as they would.
+        groups[group] = [*members[:-100], *(f"new-{group}-{index:03d}" for index in range(100))]
         changed += 200
     handler = _Swaps()
     LOGGER.addHandler(handler)

@@ -773,3 +773,40 @@ def test_a_reader_never_sees_half_a_swap(server: QuotaServer, tmp_path: Path) ->
         record = mirror.sync(facade(server), POOL)
         assert record.status == "complete"
         assert pairs(db) == set(server.memberships())
+
+
+@pytest.mark.parametrize("edit", ["garbage", "another-pool", "group-names"])
+def test_a_hand_edited_sync_is_refused_and_restart_starts_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """An interrupted sync whose row was edited: exit 2 saying so; --restart completes."""
+    from cognito_groups._checkpoint import MembershipCheckpoint, encode_checkpoint
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    db = str(tmp_path / "m.db")
+    state = {"from": 1}
+    with QuotaServer({"a": 300, "b": 300}, rate=None, fault=fail_after(4, state)) as server:
+        failed = sync(server.url, db, "--concurrency", "1", env={**os.environ})
+        assert failed.returncode == 5, failed.stderr
+        state["from"] = 0
+        raw = sqlite3.connect(db)
+        if edit == "garbage":
+            raw.execute("UPDATE syncs SET listing_checkpoint = 'cgm1:not-a-cursor'")
+        elif edit == "another-pool":
+            other = encode_checkpoint(
+                MembershipCheckpoint(OTHER_POOL, ("a", "b"), False, frozenset(), {})
+            )
+            raw.execute("UPDATE syncs SET listing_checkpoint = ?", (other,))
+        else:
+            raw.execute("UPDATE syncs SET group_names = '[not json'")
+        raw.commit()
+        raw.close()
+        refused = sync(server.url, db)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr == (
+            f"cognito-groups: error: sync 1 of {POOL} in {db} cannot be continued: its row in "
+            "syncs was changed by hand or damaged; restart it (--restart)\n"
+        )
+        again = sync(server.url, db, "--restart")
+        assert again.returncode == 0, again.stderr
+        assert pairs(db) == set(server.memberships())

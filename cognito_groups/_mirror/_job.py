@@ -26,7 +26,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cognito_groups._counting import RequestCounter
-from cognito_groups._errors import CognitoGroupsError, ResourceNotFoundError
+from cognito_groups._errors import (
+    CognitoGroupsError,
+    InvalidParameterError,
+    ResourceNotFoundError,
+)
 from cognito_groups._mirror._errors import InterruptedSyncError, MirrorError, UnknownGroupError
 from cognito_groups._mirror._queries import sync_record
 from cognito_groups._mirror._schema import ensure_schema
@@ -130,7 +134,9 @@ def _started(
         abandon(db, extra.id, _now(), "abandoned: a newer sync of the pool was continued")
     if found:
         running = found[0]
-        same = (running.group_names, running.attributes) == (
+        if running.damaged and not options.restart:
+            raise _damaged(db, running)
+        same = not running.damaged and (running.group_names, running.attributes) == (
             options.group_names,
             options.attributes,
         )
@@ -176,6 +182,14 @@ def _started(
     )
 
 
+def _damaged(db: Database, running: RunningSync) -> InterruptedSyncError:
+    return InterruptedSyncError(
+        db.shown,
+        f"sync {running.id} of {running.user_pool_id} in {db.shown} cannot be continued: its "
+        "row in syncs was changed by hand or damaged; restart it (--restart)",
+    )
+
+
 def _scope(group_names: tuple[str, ...] | None, attributes: tuple[str, ...] | None) -> str:
     groups = "every group" if group_names is None else "groups " + ", ".join(group_names)
     if attributes is None:
@@ -214,12 +228,17 @@ class _Run:
     def finish(self) -> SyncRecord:
         """List what is left, then complete the sync; its record."""
         while True:
-            listing = self.cognito.iter_memberships(
-                self.options.user_pool_id,
-                self.running.groups,
-                concurrency=self.options.concurrency,
-                checkpoint=self.running.checkpoint,
-            )
+            try:
+                listing = self.cognito.iter_memberships(
+                    self.options.user_pool_id,
+                    self.running.groups,
+                    concurrency=self.options.concurrency,
+                    checkpoint=self.running.checkpoint,
+                )
+            except InvalidParameterError as err:
+                if err.parameter != "checkpoint":  # pragma: no cover (checked by sync())
+                    raise
+                raise _damaged(self.db, self.running) from err
             try:
                 with listing:
                     self._list(listing)

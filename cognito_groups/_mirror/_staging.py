@@ -75,7 +75,7 @@ class RunningSync:
 
     ``groups``: the groups it lists (those of its scope present in the pool when it started,
     less those that disappeared since). ``memberships``, ``requests``, ``throttled``: the
-    counts committed so far, by every run of it.
+    counts committed so far, by every run of it. ``damaged``: its row cannot be continued.
     """
 
     id: int
@@ -87,6 +87,8 @@ class RunningSync:
     memberships: int
     requests: int
     throttled: int
+    #: Its row was changed by hand or damaged (its cursor, its groups or attributes).
+    damaged: bool = False
 
 
 def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
@@ -96,7 +98,13 @@ def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
         sync_id, names, attributes, checkpoint, memberships, requests, throttled = row
         # The listing continues with the groups of its checkpoint, in its order; before the
         # first commit, with the sync's groups (a new listing: any order).
-        saved = None if checkpoint is None else decode_checkpoint(checkpoint).groups
+        try:
+            saved = None if checkpoint is None else decode_checkpoint(checkpoint).groups
+            scope, kept = _names(names), _names(attributes)
+        except (ValueError, TypeError):  # changed by hand, or damaged: only abandoning helps
+            saved, scope, kept, damaged = None, None, None, True
+        else:
+            damaged = False
         groups = (
             saved
             if saved is not None
@@ -113,13 +121,14 @@ def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
             RunningSync(
                 sync_id,
                 user_pool_id,
-                _names(names),
-                _names(attributes),
+                scope,
+                kept,
                 checkpoint,
                 groups,
                 memberships,
                 requests,
                 throttled,
+                damaged,
             )
         )
     return found
