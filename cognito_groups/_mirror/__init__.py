@@ -9,6 +9,7 @@ One concern per module:
 * ``_schema``: the tables, ``schema_version`` and the numbered forward migrations;
 * ``_staging``: a sync in progress, staged page by page with its cursor;
 * ``_swap``: the end of a sync: the diff and the swap, in one transaction;
+* ``_job``: one run of a sync: the pool's lock, start or continue, list, stage, complete;
 * ``_queries``: what readers ask (members, groups of a user, changes, syncs);
 * ``_mirror``: `Mirror`, the public facade.
 """
