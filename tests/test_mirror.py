@@ -810,3 +810,33 @@ def test_a_hand_edited_sync_is_refused_and_restart_starts_over(
         again = sync(server.url, db, "--restart")
         assert again.returncode == 0, again.stderr
         assert pairs(db) == set(server.memberships())
+
+
+def test_postgresql_shares_a_database_but_not_a_tables_name(
+    server: QuotaServer, postgres_url: str
+) -> None:
+    """PostgreSQL: an application's tables may be beside the mirror's; one of its names not."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("CREATE TABLE invoices (id INTEGER)")
+    assert sync(server.url, postgres_url).returncode == 0
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("CREATE SCHEMA other")
+        admin.execute("CREATE TABLE other.users (id INTEGER)")
+    clash = postgres_url + "?options=-csearch_path%3Dother"
+    result = sync(server.url, clash)
+    assert result.returncode == 2, result.stderr
+    assert "is a database, but not a mirror of cognito-groups (it has tables users)" in (
+        result.stderr
+    )
+
+
+def test_a_device_is_not_a_database(server: QuotaServer) -> None:
+    """--db /dev/null: exit 2, and no journal made beside it in /dev."""
+    result = sync(server.url, "/dev/null")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "cognito-groups: error: /dev/null is a device or a pipe, not a database file\n"
+    )
+    assert not Path("/dev/null-journal").exists()

@@ -113,6 +113,8 @@ class Changes:
             if not started:
                 writer.begin()
             writer.finish()
+        if not started and self.console.status.enabled:  # a person at a terminal: say so
+            self.console.say("no change recorded" + (" in that window" if self.args.since else ""))
 
 
 def _lead(change: MembershipChange) -> Lead:

@@ -191,6 +191,11 @@ class SQLiteDialect(Dialect):
         with self.translated():
             if path.is_dir():
                 raise DatabaseWriteError(self.shown, f"{self.shown} is a folder, not a database")
+            if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+                # /dev/null, a pipe: SQLite would make its journal beside it, in /dev.
+                raise NotAMirrorError(
+                    self.shown, f"{self.shown} is a device or a pipe, not a database file"
+                )
             if not path.exists():
                 if not create:
                     raise NotAMirrorError(
