@@ -139,15 +139,15 @@ MUTATIONS = (
     Mutation(
         "the export does not cut back to its checkpoint",
         "_cli/_files.py",
-        "os.ftruncate(descriptor, offset)",
+        "os.ftruncate(descriptor, saved.offset)",
         "pass",
         ("tests/test_export.py",),
     ),
     Mutation(
         "the checkpoint is written before the rows are synced",
         "_cli/_export.py",
-        "        offset = output.sync()",
-        '        offset = __import__("os").fstat(output._descriptor).st_size + 4096',
+        "        committed = output.sync()\n",
+        "        committed = Committed(output.sync().offset + 4096)\n",
         ("tests/test_export.py",),
     ),
     Mutation(
