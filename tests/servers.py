@@ -23,8 +23,18 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _ROOT = Path(__file__).resolve().parent.parent
-_INFO = "moto-server.json"
 _STARTED: list[subprocess.Popen[bytes]] = []  # kept, so that none is collected while running
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (a server's watcher asks it of its test run)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover (alive, someone else's)
+        return True
+    return True
 
 
 def free_port() -> int:
@@ -40,40 +50,80 @@ def shared_moto(folder: Path, owner: int) -> dict[str, Any]:
 
     Every pytest process of one run (xdist workers included) passes the same ``folder``; a lock
     file there makes one of them start the server, and the others read what it wrote. The server
-    lives until :func:`stop_shared_moto` or until process ``owner`` (the run) is gone.
+    lives until :func:`stop_shared_servers` or until process ``owner`` (the run) is gone.
     Returns ``{"url", "pid", "pool"}``.
     """
-    info = folder / _INFO
-    with (folder / "moto-server.lock").open("w") as lock:
+    return _shared(folder, "moto-server", "tests.moto_process", owner)
+
+
+def shared_postgres(folder: Path, owner: int) -> dict[str, Any]:
+    """The session's PostgreSQL server (``tests/postgres_process.py``), as `shared_moto()`.
+
+    Returns ``{"url", "pid", "server_pid", "data"}``; ``url`` is the ``postgres`` database's.
+    """
+    return _shared(folder, "postgres-server", "tests.postgres_process", owner)
+
+
+def start_postgres(folder: Path, owner: int, data: Path | None = None) -> dict[str, Any]:
+    """A PostgreSQL server of a test's own (on ``data``, kept: a stopped one can start again)."""
+    name = f"postgres-{len(_STARTED)}-{os.getpid()}"
+    extra = () if data is None else (str(data),)
+    return _start(folder, name, "tests.postgres_process", owner, extra)
+
+
+def stop_server(info: dict[str, Any]) -> None:
+    """Stop a server started here, and wait for its process to end."""
+    with suppress(ProcessLookupError):
+        os.kill(info["pid"], signal.SIGTERM)
+    for process in _STARTED:
+        if process.pid == info["pid"]:
+            process.wait(timeout=60)
+
+
+def _shared(folder: Path, name: str, module: str, owner: int) -> dict[str, Any]:
+    """The server ``module`` of the run in ``folder``, started by the first caller."""
+    info = folder / f"{name}.json"
+    with (folder / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not info.exists():
-            env = {k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_CONFIG"}
-            with (folder / "moto-server.log").open("wb") as log:  # moto logs every request
-                process = subprocess.Popen(  # noqa: S603 (our own helper)
-                    [sys.executable, "-m", "tests.moto_process", str(info), str(owner)],
-                    cwd=_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                )  # fmt: skip
-            _STARTED.append(process)
-            deadline = time.monotonic() + 120  # only catches a hang
-            while not info.exists():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    tail = (folder / "moto-server.log").read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"the shared moto server did not start:\n{tail}")
-                time.sleep(0.05)
+            _start(folder, name, module, owner)
     found: dict[str, Any] = json.loads(info.read_text())
     return found
 
 
-def stop_shared_moto(folder: Path) -> None:
-    """Stop the server :func:`shared_moto` started in ``folder``, if it started one."""
-    info = folder / _INFO
-    if info.exists():
-        pid = json.loads(info.read_text())["pid"]
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
+def _start(
+    folder: Path, name: str, module: str, owner: int, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Start ``python -m module INFO OWNER ...`` and wait for its ``INFO`` file."""
+    info = folder / f"{name}.json"
+    env = {k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_CONFIG"}
+    with (folder / f"{name}.log").open("wb") as log:  # moto logs every request
+        process = subprocess.Popen(  # noqa: S603 (our own helper)
+            [sys.executable, "-m", module, str(info), str(owner), *extra],
+            cwd=_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        )  # fmt: skip
+    _STARTED.append(process)
+    deadline = time.monotonic() + 120  # only catches a hang
+    while not info.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            tail = (folder / f"{name}.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the {name} ({module}) did not start:\n{tail}")
+        time.sleep(0.05)
+    found: dict[str, Any] = json.loads(info.read_text())
+    return found
+
+
+def stop_shared_servers(folder: Path) -> None:
+    """Stop the servers :func:`_shared` started in ``folder``, if it started any."""
+    for name in ("moto-server", "postgres-server"):
+        info = folder / f"{name}.json"
+        if info.exists():
+            pid = json.loads(info.read_text())["pid"]
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
     for process in _STARTED:
-        process.wait(timeout=30)
+        process.wait(timeout=60)
 
 
 @contextmanager

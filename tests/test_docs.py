@@ -101,6 +101,7 @@ def load_benchmark(name: str) -> ModuleType:
         ("bench", "results.json"),
         ("quota", "quota-results.json"),
         ("by_user", "by-user-results.json"),
+        ("mirror", "mirror-results.json"),
     ],
 )
 def test_performance_figures_are_generated_from_the_results_file(script: str, results: str) -> None:

@@ -8,6 +8,8 @@ modules, one concern each:
 * ``_aws``: the facade built from the AWS options, and the count of requests it sent;
 * ``_users``: ``users`` and ``demo``, a group listed page by page;
 * ``_export``: ``export``, every membership of a pool, crash-safe;
+* ``_sync``: ``sync``, a pool mirrored into a database (the library's `Mirror`);
+* ``_changes``: ``changes``, who joined and who left, from the mirror;
 * ``_files``: the files ``export`` writes (atomic replace, checkpoint file, continued output);
 * ``_lock``: one export per file (a lock beside each file written, held for the run);
 * ``_writers``: the one writer family (table, json, jsonl, csv) of both commands;
@@ -20,13 +22,16 @@ Exit codes (one per error family; ``--debug`` adds a traceback and keeps them)::
 
     0  success
     1  unexpected error (a bug: please report it with --debug output)
-    2  bad usage or bad parameter (also: no Region configured)
+    2  bad usage or bad parameter (also: no Region configured; a --db that is not a mirror,
+       of a newer schema, or with another sync of the pool running)
     3  user pool or group not found
     4  not authorized, or no usable credentials
     5  throttled (TooManyRequestsException after retries)
     6  other service error (internal error, operation not enabled, broken paging ...)
-    7  connection failed, timed out, or the response was garbled
-    8  a file could not be written or read (full disk, no permission, no such folder ...)
+    7  connection failed, timed out, or the response was garbled (also: the mirror's
+       PostgreSQL server cannot be reached or went away)
+    8  a file could not be written or read (full disk, no permission, no such folder ...),
+       the mirror's database included
     129 stopped by SIGHUP, 143 by SIGTERM (temporary and lock files removed first)
     130 interrupted (Ctrl-C)
 """

@@ -10,14 +10,25 @@ from typing import TYPE_CHECKING
 from botocore.config import Config
 
 from cognito_groups._budget import DEFAULT_PATIENCE
+from cognito_groups._cli._terminal import counted
 from cognito_groups._client import CognitoGroups
+from cognito_groups._counting import RequestCounter as Counting
 from cognito_groups._errors import ClientSetupError
 from cognito_groups._pace import PAIR
 
 if TYPE_CHECKING:
     import argparse
 
-__all__ = ["RATE_SHOWN_AFTER", "RATE_WINDOW", "RequestCounter", "RequestRate", "facade"]
+    from cognito_groups._budget import RequestBudget
+
+__all__ = [
+    "RATE_SHOWN_AFTER",
+    "RATE_WINDOW",
+    "RequestCounter",
+    "RequestRate",
+    "facade",
+    "listing_status",
+]
 
 #: The seconds of recent requests a rate is measured over.
 RATE_WINDOW = 3.0
@@ -108,28 +119,37 @@ class RequestRate:
                 sent.popleft()
 
 
-class RequestCounter:
-    """Requests sent (every attempt) and their rate, from botocore's events; throttled answers.
-
-    A request is counted when it leaves: the budget's handler, on the operation's own event,
-    runs before this one on the service's (botocore calls the most specific first). Throttled
-    answers are the budgets' count: a paced request's throttles never reach botocore's retries.
-    """
+class RequestCounter(Counting):
+    """Requests sent (every attempt), their rate, and throttled answers (see `_counting`)."""
 
     def __init__(self, cognito: CognitoGroups) -> None:
-        self.requests = 0
         self.rate = RequestRate()
-        self._cognito = cognito
-        events = cognito.client.meta.events
-        service = cognito.client.meta.service_model.service_id.hyphenize()
-        events.register(f"before-send.{service}", self._sent)
+        super().__init__(cognito, sent=lambda: self.rate.sent(time.monotonic()))
 
-    @property
-    def throttled(self) -> int:
-        """Throttled answers, both categories."""
-        cognito = self._cognito
-        return cognito.budget.throttled + cognito.groups_budget.throttled
 
-    def _sent(self, **_: object) -> None:
-        self.requests += 1
-        self.rate.sent(time.monotonic())
+def listing_status(
+    groups_done: int,
+    groups_total: int | None,
+    memberships: int,
+    by_this_run: int | None,
+    counter: RequestCounter,
+    budget: RequestBudget,
+    now: float,
+) -> str:
+    """The status line of a listing of many groups (``export``, ``sync``).
+
+    ``groups 3/7 · 410 memberships (240 by this run) · 0 throttled · 19.8 req/s, pace 20/30``:
+    ``by_this_run`` is shown when the run continues an earlier one; the pace is the
+    ``ListUsersInGroup`` budget's now, and its ceiling.
+    """
+    groups = f"groups {groups_done}/{'?' if groups_total is None else groups_total}"
+    rows = counted(memberships, "membership")
+    if by_this_run is not None:
+        rows += f" ({by_this_run} by this run)"
+    rate = counter.rate.at(now)
+    # The throttled count before the rates: on a narrow terminal the line's end is cut.
+    return (
+        f"{groups} · {rows} · {counter.throttled} throttled · "
+        f"{'?' if rate is None else f'{rate:.1f}'} req/s, pace "
+        f"{budget.rate:.3g}/{budget.ceiling:.3g}"
+    )

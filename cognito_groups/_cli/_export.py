@@ -21,7 +21,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from cognito_groups._cli._aws import RequestCounter, facade
+from cognito_groups._cli._aws import RequestCounter, facade, listing_status
 from cognito_groups._cli._files import (
     CheckpointFile,
     Committed,
@@ -290,18 +290,16 @@ class Export:
         if not status.enabled or now - self._shown < _PROGRESS_SECONDS:
             return
         self._shown = now
-        total = memberships.groups_total
-        groups = f"groups {memberships.groups_done}/{'?' if total is None else total}"
-        rows = counted(self.rows, "membership")
-        if self._continued:
-            rows += f" ({self.written} by this run)"
-        rate = self._counter.rate.at(now)
-        budget = self._budget
-        # The throttled count before the rates: on a narrow terminal the line's end is cut.
         status.show(
-            f"{groups} · {rows} · {self._counter.throttled} throttled · "
-            f"{'?' if rate is None else f'{rate:.1f}'} req/s, pace "
-            f"{budget.rate:.3g}/{budget.ceiling:.3g}"
+            listing_status(
+                memberships.groups_done,
+                memberships.groups_total,
+                self.rows,
+                self.written if self._continued else None,
+                self._counter,
+                self._budget,
+                now,
+            )
         )
 
     def _summary(self, groups_total: int) -> None:

@@ -6,6 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from cognito_groups._cli._changes import Changes
 from cognito_groups._cli._export import Export
 from cognito_groups._cli._files import FileError
 from cognito_groups._cli._interrupt import Terminated, stops_raised
@@ -19,10 +20,13 @@ from cognito_groups._cli._report import (
     ExportError,
     exit_code,
     message,
+    mirror_exit_code,
 )
+from cognito_groups._cli._sync import Sync
 from cognito_groups._cli._terminal import Console
 from cognito_groups._cli._users import Listing
 from cognito_groups._errors import CognitoGroupsError
+from cognito_groups._mirror._errors import MirrorError
 
 if TYPE_CHECKING:
     import argparse
@@ -42,22 +46,30 @@ def main(
     args = parse(build_parser(), argv)
     out = sys.stdout if stdout is None else stdout
     console = Console(sys.stderr if stderr is None else stderr, debug=args.debug, quiet=args.quiet)
-    command = (
-        Export(args, out, console) if args.command == "export" else Listing(args, out, console)
-    )
+    command = _COMMANDS.get(args.command, Listing)(args, out, console)
     # Until the end is said: a stop that comes while the clean-up or the message is under way
     # is ignored, rather than killing the process before it says how to continue.
     with stops_raised():
         return _run(command, args, console)
 
 
-def _run(command: Export | Listing, args: argparse.Namespace, console: Console) -> int:
+#: The commands that are not a group's listing (``users``, ``demo``).
+_COMMANDS: dict[str, type[Export | Sync | Changes]] = {
+    "export": Export,
+    "sync": Sync,
+    "changes": Changes,
+}
+
+
+def _run(
+    command: Export | Sync | Changes | Listing, args: argparse.Namespace, console: Console
+) -> int:
     """Run ``command``; say how it ended; return the exit code."""
     try:
         command.run()
     except Terminated as err:
         console.say(f"cognito-groups: stopped by {err.name}")
-        if isinstance(command, Export) and (hint := command.interrupt_hint()) is not None:
+        if not isinstance(command, Listing) and (hint := command.interrupt_hint()) is not None:
             console.say(hint)  # exact after any signal (a ``users`` token is exact after Ctrl-C)
         return 128 + err.signum
     except CognitoGroupsError as err:
@@ -66,6 +78,10 @@ def _run(command: Export | Listing, args: argparse.Namespace, console: Console) 
     except ExportError as err:
         console.fail(err, str(err))
         return EXIT_USAGE
+    except MirrorError as err:
+        code = mirror_exit_code(err)
+        console.fail(err, str(err), command.file_hint() if code != EXIT_USAGE else None)
+        return code
     except FileError as err:
         console.fail(err, str(err), command.file_hint())
         return EXIT_FILE

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from typing import TYPE_CHECKING, NoReturn
 
 from cognito_groups._budget import DEFAULT_PATIENCE
 from cognito_groups._cli._safe_text import visible
 from cognito_groups._cli._writers import EXPORT_FORMATS, FORMATS
+from cognito_groups._mirror._database import DEFAULT_DATABASE
 from cognito_groups._models import UserStatus
 from cognito_groups._quotas import USER_LIST
 from cognito_groups._validate import DEFAULT_PAGE_SIZE, PAGE_SIZE_MAX
@@ -18,7 +20,18 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import TextIO
 
-__all__ = ["CONNECT_TIMEOUT", "READ_TIMEOUT", "build_parser", "output_format", "parse"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DATABASE_VARIABLE",
+    "READ_TIMEOUT",
+    "build_parser",
+    "output_format",
+    "parse",
+]
+
+#: The environment variable that names the mirror's database (``--db``'s default): a URL with
+#: a password given there stays out of the process list.
+DATABASE_VARIABLE = "COGNITO_GROUPS_DB"
 
 #: The command's timeouts, in seconds: with botocore's 3 attempts (standard retries), an
 #: endpoint that never answers fails in about 35 s. The library keeps botocore's 60 s.
@@ -52,6 +65,26 @@ examples:
 After a crash, a kill or an error, run the same command again: with --checkpoint it continues
 the file, and every membership ends up in it exactly once (with --by-user, every user once,
 with exactly its groups).
+"""
+_EXAMPLES_SYNC = """\
+examples:
+  cognito-groups sync us-east-1_AbC123                       # into ./cognito-groups.db
+  cognito-groups sync us-east-1_AbC123 --db /srv/mirror.db --attribute email --attribute name
+  cognito-groups sync us-east-1_AbC123 --group admins --group ops
+  cognito-groups sync us-east-1_AbC123 --db postgresql://mirror@db.internal/cognito
+
+After a crash, a kill or an error, run the same command again: it continues the same sync.
+The mirror's tables change only when a sync completes. The pool's first complete sync is its
+baseline: it records no change.
+"""
+_EXAMPLES_CHANGES = """\
+examples:
+  cognito-groups changes us-east-1_AbC123 --since 7d
+  cognito-groups changes us-east-1_AbC123 --group admins --since 2026-11-01 --format csv
+  cognito-groups changes --db postgresql://mirror@db.internal/cognito --format jsonl
+
+observed_at is when the sync that saw the change completed (UTC): the change happened
+between the group's previous complete sync and then.
 """
 _EXAMPLES_DEMO = """\
 examples:
@@ -217,15 +250,12 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--csv-raw", action="store_true", help="write CSV cells exactly (no formula guard)"
     )
-    pace = _pace_options(parser)
-    pace.add_argument(
-        "--concurrency", type=int, default=4, metavar="N", help="groups listed at once, 1-32 (4)"
-    )
+    _pace_options(parser)
     _common_options(parser)
 
 
-def _pace_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
-    """The request budget's options (of every command that lists many groups)."""
+def _pace_options(parser: argparse.ArgumentParser) -> None:
+    """How fast a listing of many groups goes (shared by `export` and `sync`)."""
     pace = parser.add_argument_group("pace")
     pace.add_argument(
         "--max-rps",
@@ -251,7 +281,83 @@ def _pace_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
         help="keep the budget to this process (default: shared with the other cognito-groups "
         "processes of this machine that use the same account and Region)",
     )
-    return pace
+    pace.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="groups listed at once, 1-32 (4)"
+    )
+
+
+def _db_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--db``, the mirror's database (shared by `sync` and `changes`)."""
+    parser.add_argument(
+        "--db",
+        metavar="DB",
+        default=os.environ.get(DATABASE_VARIABLE) or DEFAULT_DATABASE,
+        help=f"{what}: a SQLite file (a path, or sqlite:///PATH; created 0600) or "
+        f"postgresql://USER@HOST/NAME (default: ${DATABASE_VARIABLE}, else {DEFAULT_DATABASE})",
+    )
+
+
+def _sync_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("user_pool_id", metavar="USER_POOL_ID")
+    _db_option(parser, "the mirror to sync into")
+    chosen = parser.add_argument_group("what")
+    chosen.add_argument(
+        "--group",
+        action="append",
+        metavar="NAME",
+        help="sync this group (repeatable; default: every group of the pool)",
+    )
+    kept = chosen.add_mutually_exclusive_group()
+    kept.add_argument(
+        "--attribute",
+        action="append",
+        metavar="NAME",
+        help="keep this attribute of each user (repeatable; default: email only)",
+    )
+    kept.add_argument(
+        "--all-attributes", action="store_true", help="keep every attribute of each user"
+    )
+    kept.add_argument(
+        "--no-attributes", action="store_true", help="keep no attribute (usernames and status)"
+    )
+    how = parser.add_argument_group("runs")
+    how.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another sync of the pool into DB runs, wait for it (default: exit 2 at once)",
+    )
+    how.add_argument(
+        "--restart",
+        action="store_true",
+        help="abandon an interrupted sync of the pool instead of continuing it",
+    )
+    _pace_options(parser)
+    _common_options(parser)
+
+
+def _changes_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("user_pool_id", metavar="USER_POOL_ID", nargs="?")
+    _db_option(parser, "the mirror to read")
+    chosen = parser.add_argument_group("what")
+    chosen.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only changes observed since WHEN: a date or time in ISO 8601 (2026-11-01, "
+        "2026-11-01T08:00:00Z; UTC unless it says), or a time ago (90m, 36h, 7d, 2w)",
+    )
+    chosen.add_argument(
+        "--group", action="append", metavar="NAME", help="only this group's (repeatable)"
+    )
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="table (default on a terminal), json, jsonl (default otherwise) or csv",
+    )
+    out.add_argument(
+        "--csv-raw", action="store_true", help="write CSV cells exactly (no formula guard)"
+    )
+    _common_options(parser)
 
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:
@@ -320,7 +426,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _export_options(export)
     _aws_options(export)
-    for command in (users, demo, export):  # its usage errors point to its own --help
+    sync = commands.add_parser(
+        "sync",
+        help="mirror a pool's groups and members into a database, with who joined and left",
+        description="Sync the groups and members of USER_POOL_ID (or of the --group's named) "
+        "into a database: SQLite (default) or PostgreSQL. Crash-safe: run it again to continue.",
+        epilog=_EXAMPLES_SYNC,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _sync_options(sync)
+    _aws_options(sync)
+    changes = commands.add_parser(
+        "changes",
+        help="who joined and who left, as the mirror's syncs saw it",
+        description="The membership changes recorded in the mirror (of USER_POOL_ID, or of "
+        "every pool), oldest first.",
+        epilog=_EXAMPLES_CHANGES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _changes_options(changes)
+    for command in (users, demo, export, sync, changes):  # usage errors point to its --help
         command.set_defaults(command_parser=command)
     return parser
 

@@ -23,16 +23,25 @@ from cognito_groups._errors import (
     TooManyRequestsError,
     TransportError,
 )
+from cognito_groups._mirror._errors import (
+    DatabaseUnavailableError,
+    DatabaseWriteError,
+    MirrorError,
+    UnknownGroupError,
+)
 
 if TYPE_CHECKING:
     import argparse
 
 __all__ = [
     "EXIT_CODES",
+    "MIRROR_EXIT_CODES",
     "ExportError",
+    "continuing_helps",
     "exit_code",
     "export_hint",
     "message",
+    "mirror_exit_code",
     "resume_hint",
     "token_option",
 ]
@@ -59,6 +68,16 @@ EXIT_CODES: tuple[tuple[type[CognitoGroupsError], int], ...] = (
     (TransportError, EXIT_CONNECTION),
     (CognitoGroupsError, EXIT_SERVICE),
 )
+#: (mirror error class, exit code), most specific first: a database that cannot be written
+#: is a file's problem (8, as for export's files); one that cannot be reached, a connection's
+#: (7); a database that is not a mirror, of a newer schema, or busy with another sync, the
+#: user's to choose another (2).
+MIRROR_EXIT_CODES: tuple[tuple[type[MirrorError], int], ...] = (
+    (UnknownGroupError, EXIT_NOT_FOUND),
+    (DatabaseUnavailableError, EXIT_CONNECTION),
+    (DatabaseWriteError, EXIT_FILE),
+    (MirrorError, EXIT_USAGE),
+)
 _ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "UnrecognizedClientException"})
 #: What emulators answer for a token they refuse (Cognito answers InvalidParameterException).
 _REJECTED_TOKEN_CODES = frozenset({"InvalidToken", "InvalidNextTokenException"})
@@ -81,9 +100,11 @@ _FLAGS = {
     "patience": "--patience",
     "concurrency": "--concurrency",
     "group_names": "--group",
+    "attributes": "--attribute",
 }
-#: ``export`` names its groups with ``--group``.
+#: ``export``, ``sync`` and ``changes`` name their groups with ``--group``.
 _EXPORT_FLAGS = {**_FLAGS, "group_name": "--group"}
+_GROUP_COMMANDS = frozenset({"export", "sync", "changes"})
 _LONGEST_MESSAGE = 300
 
 
@@ -100,9 +121,14 @@ def exit_code(err: CognitoGroupsError) -> int:
     return next(code for cls, code in EXIT_CODES if isinstance(err, cls))
 
 
+def mirror_exit_code(err: MirrorError) -> int:
+    """The exit code of a mirror error's family (see `MIRROR_EXIT_CODES`)."""
+    return next(code for cls, code in MIRROR_EXIT_CODES if isinstance(err, cls))
+
+
 def message(err: CognitoGroupsError, args: argparse.Namespace) -> str:
     """What went wrong, in one line, in the command's words (flags, not Python parameters)."""
-    flags = _EXPORT_FLAGS if args.command == "export" else _FLAGS
+    flags = _EXPORT_FLAGS if args.command in _GROUP_COMMANDS else _FLAGS
     if isinstance(err, InvalidParameterError) and err.parameter in flags:
         rule = err.message.removeprefix(f"{err.parameter}: ")
         flag = flags[err.parameter]
@@ -179,11 +205,20 @@ def resume_hint(err: CognitoGroupsError, *, listed: int) -> str | None:
     return f"resume with: {token_option(err.next_token)}"
 
 
-def export_hint(err: CognitoGroupsError, *, checkpoint: str | None, written: int) -> str | None:
-    """How to continue a failed export, when continuing helps (as for `resume_hint()`)."""
+def continuing_helps(err: CognitoGroupsError, *, done: int) -> bool:
+    """Whether running a stopped job again helps.
+
+    It does when the job got somewhere (``done``) or ``err`` is transient; never for a
+    rejected parameter or a pool or group that does not exist.
+    """
     if isinstance(err, InvalidParameterError | ResourceNotFoundError):
-        return None
-    if written == 0 and not _transient(err):
+        return False
+    return done > 0 or _transient(err)
+
+
+def export_hint(err: CognitoGroupsError, *, checkpoint: str | None, written: int) -> str | None:
+    """How to continue a failed export, when continuing helps (see `continuing_helps()`)."""
+    if not continuing_helps(err, done=written):
         return None
     if checkpoint:
         return f"run the same command again to continue from {checkpoint}"

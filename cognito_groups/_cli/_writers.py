@@ -49,8 +49,9 @@ if TYPE_CHECKING:
 
     from cognito_groups import User
 
-    #: The fields written before the user's: a text, or a list (``;``-joined in CSV).
-    Lead = Mapping[str, str | list[str]]
+    #: The fields written before the user's: a text, a number, or a list (``;``-joined in
+    #: CSV). A writer made ``lead_only`` writes rows that are their lead alone.
+    Lead = Mapping[str, str | int | list[str]]
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -118,6 +119,8 @@ def _text_cell(user: User, lead: Lead, column: str, fields: Collection[str]) -> 
     """
     if column in lead:
         value = lead[column]
+        if isinstance(value, int):
+            return str(value)
         return value if isinstance(value, str) else ";".join(value)
     if column in fields:
         if column == "username":
@@ -163,6 +166,8 @@ class Writer:
         written: Rows the document already holds (a file being continued); ``None``: a new one.
         width: The columns a ``table`` row may take on a terminal; ``None``: the terminal's
             width, measured on every page (so a resized window is followed).
+        lead_only: Each row is its lead alone (``fields`` are the lead's names; the user
+            written with it is only a placeholder): ``cognito-groups changes``.
     """
 
     #: Whether the output of no user is only a header (nothing worth writing after a failure).
@@ -180,8 +185,11 @@ class Writer:
         header: bool = True,
         written: int | None = None,
         width: int | None = None,
+        lead_only: bool = False,
     ) -> None:
         self.out = out
+        self._lead_only = lead_only
+        self._first_leads: Sequence[Lead] = ()
         self._width = width
         self.header = header
         self._csv_raw = csv_raw
@@ -197,11 +205,14 @@ class Writer:
         self._continued = written is not None
         self._started = False
 
-    def begin(self, users: Sequence[User] = ()) -> None:
+    def begin(self, users: Sequence[User] = (), leads: Sequence[Lead] = ()) -> None:
         """Choose the columns (on ``users``, the first page) and write what comes first.
 
         A document being continued (``written`` given) gets no second header or ``[``.
+        ``leads``: the leads of the first page's rows, when they are known (a table is sized
+        on them too).
         """
+        self._first_leads = leads
         self._started = True
         present = {attribute.name for user in users for attribute in user.attributes}
         if self._attributes is None:
@@ -221,15 +232,16 @@ class Writer:
             self.write_listed(user)
         self.out.flush()
 
-    def open_page(self, users: Sequence[User]) -> None:
+    def open_page(self, users: Sequence[User], leads: Sequence[Lead] = ()) -> None:
         """Write what comes before a page of ``users`` (the first page fixes the columns).
 
-        Its users are then written one at a time with `write_listed()`.
+        Its users are then written one at a time with `write_listed()` (or `write()`, with
+        the ``leads`` given here).
         """
         if self._started:
-            self.next_page(users)
+            self.next_page(users, leads)
         else:
-            self.begin(users)
+            self.begin(users, leads)
 
     def write_listed(self, user: User) -> None:
         """Write one user of the page opened last, without a lead.
@@ -268,14 +280,14 @@ class Writer:
 
     def json_text(self, user: User, lead: Lead) -> str:
         """The row as one line of JSON (lead first), exact once parsed, safe to print."""
-        row = {**lead, **user_to_json(user, self._attributes)}
+        row = dict(lead) if self._lead_only else {**lead, **user_to_json(user, self._attributes)}
         return json_for_terminal(json.dumps(row, ensure_ascii=False))
 
     def start(self, users: Sequence[User]) -> None:
         """Write what comes before the first row (``users`` is the first page)."""
 
-    def next_page(self, users: Sequence[User]) -> None:
-        """Write what comes before the users of a page after the first one."""
+    def next_page(self, users: Sequence[User], leads: Sequence[Lead] = ()) -> None:
+        """Write what comes before the users of a page after the first one (and their leads)."""
 
     def write_row(self, user: User, lead: Lead) -> None:
         """Write one row."""
@@ -373,21 +385,26 @@ class TableWriter(Writer):
         """Size the columns on the first page and write the header."""
         self._needed = [display_width(visible(column)) for column in self.columns]
         self._widths: list[int] = []
-        self._widen(users)
+        self._widen(users, self._first_leads)
         self._write_header()
 
-    def next_page(self, users: Sequence[User]) -> None:
+    def next_page(self, users: Sequence[User], leads: Sequence[Lead] = ()) -> None:
         """Resize the columns if this page needs it, and then write the header again."""
-        if self._widen(users):
+        if self._widen(users, leads):
             self._write_header()
 
-    def _widen(self, users: Sequence[User]) -> bool:
+    def _widen(self, users: Sequence[User], leads: Sequence[Lead] = ()) -> bool:
         """Size the columns for their widest cell so far; say whether the widths shown changed.
 
         A column needs the width of its widest cell (in ``users`` or before); on a terminal the
         widths shown are those cut to fit (`_fitted()`).
         """
-        rows = [self.cells(user, _NO_LEAD) for user in users]
+        rows = [
+            self.cells(user, lead)
+            for user, lead in zip(
+                users, [*leads, *([_NO_LEAD] * (len(users) - len(leads)))], strict=True
+            )
+        ]
         self._needed = [
             max([width, *(display_width(visible(row[index])) for row in rows)])
             for index, width in enumerate(self._needed)

@@ -1,0 +1,151 @@
+"""``cognito-groups changes``: who joined and who left, as the mirror's syncs observed it.
+
+It reads the mirror (`Mirror.changes()`) and writes one record per change, oldest first, with
+the command's writers (table, json, jsonl, csv: the same safety as ``users``). A pool's first
+complete sync is its baseline and records no change: stderr says so when the baseline falls
+in the window asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from cognito_groups._cli._report import ExportError
+from cognito_groups._cli._writers import WRITERS, iso_utc
+from cognito_groups._mirror._mirror import Mirror
+from cognito_groups._models import User
+from cognito_groups._validate import check_group_names, check_user_pool_id
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterator
+    from typing import TextIO
+
+    from cognito_groups._cli._terminal import Console
+    from cognito_groups._cli._writers import Lead
+    from cognito_groups._errors import CognitoGroupsError
+    from cognito_groups._mirror._records import MembershipChange, SyncRecord
+
+__all__ = ["COLUMNS", "Changes", "parse_since"]
+
+#: The fields of a change record, in order.
+COLUMNS = ("observed_at", "change", "group_name", "username", "pool_id", "sync_id")
+_PAGE = 500
+_AGO = re.compile(r"(\d{1,6})([mhdw])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class Changes:
+    """One run of ``changes``."""
+
+    def __init__(self, args: argparse.Namespace, stdout: TextIO, console: Console) -> None:
+        self.args = args
+        self.stdout = stdout
+        self.console = console
+
+    def hint(self, err: CognitoGroupsError) -> str | None:
+        """Nothing is listed from AWS: no hint."""
+        return None
+
+    def interrupt_hint(self) -> str | None:
+        """Nothing to continue."""
+        return None
+
+    def file_hint(self) -> str | None:
+        """Nothing to continue."""
+        return None
+
+    def run(self) -> None:
+        """Write the changes (see the module's docstring)."""
+        args = self.args
+        pool = None if args.user_pool_id is None else check_user_pool_id(args.user_pool_id)
+        names = check_group_names(args.group)
+        since = parse_since(args.since, datetime.now(timezone.utc))
+        format_name: str = args.format or ("table" if self.stdout.isatty() else "jsonl")
+        with Mirror(args.db) as mirror:
+            syncs = mirror.syncs(pool)
+            complete = [sync for sync in syncs if sync.status == "complete"]
+            if pool is not None and not complete:
+                raise ExportError(
+                    f"{pool} has no complete sync in {mirror.database}: run "
+                    f"cognito-groups sync {pool} first"
+                )
+            self._baselines(complete, since)
+            changes = mirror.changes(pool, since=since, group_names=names)
+            self._write(changes, format_name)
+
+    def _baselines(self, complete: list[SyncRecord], since: datetime | None) -> None:
+        """Say which baselines fall in the window: what they found is not a change."""
+        if self.args.quiet:
+            return
+        for sync in complete:
+            finished = sync.finished
+            if sync.baseline and finished is not None and (since is None or finished >= since):
+                self.console.say(
+                    f"{sync.user_pool_id}: sync {sync.id} ({iso_utc(finished)}) is its "
+                    "baseline: the memberships it found are not recorded as changes"
+                )
+
+    def _write(self, changes: Iterator[MembershipChange], format_name: str) -> None:
+        out = self.stdout
+        writer = WRITERS[format_name](
+            out,
+            [],
+            fields=COLUMNS,
+            csv_raw=self.args.csv_raw,
+            terminal=out.isatty(),
+            lead_only=True,
+        )
+        started = False
+        while page := list(islice(changes, _PAGE)):
+            leads = [_lead(change) for change in page]
+            users = [User(change.username) for change in page]
+            with self.console.status.cleared():
+                writer.open_page(users, leads)
+                for user, lead in zip(users, leads, strict=True):
+                    writer.write(user, lead)
+                writer.flush()
+            started = True
+        with self.console.status.cleared():
+            if not started:
+                writer.begin()
+            writer.finish()
+        if not started and self.console.status.enabled:  # a person at a terminal: say so
+            self.console.say("no change recorded" + (" in that window" if self.args.since else ""))
+
+
+def _lead(change: MembershipChange) -> Lead:
+    return {
+        "observed_at": iso_utc(change.observed_at) or "",
+        "change": change.change,
+        "group_name": change.group_name,
+        "username": change.username,
+        "pool_id": change.user_pool_id,
+        "sync_id": change.sync_id,
+    }
+
+
+def parse_since(text: str | None, now: datetime) -> datetime | None:
+    """``--since``: an ISO 8601 date or time (UTC unless it says), or a time ago (``7d``).
+
+    Raises:
+        ExportError: none of those (exit 2).
+    """
+    if text is None:
+        return None
+    ago = _AGO.fullmatch(text.strip())
+    if ago is not None:
+        return now - timedelta(**{_UNITS[ago[2]]: int(ago[1])})
+    try:
+        moment = datetime.fromisoformat(text.strip().removesuffix("Z").removesuffix("z"))
+    except ValueError:
+        raise ExportError(
+            f"--since {text!r} is not a date, a time or a time ago (2026-11-01, "
+            "2026-11-01T08:00:00Z, 90m, 36h, 7d, 2w)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)

@@ -1,0 +1,15 @@
+"""The database mirror of a pool's groups and members, with the history of who joined and left.
+
+One concern per module:
+
+* ``_errors``: the mirror's exceptions;
+* ``_records``: the frozen dataclasses the mirror returns;
+* ``_database``: a connection to SQLite or PostgreSQL, the one place the two differ (the
+  dialect), and the lock that lets one sync of a pool run at a time;
+* ``_schema``: the tables, ``schema_version`` and the numbered forward migrations;
+* ``_staging``: a sync in progress, staged page by page with its cursor;
+* ``_swap``: the end of a sync: the diff and the swap, in one transaction;
+* ``_job``: one run of a sync: the pool's lock, start or continue, list, stage, complete;
+* ``_queries``: what readers ask (members, groups of a user, changes, syncs);
+* ``_mirror``: `Mirror`, the public facade.
+"""

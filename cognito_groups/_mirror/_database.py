@@ -1,0 +1,599 @@
+"""A connection to the mirror's database, SQLite or PostgreSQL, and the one place they differ.
+
+The SQL of the mirror is written once, with ``?`` placeholders; every value is a bound
+parameter, never formatted into the text. What differs between the two back ends lives in a
+`Dialect`: how to connect, the placeholder, the column types of the schema, how a write
+transaction begins, how timestamps and JSON are bound and read, which errors mean what, and
+how one sync of a pool is kept from running twice at once (a ``flock`` beside a SQLite file,
+an advisory lock in PostgreSQL, both let go by the system when their holder dies).
+
+SQLite runs in WAL mode, so readers never block the writer nor the writer them, with a busy
+timeout of 30 s for two writers (syncs of two pools). Durability is chosen per transaction:
+``synchronous = NORMAL`` while a sync stages its pages (a power cut may lose the last commits,
+never the database's consistency: the next sync lists them again from the cursor committed
+with them), ``FULL`` for the transaction that completes a sync, so that a change once seen
+by a reader is on disk. The file is created with mode 0600.
+
+Every error of the driver becomes a `MirrorError` naming the database (`translated()`); a
+PostgreSQL URL is shown without its password.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import socket
+import sqlite3
+import stat
+import time
+from abc import ABC, abstractmethod
+from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from cognito_groups._mirror._errors import (
+    DatabaseUnavailableError,
+    DatabaseWriteError,
+    MirrorError,
+    NotAMirrorError,
+    SyncInProgressError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "Database",
+    "Dialect",
+    "PostgresDialect",
+    "SQLiteDialect",
+    "dialect_for",
+    "from_json",
+    "to_json",
+]
+
+#: The database of the command line when ``--db`` is not given: a SQLite file here.
+DEFAULT_DATABASE = "cognito-groups.db"
+_MODE = 0o600
+#: How long a SQLite writer waits for another's transaction before giving up.
+_BUSY_SECONDS = 30.0
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_SQLITE_SCHEME = "sqlite:///"
+#: The first key of the mirror's PostgreSQL advisory locks ("cgm1" as a 32-bit number); the
+#: second is a pool's (`_pool_key`), or 0 for migrations.
+_LOCK_SPACE = 0x63676D31
+#: What a PostgreSQL connection says it is (``pg_stat_activity.application_name``).
+_APPLICATION = "cognito-groups"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def to_json(document: object) -> str:
+    r"""JSON text of ``document`` that any database stores exactly.
+
+    Readable (non-ASCII kept), every control character escaped (``\\u0000`` too), and a lone
+    surrogate, which no UTF-8 text can hold, written as its escape.
+    """
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def from_json(value: object) -> Any:
+    """The document of a JSON column (a text; PostgreSQL's driver may have parsed it)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class Dialect(ABC):
+    """What differs between SQLite and PostgreSQL (see the module's docstring)."""
+
+    #: ``sqlite`` or ``postgresql``.
+    name: str
+    #: The column types the schema's text names: ``{id}`` (a key that is never reused),
+    #: ``{int}``, ``{ts}`` (a moment), ``{json}``, ``{bool}``; ``{rowid}`` ends a table whose
+    #: primary key is all it is looked up by. And ``{same}``: equality that holds for two
+    #: nulls.
+    types: Mapping[str, str]
+    #: Whether the database may hold tables other than the mirror's.
+    shares_database: bool
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+
+    @property
+    @abstractmethod
+    def shown(self) -> str:
+        """The database as messages name it (never with a password)."""
+
+    @abstractmethod
+    def connect(self, *, create: bool) -> Any:
+        """A new connection (the file made, 0600, when ``create``); errors translated."""
+
+    def sql(self, text: str) -> str:
+        """The driver's form of a statement written with ``?`` placeholders."""
+        return text
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self, connection: Any, *, durable: bool) -> Generator[None, None, None]:
+        """One write transaction: committed when the block ends, rolled back on an error."""
+
+    @abstractmethod
+    def tables(self, connection: Any) -> set[str]:
+        """The names of the tables the database (its current schema) holds."""
+
+    @abstractmethod
+    def settle(self, connection: Any) -> None:
+        """Before a swap: make the staged pages cheap to read."""
+
+    def bind_time(self, moment: datetime) -> object:
+        """A moment as bound to a ``{ts}`` column."""
+        return moment
+
+    def read_time(self, value: object) -> datetime:
+        """A ``{ts}`` column's value as an aware UTC datetime."""
+        if not isinstance(value, datetime):
+            raise TypeError(f"a moment column held {type(value).__name__}")
+        return value.astimezone(timezone.utc)
+
+    @abstractmethod
+    @contextmanager
+    def translated(self) -> Generator[None, None, None]:
+        """Around every use of the driver: its errors become `MirrorError`s."""
+
+    @abstractmethod
+    @contextmanager
+    def pool_lock(
+        self, connection: Any, user_pool_id: str, *, wait: bool, waiting: Callable[[str], None]
+    ) -> Generator[None, None, None]:
+        """Hold the pool's sync lock for the block.
+
+        Raises:
+            SyncInProgressError: another sync of the pool holds it (and not ``wait``).
+        """
+
+    @abstractmethod
+    @contextmanager
+    def schema_lock(self, connection: Any) -> Generator[None, None, None]:
+        """One process at a time creates or migrates the schema (inside its transaction)."""
+
+
+class SQLiteDialect(Dialect):
+    """SQLite, through the standard library: a file, WAL, and ``flock`` for the pool locks."""
+
+    name = "sqlite"
+    types: Mapping[str, str] = {
+        "id": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "int": "INTEGER",
+        "ts": "TEXT",
+        "json": "TEXT",
+        "bool": "INTEGER",
+        "rowid": " WITHOUT ROWID",
+        "same": "IS",
+    }
+    shares_database = False
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.path = Path(location)
+
+    @property
+    def shown(self) -> str:
+        return self.location
+
+    def connect(self, *, create: bool) -> Any:
+        path = self.path
+        with self.translated():
+            if path.is_dir():
+                raise DatabaseWriteError(self.shown, f"{self.shown} is a folder, not a database")
+            if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+                # /dev/null, a pipe: SQLite would make its journal beside it, in /dev.
+                raise NotAMirrorError(
+                    self.shown, f"{self.shown} is a device or a pipe, not a database file"
+                )
+            if not path.exists():
+                if not create:
+                    raise NotAMirrorError(
+                        self.shown, f"{self.shown}: no such mirror (run cognito-groups sync first)"
+                    )
+                if not path.parent.is_dir():
+                    raise DatabaseWriteError(self.shown, f"{self.shown}: its folder does not exist")
+                with suppress(FileExistsError):  # made meanwhile by another run: use it
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE))
+            uri = f"file:{quote(str(path.absolute()))}?mode=rw"
+            connection = sqlite3.connect(uri, uri=True, timeout=_BUSY_SECONDS, isolation_level=None)
+            try:
+                connection.execute("PRAGMA foreign_keys = OFF")
+                if create:
+                    # Kept by the file; readers of a file they cannot write leave it as it is.
+                    connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+            except BaseException:
+                connection.close()
+                raise
+        return connection
+
+    @contextmanager
+    def transaction(self, connection: Any, *, durable: bool) -> Generator[None, None, None]:
+        with self.translated():
+            if durable:
+                connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            with self.translated():
+                connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        finally:
+            if durable:
+                with self.translated():
+                    connection.execute("PRAGMA synchronous = NORMAL")
+
+    def settle(self, connection: Any) -> None:
+        """Copy the WAL's pages into the file, without waiting for readers.
+
+        The swap then reads the staged rows from the file, not through a long WAL.
+        """
+        with self.translated():
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def tables(self, connection: Any) -> set[str]:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {name for (name,) in rows if not name.startswith("sqlite_")}
+
+    def bind_time(self, moment: datetime) -> object:
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def read_time(self, value: object) -> datetime:
+        if not isinstance(value, str):
+            raise TypeError(f"a moment column held {type(value).__name__}")
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+    @contextmanager
+    def translated(self) -> Generator[None, None, None]:
+        try:
+            yield
+        except sqlite3.Error as err:
+            raise self._error(err) from err
+        except OSError as err:
+            raise DatabaseWriteError(self.shown, f"{self.shown}: {err.strerror or err}") from err
+
+    def _error(self, err: sqlite3.Error) -> MirrorError:
+        name = getattr(err, "sqlite_errorname", "") or ""
+        text = str(err)
+        where = self.shown
+        if name == "SQLITE_NOTADB" or "file is not a database" in text:
+            return NotAMirrorError(where, f"{where} is not a SQLite database")
+        if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
+            return NotAMirrorError(where, f"{where} is damaged (SQLite: {text})")
+        if name.startswith("SQLITE_BUSY") or "database is locked" in text:
+            return DatabaseUnavailableError(
+                where,
+                f"{where} is busy: another program kept it locked for more than "
+                f"{_BUSY_SECONDS:g} s",
+            )
+        if name.startswith("SQLITE_READONLY") or "readonly" in text:
+            return DatabaseWriteError(where, f"{where} is read-only: {text}")
+        if name == "SQLITE_FULL" or "disk is full" in text:
+            return DatabaseWriteError(where, f"{where}: the disk is full ({text})")
+        if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
+            return DatabaseWriteError(
+                where, f"{where} cannot be written: {text} (a full disk, or a file size limit?)"
+            )
+        if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM")) or isinstance(
+            err, sqlite3.OperationalError
+        ):
+            return DatabaseWriteError(where, f"{where} cannot be written or read: {text}")
+        raise err  # a programming error of ours: not the user's to mend
+
+    def lock_path(self, user_pool_id: str) -> Path:
+        """The lock file of the pool's syncs into this database, beside it."""
+        return self.path.with_name(f".{self.path.name}.{user_pool_id}.cognito-groups.lock")
+
+    @contextmanager
+    def pool_lock(
+        self, connection: Any, user_pool_id: str, *, wait: bool, waiting: Callable[[str], None]
+    ) -> Generator[None, None, None]:
+        lock = self.lock_path(user_pool_id)
+        with self.translated():
+            descriptor = _take_file_lock(
+                lock, wait=wait, refused=lambda holder: self._busy(user_pool_id, holder),
+                waiting=waiting,
+            )  # fmt: skip
+        try:
+            yield
+        finally:
+            try:
+                lock.unlink(missing_ok=True)  # still ours: removed before it is let go
+            finally:
+                os.close(descriptor)
+
+    def _busy(self, user_pool_id: str, holder: str | None) -> SyncInProgressError:
+        return SyncInProgressError(
+            self.shown,
+            f"another cognito-groups sync of {user_pool_id} into {self.shown} is running "
+            f"({holder or 'pid unknown'}): wait for it to end (or pass --wait), or stop it",
+            user_pool_id=user_pool_id,
+            holder=holder,
+        )
+
+    @contextmanager
+    def schema_lock(self, connection: Any) -> Generator[None, None, None]:
+        yield  # BEGIN IMMEDIATE already holds SQLite's one write lock
+
+
+def _take_file_lock(
+    lock: Path,
+    *,
+    wait: bool,
+    refused: Callable[[str | None], MirrorError],
+    waiting: Callable[[str], None],
+) -> int:
+    """The descriptor of ``lock``, ``flock``-ed, holding this process's pid.
+
+    When another process holds it: `refused` is raised, or with ``wait`` `waiting` is told
+    who holds it and the lock is waited for.
+    """
+    while True:
+        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, _MODE)
+        try:
+            found = os.fstat(descriptor)
+            if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
+                raise OSError(
+                    errno.EEXIST, f"{lock} is in the place of a lock file, but is not one"
+                )
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(descriptor)
+                if not wait:
+                    raise refused(holder) from None
+                waiting(holder or "pid unknown")
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        try:
+            now = os.stat(lock, follow_symlinks=False)
+        except FileNotFoundError:
+            now = None
+        if now is not None and (now.st_dev, now.st_ino) == (found.st_dev, found.st_ino):
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+            return descriptor
+        os.close(descriptor)  # removed by the run that held it: take the new one
+
+
+def _holder(descriptor: int) -> str | None:
+    """``pid N`` of the holder of a lock file, as it says (it may not have said yet)."""
+    for _ in range(25):
+        text = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+        if text.isdigit():
+            return f"pid {text}"
+        time.sleep(0.02)
+    return None
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL, through psycopg 3 (the ``postgres`` extra): advisory locks for the pools."""
+
+    name = "postgresql"
+    types: Mapping[str, str] = {
+        "id": "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        "int": "BIGINT",
+        "ts": "TIMESTAMPTZ",
+        # json, not jsonb: it keeps any value exactly (jsonb refuses \u0000 and lone surrogates).
+        "json": "JSON",
+        "bool": "BOOLEAN",
+        "rowid": "",
+        "same": "IS NOT DISTINCT FROM",
+    }
+    shares_database = True
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self._shown = _without_password(location)
+
+    @property
+    def shown(self) -> str:
+        return self._shown
+
+    def connect(self, *, create: bool) -> Any:
+        try:
+            import psycopg
+        except ImportError as err:
+            raise ImportError(
+                "a PostgreSQL mirror needs psycopg: pip install 'cognito-groups[postgres]'"
+            ) from err
+        with self.translated():
+            return psycopg.connect(
+                self.location,
+                autocommit=True,
+                application_name=f"{_APPLICATION} (pid {os.getpid()} on {socket.gethostname()})",
+                connect_timeout=10,
+            )
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s")
+
+    def settle(self, connection: Any) -> None:
+        """Nothing: PostgreSQL reads what it wrote as it is."""
+
+    @contextmanager
+    def transaction(self, connection: Any, *, durable: bool) -> Generator[None, None, None]:
+        with self.translated(), connection.transaction():
+            yield
+
+    def tables(self, connection: Any) -> set[str]:
+        rows = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+        return {name for (name,) in rows}
+
+    @contextmanager
+    def translated(self) -> Generator[None, None, None]:
+        import psycopg
+
+        try:
+            yield
+        except psycopg.Error as err:
+            raise self._error(err) from err
+
+    def _error(self, err: Exception) -> MirrorError:
+        import psycopg
+        from psycopg import errors
+
+        where = self.shown
+        text = " ".join(str(err).split()) or type(err).__name__
+        if isinstance(err, errors.DiskFull | errors.IoError):
+            return DatabaseWriteError(where, f"{where}: {text}")
+        if isinstance(err, errors.ReadOnlySqlTransaction | errors.InsufficientPrivilege):
+            return DatabaseWriteError(where, f"{where} cannot be written: {text}")
+        if isinstance(err, psycopg.OperationalError | psycopg.InterfaceError):
+            return DatabaseUnavailableError(where, f"PostgreSQL {where}: {text}")
+        raise err  # a programming error of ours: not the user's to mend
+
+    @contextmanager
+    def pool_lock(
+        self, connection: Any, user_pool_id: str, *, wait: bool, waiting: Callable[[str], None]
+    ) -> Generator[None, None, None]:
+        key = (_LOCK_SPACE, _pool_key(user_pool_id))
+        with self.translated():
+            (taken,) = connection.execute("SELECT pg_try_advisory_lock(%s, %s)", key).fetchone()
+            if not taken:
+                holder = self._holder(connection, key)
+                if not wait:
+                    raise SyncInProgressError(
+                        where := self.shown,
+                        f"another cognito-groups sync of {user_pool_id} into {where} is "
+                        f"running ({holder or 'holder unknown'}): wait for it to end (or pass "
+                        "--wait), or stop it",
+                        user_pool_id=user_pool_id,
+                        holder=holder,
+                    )
+                waiting(holder or "holder unknown")
+                connection.execute("SELECT pg_advisory_lock(%s, %s)", key)
+        try:
+            yield
+        finally:
+            if not connection.closed and not connection.broken:
+                with self.translated():
+                    connection.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+    @staticmethod
+    def _holder(connection: Any, key: tuple[int, int]) -> str | None:
+        row = connection.execute(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            (key[0] & 0xFFFFFFFF, key[1] & 0xFFFFFFFF),
+        ).fetchone()
+        return None if row is None or not row[0] else str(row[0])
+
+    @contextmanager
+    def schema_lock(self, connection: Any) -> Generator[None, None, None]:
+        with self.translated():
+            connection.execute("SELECT pg_advisory_xact_lock(%s, 0)", (_LOCK_SPACE,))
+        yield
+
+
+def _pool_key(user_pool_id: str) -> int:
+    """A pool's advisory lock key: 31 bits of its SHA-256 (never 0, the schema's)."""
+    digest = hashlib.sha256(user_pool_id.encode()).digest()
+    return int.from_bytes(digest[:4], "big") % (2**31 - 1) + 1
+
+
+def _without_password(url: str) -> str:
+    """A PostgreSQL URL with its password (and any query) left out, to be shown."""
+    scheme, _, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    credentials, at, host = authority.rpartition("@")
+    user = credentials.partition(":")[0]
+    shown_path = path.partition("?")[0]
+    return f"{scheme}://{user}{at}{host}{slash}{shown_path}"
+
+
+def dialect_for(database: str | os.PathLike[str]) -> Dialect:
+    """The dialect of ``database``: a ``postgresql://`` URL, ``sqlite:///PATH`` or a path.
+
+    Raises:
+        NotAMirrorError: another URL scheme (``mysql://`` ...), or an empty name.
+    """
+    location = os.fspath(database)
+    if location.startswith(_POSTGRES_SCHEMES):
+        return PostgresDialect(location)
+    if location.startswith(_SQLITE_SCHEME):
+        location = location.removeprefix(_SQLITE_SCHEME)
+    elif "://" in location or location.startswith("sqlite:"):
+        scheme = location.partition(":")[0]
+        raise NotAMirrorError(
+            scheme,
+            f"--db {scheme}:... is not a database the mirror supports: give a file path, "
+            "sqlite:///PATH or postgresql://...",
+        )
+    if not location or location == ":memory:":
+        raise NotAMirrorError(location, "--db needs a file (or a postgresql:// URL)")
+    return SQLiteDialect(location)
+
+
+class Database:
+    """A connection and its dialect: statements, rows and transactions, errors translated."""
+
+    def __init__(self, dialect: Dialect, *, create: bool) -> None:
+        self.dialect = dialect
+        self.shown = dialect.shown
+        self.connection = dialect.connect(create=create)
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Any:
+        """Run one statement; its cursor (for ``rowcount``)."""
+        with self.dialect.translated():
+            return self.connection.execute(self.dialect.sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run one statement for each of ``rows`` (nothing for none)."""
+        if not rows:
+            return
+        with self.dialect.translated():
+            self.connection.cursor().executemany(self.dialect.sql(sql), rows)
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        """The first row of a query, or ``None``."""
+        with self.dialect.translated():
+            row: tuple[Any, ...] | None = self.connection.execute(
+                self.dialect.sql(sql), tuple(params)
+            ).fetchone()
+        return row
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, streamed."""
+        with self.dialect.translated():
+            cursor = self.connection.execute(self.dialect.sql(sql), tuple(params))
+            while batch := cursor.fetchmany(500):
+                yield from batch
+
+    def tables(self) -> set[str]:
+        """The names of the tables the database (its current schema) holds."""
+        with self.dialect.translated():
+            return self.dialect.tables(self.connection)
+
+    @contextmanager
+    def transaction(self, *, durable: bool = False) -> Generator[None, None, None]:
+        """A write transaction (see `Dialect.transaction()`)."""
+        with self.dialect.transaction(self.connection, durable=durable):
+            yield
+
+    def close(self) -> None:
+        """Close the connection (what was not committed is rolled back)."""
+        try:
+            with self.dialect.translated():
+                self.connection.close()
+        except DatabaseUnavailableError:
+            pass  # already gone

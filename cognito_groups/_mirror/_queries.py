@@ -1,0 +1,209 @@
+"""What readers ask the mirror: members, groups of a user, changes, syncs; and deleting a pool.
+
+Only committed rows are read: what the last complete sync of each group swapped in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from cognito_groups._mirror._database import from_json
+from cognito_groups._mirror._records import MembershipChange, SyncRecord
+from cognito_groups._models import Attribute, Group, User, UserStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from datetime import datetime
+
+    from cognito_groups._mirror._database import Database
+    from cognito_groups._mirror._records import ChangeKind, SyncStatus
+
+__all__ = [
+    "changes",
+    "delete_pool",
+    "groups",
+    "groups_of",
+    "members",
+    "sync_record",
+    "syncs",
+]
+
+_SYNC_COLUMNS = (
+    "id, pool_id, started, finished, status, requests, throttled, memberships, joined, "
+    "left_count, baseline, group_names, attributes, error"
+)
+
+
+def members(db: Database, user_pool_id: str, group_name: str) -> list[User]:
+    """The members of a group, by username, as the last complete sync saw them."""
+    rows = db.rows(
+        "SELECT u.username, u.user_status, u.enabled, u.user_create_date, "
+        "u.user_last_modified_date, u.attributes "
+        "FROM memberships m JOIN users u ON u.pool_id = m.pool_id AND u.username = m.username "
+        "WHERE m.pool_id = ? AND m.group_name = ? ORDER BY m.username",
+        (user_pool_id, group_name),
+    )
+    return [_user(db, row) for row in rows]
+
+
+def _user(db: Database, row: Sequence[Any]) -> User:
+    username, status, enabled, created, modified, attributes = row
+    read = db.dialect.read_time
+    document = cast("dict[str, str | None]", from_json(attributes))
+    return User(
+        username,
+        attributes=tuple(Attribute(name, value) for name, value in document.items()),
+        user_create_date=None if created is None else read(created),
+        user_last_modified_date=None if modified is None else read(modified),
+        enabled=None if enabled is None else bool(enabled),
+        user_status=None if status is None else UserStatus(status),
+    )
+
+
+def groups_of(db: Database, user_pool_id: str, username: str) -> frozenset[str]:
+    """The mirrored groups a user is in."""
+    rows = db.rows(
+        "SELECT group_name FROM memberships WHERE pool_id = ? AND username = ?",
+        (user_pool_id, username),
+    )
+    return frozenset(name for (name,) in rows)
+
+
+def groups(db: Database, user_pool_id: str) -> list[Group]:
+    """The mirrored groups of a pool, by name, as ``ListGroups`` described them."""
+    read = db.dialect.read_time
+    rows = db.rows(
+        "SELECT group_name, description, role_arn, precedence, last_modified_date, "
+        "creation_date FROM groups WHERE pool_id = ? ORDER BY group_name",
+        (user_pool_id,),
+    )
+    return [
+        Group(
+            name,
+            user_pool_id,
+            description,
+            role_arn,
+            None if precedence is None else int(precedence),
+            None if modified is None else read(modified),
+            None if created is None else read(created),
+        )
+        for name, description, role_arn, precedence, modified, created in rows
+    ]
+
+
+def changes(
+    db: Database,
+    user_pool_id: str | None,
+    *,
+    since: datetime | None,
+    group_names: Sequence[str] | None,
+) -> Iterator[MembershipChange]:
+    """The recorded changes, oldest first, streamed."""
+    where: list[str] = ["1 = 1"]
+    params: list[object] = []
+    if user_pool_id is not None:
+        where.append("pool_id = ?")
+        params.append(user_pool_id)
+    if since is not None:
+        where.append("observed_at >= ?")
+        params.append(db.dialect.bind_time(since))
+    if group_names is not None:
+        where.append(f"group_name IN ({', '.join('?' for _ in group_names) or 'NULL'})")
+        params.extend(group_names)
+    rows = db.rows(
+        "SELECT pool_id, group_name, username, change, sync_id, observed_at "  # noqa: S608
+        f"FROM membership_changes WHERE {' AND '.join(where)} ORDER BY observed_at, id",
+        params,
+    )
+    read = db.dialect.read_time
+    for pool, group_name, username, change, sync_id, observed_at in rows:
+        kind = cast("ChangeKind", change)
+        yield MembershipChange(pool, group_name, username, kind, int(sync_id), read(observed_at))
+
+
+def syncs(db: Database, user_pool_id: str | None) -> list[SyncRecord]:
+    """The syncs, oldest first (of one pool, or of all)."""
+    if user_pool_id is None:
+        rows = db.rows(f"SELECT {_SYNC_COLUMNS} FROM syncs ORDER BY id")  # noqa: S608
+    else:
+        rows = db.rows(
+            f"SELECT {_SYNC_COLUMNS} FROM syncs WHERE pool_id = ? ORDER BY id",  # noqa: S608
+            (user_pool_id,),
+        )
+    return [_sync(db, row) for row in rows]
+
+
+def sync_record(db: Database, sync_id: int) -> SyncRecord:
+    """One sync's record."""
+    row = db.one(f"SELECT {_SYNC_COLUMNS} FROM syncs WHERE id = ?", (sync_id,))  # noqa: S608
+    if row is None:
+        raise LookupError(f"no sync {sync_id} in {db.shown}")
+    return _sync(db, row)
+
+
+def _sync(db: Database, row: Sequence[Any]) -> SyncRecord:
+    (
+        sync_id,
+        pool,
+        started,
+        finished,
+        status,
+        requests,
+        throttled,
+        memberships,
+        joined,
+        left,
+        baseline,
+        names,
+        attributes,
+        error,
+    ) = row
+    read = db.dialect.read_time
+    return SyncRecord(
+        id=int(sync_id),
+        user_pool_id=pool,
+        started=read(started),
+        finished=None if finished is None else read(finished),
+        status=cast("SyncStatus", status),
+        requests=int(requests),
+        throttled=int(throttled),
+        memberships=int(memberships),
+        joined=None if joined is None else int(joined),
+        left=None if left is None else int(left),
+        baseline=bool(baseline),
+        group_names=_tuple(names),
+        attributes=_tuple(attributes),
+        error=error,
+    )
+
+
+def _tuple(value: object) -> tuple[str, ...] | None:
+    document = None if value is None else from_json(value)
+    return None if document is None else tuple(str(item) for item in document)
+
+
+#: What `delete_pool()` removes, in this order (changes name their syncs).
+_POOL_TABLES = ("membership_changes", "memberships", "users", "groups")
+
+
+def delete_pool(db: Database, user_pool_id: str) -> int:
+    """Remove every row of a pool from the mirror, in one transaction; how many went.
+
+    Its syncs and their staged rows too.
+    """
+    removed = 0
+    with db.transaction(durable=True):
+        for table in ("sync_memberships", "sync_users", "sync_groups"):
+            db.execute(
+                f"DELETE FROM {table} WHERE sync_id IN (SELECT id FROM syncs WHERE pool_id = ?)",  # noqa: S608
+                (user_pool_id,),
+            )
+        for table in _POOL_TABLES:
+            removed += int(
+                db.execute(
+                    f"DELETE FROM {table} WHERE pool_id = ?",  # noqa: S608 (fixed names)
+                    (user_pool_id,),
+                ).rowcount
+            )
+        removed += int(db.execute("DELETE FROM syncs WHERE pool_id = ?", (user_pool_id,)).rowcount)
+    return removed

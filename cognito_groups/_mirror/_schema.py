@@ -1,0 +1,217 @@
+"""The mirror's tables, their version, and the numbered forward migrations that make them.
+
+The schema is a stable interface (``docs/mirror.md`` describes it): applications read these
+tables with SQL. It is written once for both back ends; the dialect fills in the column types
+(``{ts}`` is ``TEXT`` in SQLite, in the fixed shape ``2026-11-27T14:43:51.000000Z``, and
+``TIMESTAMPTZ`` in PostgreSQL ...).
+
+``schema_version`` holds one row: the application (so that a table of that name made by
+another program is not taken for ours) and the version. ``MIGRATIONS[n - 1]`` takes a
+database from version ``n - 1`` to ``n``; each runs in its own transaction, with the version
+row, so a database is always at one version. A sync brings its database up to
+`SCHEMA_VERSION`; a database of a newer version is refused, never written (`SchemaVersionError`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cognito_groups._mirror._errors import NotAMirrorError, SchemaVersionError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from cognito_groups._mirror._database import Database
+
+__all__ = ["APPLICATION", "MIGRATIONS", "SCHEMA_VERSION", "TABLES", "check_schema", "ensure_schema"]
+
+#: What ``schema_version.application`` says in a mirror of cognito-groups.
+APPLICATION = "cognito-groups mirror"
+
+_VERSION_1 = (
+    """CREATE TABLE schema_version (
+    application TEXT NOT NULL,
+    version {int} NOT NULL
+)""",
+    # One row per sync. A running or failed sync with no `finished` is continued by the next
+    # sync of its pool, from `listing_checkpoint` (committed with the rows it covers).
+    """CREATE TABLE syncs (
+    id {id},
+    pool_id TEXT NOT NULL,
+    started {ts} NOT NULL,
+    finished {ts},
+    status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed')),
+    requests {int} NOT NULL DEFAULT 0,
+    throttled {int} NOT NULL DEFAULT 0,
+    memberships {int} NOT NULL DEFAULT 0,
+    joined {int},
+    left_count {int},
+    baseline {bool} NOT NULL,
+    group_names {json},
+    attributes {json},
+    listing_checkpoint TEXT,
+    error TEXT
+)""",
+    "CREATE INDEX syncs_by_pool ON syncs (pool_id, status)",
+    # The groups whose members the mirror holds (groups of the pool covered by a complete sync).
+    """CREATE TABLE groups (
+    pool_id TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    description TEXT,
+    precedence {int},
+    role_arn TEXT,
+    creation_date {ts},
+    last_modified_date {ts},
+    first_seen {ts} NOT NULL,
+    last_seen {ts} NOT NULL,
+    first_sync_id {int} NOT NULL,
+    last_sync_id {int} NOT NULL,
+    PRIMARY KEY (pool_id, group_name)
+){rowid}""",
+    # The latest record of each user in at least one mirrored group.
+    """CREATE TABLE users (
+    pool_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    user_status TEXT,
+    enabled {bool},
+    user_create_date {ts},
+    user_last_modified_date {ts},
+    attributes {json} NOT NULL,
+    first_seen {ts} NOT NULL,
+    updated {ts} NOT NULL,
+    updated_sync_id {int} NOT NULL,
+    PRIMARY KEY (pool_id, username)
+){rowid}""",
+    """CREATE TABLE memberships (
+    pool_id TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    username TEXT NOT NULL,
+    first_seen {ts} NOT NULL,
+    last_seen {ts} NOT NULL,
+    first_sync_id {int} NOT NULL,
+    last_sync_id {int} NOT NULL,
+    PRIMARY KEY (pool_id, group_name, username)
+){rowid}""",
+    "CREATE INDEX memberships_by_user ON memberships (pool_id, username)",
+    """CREATE TABLE membership_changes (
+    id {id},
+    pool_id TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    username TEXT NOT NULL,
+    change TEXT NOT NULL CHECK (change IN ('joined', 'left')),
+    sync_id {int} NOT NULL,
+    observed_at {ts} NOT NULL
+)""",
+    "CREATE INDEX membership_changes_by_time ON membership_changes (pool_id, observed_at)",
+    "CREATE INDEX membership_changes_by_user ON membership_changes (pool_id, username)",
+    # What a sync in progress has listed (staged): swapped in when it completes, then removed.
+    """CREATE TABLE sync_groups (
+    sync_id {int} NOT NULL,
+    group_name TEXT NOT NULL,
+    present {bool} NOT NULL,
+    record_changes {bool},
+    description TEXT,
+    precedence {int},
+    role_arn TEXT,
+    creation_date {ts},
+    last_modified_date {ts},
+    PRIMARY KEY (sync_id, group_name)
+){rowid}""",
+    """CREATE TABLE sync_memberships (
+    sync_id {int} NOT NULL,
+    group_name TEXT NOT NULL,
+    username TEXT NOT NULL,
+    PRIMARY KEY (sync_id, group_name, username)
+){rowid}""",
+    """CREATE TABLE sync_users (
+    sync_id {int} NOT NULL,
+    username TEXT NOT NULL,
+    user_status TEXT,
+    enabled {bool},
+    user_create_date {ts},
+    user_last_modified_date {ts},
+    attributes {json} NOT NULL,
+    PRIMARY KEY (sync_id, username)
+){rowid}""",
+)
+
+#: Each migration's statements: ``MIGRATIONS[n - 1]`` makes version ``n``.
+MIGRATIONS: tuple[Sequence[str], ...] = (_VERSION_1,)
+#: The version this release writes and reads.
+SCHEMA_VERSION = len(MIGRATIONS)
+#: The mirror's tables (a database holding one of them without being a mirror is refused).
+TABLES = frozenset(
+    {
+        "schema_version",
+        "syncs",
+        "groups",
+        "users",
+        "memberships",
+        "membership_changes",
+        "sync_groups",
+        "sync_memberships",
+        "sync_users",
+    }
+)
+
+
+def check_schema(db: Database, *, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> int:
+    """The database's schema version: 0 for a database without the mirror's tables.
+
+    Raises:
+        NotAMirrorError: the database holds other tables (SQLite) or tables of the mirror's
+            names that are not the mirror's (PostgreSQL).
+        SchemaVersionError: its version is newer than ``len(migrations)``.
+    """
+    tables = db.tables()
+    where = db.shown
+    if "schema_version" in tables:
+        row = db.one("SELECT application, version FROM schema_version")
+        if row is not None and row[0] == APPLICATION:
+            version = int(row[1])
+            known = len(migrations)
+            if version > known:
+                raise SchemaVersionError(
+                    where,
+                    f"{where} is a mirror of schema version {version}, written by a newer "
+                    f"cognito-groups (this one knows up to {known}): upgrade cognito-groups",
+                    found=version,
+                    known=known,
+                )
+            return version
+    clashes = sorted(tables & TABLES)
+    others = sorted(tables)
+    if clashes or (others and not db.dialect.shares_database):
+        names = ", ".join((clashes or others)[:5])
+        raise NotAMirrorError(
+            where,
+            f"{where} is a database, but not a mirror of cognito-groups (it has tables {names}): "
+            "give the mirror a database of its own",
+        )
+    return 0
+
+
+def ensure_schema(db: Database, *, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> int:
+    """Bring the database up to the newest version, one migration per transaction.
+
+    Returns the version it was at. Two processes may do this at once: each migration takes
+    the schema lock and checks the version again inside its transaction.
+    """
+    start = check_schema(db, migrations=migrations)
+    version = start
+    while version < len(migrations):
+        with db.transaction(), db.dialect.schema_lock(db.connection):
+            version = check_schema(db, migrations=migrations)
+            if version >= len(migrations):
+                break
+            for statement in migrations[version]:
+                db.execute(statement.format_map(db.dialect.types))
+            if version == 0:
+                db.execute(
+                    "INSERT INTO schema_version (application, version) VALUES (?, ?)",
+                    (APPLICATION, 1),
+                )
+            else:
+                db.execute("UPDATE schema_version SET version = ?", (version + 1,))
+            version += 1
+    return start

@@ -1,0 +1,339 @@
+"""A sync in progress: started, staged batch by batch with its cursor, continued, or abandoned.
+
+A sync stages what it lists in ``sync_groups``, ``sync_memberships`` and ``sync_users``;
+readers never see those tables' rows as the mirror (`_swap` moves them in at the end). Each
+batch is committed in one transaction with the listing's checkpoint that covers exactly its
+rows (``syncs.listing_checkpoint``), so after a ``kill -9`` at any moment the next sync of
+the pool continues from the last commit: no membership is staged twice or lost.
+
+A group that disappears while its sync runs (``ResourceNotFoundException`` for it) is
+dropped from the sync (`drop_group()`): its staged rows go, and the checkpoint is rewritten
+without it; the swap then treats it as a group gone from the pool.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cognito_groups._checkpoint import decode_checkpoint, encode_checkpoint
+from cognito_groups._errors import MalformedResponseError
+from cognito_groups._mirror._database import from_json, to_json
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from datetime import datetime
+
+    from cognito_groups._mirror._database import Database
+    from cognito_groups._models import Group, User
+
+__all__ = [
+    "RunningSync",
+    "abandon",
+    "clear_finished",
+    "clear_staging",
+    "drop_group",
+    "resumable",
+    "stage",
+    "start",
+    "user_row",
+]
+
+_RESUMABLE = """
+SELECT id, group_names, attributes, listing_checkpoint, memberships, requests, throttled
+FROM syncs WHERE pool_id = ? AND status <> 'complete' AND finished IS NULL
+ORDER BY id DESC
+"""
+_STAGE_MEMBERSHIP = """
+INSERT INTO sync_memberships (sync_id, group_name, username) VALUES (?, ?, ?)
+ON CONFLICT DO NOTHING
+"""
+_STAGE_USER = """
+INSERT INTO sync_users (sync_id, username, user_status, enabled, user_create_date,
+                        user_last_modified_date, attributes)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (sync_id, username) DO UPDATE SET
+    user_status = excluded.user_status, enabled = excluded.enabled,
+    user_create_date = excluded.user_create_date,
+    user_last_modified_date = excluded.user_last_modified_date,
+    attributes = excluded.attributes
+"""
+_STAGE_GROUP = """
+INSERT INTO sync_groups (sync_id, group_name, present, description, precedence, role_arn,
+                         creation_date, last_modified_date)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_STAGING_TABLES = ("sync_memberships", "sync_users", "sync_groups")
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class RunningSync:
+    """A sync that stages rows: its row of ``syncs``, as this run knows it.
+
+    ``groups``: the groups it lists (those of its scope present in the pool when it started,
+    less those that disappeared since). ``memberships``, ``requests``, ``throttled``: the
+    counts committed so far, by every run of it. ``damaged``: its row cannot be continued.
+    """
+
+    id: int
+    user_pool_id: str
+    group_names: tuple[str, ...] | None
+    attributes: tuple[str, ...] | None
+    checkpoint: str | None
+    groups: tuple[str, ...]
+    memberships: int
+    requests: int
+    throttled: int
+    #: Its row was changed by hand or damaged (its cursor, its groups or attributes).
+    damaged: bool = False
+
+
+def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
+    """The pool's syncs that can be continued, newest first (one, unless a bug left more)."""
+    found: list[RunningSync] = []
+    for row in list(db.rows(_RESUMABLE, (user_pool_id,))):
+        sync_id, names, attributes, checkpoint, memberships, requests, throttled = row
+        # The listing continues with the groups of its checkpoint, in its order; before the
+        # first commit, with the sync's groups (a new listing: any order).
+        try:
+            saved = None if checkpoint is None else decode_checkpoint(checkpoint).groups
+            scope, kept = _names(names), _names(attributes)
+        except (ValueError, TypeError):  # changed by hand, or damaged: only abandoning helps
+            saved, scope, kept, damaged = None, None, None, True
+        else:
+            damaged = False
+        groups = (
+            saved
+            if saved is not None
+            else tuple(
+                name
+                for (name,) in db.rows(
+                    "SELECT group_name FROM sync_groups WHERE sync_id = ? AND present = ? "
+                    "ORDER BY group_name",
+                    (sync_id, True),
+                )
+            )
+        )
+        found.append(
+            RunningSync(
+                sync_id,
+                user_pool_id,
+                scope,
+                kept,
+                checkpoint,
+                groups,
+                memberships,
+                requests,
+                throttled,
+                damaged,
+            )
+        )
+    return found
+
+
+def _names(value: object) -> tuple[str, ...] | None:
+    """A JSON list of names as stored in ``syncs`` (``None``: every one)."""
+    document = from_json(value) if value is not None else None
+    return None if document is None else tuple(str(name) for name in document)
+
+
+def start(
+    db: Database,
+    user_pool_id: str,
+    *,
+    group_names: tuple[str, ...] | None,
+    attributes: tuple[str, ...] | None,
+    listed: Sequence[Group],
+    now: datetime,
+    baseline: bool,
+) -> RunningSync:
+    """A new sync of the pool, with the groups of its scope as ``ListGroups`` gave them.
+
+    With ``group_names``, the scope is those groups, each staged present or not (a named
+    group gone from the pool); else every group listed.
+    """
+    by_name = {group.group_name: group for group in listed}
+    scope = list(by_name) if group_names is None else list(group_names)
+    dialect = db.dialect
+    with db.transaction():
+        row = db.one(
+            "INSERT INTO syncs (pool_id, started, status, baseline, group_names, attributes) "
+            "VALUES (?, ?, 'running', ?, ?, ?) RETURNING id",
+            (
+                user_pool_id,
+                dialect.bind_time(now),
+                baseline,
+                None if group_names is None else to_json(list(group_names)),
+                None if attributes is None else to_json(list(attributes)),
+            ),
+        )
+        if row is None:
+            raise LookupError("INSERT ... RETURNING gave no row")
+        sync_id = int(row[0])
+        rows: list[tuple[object, ...]] = []
+        for name in scope:
+            group = by_name.get(name)
+            _check_name("group name", name)
+            if group is None:
+                rows.append((sync_id, name, False, None, None, None, None, None))
+                continue
+            rows.append(
+                (
+                    sync_id,
+                    name,
+                    True,
+                    group.description,
+                    group.precedence,
+                    group.role_arn,
+                    _time(db, group.creation_date),
+                    _time(db, group.last_modified_date),
+                )
+            )
+        db.executemany(_STAGE_GROUP, rows)
+    present = tuple(name for name in scope if name in by_name)
+    return RunningSync(sync_id, user_pool_id, group_names, attributes, None, present, 0, 0, 0)
+
+
+def _time(db: Database, moment: datetime | None) -> object:
+    return None if moment is None else db.dialect.bind_time(moment)
+
+
+def user_row(
+    db: Database, sync_id: int, user: User, attributes: tuple[str, ...] | None
+) -> tuple[Any, ...]:
+    """The ``sync_users`` row of ``user``: its attributes those kept (all for ``None``)."""
+    kept = {
+        attribute.name: attribute.value
+        for attribute in user.attributes
+        if attributes is None or attribute.name in attributes
+    }
+    return (
+        sync_id,
+        user.username,
+        None if user.user_status is None else user.user_status.value,
+        user.enabled,
+        _time(db, user.user_create_date),
+        _time(db, user.user_last_modified_date),
+        to_json(kept),
+    )
+
+
+def stage(
+    db: Database,
+    sync: RunningSync,
+    memberships: Iterable[tuple[str, str]],
+    users: Iterable[tuple[Any, ...]],
+    *,
+    checkpoint: str,
+    listed: int,
+    requests: int,
+    throttled: int,
+    error: str | None = None,
+) -> RunningSync:
+    """Commit a batch with the checkpoint that covers it, and the counts so far.
+
+    ``memberships``: (group name, username); ``users``: their `user_row()`s; ``listed``,
+    ``requests``, ``throttled``: this run's counts since it started, added to those the
+    sync had. With ``error``, the sync is marked ``failed`` (the next sync continues it).
+    """
+    rows: list[tuple[int, str, str]] = []
+    for group_name, username in memberships:
+        _check_name("username", username)
+        rows.append((sync.id, group_name, username))
+    with db.transaction():
+        db.executemany(_STAGE_MEMBERSHIP, rows)
+        db.executemany(_STAGE_USER, list(users))
+        db.execute(
+            "UPDATE syncs SET listing_checkpoint = ?, memberships = ?, requests = ?, "
+            "throttled = ?, status = ?, error = ? WHERE id = ?",
+            (
+                checkpoint,
+                sync.memberships + listed,
+                sync.requests + requests,
+                sync.throttled + throttled,
+                "running" if error is None else "failed",
+                error,
+                sync.id,
+            ),
+        )
+    return sync
+
+
+def drop_group(db: Database, sync: RunningSync, group_name: str, checkpoint: str) -> RunningSync:
+    """Take a group that disappeared out of the sync: its staged rows, and its checkpoint part.
+
+    ``checkpoint``: the listing's (exact for what was staged); the one committed is the same
+    without the group.
+    """
+    saved = decode_checkpoint(checkpoint)
+    groups = tuple(name for name in (saved.groups or sync.groups) if name != group_name)
+    edited = encode_checkpoint(
+        dataclasses.replace(
+            saved,
+            groups=groups,
+            done=saved.done - {group_name},
+            at={name: token for name, token in saved.at.items() if name != group_name},
+        )
+    )
+    with db.transaction():
+        db.execute(
+            "DELETE FROM sync_memberships WHERE sync_id = ? AND group_name = ?",
+            (sync.id, group_name),
+        )
+        db.execute(
+            "UPDATE sync_groups SET present = ? WHERE sync_id = ? AND group_name = ?",
+            (False, sync.id, group_name),
+        )
+        db.execute("UPDATE syncs SET listing_checkpoint = ? WHERE id = ?", (edited, sync.id))
+    return dataclasses.replace(sync, checkpoint=edited, groups=groups)
+
+
+def abandon(db: Database, sync_id: int, now: datetime, reason: str) -> None:
+    """End a sync that will not be continued: ``failed``, ``finished`` set, staging removed."""
+    with db.transaction():
+        db.execute(
+            "UPDATE syncs SET status = 'failed', finished = ?, error = ?, "
+            "listing_checkpoint = NULL WHERE id = ?",
+            (db.dialect.bind_time(now), reason, sync_id),
+        )
+        clear_staging(db, sync_id)
+
+
+def clear_finished(db: Database, user_pool_id: str) -> None:
+    """Remove the staged rows that syncs of the pool left once complete or abandoned.
+
+    A kill between a swap and the removal of its staged rows leaves them.
+    """
+    finished = [
+        sync_id
+        for (sync_id,) in db.rows(
+            "SELECT id FROM syncs WHERE pool_id = ? AND finished IS NOT NULL "
+            "AND id IN (SELECT sync_id FROM sync_groups)",
+            (user_pool_id,),
+        )
+    ]
+    for sync_id in finished:
+        with db.transaction():
+            clear_staging(db, sync_id)
+
+
+def clear_staging(db: Database, sync_id: int) -> None:
+    """Remove a sync's staged rows (inside the caller's transaction)."""
+    for table in _STAGING_TABLES:
+        db.execute(f"DELETE FROM {table} WHERE sync_id = ?", (sync_id,))  # noqa: S608 (fixed names)
+
+
+def _check_name(what: str, name: str) -> None:
+    """Refuse a name no database stores as text: a NUL or a lone surrogate.
+
+    The service model allows neither in group names or usernames; only a broken or hostile
+    endpoint sends one.
+    """
+    if _NOT_TEXT.search(name) is not None:
+        raise MalformedResponseError(
+            f"the service sent a {what} that is not valid text (a NUL or a lone surrogate): "
+            "it cannot be mirrored"
+        )

@@ -1,0 +1,849 @@
+"""The mirror (`Mirror`, `cognito-groups sync` and `changes`) on SQLite and on PostgreSQL.
+
+Against the quota-enforcing loopback Cognito (tests/quota_server.py), whose groups a test
+changes between syncs; a real PostgreSQL server the run starts (tests/postgres_process.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from cognito_groups import (
+    CognitoGroups,
+    DatabaseWriteError,
+    InterruptedSyncError,
+    InvalidParameterError,
+    Mirror,
+    NotAMirrorError,
+    SchemaVersionError,
+    SyncInProgressError,
+    TooManyRequestsError,
+    UnknownGroupError,
+)
+from cognito_groups._cli._changes import parse_since
+from cognito_groups._cli._report import ExportError
+from cognito_groups._mirror._database import Database, dialect_for, to_json
+from cognito_groups._mirror._schema import MIGRATIONS, SCHEMA_VERSION, ensure_schema
+
+from .conftest import wait_for
+from .quota_server import POOL, QuotaServer, members_of
+from .users import HOSTILE_VALUES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from .conftest import ServedPool
+
+SCRIPT = Path(sys.executable).with_name("cognito-groups")
+OTHER_POOL = "us-east-1_Other9"
+
+Pairs = set[tuple[str, str]]
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed command, in a process of its own."""
+    return subprocess.run(  # noqa: S603 (our own script)
+        [str(SCRIPT), *map(str, args)],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+
+
+def sync(url: str, db: str, *extra: str | Path, pool: str = POOL, **kw: Any) -> Any:
+    """``cognito-groups sync`` of ``pool`` at ``url`` into ``db``."""
+    return run("sync", pool, "--endpoint-url", url, "--db", db, "--max-rps", "500", *extra, **kw)
+
+
+def facade(server: QuotaServer) -> CognitoGroups:
+    return CognitoGroups(endpoint_url=server.url, region_name="us-east-1", max_rps=500)
+
+
+def pairs(db: str, pool: str = POOL) -> Pairs:
+    """Every (group, username) of the mirror, as readers see it."""
+    with Mirror(db) as mirror:
+        return {
+            (group.group_name, user.username)
+            for group in mirror.groups(pool)
+            for user in mirror.members(pool, group.group_name)
+        }
+
+
+def changes_of(db: str, pool: str = POOL) -> set[tuple[str, str, str]]:
+    """Every recorded (change, group, username)."""
+    with Mirror(db) as mirror:
+        return {(c.change, c.group_name, c.username) for c in mirror.changes(pool)}
+
+
+def diff(before: Pairs, after: Pairs) -> set[tuple[str, str, str]]:
+    """What a sync should record between two states of the pool."""
+    return {("joined", g, u) for g, u in after - before} | {
+        ("left", g, u) for g, u in before - after
+    }
+
+
+@pytest.fixture
+def server() -> Iterator[QuotaServer]:
+    """A loopback Cognito of its own (its groups are changed by the test), no quota."""
+    groups = {f"g{index}": 40 + 30 * index for index in range(5)} | {"empty": 0}
+    with QuotaServer(groups, rate=None) as served:
+        yield served
+
+
+def change_pool(server: QuotaServer) -> None:
+    """Remove some members, add some, delete a group, create one."""
+    groups = server.groups
+    groups["g0"] = [*groups["g0"][5:], "newcomer", "g1-u0000"]
+    groups["g2"] = groups["g2"][:50]
+    del groups["g1"]
+    groups["created"] = ["c1", "c2", "g3-u0001"]
+
+
+def test_a_baseline_then_exactly_the_changes(server: QuotaServer, database: str) -> None:
+    """The first sync is the baseline (no change); the second records exactly the diff."""
+    with Mirror(database) as mirror:
+        first = mirror.sync(facade(server), POOL)
+        assert first.status == "complete"
+        assert first.baseline
+        assert (first.joined, first.left) == (0, 0)
+        assert first.memberships == len(server.memberships())
+        assert pairs(database) == set(server.memberships())
+        assert changes_of(database) == set()
+        before = set(server.memberships())
+        change_pool(server)
+        second = mirror.sync(facade(server), POOL)
+        after = set(server.memberships())
+        expected = diff(before, after)
+        assert changes_of(database) == expected
+        assert (second.joined, second.left) == (
+            len([c for c in expected if c[0] == "joined"]),
+            len([c for c in expected if c[0] == "left"]),
+        )
+        assert not second.baseline
+        assert pairs(database) == after
+        assert {g.group_name for g in mirror.groups(POOL)} == set(server.groups)
+        assert mirror.groups_of(POOL, "g1-u0000") == frozenset({"g0"})
+        assert mirror.groups_of(POOL, "nobody") == frozenset()
+        assert [s.id for s in mirror.syncs(POOL)] == [first.id, second.id]
+        assert all(c.sync_id == second.id for c in mirror.changes(POOL))
+        # A third sync of an unchanged pool records nothing more.
+        third = mirror.sync(facade(server), POOL)
+        assert (third.joined, third.left) == (0, 0)
+        assert changes_of(database) == expected
+
+
+def test_users_hold_the_latest_record_and_only_the_attributes_kept(
+    server: QuotaServer, database: str
+) -> None:
+    """Default: email only; --all-attributes: every one; hostile values exact; users leave."""
+    server.hostile = True
+    with Mirror(database) as mirror:
+        mirror.sync(facade(server), POOL)
+        member = mirror.members(POOL, "g1")[3]
+        assert [a.name for a in member.attributes] == ["email"]
+        assert member.user_status is not None
+        assert member.user_create_date is not None
+        assert member.user_create_date.tzinfo is timezone.utc
+        mirror.sync(facade(server), POOL, attributes=None)
+        everyone = mirror.members(POOL, "g3")
+        names = {u.username: u.get_attribute("name") for u in everyone}
+        assert names == {
+            u: HOSTILE_VALUES[int(u.rsplit("-u", 1)[1]) % len(HOSTILE_VALUES)]
+            for u in server.groups["g3"]
+        }
+        mirror.sync(facade(server), POOL, attributes=())
+        assert all(u.attributes == () for u in mirror.members(POOL, "g3"))
+        del server.groups["g3"]
+        mirror.sync(facade(server), POOL, attributes=())
+        assert mirror.members(POOL, "g3") == []
+    if not database.startswith("postgresql"):
+        with sqlite3.connect(database) as raw:
+            left = raw.execute("SELECT COUNT(*) FROM users WHERE username LIKE 'g3-%'").fetchone()
+        assert left == (0,)  # users in no mirrored group are not kept
+
+
+def test_named_groups(server: QuotaServer, database: str) -> None:
+    """--group: a scope of its own; a named group gone has its members left; unknown: refused."""
+    with Mirror(database) as mirror:
+        mirror.sync(facade(server), POOL, ["g1", "g2"])
+        assert {g for g, _ in pairs(database)} == {"g1", "g2"}
+        server.groups["g2"] = server.groups["g2"][1:]
+        server.groups["g4"] = server.groups["g4"][1:]
+        mirror.sync(facade(server), POOL, ["g2", "g4"])  # g4: first time, its own baseline
+        assert changes_of(database) == {("left", "g2", "g2-u0000")}
+        del server.groups["g1"]
+        mirror.sync(facade(server), POOL, ["g1"])
+        assert ("left", "g1", "g1-u0000") in changes_of(database)
+        assert "g1" not in {g.group_name for g in mirror.groups(POOL)}
+        with pytest.raises(UnknownGroupError) as caught:
+            mirror.sync(facade(server), POOL, ["nope"])
+        assert caught.value.group_name == "nope"
+        # A sync of every group after named ones: groups never synced are baselines.
+        mirror.sync(facade(server), POOL)
+        assert not any(c[1] in ("g0", "g3", "empty") for c in changes_of(database))
+
+
+def test_a_group_deleted_during_the_sync_leaves_it(database: str) -> None:
+    """ResourceNotFound for a group mid-sync: dropped, its members left; the sync completes.
+
+    The group is deleted after its first page was listed (and staged): those rows go too.
+    """
+    state = {"gone": False}
+
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        if state["gone"] and params.get("GroupName") == "doomed" and "NextToken" in params:
+            return (400, "ResourceNotFoundException")
+        return None
+
+    groups = {"doomed": 200, "kept": 130}
+    with QuotaServer(groups, rate=None, fault=fault) as server, Mirror(database) as mirror:
+        mirror.sync(facade(server), POOL)
+        state["gone"] = True
+        record = mirror.sync(facade(server), POOL, concurrency=1)
+        assert record.status == "complete"
+        assert record.left == 200
+        assert pairs(database) == {("kept", u) for u in server.groups["kept"]}
+        assert {g.group_name for g in mirror.groups(POOL)} == {"kept"}
+
+
+def fail_after(number: int, state: dict[str, int]) -> Any:
+    """A fault: the ``number``-th request from ``state["from"]`` on, and later ones, throttled.
+
+    ``state["from"]`` is a request number (0: never).
+    """
+
+    def fault(request: int, operation: str, params: Any) -> tuple[int, str] | None:
+        if state["from"] and request >= state["from"] + number:
+            return (400, "TooManyRequestsException")
+        return None
+
+    return fault
+
+
+def test_a_failed_sync_changes_nothing_and_the_next_one_continues_it(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error mid-sync: readers see the last complete sync; the re-run lists only the rest."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    state = {"from": 0}
+    groups = {f"f{index}": 120 for index in range(4)}
+    with (
+        QuotaServer(groups, rate=None, fault=fail_after(5, state)) as server,
+        Mirror(database) as mirror,
+    ):
+        mirror.sync(facade(server), POOL)
+        before = set(server.memberships())
+        change_pool_f(server)
+        sent = state["from"] = server.requests
+        with pytest.raises(TooManyRequestsError):
+            mirror.sync(facade(server), POOL, concurrency=1)
+        failed = mirror.syncs(POOL)[-1]
+        assert failed.status == "failed"
+        assert failed.finished is None
+        assert 0 < failed.memberships < len(server.memberships())
+        assert pairs(database) == before  # readers never see half a sync
+        assert changes_of(database) == set()
+        state["from"] = 0
+        first_run = server.requests - sent
+        # One by one (concurrency 1): ListGroups, pages, and the throttled one, which stopped it.
+        listed_pages = first_run - 2
+        pages = sum(-(-len(members) // 60) for members in server.groups.values())
+        sent = server.requests
+        record = mirror.sync(facade(server), POOL, concurrency=1)
+        assert record.id == failed.id
+        assert record.status == "complete"
+        assert pairs(database) == set(server.memberships())
+        assert changes_of(database) == diff(before, set(server.memberships()))
+        # The continued run lists only what the failed one had not committed (the page that
+        # failed included), and not the groups again.
+        assert server.requests - sent == pages - listed_pages
+
+
+def change_pool_f(server: QuotaServer) -> None:
+    groups = server.groups
+    groups["f3"] = groups["f3"][7:]
+    groups["f0"] = [*groups["f0"], "late-joiner"]
+
+
+def test_an_interrupted_sync_with_other_options_needs_restart(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another scope or attribute list than the interrupted sync's: refused; restart works."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    state = {"from": 1}
+    with (
+        QuotaServer({"a": 300, "b": 300}, rate=None, fault=fail_after(4, state)) as server,
+        Mirror(database) as mirror,
+    ):
+        with pytest.raises(TooManyRequestsError):
+            mirror.sync(facade(server), POOL, concurrency=1)
+        state["from"] = 0
+        with pytest.raises(InterruptedSyncError, match="with the same options"):
+            mirror.sync(facade(server), POOL, attributes=None)
+        with pytest.raises(InterruptedSyncError):
+            mirror.sync(facade(server), POOL, ["a"])
+        record = mirror.sync(facade(server), POOL, ["a"], restart=True)
+        assert record.status == "complete"
+        statuses = [(s.status, s.finished is not None) for s in mirror.syncs(POOL)]
+        assert statuses == [("failed", True), ("complete", True)]
+        assert pairs(database) == {("a", u) for u in server.groups["a"]}
+
+
+def gate(after: int) -> tuple[threading.Event, Any]:
+    """A fault that holds every request after the first ``after`` until the event is set."""
+    release = threading.Event()
+
+    def fault(number: int, operation: str, params: Any) -> None:
+        if number > after:
+            release.wait(60)
+
+    return release, fault
+
+
+def test_two_syncs_of_one_pool_at_once_the_second_exits_2(database: str, tmp_path: Path) -> None:
+    """The second sync of a pool exits 2 at once naming the first; --wait waits for it."""
+    release, fault = gate(2)
+    with QuotaServer({"w0": 200, "w1": 100}, rate=None, fault=fault) as server:
+        command = [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", database]
+        first = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            assert wait_for(lambda: server.requests >= 3)  # it holds the lock, and waits
+            second = run(*command[1:])
+            assert second.returncode == 2, second.stderr
+            assert f"another cognito-groups sync of {POOL} into " in second.stderr
+            if database.startswith("postgresql"):
+                assert f"pid {first.pid} on " in second.stderr
+            else:
+                assert f"(pid {first.pid})" in second.stderr
+            assert len(second.stderr.splitlines()) == 1
+            said = tmp_path / "waiting.err"
+            with said.open("w") as err:
+                waiting = subprocess.Popen(  # noqa: S603
+                    [*command, "--wait"], stdout=subprocess.DEVNULL, stderr=err, text=True
+                )
+            assert wait_for(lambda: "waiting for another sync of" in said.read_text())
+            assert waiting.poll() is None
+        finally:
+            release.set()
+        _, first_err = first.communicate(timeout=120)
+        assert first.returncode == 0, first_err
+        assert waiting.wait(timeout=120) == 0, said.read_text()
+        with Mirror(database) as mirror:
+            assert [s.status for s in mirror.syncs(POOL)] == ["complete", "complete"]
+
+
+def test_syncs_of_two_pools_into_one_database_run_together(database: str) -> None:
+    """A sync of another pool into the same database completes while the first one runs."""
+    release, fault = gate(2)
+    with (
+        QuotaServer({"a": 400, "b": 300}, rate=None, fault=fault) as one,
+        QuotaServer({"a": 200, "c": 100}, rate=None, pool=OTHER_POOL) as other,
+    ):
+        first = subprocess.Popen(  # noqa: S603
+            [str(SCRIPT), "sync", POOL, "--endpoint-url", one.url, "--db", database],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert wait_for(lambda: one.requests >= 3)  # it holds its pool's lock, and waits
+            result = sync(other.url, database, pool=OTHER_POOL)
+            assert result.returncode == 0, result.stderr
+            assert first.poll() is None
+        finally:
+            release.set()
+        _, first_err = first.communicate(timeout=120)
+        assert first.returncode == 0, first_err
+        assert pairs(database, POOL) == set(one.memberships())
+        assert pairs(database, OTHER_POOL) == set(other.memberships())
+
+
+def test_the_commands_say_what_they_did(server: QuotaServer, database: str) -> None:
+    """Sync's summary line; changes in every format; the baseline note; --since; --group."""
+    first = sync(server.url, database)
+    assert first.returncode == 0, first.stderr
+    total = len(server.memberships())
+    assert first.stderr.startswith(f"synced {total} memberships of 6 groups into ")
+    assert first.stderr.endswith(f": the baseline of {POOL}: no change recorded\n")
+    before = set(server.memberships())
+    change_pool(server)
+    second = sync(server.url, database)
+    expected = diff(before, set(server.memberships()))
+    joined = len([c for c in expected if c[0] == "joined"])
+    assert second.stderr.endswith(f": {joined} joined, {len(expected) - joined} left\n")
+    listed = run("changes", POOL, "--db", database, "--format", "jsonl")
+    assert listed.returncode == 0, listed.stderr
+    records = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert {(r["change"], r["group_name"], r["username"]) for r in records} == expected
+    assert len(records) == len(expected)
+    assert list(records[0]) == ["observed_at", "change", "group_name", "username", "pool_id",
+                                "sync_id"]  # fmt: skip
+    observed = datetime.strptime(records[0]["observed_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    assert observed.year >= 2026
+    assert "is its baseline" in listed.stderr
+    as_csv = run("changes", "--db", database, "--format", "csv", "--group", "created")
+    lines = as_csv.stdout.splitlines()
+    assert lines[0] == "observed_at,change,group_name,username,pool_id,sync_id"
+    assert len(lines) == 1 + 3
+    as_json = run("changes", POOL, "--db", database, "--format", "json", "--since", "1h")
+    assert len(json.loads(as_json.stdout)) == len(expected)
+    future = run("changes", POOL, "--db", database, "--since", "2999-01-01", "--format", "json")
+    assert json.loads(future.stdout) == []
+    assert future.stderr == ""  # the baseline is not in the window
+    table = run("changes", POOL, "--db", database, "--format", "table", "--group", "created")
+    assert table.stdout.splitlines()[0].split() == [
+        "OBSERVED_AT", "CHANGE", "GROUP_NAME", "USERNAME", "POOL_ID", "SYNC_ID",
+    ]  # fmt: skip
+
+
+def test_changes_refuses_what_it_cannot_answer(tmp_path: Path, server: QuotaServer) -> None:
+    """No mirror, no complete sync of the pool, a bad --since: exit 2, one line."""
+    missing = run("changes", POOL, "--db", tmp_path / "none.db")
+    assert missing.returncode == 2
+    assert missing.stderr == (
+        f"cognito-groups: error: {tmp_path / 'none.db'}: no such mirror (run cognito-groups "
+        "sync first)\n"
+    )
+    assert not (tmp_path / "none.db").exists()
+    db = str(tmp_path / "m.db")
+    assert sync(server.url, db).returncode == 0
+    other = run("changes", OTHER_POOL, "--db", db)
+    assert other.returncode == 2
+    assert f"{OTHER_POOL} has no complete sync in {db}" in other.stderr
+    bad = run("changes", POOL, "--db", db, "--since", "last tuesday")
+    assert bad.returncode == 2
+    assert "--since 'last tuesday' is not a date" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-01", datetime(2026, 11, 1, tzinfo=timezone.utc)),
+        ("2026-11-01T08:30:00Z", datetime(2026, 11, 1, 8, 30, tzinfo=timezone.utc)),
+        ("2026-11-01T08:30:00+02:00", datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc)),
+        ("90m", datetime(2026, 12, 1, 10, 30, tzinfo=timezone.utc)),
+        ("36h", datetime(2026, 11, 30, tzinfo=timezone.utc)),
+        ("7d", datetime(2026, 11, 24, 12, tzinfo=timezone.utc)),
+        ("2w", datetime(2026, 11, 17, 12, tzinfo=timezone.utc)),
+    ],
+    ids=["date", "utc", "offset", "minutes", "hours", "days", "weeks"],
+)
+def test_since_takes_dates_times_and_times_ago(text: str, expected: datetime) -> None:
+    """--since: ISO 8601 (UTC unless it says) or a time ago."""
+    now = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+    assert parse_since(text, now) == expected
+    with pytest.raises(ExportError):
+        parse_since("7y", now)
+
+
+def test_bad_parameters_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """A bad pool id, group name or attribute: InvalidParameterError, no database made."""
+    db = tmp_path / "m.db"
+    with Mirror(db) as mirror:
+        calls: list[Callable[[], object]] = [
+            lambda: mirror.sync(CognitoGroups(region_name="us-east-1"), "bad pool"),
+            lambda: mirror.sync(CognitoGroups(region_name="us-east-1"), POOL, ["a b"]),
+            lambda: mirror.sync(CognitoGroups(region_name="us-east-1"), POOL, attributes="email"),
+            lambda: mirror.sync(CognitoGroups(region_name="us-east-1"), POOL, concurrency=0),
+        ]
+        for call in calls:
+            with pytest.raises(InvalidParameterError):
+                call()
+    assert not db.exists()
+    result = run("sync", "bad pool", "--db", db, "--endpoint-url", "http://127.0.0.1:9")
+    assert result.returncode == 2
+    assert result.stderr.startswith("cognito-groups: error: USER_POOL_ID: 'bad pool' is not ")
+    assert not db.exists()
+
+
+def test_a_sqlite_mirror_is_its_owners_alone(server: QuotaServer, tmp_path: Path) -> None:
+    """The database file and SQLite's side files are created 0600, and none is left over."""
+    db = tmp_path / "m.db"
+    os.umask(0o022)
+    seen: set[int] = set()
+
+    def watch(_: object) -> None:
+        for name in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            if name.exists():
+                seen.add(stat.S_IMODE(name.stat().st_mode))
+
+    with Mirror(db) as mirror:
+        mirror.sync(facade(server), POOL, progress=watch)
+    assert seen == {0o600}
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.db"]
+
+
+def test_what_is_not_a_mirror_is_refused(tmp_path: Path, server: QuotaServer) -> None:
+    """Not a database, another program's database, a newer schema: exit 2, left as it was."""
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not sqlite" * 100)
+    result = sync(server.url, str(garbage))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"cognito-groups: error: {garbage} is not a SQLite database\n"
+    assert garbage.read_bytes() == b"this is not sqlite" * 100
+    other = tmp_path / "app.db"
+    raw = sqlite3.connect(other)
+    raw.execute("CREATE TABLE invoices (id INTEGER)")
+    raw.commit()
+    raw.close()
+    result = sync(server.url, str(other))
+    assert result.returncode == 2
+    assert "is a database, but not a mirror of cognito-groups (it has tables invoices)" in (
+        result.stderr
+    )
+    newer = tmp_path / "newer.db"
+    assert sync(server.url, str(newer)).returncode == 0
+    raw = sqlite3.connect(newer)
+    raw.execute("UPDATE schema_version SET version = 99")
+    raw.commit()
+    raw.close()
+    before = newer.read_bytes()
+    result = sync(server.url, str(newer))
+    assert result.returncode == 2
+    assert "is a mirror of schema version 99, written by a newer cognito-groups (this one " in (
+        result.stderr
+    )
+    assert newer.read_bytes() == before
+    with Mirror(newer) as mirror, pytest.raises(SchemaVersionError):
+        mirror.syncs()
+    for scheme in ("mysql://x/y", "sqlite://relative"):
+        with pytest.raises(NotAMirrorError):
+            Mirror(scheme)
+
+
+def test_a_database_that_cannot_be_written_exits_8_and_the_rerun_continues(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """A full disk mid-sync (a file size limit): exit 8, one line; consistent; re-run completes.
+
+    And a read-only database: exit 8 naming it, nothing changed.
+    """
+    db = tmp_path / "m.db"
+    assert sync(server.url, str(db)).returncode == 0
+    server.hostile = False
+    server.groups.update({f"big{index}": members_of(f"big{index}", 1000) for index in range(4)})
+    size = db.stat().st_size
+
+    def small_files() -> None:
+        import resource
+
+        limit = size + 64 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    full = subprocess.run(  # noqa: S603
+        [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", str(db),
+         "--max-rps", "500", "--all-attributes"],
+        capture_output=True, text=True, timeout=120, check=False, preexec_fn=small_files,
+    )  # fmt: skip
+    assert full.returncode == 8, full.stderr
+    assert full.stderr.startswith(f"cognito-groups: error: {db}")
+    assert "bug" not in full.stderr
+    with Mirror(db) as mirror:
+        assert mirror.syncs(POOL)[-1].status != "complete"
+    again = sync(server.url, str(db), "--all-attributes")
+    assert again.returncode == 0, again.stderr
+    assert pairs(str(db)) == set(server.memberships())
+    with read_only(db):
+        before = db.read_bytes()
+        result = sync(server.url, str(db), "--all-attributes")
+        assert result.returncode == 8, result.stderr
+        assert result.stderr.startswith(f"cognito-groups: error: {db} ")
+        assert db.read_bytes() == before
+        with Mirror(db) as mirror:  # readers still read it
+            assert len(mirror.syncs(POOL)) == 2
+
+
+class read_only:
+    """The file read-only, even for root (``chattr +i``); as it was afterwards."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        if os.geteuid() != 0:
+            self.path.chmod(0o400)
+        else:
+            subprocess.run(["chattr", "+i", str(self.path)], check=True)  # noqa: S603, S607
+
+    def __exit__(self, *exc: object) -> None:
+        if os.geteuid() != 0:
+            self.path.chmod(0o600)
+        else:
+            subprocess.run(["chattr", "-i", str(self.path)], check=True)  # noqa: S603, S607
+
+
+def test_delete_pool_removes_every_row_of_it(server: QuotaServer, database: str) -> None:
+    """delete_pool: the pool's memberships, users, groups, changes and syncs go; others stay."""
+    with (
+        QuotaServer({"x": 30}, rate=None, pool=OTHER_POOL) as other,
+        Mirror(database) as mirror,
+    ):
+        mirror.sync(facade(server), POOL)
+        mirror.sync(facade(other), OTHER_POOL)
+        change_pool(server)
+        mirror.sync(facade(server), POOL)
+        assert mirror.delete_pool(POOL) > 0
+        assert mirror.syncs(POOL) == []
+        assert list(mirror.changes(POOL)) == []
+        assert mirror.groups(POOL) == []
+        assert pairs(database, OTHER_POOL) == set(other.memberships())
+
+
+def test_migrations_run_forward_one_transaction_each(tmp_path: Path) -> None:
+    """A mirror of an older version is brought up to date; each step records its version."""
+    db = Database(dialect_for(tmp_path / "m.db"), create=True)
+    try:
+        extra = ("CREATE TABLE later (x {int})",)
+        assert ensure_schema(db) == 0
+        assert ensure_schema(db, migrations=(*MIGRATIONS, extra)) == SCHEMA_VERSION
+        assert db.one("SELECT version FROM schema_version") == (SCHEMA_VERSION + 1,)
+        assert "later" in db.tables()
+        assert ensure_schema(db, migrations=(*MIGRATIONS, extra)) == SCHEMA_VERSION + 1
+        broken = ("CREATE TABLE again (x {int})", "CREATE TABLE again (y {int})")
+        with pytest.raises(DatabaseWriteError, match="table again already exists"):
+            ensure_schema(db, migrations=(*MIGRATIONS, extra, broken))
+        assert db.one("SELECT version FROM schema_version") == (SCHEMA_VERSION + 1,)
+        assert "again" not in db.tables()  # rolled back with its version
+    finally:
+        db.close()
+
+
+def test_json_keeps_any_value() -> None:
+    """Attribute JSON holds lone surrogates and controls as escapes, the rest readable."""
+    text = to_json({"name": "é \ud800 \x00"})
+    assert text == '{"name":"é \\ud800 \\u0000"}'
+    assert json.loads(text) == {"name": "é \ud800 \x00"}
+
+
+def test_a_reader_waits_for_no_sync(server: QuotaServer, tmp_path: Path) -> None:
+    """While a sync holds the pool's lock, readers read, and delete_pool is refused."""
+    db = str(tmp_path / "m.db")
+    with Mirror(db) as mirror:
+        mirror.sync(facade(server), POOL)
+        hold = threading.Event()
+        release = threading.Event()
+
+        def progress(_: object) -> None:
+            hold.set()
+            release.wait(30)
+
+        thread = threading.Thread(
+            target=lambda: Mirror(db).sync(facade(server), POOL, progress=progress)
+        )
+        thread.start()
+        assert hold.wait(30)
+        try:
+            assert pairs(db) == set(server.memberships())
+            with pytest.raises(SyncInProgressError):
+                mirror.delete_pool(POOL)
+        finally:
+            release.set()
+            thread.join(60)
+        assert len(mirror.syncs(POOL)) == 2
+
+
+def test_since_must_be_aware(tmp_path: Path) -> None:
+    """A naive datetime for since is refused (it would be read in no zone)."""
+    with Mirror(tmp_path / "m.db") as mirror, pytest.raises(InvalidParameterError):
+        list(mirror.changes(POOL, since=datetime.now() - timedelta(days=1)))
+
+
+def test_on_moto_changes_lists_exactly_what_changed(served_pool: ServedPool, database: str) -> None:
+    """On a moto server: sync; remove and add members, delete a group, create one; sync again.
+
+    ``changes --format jsonl`` then lists exactly what changed, each once.
+    """
+    import boto3
+
+    client = boto3.client("cognito-idp", endpoint_url=served_pool.url, region_name="us-east-1")
+    pool = client.create_user_pool(PoolName=f"mirror-{os.getpid()}")["UserPool"]["Id"]
+    users = [f"person-{index:03d}" for index in range(40)]
+    for name in users:
+        client.admin_create_user(UserPoolId=pool, Username=name)
+    members = {"red": users[:25], "green": users[10:30], "blue": users[30:]}
+    for group, names in members.items():
+        client.create_group(UserPoolId=pool, GroupName=group)
+        for name in names:
+            client.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName=group)
+    env = {**os.environ, "AWS_MAX_ATTEMPTS": "1"}
+    first = run("sync", pool, "--endpoint-url", served_pool.url, "--db", database,
+                "--region", "us-east-1", env=env)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    for name in users[:3]:
+        client.admin_remove_user_from_group(UserPoolId=pool, Username=name, GroupName="red")
+    for name in users[35:]:
+        client.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName="green")
+    client.delete_group(UserPoolId=pool, GroupName="blue")
+    client.create_group(UserPoolId=pool, GroupName="violet")
+    for name in users[:2]:
+        client.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName="violet")
+    second = run("sync", pool, "--endpoint-url", served_pool.url, "--db", database,
+                 "--region", "us-east-1", env=env)  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    listed = run("changes", pool, "--db", database, "--format", "jsonl")
+    assert listed.returncode == 0, listed.stderr
+    got = [
+        (record["change"], record["group_name"], record["username"])
+        for record in map(json.loads, listed.stdout.splitlines())
+    ]
+    expected = (
+        [("left", "red", name) for name in users[:3]]
+        + [("joined", "green", name) for name in users[35:]]
+        + [("left", "blue", name) for name in users[30:]]
+        + [("joined", "violet", name) for name in users[:2]]
+    )
+    assert sorted(got) == sorted(expected)
+    with Mirror(database) as mirror:
+        assert {g.group_name for g in mirror.groups(pool)} == {"red", "green", "violet"}
+        assert mirror.groups_of(pool, users[0]) == frozenset({"violet"})
+        assert [u.username for u in mirror.members(pool, "violet")] == users[:2]
+
+
+def test_postgresql_going_away_mid_sync() -> None:
+    """The server stops mid-sync: exit 7, one line; once it is back, the re-run completes.
+
+    The server is one of the test's own, stopped (fast shutdown) while the sync stages, then
+    started again on the same data.
+    """
+    import shutil
+    import uuid
+
+    from .conftest import session_folder, session_owner
+    from .servers import start_postgres, stop_server
+
+    data = session_folder() / f"pgdata-{uuid.uuid4().hex}"  # a folder its user can reach
+    release, fault = gate(4)
+    groups = {f"p{index}": 300 for index in range(4)}
+    postgres = start_postgres(session_folder(), session_owner(), data)
+    try:
+        url = str(postgres["url"])
+        with QuotaServer(groups, rate=None, fault=fault) as server:
+            command = [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", url,
+                       "--concurrency", "1"]  # fmt: skip
+            process = subprocess.Popen(  # noqa: S603
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
+            assert wait_for(lambda: server.requests >= 5)  # 3 pages staged, the 4th held
+            stop_server(postgres)
+            release.set()
+            _, stderr = process.communicate(timeout=120)
+            assert process.returncode == 7, stderr
+            assert stderr.startswith("cognito-groups: error: PostgreSQL postgresql://postgres@")
+            assert "secret" not in stderr
+            assert len(stderr.splitlines()) <= 2
+            postgres = start_postgres(session_folder(), session_owner(), data)
+            url = str(postgres["url"])
+            again = run("sync", POOL, "--endpoint-url", server.url, "--db", url,
+                        "--max-rps", "500")  # fmt: skip
+            assert again.returncode == 0, again.stderr
+            assert pairs(url) == set(server.memberships())
+            with Mirror(url) as mirror:
+                assert [s.status for s in mirror.syncs(POOL)] == ["complete"]
+    finally:
+        stop_server(postgres)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_reader_never_sees_half_a_swap(server: QuotaServer, tmp_path: Path) -> None:
+    """A swap that fails at its last steps leaves the mirror as it was: one transaction.
+
+    A trigger (the test's) refuses the swap's write to ``groups``, after the memberships and
+    the changes were written in the same transaction.
+    """
+    db = str(tmp_path / "m.db")
+    with Mirror(db) as mirror:
+        mirror.sync(facade(server), POOL)
+        before = pairs(db)
+        raw = sqlite3.connect(db)
+        raw.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON groups BEGIN SELECT RAISE(ABORT, 'no'); END"
+        )
+        raw.commit()
+        change_pool(server)
+        with pytest.raises(sqlite3.IntegrityError):
+            mirror.sync(facade(server), POOL)
+        assert pairs(db) == before
+        assert changes_of(db) == set()
+        raw.execute("DROP TRIGGER refuse")
+        raw.commit()
+        raw.close()
+        record = mirror.sync(facade(server), POOL)
+        assert record.status == "complete"
+        assert pairs(db) == set(server.memberships())
+
+
+@pytest.mark.parametrize("edit", ["garbage", "another-pool", "group-names"])
+def test_a_hand_edited_sync_is_refused_and_restart_starts_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """An interrupted sync whose row was edited: exit 2 saying so; --restart completes."""
+    from cognito_groups._checkpoint import MembershipCheckpoint, encode_checkpoint
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    db = str(tmp_path / "m.db")
+    state = {"from": 1}
+    with QuotaServer({"a": 300, "b": 300}, rate=None, fault=fail_after(4, state)) as server:
+        failed = sync(server.url, db, "--concurrency", "1", env={**os.environ})
+        assert failed.returncode == 5, failed.stderr
+        state["from"] = 0
+        raw = sqlite3.connect(db)
+        if edit == "garbage":
+            raw.execute("UPDATE syncs SET listing_checkpoint = 'cgm1:not-a-cursor'")
+        elif edit == "another-pool":
+            other = encode_checkpoint(
+                MembershipCheckpoint(OTHER_POOL, ("a", "b"), False, frozenset(), {})
+            )
+            raw.execute("UPDATE syncs SET listing_checkpoint = ?", (other,))
+        else:
+            raw.execute("UPDATE syncs SET group_names = '[not json'")
+        raw.commit()
+        raw.close()
+        refused = sync(server.url, db)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr == (
+            f"cognito-groups: error: sync 1 of {POOL} in {db} cannot be continued: its row in "
+            "syncs was changed by hand or damaged; restart it (--restart)\n"
+        )
+        again = sync(server.url, db, "--restart")
+        assert again.returncode == 0, again.stderr
+        assert pairs(db) == set(server.memberships())
+
+
+def test_postgresql_shares_a_database_but_not_a_tables_name(
+    server: QuotaServer, postgres_url: str
+) -> None:
+    """PostgreSQL: an application's tables may be beside the mirror's; one of its names not."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("CREATE TABLE invoices (id INTEGER)")
+    assert sync(server.url, postgres_url).returncode == 0
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("CREATE SCHEMA other")
+        admin.execute("CREATE TABLE other.users (id INTEGER)")
+    clash = postgres_url + "?options=-csearch_path%3Dother"
+    result = sync(server.url, clash)
+    assert result.returncode == 2, result.stderr
+    assert "is a database, but not a mirror of cognito-groups (it has tables users)" in (
+        result.stderr
+    )
+
+
+def test_a_device_is_not_a_database(server: QuotaServer) -> None:
+    """--db /dev/null: exit 2, and no journal made beside it in /dev."""
+    result = sync(server.url, "/dev/null")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "cognito-groups: error: /dev/null is a device or a pipe, not a database file\n"
+    )
+    assert not Path("/dev/null-journal").exists()
