@@ -22,13 +22,13 @@ import pytest
 from cognito_groups import (
     CognitoGroups,
     DatabaseWriteError,
+    InternalError,
     InterruptedSyncError,
     InvalidParameterError,
     Mirror,
     NotAMirrorError,
     SchemaVersionError,
     SyncInProgressError,
-    TooManyRequestsError,
     UnknownGroupError,
 )
 from cognito_groups._cli._changes import parse_since
@@ -216,14 +216,15 @@ def test_a_group_deleted_during_the_sync_leaves_it(database: str) -> None:
 
 
 def fail_after(number: int, state: dict[str, int]) -> Any:
-    """A fault: the ``number``-th request from ``state["from"]`` on, and later ones, throttled.
+    """A fault: the ``number``-th request from ``state["from"]`` on, and later ones, fail (a 500).
 
-    ``state["from"]`` is a request number (0: never).
+    ``state["from"]`` is a request number (0: never). With one attempt (``AWS_MAX_ATTEMPTS=1``)
+    the sync stops there. (Not a throttle: the budget sends a throttled request again.)
     """
 
     def fault(request: int, operation: str, params: Any) -> tuple[int, str] | None:
         if state["from"] and request >= state["from"] + number:
-            return (400, "TooManyRequestsException")
+            return (500, "InternalErrorException")
         return None
 
     return fault
@@ -244,7 +245,7 @@ def test_a_failed_sync_changes_nothing_and_the_next_one_continues_it(
         before = set(server.memberships())
         change_pool_f(server)
         sent = state["from"] = server.requests
-        with pytest.raises(TooManyRequestsError):
+        with pytest.raises(InternalError):
             mirror.sync(facade(server), POOL, concurrency=1)
         failed = mirror.syncs(POOL)[-1]
         assert failed.status == "failed"
@@ -284,7 +285,7 @@ def test_an_interrupted_sync_with_other_options_needs_restart(
         QuotaServer({"a": 300, "b": 300}, rate=None, fault=fail_after(4, state)) as server,
         Mirror(database) as mirror,
     ):
-        with pytest.raises(TooManyRequestsError):
+        with pytest.raises(InternalError):
             mirror.sync(facade(server), POOL, concurrency=1)
         state["from"] = 0
         with pytest.raises(InterruptedSyncError, match="with the same options"):
@@ -794,7 +795,7 @@ def test_a_hand_edited_sync_is_refused_and_restart_starts_over(
     state = {"from": 1}
     with QuotaServer({"a": 300, "b": 300}, rate=None, fault=fail_after(4, state)) as server:
         failed = sync(server.url, db, "--concurrency", "1", env={**os.environ})
-        assert failed.returncode == 5, failed.stderr
+        assert failed.returncode == 6, failed.stderr
         state["from"] = 0
         raw = sqlite3.connect(db)
         if edit == "garbage":
