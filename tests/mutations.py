@@ -433,6 +433,27 @@ MUTATIONS = (
         '    with __import__("contextlib").nullcontext():\n        before = db.one(',
         ("tests/test_mirror.py::test_a_reader_never_sees_half_a_swap",),
     ),
+    Mutation(
+        "a symbolic link to the mirror names another pool lock",
+        "_mirror/_database.py",
+        "        real = Path(os.path.realpath(self.path))",
+        "        real = self.path",
+        ("tests/test_mirror.py::test_one_database_by_other_names_has_one_lock_or_is_refused",),
+    ),
+    Mutation(
+        "a hard link to the mirror is opened",
+        "_mirror/_database.py",
+        "                if found.st_nlink != 1:",
+        "                if False:",
+        ("tests/test_mirror.py::test_one_database_by_other_names_has_one_lock_or_is_refused",),
+    ),
+    Mutation(
+        "a year before 1000 is bound in 3 digits",
+        "_mirror/_database.py",
+        'return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"',
+        'return f"{utc.year}-{utc:%m-%dT%H:%M:%S.%f}Z"',
+        ("tests/test_mirror.py::test_since_far_in_the_past_or_future",),
+    ),
 )
 
 

@@ -848,3 +848,105 @@ def test_a_device_is_not_a_database(server: QuotaServer) -> None:
         "cognito-groups: error: /dev/null is a device or a pipe, not a database file\n"
     )
     assert not Path("/dev/null-journal").exists()
+
+
+def test_one_database_by_other_names_has_one_lock_or_is_refused(tmp_path: Path) -> None:
+    """A symbolic link (to the file or its folder) names the same pool lock.
+
+    A hard link is refused (SQLite would keep a journal per name); so is a lock file that is
+    not one.
+    """
+    db = tmp_path / "m.db"
+    (tmp_path / "link.db").symlink_to(db)
+    (tmp_path / "folder").symlink_to(tmp_path)
+    release, fault = gate(2)
+    with QuotaServer({"w0": 200, "w1": 100}, rate=None, fault=fault) as server:
+        first = subprocess.Popen(  # noqa: S603
+            [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", str(db)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert wait_for(lambda: server.requests >= 3)  # it holds the lock, and waits
+            for other in (tmp_path / "link.db", tmp_path / "folder" / "m.db"):
+                second = sync(server.url, str(other))
+                assert second.returncode == 2, second.stderr
+                assert f"another cognito-groups sync of {POOL} into {other} is running " in (
+                    second.stderr
+                )
+        finally:
+            release.set()
+        _, first_err = first.communicate(timeout=120)
+        assert first.returncode == 0, first_err
+        os.link(db, tmp_path / "hard.db")
+        for name in ("m.db", "hard.db"):
+            refused = sync(server.url, str(tmp_path / name))
+            assert refused.returncode == 2, refused.stderr
+            assert "has 2 names (hard links)" in refused.stderr
+        (tmp_path / "hard.db").unlink()
+        lock = tmp_path / f".m.db.{POOL}.cognito-groups.lock"
+        lock.symlink_to(tmp_path / "elsewhere")
+        refused = sync(server.url, str(db))
+        assert refused.returncode == 8, refused.stderr
+        assert refused.stderr == (
+            f"cognito-groups: error: {lock}: it is a symbolic link (the lock file of {POOL}'s "
+            f"syncs into {db} cannot be taken)\n"
+        )
+        assert not (tmp_path / "elsewhere").exists()
+        lock.unlink()
+        assert sync(server.url, str(tmp_path / "link.db")).returncode == 0
+    with Mirror(db) as mirror:
+        assert [s.status for s in mirror.syncs(POOL)] == ["complete", "complete"]
+
+
+def test_what_looks_like_another_database_is_refused_before_a_file_is_made(
+    tmp_path: Path, server: QuotaServer
+) -> None:
+    """A libpq connection string or a folder as --db: exit 2, no file made.
+
+    An empty file given for the mirror is made private.
+    """
+    os.chdir(tmp_path)
+    conninfo = "host=127.0.0.1 password=secret dbname=x"
+    result = sync(server.url, conninfo)
+    assert result.returncode == 2, result.stderr
+    assert "looks like a PostgreSQL connection string" in result.stderr
+    assert "secret" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    result = sync(server.url, str(tmp_path))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"cognito-groups: error: {tmp_path} is a folder, not a database\n"
+    empty = tmp_path / "empty.db"
+    empty.touch(mode=0o644)
+    empty.chmod(0o644)
+    assert sync(server.url, str(empty)).returncode == 0
+    assert stat.S_IMODE(empty.stat().st_mode) == 0o600
+
+
+def test_since_far_in_the_past_or_future(server: QuotaServer, tmp_path: Path) -> None:
+    """Years before 1000 or near the ends of the calendar: the right rows, never a crash."""
+    db = str(tmp_path / "m.db")
+    assert sync(server.url, db).returncode == 0
+    change_pool(server)
+    assert sync(server.url, db).returncode == 0
+    with Mirror(db) as mirror:
+        every = list(mirror.changes(POOL))
+        assert every
+        old = datetime(999, 1, 1, tzinfo=timezone.utc)
+        assert list(mirror.changes(POOL, since=old)) == every
+        first = datetime.min.replace(tzinfo=timezone.utc)
+        assert list(mirror.changes(POOL, since=first)) == every
+        ahead = timezone(timedelta(hours=-1))
+        assert list(mirror.changes(POOL, since=datetime.max.replace(tzinfo=ahead))) == []
+    for text, rows in (("0999-01-01", len(every)), ("0001-01-01T00:00:00+01:00", len(every)),
+                       ("9999-12-31T23:59:59-01:00", 0)):  # fmt: skip
+        result = run("changes", POOL, "--db", db, "--since", text, "--format", "jsonl")
+        assert result.returncode == 0, result.stderr
+        assert len(result.stdout.splitlines()) == rows, text
+    for text in ("999999w", "999999999w"):
+        result = run("changes", POOL, "--db", db, "--since", text)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr in (  # timedelta's own limit, or the calendar's
+            f"cognito-groups: error: --since '{text}' is before the year 1\n",
+            f"cognito-groups: error: --since '{text}' is not a date, a time or a time ago "
+            "(2026-11-01, 2026-11-01T08:00:00Z, 90m, 36h, 7d, 2w)\n",
+        )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from cognito_groups._cli._report import ExportError
 from cognito_groups._cli._writers import WRITERS, iso_utc
+from cognito_groups._mirror._database import as_utc
 from cognito_groups._mirror._mirror import Mirror
 from cognito_groups._models import User
 from cognito_groups._validate import check_group_names, check_user_pool_id
@@ -138,7 +139,10 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
         return None
     ago = _AGO.fullmatch(text.strip())
     if ago is not None:
-        return now - timedelta(**{_UNITS[ago[2]]: int(ago[1])})
+        try:
+            return now - timedelta(**{_UNITS[ago[2]]: int(ago[1])})
+        except OverflowError:
+            raise ExportError(f"--since {text!r} is before the year 1") from None
     try:
         moment = datetime.fromisoformat(text.strip().removesuffix("Z").removesuffix("z"))
     except ValueError:
@@ -148,4 +152,4 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    return as_utc(moment)

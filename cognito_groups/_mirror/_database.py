@@ -54,6 +54,7 @@ __all__ = [
     "Dialect",
     "PostgresDialect",
     "SQLiteDialect",
+    "as_utc",
     "dialect_for",
     "from_json",
     "to_json",
@@ -72,6 +73,12 @@ _LOCK_SPACE = 0x63676D31
 #: What a PostgreSQL connection says it is (``pg_stat_activity.application_name``).
 _APPLICATION = "cognito-groups"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: A libpq ``key=value`` connection string, which must not become a file of that name.
+_CONNINFO = re.compile(
+    r"\s*(host|hostaddr|port|dbname|user|password|passfile|service|sslmode|options|"
+    r"connect_timeout|application_name|target_session_attrs)\s*=",
+    re.IGNORECASE,
+)
 
 
 def to_json(document: object) -> str:
@@ -82,6 +89,15 @@ def to_json(document: object) -> str:
     """
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; within a day of year 1 or 9999, the calendar's first or last moment."""
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        edge = datetime.min if moment.year == 1 else datetime.max
+        return edge.replace(tzinfo=timezone.utc)
 
 
 def from_json(value: object) -> Any:
@@ -190,12 +206,25 @@ class SQLiteDialect(Dialect):
         path = self.path
         with self.translated():
             if path.is_dir():
-                raise DatabaseWriteError(self.shown, f"{self.shown} is a folder, not a database")
-            if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-                # /dev/null, a pipe: SQLite would make its journal beside it, in /dev.
-                raise NotAMirrorError(
-                    self.shown, f"{self.shown} is a device or a pipe, not a database file"
-                )
+                raise NotAMirrorError(self.shown, f"{self.shown} is a folder, not a database")
+            if path.exists():
+                found = path.stat()
+                if not stat.S_ISREG(found.st_mode):
+                    # /dev/null, a pipe: SQLite would make its journal beside it, in /dev.
+                    raise NotAMirrorError(
+                        self.shown, f"{self.shown} is a device or a pipe, not a database file"
+                    )
+                if found.st_nlink != 1:
+                    # SQLite names its -wal and -shm after the name it opens, and our pool
+                    # locks are named after the file's real path: two names, two of each.
+                    raise NotAMirrorError(
+                        self.shown,
+                        f"{self.shown} has {found.st_nlink} names (hard links): SQLite keeps a "
+                        "journal per name, so syncs through two names would damage it; give "
+                        "it one name (a symbolic link to it is fine)",
+                    )
+                if create and found.st_size == 0 and found.st_uid == os.geteuid():
+                    path.chmod(_MODE)  # an empty file made for us: private, as a new one
             if not path.exists():
                 if not create:
                     raise NotAMirrorError(
@@ -250,7 +279,9 @@ class SQLiteDialect(Dialect):
         return {name for (name,) in rows if not name.startswith("sqlite_")}
 
     def bind_time(self, moment: datetime) -> object:
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        utc = as_utc(moment)
+        # The year in 4 digits, as the column's text order needs (strftime("%Y") gives "999").
+        return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
     def read_time(self, value: object) -> datetime:
         if not isinstance(value, str):
@@ -295,19 +326,31 @@ class SQLiteDialect(Dialect):
         raise err  # a programming error of ours: not the user's to mend
 
     def lock_path(self, user_pool_id: str) -> Path:
-        """The lock file of the pool's syncs into this database, beside it."""
-        return self.path.with_name(f".{self.path.name}.{user_pool_id}.cognito-groups.lock")
+        """The lock file of the pool's syncs into this database, beside it.
+
+        Named after the file's real path: a symbolic link to the database, or a path through
+        a linked folder, names the same lock (and `connect()` refuses a second hard link).
+        """
+        real = Path(os.path.realpath(self.path))
+        return real.with_name(f".{real.name}.{user_pool_id}.cognito-groups.lock")
 
     @contextmanager
     def pool_lock(
         self, connection: Any, user_pool_id: str, *, wait: bool, waiting: Callable[[str], None]
     ) -> Generator[None, None, None]:
         lock = self.lock_path(user_pool_id)
-        with self.translated():
+        try:
             descriptor = _take_file_lock(
                 lock, wait=wait, refused=lambda holder: self._busy(user_pool_id, holder),
                 waiting=waiting,
             )  # fmt: skip
+        except OSError as err:
+            reason = "it is a symbolic link" if err.errno == errno.ELOOP else err.strerror or err
+            raise DatabaseWriteError(
+                self.shown,
+                f"{lock}: {reason} (the lock file of {user_pool_id}'s syncs into "
+                f"{self.shown} cannot be taken)",
+            ) from err
         try:
             yield
         finally:
@@ -347,9 +390,7 @@ def _take_file_lock(
         try:
             found = os.fstat(descriptor)
             if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
-                raise OSError(
-                    errno.EEXIST, f"{lock} is in the place of a lock file, but is not one"
-                )
+                raise OSError(errno.EEXIST, "it is in the place of a lock file, but is not one")
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -541,6 +582,12 @@ def dialect_for(database: str | os.PathLike[str]) -> Dialect:
         )
     if not location or location == ":memory:":
         raise NotAMirrorError(location, "--db needs a file (or a postgresql:// URL)")
+    if _CONNINFO.match(location):
+        raise NotAMirrorError(
+            "--db",
+            "--db looks like a PostgreSQL connection string (key=value ...): give a "
+            "postgresql:// URL (and the password in PGPASSWORD or ~/.pgpass), or a file path",
+        )
     return SQLiteDialect(location)
 
 
