@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from cognito_groups._checkpoint import MembershipCheckpoint, encode_checkpoint
 from cognito_groups._models import Membership
 from cognito_groups._paginate import PageRequestPlan, UserCursor
-from cognito_groups._validate import ListRequest, check_next_token
+from cognito_groups._validate import ListRequest, check_listed_group_name, check_next_token
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -100,8 +100,8 @@ class MembershipPlan:
         return self._order is None
 
     def set_group_names(self, names: Sequence[str]) -> None:
-        """The pool's groups, as ``ListGroups`` gave them."""
-        self._set_groups(tuple(names))
+        """The pool's groups, as ``ListGroups`` gave them (a name it cannot have is refused)."""
+        self._set_groups(tuple(check_listed_group_name(name) for name in names))
 
     def _set_groups(self, names: tuple[str, ...]) -> None:
         saved = self._request.saved

@@ -37,7 +37,7 @@ from cognito_groups._checkpoint import (
     MembershipCheckpoint,
     decode_checkpoint,
 )
-from cognito_groups._errors import InvalidParameterError
+from cognito_groups._errors import LIST_GROUPS, InvalidParameterError, MalformedResponseError
 from cognito_groups._position import START, Position, parse_position
 
 if TYPE_CHECKING:
@@ -123,14 +123,44 @@ def check_user_pool_id(value: object) -> str:
 def check_group_name(value: object) -> str:
     """Return ``value`` if it is a well-formed group name, else raise."""
     group_name = _check_str("group_name", value, GROUP_NAME_MAX)
-    for index, char in enumerate(group_name):
-        if unicodedata.category(char)[0] not in _GROUP_NAME_CATEGORIES:
-            raise fail(
-                "group_name",
-                f"character {index} ({char!r}) is not allowed: only letters, marks, symbols, "
-                "numbers and punctuation (no spaces or control characters)",
-            )
+    problem = _group_name_problem(group_name)
+    if problem is not None:
+        raise fail("group_name", problem)
     return group_name
+
+
+def check_listed_group_name(group_name: str) -> str:
+    """Return a group name ``ListGroups`` sent, if the service model allows it, else raise.
+
+    A name it does not allow cannot be sent back in ``ListUsersInGroup``: only a broken or
+    hostile endpoint sends one, so it is a malformed response, not the caller's mistake.
+
+    Raises:
+        MalformedResponseError: the name breaks the service model's rules.
+    """
+    problem = (
+        _group_name_problem(group_name)
+        if 1 <= len(group_name) <= GROUP_NAME_MAX
+        else f"it is {len(group_name)} characters long (1 to {GROUP_NAME_MAX} allowed)"
+    )
+    if problem is not None:
+        raise MalformedResponseError(
+            f"ListGroups sent a group name the service model does not allow "
+            f"({_shown(group_name)}: {problem}); its members cannot be listed",
+            operation=LIST_GROUPS,
+        )
+    return group_name
+
+
+def _group_name_problem(group_name: str) -> str | None:
+    """What is wrong with a group name of the right length (``None``: nothing)."""
+    for position, char in enumerate(group_name, start=1):
+        if unicodedata.category(char)[0] not in _GROUP_NAME_CATEGORIES:
+            return (
+                f"character {position} ({char!r}) is not allowed: only letters, marks, symbols, "
+                "numbers and punctuation (no spaces or control characters)"
+            )
+    return None
 
 
 def check_page_size(value: object) -> int:

@@ -454,6 +454,15 @@ MUTATIONS = (
         'return f"{utc.year}-{utc:%m-%dT%H:%M:%S.%f}Z"',
         ("tests/test_mirror.py::test_since_far_in_the_past_or_future",),
     ),
+    Mutation(
+        "a group name ListGroups cannot send is sent on",
+        "_validate.py",
+        "    if problem is not None:\n        raise MalformedResponseError(",
+        "    if False:\n        raise MalformedResponseError(",
+        (
+            "tests/test_mirror.py::test_a_group_name_the_service_cannot_have_is_a_malformed_response",
+        ),
+    ),
 )
 
 

@@ -656,7 +656,7 @@ def test_bad_options_name_the_flag(tmp_path: Path) -> None:
     """Bad --concurrency, --group or --max-rps values are named by their flag (exit 2)."""
     for extra, message in (
         (["--concurrency", "0"], "--concurrency must be from 1 to 32, got 0"),
-        (["--group", "a b"], "--group: character 1 (' ') is not allowed"),
+        (["--group", "a b"], "--group: character 2 (' ') is not allowed"),
         (["--group", "a", "--group", "a"], "--group: 'a' is listed twice"),
     ):
         result = export("http://127.0.0.1:9", *extra)

@@ -25,6 +25,7 @@ from cognito_groups import (
     InternalError,
     InterruptedSyncError,
     InvalidParameterError,
+    MalformedResponseError,
     Mirror,
     NotAMirrorError,
     SchemaVersionError,
@@ -950,3 +951,26 @@ def test_since_far_in_the_past_or_future(server: QuotaServer, tmp_path: Path) ->
             f"cognito-groups: error: --since '{text}' is not a date, a time or a time ago "
             "(2026-11-01, 2026-11-01T08:00:00Z, 90m, 36h, 7d, 2w)\n",
         )
+
+
+def test_a_group_name_the_service_cannot_have_is_a_malformed_response(tmp_path: Path) -> None:
+    """A name ListGroups sent that breaks the service model: exit 7 naming ListGroups.
+
+    Never blaming --group; for sync, export and iter_memberships alike; nothing half done.
+    """
+    db = str(tmp_path / "m.db")
+    with QuotaServer({"ok": 10, "=evil\ngroup": 5}, rate=None) as server:
+        for result in (
+            sync(server.url, db),
+            run("export", POOL, "--endpoint-url", server.url, "-o", tmp_path / "out.csv"),
+        ):
+            assert result.returncode == 7, result.stderr
+            assert (
+                "ListGroups sent a group name the service model does not allow "
+                "('=evil\\ngroup': character 6 ('\\n') is not allowed"
+            ) in result.stderr
+            assert "--group" not in result.stderr
+        with pytest.raises(MalformedResponseError, match="ListGroups sent a group name"):
+            list(facade(server).iter_memberships(POOL))
+    with Mirror(db) as mirror:
+        assert list(mirror.syncs(POOL)) == []

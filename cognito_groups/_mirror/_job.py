@@ -44,6 +44,7 @@ from cognito_groups._mirror._staging import (
     user_row,
 )
 from cognito_groups._mirror._swap import complete
+from cognito_groups._validate import check_listed_group_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -152,6 +153,8 @@ def _started(
             )
         abandon(db, running.id, _now(), "abandoned: restarted")
     listed = list(cognito.iter_groups(pool))
+    for group in listed:
+        check_listed_group_name(group.group_name)
     names = options.group_names
     if names is not None:
         present = {group.group_name for group in listed}
@@ -236,8 +239,8 @@ class _Run:
                     checkpoint=self.running.checkpoint,
                 )
             except InvalidParameterError as err:
-                if err.parameter != "checkpoint":  # pragma: no cover (checked by sync())
-                    raise
+                # The pool and the options were checked by sync(), the groups when listed: the
+                # cursor or the groups read back from the sync's rows are not what was written.
                 raise _damaged(self.db, self.running) from err
             try:
                 with listing:
