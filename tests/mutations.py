@@ -463,6 +463,15 @@ MUTATIONS = (
             "tests/test_mirror.py::test_a_group_name_the_service_cannot_have_is_a_malformed_response",
         ),
     ),
+    Mutation(
+        "a refused saved position stops the continued sync",
+        "_mirror/_job.py",
+        "if err.parameter is not None or name is None or name not in saved:",
+        "if True:",
+        (
+            "tests/test_mirror.py::test_a_saved_position_the_service_refuses_restarts_that_group_once",
+        ),
+    ),
 )
 
 

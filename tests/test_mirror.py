@@ -7,6 +7,7 @@ changes between syncs; a real PostgreSQL server the run starts (tests/postgres_p
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import stat
@@ -974,3 +975,45 @@ def test_a_group_name_the_service_cannot_have_is_a_malformed_response(tmp_path: 
             list(facade(server).iter_memberships(POOL))
     with Mirror(db) as mirror:
         assert list(mirror.syncs(POOL)) == []
+
+
+def test_a_saved_position_the_service_refuses_restarts_that_group_once(
+    database: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A continued sync whose saved token is refused lists that group again from its start.
+
+    Memberships stay exact; a token refused that no earlier run saved still stops the sync.
+    """
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    state = {"from": 0}
+    groups = {f"f{index}": 150 for index in range(3)}
+    refused: list[str] = []
+
+    def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
+        if state["from"] and number >= state["from"] + 3:  # the third page of f0
+            return (500, "InternalErrorException")
+        token = params.get("NextToken") if operation == "ListUsersInGroup" else None
+        if state.get("refuse") and token is not None and not refused:
+            refused.append(params["GroupName"])
+            return (400, "InvalidParameterException")
+        return None
+
+    with QuotaServer(groups, rate=None, fault=fault) as server, Mirror(database) as mirror:
+        state["from"] = 1
+        with pytest.raises(InternalError):
+            mirror.sync(facade(server), POOL, concurrency=1)
+        failed = mirror.syncs(POOL)[-1]
+        assert 0 < failed.memberships < len(server.memberships())
+        server.groups["f0"] = server.groups["f0"][1:]  # staged by the failed run: it must go
+        state.update({"from": 0, "refuse": 1})
+        with caplog.at_level(logging.INFO, logger="cognito_groups.mirror"):
+            record = mirror.sync(facade(server), POOL, concurrency=1)
+        assert record.id == failed.id
+        assert record.status == "complete"
+        assert record.memberships == len(server.memberships())
+        assert pairs(database) == set(server.memberships())
+        assert len(refused) == 1
+        assert f"the service refused the saved position in group {refused[0]!r}" in caplog.text
+        refused.clear()
+        with pytest.raises(InvalidParameterError):  # refused in a sync that saved nothing
+            mirror.sync(facade(server), POOL, concurrency=1)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from cognito_groups._checkpoint import decode_checkpoint
 from cognito_groups._counting import RequestCounter
 from cognito_groups._errors import (
     CognitoGroupsError,
@@ -38,6 +39,7 @@ from cognito_groups._mirror._staging import (
     abandon,
     clear_finished,
     drop_group,
+    restart_group,
     resumable,
     stage,
     start,
@@ -47,7 +49,7 @@ from cognito_groups._mirror._swap import complete
 from cognito_groups._validate import check_listed_group_name
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from cognito_groups._client import CognitoGroups
     from cognito_groups._iterators import MembershipIterator
@@ -230,6 +232,8 @@ class _Run:
 
     def finish(self) -> SyncRecord:
         """List what is left, then complete the sync; its record."""
+        # The groups whose place an earlier run saved (a token the service may refuse).
+        saved = set(_saved_positions(self.running.checkpoint))
         while True:
             try:
                 listing = self.cognito.iter_memberships(
@@ -255,6 +259,24 @@ class _Run:
                 # The group was deleted while the sync ran: it leaves the sync, the rest goes on.
                 self._commit(listing)
                 self.running = drop_group(self.db, self.running, name, listing.checkpoint)
+            except InvalidParameterError as err:
+                name = err.group_name
+                if err.parameter is not None or name is None or name not in saved:
+                    self._failed(listing, err)
+                    raise
+                # The service refused a position saved by an earlier run (an expired or changed
+                # token): that group is listed again from its start, once; the rest goes on.
+                saved.discard(name)
+                self._commit(listing)
+                self.running = restart_group(self.db, self.running, name, listing.checkpoint)
+                LOGGER.info(
+                    "sync %d of %s: the service refused the saved position in group %r (%s); "
+                    "listing that group again from its start",
+                    self.running.id,
+                    self.options.user_pool_id,
+                    name,
+                    err.error_code,
+                )
             except CognitoGroupsError as err:
                 self._failed(listing, err)
                 raise
@@ -337,6 +359,14 @@ class _Run:
                 )
         except MirrorError:
             pass  # the database is what stopped it: the sync stays running, as after a kill
+
+
+def _saved_positions(checkpoint: str | None) -> Iterable[str]:
+    """The groups a sync's cursor holds a token of (none if the cursor cannot be read)."""
+    try:
+        return () if checkpoint is None else decode_checkpoint(checkpoint).at.keys()
+    except ValueError:
+        return ()  # refused as damaged when the listing starts
 
 
 def _pool_is_gone(err: ResourceNotFoundError) -> bool:

@@ -268,8 +268,22 @@ def drop_group(db: Database, sync: RunningSync, group_name: str, checkpoint: str
     ``checkpoint``: the listing's (exact for what was staged); the one committed is the same
     without the group.
     """
+    return _unstage_group(db, sync, group_name, checkpoint, keep=False)
+
+
+def restart_group(db: Database, sync: RunningSync, group_name: str, checkpoint: str) -> RunningSync:
+    """List a group of the sync again from its start: its staged rows go, its place is reset.
+
+    For a saved position the service no longer takes (its token was refused).
+    """
+    return _unstage_group(db, sync, group_name, checkpoint, keep=True)
+
+
+def _unstage_group(
+    db: Database, sync: RunningSync, group_name: str, checkpoint: str, *, keep: bool
+) -> RunningSync:
     saved = decode_checkpoint(checkpoint)
-    groups = tuple(name for name in (saved.groups or sync.groups) if name != group_name)
+    groups = tuple(name for name in (saved.groups or sync.groups) if keep or name != group_name)
     edited = encode_checkpoint(
         dataclasses.replace(
             saved,
@@ -283,10 +297,11 @@ def drop_group(db: Database, sync: RunningSync, group_name: str, checkpoint: str
             "DELETE FROM sync_memberships WHERE sync_id = ? AND group_name = ?",
             (sync.id, group_name),
         )
-        db.execute(
-            "UPDATE sync_groups SET present = ? WHERE sync_id = ? AND group_name = ?",
-            (False, sync.id, group_name),
-        )
+        if not keep:
+            db.execute(
+                "UPDATE sync_groups SET present = ? WHERE sync_id = ? AND group_name = ?",
+                (False, sync.id, group_name),
+            )
         db.execute("UPDATE syncs SET listing_checkpoint = ? WHERE id = ?", (edited, sync.id))
     return dataclasses.replace(sync, checkpoint=edited, groups=groups)
 
