@@ -472,6 +472,13 @@ MUTATIONS = (
             "tests/test_mirror.py::test_a_saved_position_the_service_refuses_restarts_that_group_once",
         ),
     ),
+    Mutation(
+        "a mirror in a read-only folder cannot be read",
+        "_mirror/_database.py",
+        "                    connection = self._readable(connection)",
+        "                    pass",
+        ("tests/test_mirror.py::test_a_mirror_in_a_read_only_folder_is_read",),
+    ),
 )
 
 

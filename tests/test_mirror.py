@@ -567,20 +567,20 @@ def test_a_database_that_cannot_be_written_exits_8_and_the_rerun_continues(
 
 
 class read_only:
-    """The file read-only, even for root (``chattr +i``); as it was afterwards."""
+    """The file or folder read-only, even for root (``chattr +i``); as it was afterwards."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def __enter__(self) -> None:
         if os.geteuid() != 0:
-            self.path.chmod(0o400)
+            self.path.chmod(0o500 if self.path.is_dir() else 0o400)
         else:
             subprocess.run(["chattr", "+i", str(self.path)], check=True)  # noqa: S603, S607
 
     def __exit__(self, *exc: object) -> None:
         if os.geteuid() != 0:
-            self.path.chmod(0o600)
+            self.path.chmod(0o700 if self.path.is_dir() else 0o600)
         else:
             subprocess.run(["chattr", "-i", str(self.path)], check=True)  # noqa: S603, S607
 
@@ -1017,3 +1017,32 @@ def test_a_saved_position_the_service_refuses_restarts_that_group_once(
         refused.clear()
         with pytest.raises(InvalidParameterError):  # refused in a sync that saved nothing
             mirror.sync(facade(server), POOL, concurrency=1)
+
+
+def test_a_mirror_in_a_read_only_folder_is_read(server: QuotaServer, tmp_path: Path) -> None:
+    """Readers read a mirror whose folder they cannot write (no -shm can be made there).
+
+    Unless a -wal is there (a sync's pages not merged): refused, exit 8, naming why.
+    """
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    db = folder / "m.db"
+    assert sync(server.url, str(db)).returncode == 0
+    change_pool(server)
+    assert sync(server.url, str(db)).returncode == 0
+    assert sorted(path.name for path in folder.iterdir()) == ["m.db"]
+    with Mirror(db) as mirror:
+        expected = list(mirror.changes(POOL))
+    with read_only(folder):
+        with Mirror(db) as mirror:
+            assert list(mirror.changes(POOL)) == expected
+            assert len(mirror.syncs(POOL)) == 2
+        result = run("changes", POOL, "--db", db, "--format", "jsonl")
+        assert result.returncode == 0, result.stderr
+        assert len(result.stdout.splitlines()) == len(expected)
+        assert sorted(path.name for path in folder.iterdir()) == ["m.db"]
+    Path(f"{db}-wal").touch()
+    with read_only(folder):
+        result = run("changes", POOL, "--db", db)
+        assert result.returncode == 8, result.stderr
+        assert "its folder is read-only and it has a -wal file" in result.stderr

@@ -234,14 +234,49 @@ class SQLiteDialect(Dialect):
                     raise DatabaseWriteError(self.shown, f"{self.shown}: its folder does not exist")
                 with suppress(FileExistsError):  # made meanwhile by another run: use it
                     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE))
-            uri = f"file:{quote(str(path.absolute()))}?mode=rw"
-            connection = sqlite3.connect(uri, uri=True, timeout=_BUSY_SECONDS, isolation_level=None)
+            connection = self._open("mode=rw")
             try:
                 connection.execute("PRAGMA foreign_keys = OFF")
                 if create:
                     # Kept by the file; readers of a file they cannot write leave it as it is.
                     connection.execute("PRAGMA journal_mode = WAL")
+                else:
+                    connection = self._readable(connection)
                 connection.execute("PRAGMA synchronous = NORMAL")
+            except BaseException:
+                connection.close()
+                raise
+        return connection
+
+    def _open(self, mode: str) -> Any:
+        uri = f"file:{quote(str(self.path.absolute()))}?{mode}"
+        return sqlite3.connect(uri, uri=True, timeout=_BUSY_SECONDS, isolation_level=None)
+
+    def _readable(self, connection: Any) -> Any:
+        """A reader's connection that can read: in a folder it cannot write, an immutable one.
+
+        WAL mode needs the ``-shm`` file beside the database; where it cannot be made (a
+        read-only mount) and no ``-wal`` is there (no sync is running or left pages behind),
+        the file is read as immutable. With a ``-wal`` there, it is refused: its pages would
+        be missed.
+        """
+        try:
+            connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            folder = self.path.absolute().parent
+            if os.access(folder, os.W_OK) or not self.path.exists():
+                raise
+            connection.close()
+            if Path(f"{self.path}-wal").exists():
+                raise DatabaseWriteError(
+                    self.shown,
+                    f"{self.shown} cannot be read: its folder is read-only and it has a -wal "
+                    "file (a sync is running, or stopped before its pages were merged); read "
+                    "it where it can be written, or copy it with its -wal",
+                ) from None
+            connection = self._open("mode=ro&immutable=1")
+            try:
+                connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             except BaseException:
                 connection.close()
                 raise
