@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -1046,3 +1047,31 @@ def test_a_mirror_in_a_read_only_folder_is_read(server: QuotaServer, tmp_path: P
         result = run("changes", POOL, "--db", db)
         assert result.returncode == 8, result.stderr
         assert "its folder is read-only and it has a -wal file" in result.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stopped_sync_says_so_and_the_next_one_continues_it(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    """Ctrl-C, SIGTERM, SIGHUP mid-sync: 128+N, the sync failed saying why, its lock gone."""
+    db = tmp_path / "m.db"
+    # 0.3 s a request (not held: a request in flight is waited for, up to the read timeout).
+    with QuotaServer({"w0": 900, "w1": 900}, rate=None, latency=0.3) as server:
+        process = subprocess.Popen(  # noqa: S603
+            [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", str(db)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert wait_for(lambda: server.requests >= 4)  # mid-listing: 31 requests in all
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=60)
+        assert server.requests < 31
+        assert process.returncode == 128 + signum, err
+        assert "bug" not in err
+        assert list(tmp_path.iterdir()) == [db]  # no lock file left
+        with Mirror(db) as mirror:
+            (stopped,) = mirror.syncs(POOL)
+        assert stopped.status == "failed"
+        expected = "KeyboardInterrupt" if signum == signal.SIGINT else f"Terminated: {signum.name}"
+        assert stopped.error == f"interrupted ({expected})"
+        assert sync(server.url, str(db)).returncode == 0
+        assert pairs(str(db)) == set(server.memberships())

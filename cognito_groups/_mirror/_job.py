@@ -355,10 +355,16 @@ class _Run:
             with self.db.transaction():
                 self.db.execute(
                     "UPDATE syncs SET status = 'failed', error = ? WHERE id = ?",
-                    (f"interrupted ({type(err).__name__})", self.running.id),
+                    (f"interrupted ({_named(err)})", self.running.id),
                 )
         except MirrorError:
             pass  # the database is what stopped it: the sync stays running, as after a kill
+
+
+def _named(err: BaseException) -> str:
+    """``KeyboardInterrupt``, or with what it says: ``Terminated: SIGHUP``."""
+    said = str(err)
+    return f"{type(err).__name__}: {said}" if said else type(err).__name__
 
 
 def _saved_positions(checkpoint: str | None) -> Iterable[str]:
