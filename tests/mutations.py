@@ -8,6 +8,8 @@ mutation's fate and the score (killed / all); it exits 1 if any survived.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "cognito_groups"
+#: Seconds a mutation's tests may take; tests that hang longer have not passed.
+TIMEOUT = 300
 
 
 @dataclass(frozen=True)
@@ -497,14 +501,22 @@ def killed(mutation: Mutation) -> bool:
     original = path.read_text()
     try:
         path.write_text(original.replace(mutation.before, mutation.after))
-        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        tests = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
             [sys.executable, "-m", "pytest", "-x", "-q", "--no-cov", "-p", "no:cacheprovider",
              "-n", "4", *mutation.tests],
-            cwd=ROOT, capture_output=True, text=True, check=False, timeout=900,
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
+        try:
+            returncode = tests.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            # The tests hang (a patience that never runs out): they do not pass, it is killed.
+            os.killpg(tests.pid, signal.SIGKILL)
+            tests.wait()
+            return True
     finally:
         path.write_text(original)
-    return result.returncode != 0
+    return returncode != 0
 
 
 def main() -> int:
