@@ -305,7 +305,7 @@ MUTATIONS = (
     Mutation(
         "an edited checkpoint is applied",
         "_cli/_files.py",
-        "if digest != _digest(fields) or not _well_formed(fields):",
+        "if digest != canonical_digest(fields) or not _well_formed(fields):",
         "if not _well_formed(fields):",
         ("tests/test_export_files.py::test_every_field_of_a_checkpoint_edited_is_refused",),
     ),
