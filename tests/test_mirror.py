@@ -668,6 +668,38 @@ def test_a_version_1_sync_that_cannot_be_read_is_migrated_without_a_digest(
         db.close()
 
 
+#: Values no mirror writes in a JSON or boolean column: (SQL, its value, the column named).
+UNREADABLE_VALUES = {
+    "group-names-an-object": ("UPDATE syncs SET group_names = ?", '{"a": 1}', "syncs.group_names"),
+    "attributes-of-numbers": ("UPDATE syncs SET attributes = ?", "[1, 2]", "syncs.attributes"),
+    "attributes-not-json": ("UPDATE syncs SET attributes = ?", "[not json", "syncs.attributes"),
+    "user-attributes-a-list": ("UPDATE users SET attributes = ?", '["a"]', "users.attributes"),
+    "user-attribute-a-number": (
+        "UPDATE users SET attributes = ?",
+        '{"email": 7}',
+        "users.attributes",
+    ),
+    "enabled-2": ("UPDATE users SET enabled = ?", 2, "users.enabled"),
+}
+
+
+@pytest.mark.parametrize("edit", list(UNREADABLE_VALUES))
+def test_every_reader_refuses_what_no_mirror_writes(
+    server: QuotaServer, tmp_path: Path, edit: str
+) -> None:
+    """A JSON or boolean column edited by hand: NotAMirrorError naming it, from the library."""
+    db = str(tmp_path / "m.db")
+    sql, value, column = UNREADABLE_VALUES[edit]
+    with Mirror(db) as mirror:
+        mirror.sync(facade(server), POOL)
+        edit_rows(db, sql, (value,))
+        read = (
+            mirror.syncs if column.startswith("syncs.") else lambda pool: mirror.members(pool, "g1")
+        )
+        with pytest.raises(NotAMirrorError, match=f"{column} .*changed by hand or damaged"):
+            read(POOL)
+
+
 def test_json_keeps_any_value() -> None:
     """Attribute JSON holds lone surrogates and controls as escapes, the rest readable."""
     text = to_json({"name": "é \ud800 \x00"})
