@@ -309,7 +309,7 @@ MUTATIONS = (
     Mutation(
         "an edited checkpoint is applied",
         "_cli/_files.py",
-        "if digest != _digest(fields) or not _well_formed(fields):",
+        "if digest != canonical_digest(fields) or not _well_formed(fields):",
         "if not _well_formed(fields):",
         ("tests/test_export_files.py::test_every_field_of_a_checkpoint_edited_is_refused",),
     ),
@@ -388,7 +388,7 @@ MUTATIONS = (
     Mutation(
         "a continued sync lists its groups in another order than its cursor's",
         "_mirror/_staging.py",
-        "saved = None if checkpoint is None else decode_checkpoint(checkpoint).groups",
+        "saved = decode_checkpoint(checkpoint).groups",
         "saved = None",
         (
             "tests/test_mirror.py::"
@@ -422,6 +422,44 @@ MUTATIONS = (
         "            if version > known:",
         "            if False:",
         ("tests/test_mirror.py::test_what_is_not_a_mirror_is_refused",),
+    ),
+    Mutation(
+        "a continued sync's row is not checked against its digest",
+        "_mirror/_staging.py",
+        "            if digest != expected:  # a well-formed edit (or a damaged digest)",
+        "            if False:",
+        ("tests/test_mirror.py::test_a_well_formed_edit_of_an_interrupted_sync_is_refused",),
+    ),
+    Mutation(
+        "a sync's cursor is committed without its digest",
+        "_mirror/_staging.py",
+        "                _digest_of(sync, checkpoint, counted),",
+        "                None,",
+        ("tests/test_mirror.py::test_a_failed_sync_changes_nothing_and_the_next_one_continues_it",),
+    ),
+    Mutation(
+        "a mirror's moments are read unchecked",
+        "_mirror/_database.py",
+        "except (TypeError, ValueError):",
+        "except ZeroDivisionError:",
+        ("tests/test_mirror.py::test_a_value_edited_into_what_no_mirror_writes_exits_2",),
+    ),
+    Mutation(
+        "a mirror's numbers are read unchecked",
+        "_mirror/_database.py",
+        "if isinstance(value, bool) or not isinstance(value, int) or value < minimum:",
+        "if False:",
+        ("tests/test_mirror.py::test_a_value_edited_into_what_no_mirror_writes_exits_2",),
+    ),
+    Mutation(
+        "a version 1 mirror's interrupted sync gets no digest",
+        "_mirror/_schema.py",
+        "    _digest_interrupted_syncs,\n)",
+        '    "SELECT 1",\n)',
+        (
+            "tests/test_mirror.py::"
+            "test_a_version_1_mirror_is_migrated_and_its_interrupted_sync_continues",
+        ),
     ),
     Mutation(
         "attributes not asked for are kept",

@@ -6,6 +6,7 @@ changes between syncs; a real PostgreSQL server the run starts (tests/postgres_p
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ from cognito_groups import (
     InvalidParameterError,
     MalformedResponseError,
     Mirror,
+    MirrorError,
     NotAMirrorError,
     SchemaVersionError,
     SyncInProgressError,
@@ -622,6 +624,85 @@ def test_migrations_run_forward_one_transaction_each(tmp_path: Path) -> None:
         db.close()
 
 
+def test_a_version_1_mirror_is_migrated_and_its_interrupted_sync_continues(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Version 1 (no cursor_digest): the next sync adds the column, and continues its sync.
+
+    The interrupted sync's digest is computed by the migration: an upgrade mid-sync needs no
+    --restart. Readers ask for a sync first.
+    """
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    state = {"from": 1}
+    with QuotaServer({"a": 300, "b": 300}, rate=None, fault=fail_after(4, state)) as server:
+        assert sync(server.url, database, "--concurrency", "1").returncode == 6
+        state["from"] = 0
+        edit_rows(database, "ALTER TABLE syncs DROP COLUMN cursor_digest")
+        edit_rows(database, "UPDATE schema_version SET version = 1")
+        with Mirror(database) as mirror, pytest.raises(NotAMirrorError, match="older schema"):
+            mirror.syncs(POOL)
+        again = sync(server.url, database)
+        assert again.returncode == 0, again.stderr
+        assert "(sync 1 continued: " in again.stderr
+        assert read_row(database, "SELECT version FROM schema_version") == (SCHEMA_VERSION,)
+        assert read_row(database, "SELECT COUNT(cursor_digest) FROM syncs") == (0,)  # complete
+        assert pairs(database) == set(server.memberships())
+
+
+def test_a_version_1_sync_that_cannot_be_read_is_migrated_without_a_digest(
+    tmp_path: Path,
+) -> None:
+    """The migration leaves an unreadable interrupted sync without a digest: refused later."""
+    from cognito_groups._mirror._staging import resumable
+
+    db = Database(dialect_for(tmp_path / "m.db"), create=True)
+    try:
+        assert ensure_schema(db, migrations=MIGRATIONS[:1]) == 0
+        db.execute(
+            "INSERT INTO syncs (pool_id, started, status, baseline, memberships) "
+            "VALUES (?, '2026-11-27T14:43:51.000000Z', 'running', 0, 'abc')",
+            (POOL,),
+        )
+        assert ensure_schema(db) == 1
+        assert db.one("SELECT cursor_digest FROM syncs") == (None,)
+        (found,) = resumable(db, POOL)
+        assert found.damaged == "its syncs.memberships"
+    finally:
+        db.close()
+
+
+#: Values no mirror writes in a JSON or boolean column: (SQL, its value, the column named).
+UNREADABLE_VALUES = {
+    "group-names-an-object": ("UPDATE syncs SET group_names = ?", '{"a": 1}', "syncs.group_names"),
+    "attributes-of-numbers": ("UPDATE syncs SET attributes = ?", "[1, 2]", "syncs.attributes"),
+    "attributes-not-json": ("UPDATE syncs SET attributes = ?", "[not json", "syncs.attributes"),
+    "user-attributes-a-list": ("UPDATE users SET attributes = ?", '["a"]', "users.attributes"),
+    "user-attribute-a-number": (
+        "UPDATE users SET attributes = ?",
+        '{"email": 7}',
+        "users.attributes",
+    ),
+    "enabled-2": ("UPDATE users SET enabled = ?", 2, "users.enabled"),
+}
+
+
+@pytest.mark.parametrize("edit", list(UNREADABLE_VALUES))
+def test_every_reader_refuses_what_no_mirror_writes(
+    server: QuotaServer, tmp_path: Path, edit: str
+) -> None:
+    """A JSON or boolean column edited by hand: NotAMirrorError naming it, from the library."""
+    db = str(tmp_path / "m.db")
+    sql, value, column = UNREADABLE_VALUES[edit]
+    with Mirror(db) as mirror:
+        mirror.sync(facade(server), POOL)
+        edit_rows(db, sql, (value,))
+        read = (
+            mirror.syncs if column.startswith("syncs.") else lambda pool: mirror.members(pool, "g1")
+        )
+        with pytest.raises(NotAMirrorError, match=f"{column} .*changed by hand or damaged"):
+            read(POOL)
+
+
 def test_json_keeps_any_value() -> None:
     """Attribute JSON holds lone surrogates and controls as escapes, the rest readable."""
     text = to_json({"name": "é \ud800 \x00"})
@@ -786,9 +867,17 @@ def test_a_reader_never_sees_half_a_swap(server: QuotaServer, tmp_path: Path) ->
         assert pairs(db) == set(server.memberships())
 
 
-@pytest.mark.parametrize("edit", ["garbage", "another-pool", "group-names"])
+@pytest.mark.parametrize(
+    ("edit", "what"),
+    [
+        ("garbage", "its syncs.listing_checkpoint"),
+        ("another-pool", "its row in syncs"),
+        ("group-names", "its syncs.group_names"),
+    ],
+    ids=["garbage", "another-pool", "group-names"],
+)
 def test_a_hand_edited_sync_is_refused_and_restart_starts_over(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str, what: str
 ) -> None:
     """An interrupted sync whose row was edited: exit 2 saying so; --restart completes."""
     from cognito_groups._checkpoint import MembershipCheckpoint, encode_checkpoint
@@ -815,12 +904,198 @@ def test_a_hand_edited_sync_is_refused_and_restart_starts_over(
         refused = sync(server.url, db)
         assert refused.returncode == 2, refused.stderr
         assert refused.stderr == (
-            f"cognito-groups: error: sync 1 of {POOL} in {db} cannot be continued: its row in "
-            "syncs was changed by hand or damaged; restart it (--restart)\n"
+            f"cognito-groups: error: sync 1 of {POOL} in {db} cannot be continued: {what} "
+            "was changed by hand or damaged; restart it (--restart)\n"
         )
         again = sync(server.url, db, "--restart")
         assert again.returncode == 0, again.stderr
         assert pairs(db) == set(server.memberships())
+
+
+def edit_rows(database: str, sql: str, params: tuple[object, ...] = ()) -> None:
+    """Change the database by hand (``?`` placeholders), as a person with SQL would."""
+    if database.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(database, autocommit=True) as connection:
+            connection.execute(sql.replace("?", "%s"), params)
+        return
+    raw = sqlite3.connect(database)
+    try:
+        raw.execute(sql, params)
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def read_row(database: str, sql: str) -> tuple[Any, ...]:
+    """The first row of a query, read by hand."""
+    if database.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(database, autocommit=True) as connection:
+            found = connection.execute(sql).fetchone()
+    else:
+        raw = sqlite3.connect(database)
+        try:
+            found = raw.execute(sql).fetchone()
+        finally:
+            raw.close()
+    assert found is not None
+    return tuple(found)
+
+
+def interrupted_after_a_change(server: QuotaServer, database: str) -> None:
+    """A baseline, a complete sync with one change (a left), then a sync that failed midway."""
+    state = {"from": 0}
+    server.fault = fail_after(4, state)
+    assert sync(server.url, database).returncode == 0
+    server.groups["a"] = server.groups["a"][1:]
+    assert sync(server.url, database).returncode == 0
+    state["from"] = server.requests
+    failed = sync(server.url, database, "--concurrency", "1")
+    assert failed.returncode == 6, failed.stderr
+    state["from"] = 0
+
+
+def every_group_finished(database: str) -> tuple[str, ...]:
+    """The interrupted sync's cursor, still well-formed, saying every group was listed."""
+    from cognito_groups._checkpoint import decode_checkpoint, encode_checkpoint
+
+    (text,) = read_row(database, "SELECT listing_checkpoint FROM syncs WHERE id = 3")
+    saved = decode_checkpoint(text)
+    assert saved.groups is not None
+    assert saved.at  # the attack's edit: the group under way, and those not begun, "done"
+    return (encode_checkpoint(dataclasses.replace(saved, done=frozenset(saved.groups), at={})),)
+
+
+#: Edits of an interrupted sync's row into other well-formed values (SQL, its parameters).
+WELL_FORMED_EDITS: dict[str, tuple[str, Callable[[str], tuple[object, ...]]]] = {
+    "every-group-finished": (
+        "UPDATE syncs SET listing_checkpoint = ? WHERE id = 3",
+        every_group_finished,
+    ),
+    "cursor-removed": ("UPDATE syncs SET listing_checkpoint = NULL WHERE id = 3", lambda _: ()),
+    "fewer-groups": ("UPDATE syncs SET group_names = '[\"a\"]' WHERE id = 3", lambda _: ()),
+    "no-attribute": ("UPDATE syncs SET attributes = '[]' WHERE id = 3", lambda _: ()),
+    "memberships": (
+        "UPDATE syncs SET memberships = memberships + 500 WHERE id = 3",
+        lambda _: (),
+    ),
+    "digest-removed": ("UPDATE syncs SET cursor_digest = NULL WHERE id = 3", lambda _: ()),
+    "another-syncs-digest": (
+        "UPDATE syncs SET cursor_digest = ? WHERE id = 3",
+        lambda _: ("0" * 64,),
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", list(WELL_FORMED_EDITS))
+def test_a_well_formed_edit_of_an_interrupted_sync_is_refused(
+    database: str, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """Its cursor, scope or count edited into valid values: exit 2 (no false left); --restart.
+
+    The digest written with the cursor no longer matches. Without it, a cursor saying every
+    group was listed completed the sync with exit 0, every member not yet listed ``left``.
+    """
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with QuotaServer(dict.fromkeys("abcd", 300), rate=None) as server:
+        interrupted_after_a_change(server, database)
+        recorded = changes_of(database)
+        assert recorded == {("left", "a", "a-u0000")}
+        sql, params = WELL_FORMED_EDITS[edit]
+        edit_rows(database, sql, params(database))
+        refused = sync(server.url, database)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.endswith(
+            f"sync 3 of {POOL} in {Mirror(database).database} cannot be continued: its row in "
+            "syncs was changed by hand or damaged; restart it (--restart)\n"
+        )
+        assert len(refused.stderr.splitlines()) == 1
+        assert changes_of(database) == recorded
+        again = sync(server.url, database, "--restart")
+        assert again.returncode == 0, again.stderr
+        assert changes_of(database) == recorded  # the pool did not change: no false left
+        assert pairs(database) == set(server.memberships())
+
+
+#: Values no mirror writes, edited in by hand: (SQL, the column named, the commands refused).
+UNREADABLE_EDITS = {
+    "started-of-the-running-sync": (
+        "UPDATE syncs SET started = 'yesterday' WHERE id = 3",
+        "syncs.started",
+        ("sync", "changes"),
+    ),
+    "finished-of-a-complete-sync": (
+        "UPDATE syncs SET finished = 'garbage' WHERE id = 2",
+        "syncs.finished",
+        ("changes",),
+    ),
+    "memberships-of-the-running-sync": (
+        "UPDATE syncs SET memberships = 'abc' WHERE id = 3",
+        "syncs.memberships",
+        ("sync", "changes"),
+    ),
+    "baseline-of-a-complete-sync": (
+        "UPDATE syncs SET baseline = 7 WHERE id = 1",
+        "syncs.baseline",
+        ("changes",),
+    ),
+    "observed_at-of-a-change": (
+        "UPDATE membership_changes SET observed_at = 'soon'",
+        "membership_changes.observed_at",
+        ("changes",),
+    ),
+    "schema-version-text": (
+        "UPDATE schema_version SET version = 'abc'",
+        "schema_version.version",
+        ("sync", "changes"),
+    ),
+    "schema-version-0": (
+        "UPDATE schema_version SET version = 0",
+        "schema_version.version",
+        ("sync", "changes"),
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", list(UNREADABLE_EDITS))
+def test_a_value_edited_into_what_no_mirror_writes_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """Sync and changes: exit 2, one line naming the column, never "a bug"; the library too.
+
+    SQLite stores any value in any column; PostgreSQL's types refuse these edits.
+    """
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    db = str(tmp_path / "m.db")
+    sql, column, commands = UNREADABLE_EDITS[edit]
+    with QuotaServer(dict.fromkeys("abcd", 300), rate=None) as server:
+        interrupted_after_a_change(server, db)
+        edit_rows(db, sql)
+        for command in commands:
+            if command == "sync":
+                result = sync(server.url, db)
+            else:
+                result = run("changes", POOL, "--db", db, "--format", "jsonl", "--quiet")
+            assert result.returncode == 2, (command, result.stderr)
+            assert result.stderr.startswith("cognito-groups: error: "), result.stderr
+            assert len(result.stderr.splitlines()) == 1, result.stderr
+            assert column in result.stderr
+            assert "was changed by hand or damaged" in result.stderr
+        with Mirror(db) as mirror:
+            if "sync" in commands:
+                with pytest.raises(MirrorError, match="changed by hand or damaged"):
+                    mirror.sync(facade(server), POOL)
+            with pytest.raises(NotAMirrorError, match=column):
+                read_everything(mirror)
+
+
+def read_everything(mirror: Mirror) -> None:
+    """Read every sync of the pool, then every change."""
+    mirror.syncs(POOL)
+    list(mirror.changes(POOL))
 
 
 def test_postgresql_shares_a_database_but_not_a_tables_name(

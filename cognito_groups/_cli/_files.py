@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cognito_groups._cli._report import ExportError
+from cognito_groups._digest import canonical_digest
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping
@@ -205,8 +206,8 @@ class CheckpointFile:
     """The checkpoint at ``path``: read, replaced atomically, removed after success.
 
     The file is JSON: the fields of `ExportCheckpoint`, and ``digest``, the SHA-256 of the
-    others (`_digest()`). A file whose digest does not match was changed by hand (or by a
-    disk's fault) and is refused, never applied: a number edited in it would make the output
+    others (`canonical_digest()`). A file whose digest does not match was changed by hand (or by
+    a disk's fault) and is refused, never applied: a number edited in it would make the output
     hold a row twice, or miss one. The digest finds edits, it is no signature: whoever can
     write the checkpoint's folder can write a valid one.
     """
@@ -237,7 +238,7 @@ class CheckpointFile:
                 "that version, or remove it to start over"
             )
         digest = fields.pop("digest", None)
-        if digest != _digest(fields) or not _well_formed(fields):
+        if digest != canonical_digest(fields) or not _well_formed(fields):
             raise ExportError(
                 f"{self.path} was changed since cognito-groups wrote it (its digest does not "
                 "match its content), so it cannot say where the output stopped: remove it to "
@@ -248,7 +249,7 @@ class CheckpointFile:
     def save(self, saved: ExportCheckpoint) -> None:
         """Replace the checkpoint atomically (see `replace_atomically()`)."""
         fields = asdict(saved)
-        document = {**fields, "digest": _digest(fields)}
+        document = {**fields, "digest": canonical_digest(fields)}
         with about(self.path):
             replace_atomically(self.path, lambda out: json.dump(document, out))
 
@@ -256,12 +257,6 @@ class CheckpointFile:
         """Remove the file (the export is complete)."""
         with about(self.path):
             self.path.unlink(missing_ok=True)
-
-
-def _digest(fields: Mapping[str, object]) -> str:
-    """The SHA-256 of a checkpoint's fields, as canonical JSON (sorted keys, no spaces)."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def _well_formed(fields: Mapping[str, object]) -> bool:

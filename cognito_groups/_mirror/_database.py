@@ -661,6 +661,61 @@ class Database:
             while batch := cursor.fetchmany(500):
                 yield from batch
 
+    # What is read back from the tables is checked where it is read, by these: a value a
+    # person edited into something no mirror writes is a NotAMirrorError naming its column,
+    # never a TypeError deep in the code. ``column`` is ``table.column``; ``row`` names the
+    # row when that helps (``sync 3``).
+
+    def read_time(self, value: object, column: str, row: str | None = None) -> datetime:
+        """A moment column's value, as an aware UTC datetime (see `Dialect.read_time()`)."""
+        try:
+            return self.dialect.read_time(value)
+        except (TypeError, ValueError):
+            raise self.damaged(column, row, "a moment") from None
+
+    def read_int(
+        self, value: object, column: str, row: str | None = None, *, minimum: int = 0
+    ) -> int:
+        """A number column's value: an integer of at least ``minimum``."""
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.damaged(column, row, f"a whole number of at least {minimum}")
+        return value
+
+    def read_bool(self, value: object, column: str, row: str | None = None) -> bool:
+        """A boolean column's value (SQLite: 0 or 1)."""
+        if not isinstance(value, int) or value not in (0, 1):
+            raise self.damaged(column, row, "true or false")
+        return bool(value)
+
+    def read_json(self, value: object, column: str, row: str | None = None) -> Any:
+        """A JSON column's document (a text; PostgreSQL's driver may have parsed it)."""
+        try:
+            return from_json(value)
+        except (TypeError, ValueError, RecursionError):
+            raise self.damaged(column, row, "JSON") from None
+
+    def read_names(
+        self, value: object, column: str, row: str | None = None
+    ) -> tuple[str, ...] | None:
+        """A JSON list of names (``null``, or SQL ``NULL``: ``None``)."""
+        document = None if value is None else self.read_json(value, column, row)
+        if document is None:
+            return None
+        if not isinstance(document, list):
+            raise self.damaged(column, row, "a list of names")
+        names: list[object] = document  # pyright: ignore[reportUnknownVariableType]
+        if not all(isinstance(name, str) for name in names):
+            raise self.damaged(column, row, "a list of names")
+        return tuple(str(name) for name in names)
+
+    def damaged(self, column: str, row: str | None, kind: str) -> NotAMirrorError:
+        """The error of a value that no mirror writes in ``column``."""
+        where = self.shown
+        of = "" if row is None else f" of {row}"
+        return NotAMirrorError(
+            where, f"{where}: {column}{of} is not {kind}: it was changed by hand or damaged"
+        )
+
     def tables(self) -> set[str]:
         """The names of the tables the database (its current schema) holds."""
         with self.dialect.translated():

@@ -3,7 +3,8 @@
 The tree:
 
     MirrorError                     base of every error of the mirror's database or its syncs
-    ├── NotAMirrorError             the file or database is not a mirror (nor empty), or is missing
+    ├── NotAMirrorError             the file or database is not a mirror (nor empty), is missing,
+    │                               or holds a value no mirror writes (changed by hand, damaged)
     ├── SchemaVersionError          the mirror was written by a newer cognito-groups
     ├── SyncInProgressError         another sync of the pool into this database holds its lock
     ├── InterruptedSyncError        a sync of the pool was interrupted with other options
@@ -44,7 +45,12 @@ class MirrorError(Exception):
 
 
 class NotAMirrorError(MirrorError):
-    """The file or database is not a mirror of cognito-groups (nor empty), or does not exist."""
+    """The file or database is not a mirror of cognito-groups (nor empty), or does not exist.
+
+    Also a mirror holding a value no mirror writes (a moment that is not one, a count that is
+    not a number, a schema version that is not a positive integer): changed by hand or
+    damaged. The message names the table and column.
+    """
 
 
 class SchemaVersionError(MirrorError):

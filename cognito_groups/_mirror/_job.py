@@ -188,10 +188,11 @@ def _started(
 
 
 def _damaged(db: Database, running: RunningSync) -> InterruptedSyncError:
+    what = running.damaged or "its row in syncs"
     return InterruptedSyncError(
         db.shown,
-        f"sync {running.id} of {running.user_pool_id} in {db.shown} cannot be continued: its "
-        "row in syncs was changed by hand or damaged; restart it (--restart)",
+        f"sync {running.id} of {running.user_pool_id} in {db.shown} cannot be continued: "
+        f"{what} was changed by hand or damaged; restart it (--restart)",
     )
 
 

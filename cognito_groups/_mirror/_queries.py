@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from cognito_groups._mirror._database import from_json
 from cognito_groups._mirror._records import MembershipChange, SyncRecord
 from cognito_groups._models import Attribute, Group, User, UserStatus
 
@@ -48,16 +47,25 @@ def members(db: Database, user_pool_id: str, group_name: str) -> list[User]:
 
 def _user(db: Database, row: Sequence[Any]) -> User:
     username, status, enabled, created, modified, attributes = row
-    read = db.dialect.read_time
-    document = cast("dict[str, str | None]", from_json(attributes))
+    document: object = db.read_json(attributes, "users.attributes")
+    if not isinstance(document, dict) or not all(
+        isinstance(value, str | None) for value in cast("dict[str, object]", document).values()
+    ):
+        raise db.damaged("users.attributes", None, "an object of texts")
+    kept = cast("dict[str, str | None]", document)
     return User(
         username,
-        attributes=tuple(Attribute(name, value) for name, value in document.items()),
-        user_create_date=None if created is None else read(created),
-        user_last_modified_date=None if modified is None else read(modified),
-        enabled=None if enabled is None else bool(enabled),
+        attributes=tuple(Attribute(name, value) for name, value in kept.items()),
+        user_create_date=_moment(db, created, "users.user_create_date"),
+        user_last_modified_date=_moment(db, modified, "users.user_last_modified_date"),
+        enabled=None if enabled is None else db.read_bool(enabled, "users.enabled"),
         user_status=None if status is None else UserStatus(status),
     )
+
+
+def _moment(db: Database, value: object, column: str, row: str | None = None) -> datetime | None:
+    """A moment column that may be null."""
+    return None if value is None else db.read_time(value, column, row)
 
 
 def groups_of(db: Database, user_pool_id: str, username: str) -> frozenset[str]:
@@ -71,7 +79,6 @@ def groups_of(db: Database, user_pool_id: str, username: str) -> frozenset[str]:
 
 def groups(db: Database, user_pool_id: str) -> list[Group]:
     """The mirrored groups of a pool, by name, as ``ListGroups`` described them."""
-    read = db.dialect.read_time
     rows = db.rows(
         "SELECT group_name, description, role_arn, precedence, last_modified_date, "
         "creation_date FROM groups WHERE pool_id = ? ORDER BY group_name",
@@ -83,9 +90,9 @@ def groups(db: Database, user_pool_id: str) -> list[Group]:
             user_pool_id,
             description,
             role_arn,
-            None if precedence is None else int(precedence),
-            None if modified is None else read(modified),
-            None if created is None else read(created),
+            None if precedence is None else db.read_int(precedence, "groups.precedence"),
+            _moment(db, modified, "groups.last_modified_date"),
+            _moment(db, created, "groups.creation_date"),
         )
         for name, description, role_arn, precedence, modified, created in rows
     ]
@@ -115,10 +122,16 @@ def changes(
         f"FROM membership_changes WHERE {' AND '.join(where)} ORDER BY observed_at, id",
         params,
     )
-    read = db.dialect.read_time
     for pool, group_name, username, change, sync_id, observed_at in rows:
         kind = cast("ChangeKind", change)
-        yield MembershipChange(pool, group_name, username, kind, int(sync_id), read(observed_at))
+        yield MembershipChange(
+            pool,
+            group_name,
+            username,
+            kind,
+            db.read_int(sync_id, "membership_changes.sync_id", minimum=1),
+            db.read_time(observed_at, "membership_changes.observed_at"),
+        )
 
 
 def syncs(db: Database, user_pool_id: str | None) -> list[SyncRecord]:
@@ -158,28 +171,28 @@ def _sync(db: Database, row: Sequence[Any]) -> SyncRecord:
         attributes,
         error,
     ) = row
-    read = db.dialect.read_time
+    number = db.read_int(sync_id, "syncs.id", minimum=1)
+    row_name = f"sync {number}"
+
+    def count(value: object, column: str) -> int:
+        return db.read_int(value, f"syncs.{column}", row_name)
+
     return SyncRecord(
-        id=int(sync_id),
+        id=number,
         user_pool_id=pool,
-        started=read(started),
-        finished=None if finished is None else read(finished),
+        started=db.read_time(started, "syncs.started", row_name),
+        finished=_moment(db, finished, "syncs.finished", row_name),
         status=cast("SyncStatus", status),
-        requests=int(requests),
-        throttled=int(throttled),
-        memberships=int(memberships),
-        joined=None if joined is None else int(joined),
-        left=None if left is None else int(left),
-        baseline=bool(baseline),
-        group_names=_tuple(names),
-        attributes=_tuple(attributes),
+        requests=count(requests, "requests"),
+        throttled=count(throttled, "throttled"),
+        memberships=count(memberships, "memberships"),
+        joined=None if joined is None else count(joined, "joined"),
+        left=None if left is None else count(left, "left_count"),
+        baseline=db.read_bool(baseline, "syncs.baseline", row_name),
+        group_names=db.read_names(names, "syncs.group_names", row_name),
+        attributes=db.read_names(attributes, "syncs.attributes", row_name),
         error=error,
     )
-
-
-def _tuple(value: object) -> tuple[str, ...] | None:
-    document = None if value is None else from_json(value)
-    return None if document is None else tuple(str(item) for item in document)
 
 
 #: What `delete_pool()` removes, in this order (changes name their syncs).

@@ -17,11 +17,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cognito_groups._mirror._errors import NotAMirrorError, SchemaVersionError
+from cognito_groups._mirror._staging import cursor_digest
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from cognito_groups._mirror._database import Database
+
+    #: A step of a migration: a statement (its types as `Dialect.types` names them), or a
+    #: function run with the database.
+    Migration = str | Callable[[Database], None]
 
 __all__ = ["APPLICATION", "MIGRATIONS", "SCHEMA_VERSION", "TABLES", "check_schema", "ensure_schema"]
 
@@ -135,8 +140,44 @@ _VERSION_1 = (
 ){rowid}""",
 )
 
-#: Each migration's statements: ``MIGRATIONS[n - 1]`` makes version ``n``.
-MIGRATIONS: tuple[Sequence[str], ...] = (_VERSION_1,)
+
+def _digest_interrupted_syncs(db: Database) -> None:
+    """Version 2: the digest of each sync that a sync of the new release may continue.
+
+    Syncs interrupted before the upgrade had none: their rows are taken as they are (edited
+    or not, they were written without a digest), so that an upgrade mid-sync needs no
+    ``--restart``. One that cannot be read is left without one, and refused as damaged.
+    """
+    rows = list(
+        db.rows(
+            "SELECT id, pool_id, group_names, attributes, listing_checkpoint, memberships "
+            "FROM syncs WHERE status <> 'complete' AND finished IS NULL"
+        )
+    )
+    for sync_id, pool, names, attributes, checkpoint, memberships in rows:
+        try:
+            digest = cursor_digest(
+                db.read_int(sync_id, "syncs.id", minimum=1),
+                pool,
+                db.read_names(names, "syncs.group_names"),
+                db.read_names(attributes, "syncs.attributes"),
+                checkpoint,
+                db.read_int(memberships, "syncs.memberships"),
+            )
+        except NotAMirrorError:
+            continue
+        db.execute("UPDATE syncs SET cursor_digest = ? WHERE id = ?", (digest, sync_id))
+
+
+_VERSION_2 = (
+    # The SHA-256 of what decides how a sync in progress continues, written with its cursor.
+    "ALTER TABLE syncs ADD COLUMN cursor_digest TEXT",
+    _digest_interrupted_syncs,
+)
+
+#: Each migration's steps: ``MIGRATIONS[n - 1]`` makes version ``n``. A step is a statement,
+#: or a function given the database (inside the migration's transaction).
+MIGRATIONS: tuple[Sequence[Migration], ...] = (_VERSION_1, _VERSION_2)
 #: The version this release writes and reads.
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The mirror's tables (a database holding one of them without being a mirror is refused).
@@ -155,20 +196,21 @@ TABLES = frozenset(
 )
 
 
-def check_schema(db: Database, *, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> int:
+def check_schema(db: Database, *, migrations: Sequence[Sequence[Migration]] = MIGRATIONS) -> int:
     """The database's schema version: 0 for a database without the mirror's tables.
 
     Raises:
         NotAMirrorError: the database holds other tables (SQLite) or tables of the mirror's
             names that are not the mirror's (PostgreSQL).
         SchemaVersionError: its version is newer than ``len(migrations)``.
+        NotAMirrorError: its version is not a positive integer (changed by hand or damaged).
     """
     tables = db.tables()
     where = db.shown
     if "schema_version" in tables:
         row = db.one("SELECT application, version FROM schema_version")
         if row is not None and row[0] == APPLICATION:
-            version = int(row[1])
+            version = db.read_int(row[1], "schema_version.version", minimum=1)
             known = len(migrations)
             if version > known:
                 raise SchemaVersionError(
@@ -191,7 +233,7 @@ def check_schema(db: Database, *, migrations: Sequence[Sequence[str]] = MIGRATIO
     return 0
 
 
-def ensure_schema(db: Database, *, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> int:
+def ensure_schema(db: Database, *, migrations: Sequence[Sequence[Migration]] = MIGRATIONS) -> int:
     """Bring the database up to the newest version, one migration per transaction.
 
     Returns the version it was at. Two processes may do this at once: each migration takes
@@ -204,8 +246,11 @@ def ensure_schema(db: Database, *, migrations: Sequence[Sequence[str]] = MIGRATI
             version = check_schema(db, migrations=migrations)
             if version >= len(migrations):
                 break
-            for statement in migrations[version]:
-                db.execute(statement.format_map(db.dialect.types))
+            for step in migrations[version]:
+                if isinstance(step, str):
+                    db.execute(step.format_map(db.dialect.types))
+                else:
+                    step(db)
             if version == 0:
                 db.execute(
                     "INSERT INTO schema_version (application, version) VALUES (?, ?)",

@@ -6,6 +6,12 @@ batch is committed in one transaction with the listing's checkpoint that covers 
 rows (``syncs.listing_checkpoint``), so after a ``kill -9`` at any moment the next sync of
 the pool continues from the last commit: no membership is staged twice or lost.
 
+With the cursor, the same transaction writes ``syncs.cursor_digest`` (`cursor_digest()`): the
+SHA-256 of what decides how the sync goes on (its id and pool, its groups and attributes, the
+cursor, the memberships counted). A sync whose row no longer matches its digest, or holds a
+value no sync writes, was changed by hand or damaged: it is not continued (``damaged``), only
+abandoned. The digest finds edits and damage; it is no signature against a deliberate forger.
+
 A group that disappears while its sync runs (``ResourceNotFoundException`` for it) is
 dropped from the sync (`drop_group()`): its staged rows go, and the checkpoint is rewritten
 without it; the swap then treats it as a group gone from the pool.
@@ -19,8 +25,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cognito_groups._checkpoint import decode_checkpoint, encode_checkpoint
+from cognito_groups._digest import canonical_digest
 from cognito_groups._errors import MalformedResponseError
-from cognito_groups._mirror._database import from_json, to_json
+from cognito_groups._mirror._database import to_json
+from cognito_groups._mirror._errors import NotAMirrorError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -34,6 +42,7 @@ __all__ = [
     "abandon",
     "clear_finished",
     "clear_staging",
+    "cursor_digest",
     "drop_group",
     "resumable",
     "stage",
@@ -42,7 +51,8 @@ __all__ = [
 ]
 
 _RESUMABLE = """
-SELECT id, group_names, attributes, listing_checkpoint, memberships, requests, throttled
+SELECT id, group_names, attributes, listing_checkpoint, memberships, requests, throttled,
+       started, cursor_digest
 FROM syncs WHERE pool_id = ? AND status <> 'complete' AND finished IS NULL
 ORDER BY id DESC
 """
@@ -75,7 +85,8 @@ class RunningSync:
 
     ``groups``: the groups it lists (those of its scope present in the pool when it started,
     less those that disappeared since). ``memberships``, ``requests``, ``throttled``: the
-    counts committed so far, by every run of it. ``damaged``: its row cannot be continued.
+    counts committed so far, by every run of it. ``damaged``: its row cannot be continued,
+    and what of it says so (``its row in syncs``, ``its syncs.started``), else ``None``.
     """
 
     id: int
@@ -87,24 +98,72 @@ class RunningSync:
     memberships: int
     requests: int
     throttled: int
-    #: Its row was changed by hand or damaged (its cursor, its groups or attributes).
-    damaged: bool = False
+    #: Its row was changed by hand or damaged (its cursor, its groups or attributes ...).
+    damaged: str | None = None
+
+
+def cursor_digest(
+    sync_id: int,
+    user_pool_id: str,
+    group_names: tuple[str, ...] | None,
+    attributes: tuple[str, ...] | None,
+    checkpoint: str | None,
+    memberships: int,
+) -> str:
+    """``syncs.cursor_digest``: the SHA-256 of what decides how a continued sync goes."""
+    return canonical_digest(
+        {
+            "id": sync_id,
+            "pool_id": user_pool_id,
+            "group_names": None if group_names is None else list(group_names),
+            "attributes": None if attributes is None else list(attributes),
+            "listing_checkpoint": checkpoint,
+            "memberships": memberships,
+        }
+    )
 
 
 def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
     """The pool's syncs that can be continued, newest first (one, unless a bug left more)."""
     found: list[RunningSync] = []
     for row in list(db.rows(_RESUMABLE, (user_pool_id,))):
-        sync_id, names, attributes, checkpoint, memberships, requests, throttled = row
-        # The listing continues with the groups of its checkpoint, in its order; before the
-        # first commit, with the sync's groups (a new listing: any order).
+        sync_id = int(row[0])
+        names, attributes, checkpoint, memberships, requests, throttled, started, digest = row[1:]
+        scope = kept = saved = None
+        counts = (0, 0, 0)
+        damaged: str | None = None
+        column = ""
         try:
-            saved = None if checkpoint is None else decode_checkpoint(checkpoint).groups
-            scope, kept = _names(names), _names(attributes)
-        except (ValueError, TypeError):  # changed by hand, or damaged: only abandoning helps
-            saved, scope, kept, damaged = None, None, None, True
+            # Every value is read as the rest of the run uses it (the record at its end reads
+            # `started`): one no sync writes makes the sync damaged, not a crash.
+            column = "group_names"
+            scope = db.read_names(names, "syncs.group_names")
+            column = "attributes"
+            kept = db.read_names(attributes, "syncs.attributes")
+            column = "started"
+            db.read_time(started, "syncs.started")
+            for column, value in (
+                ("memberships", memberships),
+                ("requests", requests),
+                ("throttled", throttled),
+            ):
+                db.read_int(value, f"syncs.{column}")
+            counts = (memberships, requests, throttled)
+            column = "listing_checkpoint"
+            # The listing continues with the groups of its checkpoint, in its order; before
+            # the first commit, with the sync's groups (a new listing: any order).
+            if checkpoint is not None:
+                if not isinstance(checkpoint, str):
+                    raise TypeError(type(checkpoint).__name__)
+                saved = decode_checkpoint(checkpoint).groups
+        except (NotAMirrorError, ValueError, TypeError):
+            damaged = f"its syncs.{column}"
         else:
-            damaged = False
+            expected = cursor_digest(sync_id, user_pool_id, scope, kept, checkpoint, counts[0])
+            if digest != expected:  # a well-formed edit (or a damaged digest)
+                damaged = "its row in syncs"
+        if damaged is not None:  # only abandoning helps
+            scope = kept = saved = None
         groups = (
             saved
             if saved is not None
@@ -125,19 +184,11 @@ def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
                 kept,
                 checkpoint,
                 groups,
-                memberships,
-                requests,
-                throttled,
+                *counts,
                 damaged,
             )
         )
     return found
-
-
-def _names(value: object) -> tuple[str, ...] | None:
-    """A JSON list of names as stored in ``syncs`` (``None``: every one)."""
-    document = from_json(value) if value is not None else None
-    return None if document is None else tuple(str(name) for name in document)
 
 
 def start(
@@ -173,6 +224,10 @@ def start(
         if row is None:
             raise LookupError("INSERT ... RETURNING gave no row")
         sync_id = int(row[0])
+        db.execute(
+            "UPDATE syncs SET cursor_digest = ? WHERE id = ?",
+            (cursor_digest(sync_id, user_pool_id, group_names, attributes, None, 0), sync_id),
+        )
         rows: list[tuple[object, ...]] = []
         for name in scope:
             group = by_name.get(name)
@@ -243,15 +298,17 @@ def stage(
     for group_name, username in memberships:
         _check_name("username", username)
         rows.append((sync.id, group_name, username))
+    counted = sync.memberships + listed
     with db.transaction():
         db.executemany(_STAGE_MEMBERSHIP, rows)
         db.executemany(_STAGE_USER, list(users))
         db.execute(
-            "UPDATE syncs SET listing_checkpoint = ?, memberships = ?, requests = ?, "
-            "throttled = ?, status = ?, error = ? WHERE id = ?",
+            "UPDATE syncs SET listing_checkpoint = ?, cursor_digest = ?, memberships = ?, "
+            "requests = ?, throttled = ?, status = ?, error = ? WHERE id = ?",
             (
                 checkpoint,
-                sync.memberships + listed,
+                _digest_of(sync, checkpoint, counted),
+                counted,
                 sync.requests + requests,
                 sync.throttled + throttled,
                 "running" if error is None else "failed",
@@ -302,8 +359,19 @@ def _unstage_group(
                 "UPDATE sync_groups SET present = ? WHERE sync_id = ? AND group_name = ?",
                 (False, sync.id, group_name),
             )
-        db.execute("UPDATE syncs SET listing_checkpoint = ? WHERE id = ?", (edited, sync.id))
+        # The memberships counted stay those of the last commit (the caller's just now).
+        (counted,) = db.one("SELECT memberships FROM syncs WHERE id = ?", (sync.id,)) or (0,)
+        db.execute(
+            "UPDATE syncs SET listing_checkpoint = ?, cursor_digest = ? WHERE id = ?",
+            (edited, _digest_of(sync, edited, counted), sync.id),
+        )
     return dataclasses.replace(sync, checkpoint=edited, groups=groups)
+
+
+def _digest_of(sync: RunningSync, checkpoint: str | None, memberships: int) -> str:
+    return cursor_digest(
+        sync.id, sync.user_pool_id, sync.group_names, sync.attributes, checkpoint, memberships
+    )
 
 
 def abandon(db: Database, sync_id: int, now: datetime, reason: str) -> None:
@@ -311,7 +379,7 @@ def abandon(db: Database, sync_id: int, now: datetime, reason: str) -> None:
     with db.transaction():
         db.execute(
             "UPDATE syncs SET status = 'failed', finished = ?, error = ?, "
-            "listing_checkpoint = NULL WHERE id = ?",
+            "listing_checkpoint = NULL, cursor_digest = NULL WHERE id = ?",
             (db.dialect.bind_time(now), reason, sync_id),
         )
         clear_staging(db, sync_id)

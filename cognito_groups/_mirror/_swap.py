@@ -183,7 +183,8 @@ def complete(db: Database, sync: RunningSync, now: datetime) -> tuple[int, int, 
         db.execute(sql, (pool, *extra, sync_id, True))
         db.execute(
             "UPDATE syncs SET status = 'complete', finished = ?, joined = ?, left_count = ?, "
-            "baseline = ?, listing_checkpoint = NULL, error = NULL, memberships = "
+            "baseline = ?, listing_checkpoint = NULL, cursor_digest = NULL, error = NULL, "
+            "memberships = "
             "(SELECT COUNT(*) FROM sync_memberships WHERE sync_id = ?) WHERE id = ?",
             (at, joined, left, baseline, sync_id, sync_id),
         )
