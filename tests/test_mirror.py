@@ -949,12 +949,13 @@ def interrupted_after_a_change(server: QuotaServer, database: str) -> None:
     """A baseline, a complete sync with one change (a left), then a sync that failed midway."""
     state = {"from": 0}
     server.fault = fail_after(4, state)
-    assert sync(server.url, database).returncode == 0
-    server.groups["a"] = server.groups["a"][1:]
-    assert sync(server.url, database).returncode == 0
-    state["from"] = server.requests
-    failed = sync(server.url, database, "--concurrency", "1")
-    assert failed.returncode == 6, failed.stderr
+    with Mirror(database) as mirror:  # in this process: the commands are tested after it
+        mirror.sync(facade(server), POOL)
+        server.groups["a"] = server.groups["a"][1:]
+        mirror.sync(facade(server), POOL)
+        state["from"] = server.requests
+        with pytest.raises(InternalError):
+            mirror.sync(facade(server), POOL, concurrency=1)
     state["from"] = 0
 
 
