@@ -1351,3 +1351,48 @@ def test_a_stopped_sync_says_so_and_the_next_one_continues_it(
         assert stopped.error == f"interrupted ({expected})"
         assert sync(server.url, str(db)).returncode == 0
         assert pairs(str(db)) == set(server.memberships())
+
+
+def test_a_postgresql_url_libpq_cannot_read_is_refused_without_its_password() -> None:
+    """A malformed postgresql:// URL: exit 2, one line, the password never shown."""
+    for url in ("postgresql://u:s3cret@[::1:1/db", "postgresql://u:s3cret@127.0.0.1:9/db?foo=b",
+                "postgresql://u:s3cret@127.0.0.1:9/%zz"):  # fmt: skip
+        for command in (("changes",), ("sync", POOL, "--endpoint-url", "http://127.0.0.1:9")):
+            result = run(*command, "--db", url)
+            assert result.returncode == 2, result.stderr
+            assert "is not a PostgreSQL URL libpq reads: " in result.stderr
+            assert "s3cret" not in result.stderr
+            assert len(result.stderr.splitlines()) == 1
+        with pytest.raises(NotAMirrorError):
+            Mirror(url).syncs()
+
+
+def test_a_file_given_for_the_mirror_is_the_users_own(
+    server: QuotaServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty file of another user is refused.
+
+    A symbolic link to a file not yet made is followed (the file made 0600 where it points).
+    """
+    empty = tmp_path / "theirs.db"
+    empty.touch()
+    owner = empty.stat().st_uid
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "geteuid", lambda: owner + 1)
+        with Mirror(empty) as mirror, pytest.raises(NotAMirrorError, match="another user"):
+            mirror.sync(facade(server), POOL)
+    assert empty.read_bytes() == b""
+    link = tmp_path / "link.db"
+    link.symlink_to(tmp_path / "target.db")
+    assert sync(server.url, str(link)).returncode == 0
+    assert stat.S_IMODE((tmp_path / "target.db").stat().st_mode) == 0o600
+    assert pairs(str(link)) == set(server.memberships())
+
+
+def test_a_bad_name_of_a_group_not_synced_does_not_stop_the_sync(tmp_path: Path) -> None:
+    """With --group a, a is listed: another group's bad name is not the sync's concern."""
+    db = str(tmp_path / "m.db")
+    with QuotaServer({"a": 10, "bad\ngroup": 5}, rate=None) as server:
+        result = sync(server.url, db, "--group", "a")
+        assert result.returncode == 0, result.stderr
+        assert pairs(db) == {pair for pair in server.memberships() if pair[0] == "a"}

@@ -223,17 +223,26 @@ class SQLiteDialect(Dialect):
                         "journal per name, so syncs through two names would damage it; give "
                         "it one name (a symbolic link to it is fine)",
                     )
-                if create and found.st_size == 0 and found.st_uid == os.geteuid():
+                if create and found.st_size == 0:
+                    if found.st_uid != os.geteuid():
+                        # Its owner would read the personal data the mirror writes in it.
+                        raise NotAMirrorError(
+                            self.shown,
+                            f"{self.shown} is an empty file of another user: a mirror holds "
+                            "personal data, so it is made in a file of yours (remove it, or "
+                            "give another path)",
+                        )
                     path.chmod(_MODE)  # an empty file made for us: private, as a new one
             if not path.exists():
                 if not create:
                     raise NotAMirrorError(
                         self.shown, f"{self.shown}: no such mirror (run cognito-groups sync first)"
                     )
-                if not path.parent.is_dir():
+                real = Path(os.path.realpath(path))  # a symbolic link to a file still to make
+                if not real.parent.is_dir():
                     raise DatabaseWriteError(self.shown, f"{self.shown}: its folder does not exist")
                 with suppress(FileExistsError):  # made meanwhile by another run: use it
-                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE))
+                    os.close(os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE))
             connection = self._open("mode=rw")
             try:
                 connection.execute("PRAGMA foreign_keys = OFF")
@@ -490,12 +499,22 @@ class PostgresDialect(Dialect):
                 "a PostgreSQL mirror needs psycopg: pip install 'cognito-groups[postgres]'"
             ) from err
         with self.translated():
-            return psycopg.connect(
-                self.location,
-                autocommit=True,
-                application_name=f"{_APPLICATION} (pid {os.getpid()} on {socket.gethostname()})",
-                connect_timeout=10,
-            )
+            try:
+                return psycopg.connect(
+                    self.location,
+                    autocommit=True,
+                    application_name=f"{_APPLICATION} (pid {os.getpid()} on "
+                    f"{socket.gethostname()})",
+                    connect_timeout=10,
+                )
+            except psycopg.ProgrammingError as err:  # libpq could not parse the URL
+                said = " ".join(str(err).split()).replace(self.location, self.shown)
+                password = _password_of(self.location)
+                if password:
+                    said = said.replace(password, "***")
+                raise NotAMirrorError(
+                    self.shown, f"--db {self.shown} is not a PostgreSQL URL libpq reads: {said}"
+                ) from None
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
@@ -585,6 +604,12 @@ def _pool_key(user_pool_id: str) -> int:
     """A pool's advisory lock key: 31 bits of its SHA-256 (never 0, the schema's)."""
     digest = hashlib.sha256(user_pool_id.encode()).digest()
     return int.from_bytes(digest[:4], "big") % (2**31 - 1) + 1
+
+
+def _password_of(url: str) -> str:
+    """The password a PostgreSQL URL holds, as written ("" if none)."""
+    authority = url.partition("://")[2].partition("/")[0]
+    return authority.rpartition("@")[0].partition(":")[2]
 
 
 def _without_password(url: str) -> str:

@@ -155,9 +155,10 @@ def _started(
             )
         abandon(db, running.id, _now(), "abandoned: restarted")
     listed = list(cognito.iter_groups(pool))
-    for group in listed:
-        check_listed_group_name(group.group_name)
     names = options.group_names
+    for group in listed:  # those to be listed (another group's bad name is not this sync's)
+        if names is None or group.group_name in names:
+            check_listed_group_name(group.group_name)
     if names is not None:
         present = {group.group_name for group in listed}
         known = {
