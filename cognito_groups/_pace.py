@@ -64,8 +64,11 @@ HOLD = 2.0
 GROWTH = 0.01
 #: The lowest rate, in requests per second: a budget always probes, however often throttled.
 FLOOR = 0.5
-#: The largest burst a budget allows, in requests.
-BURST_MAX = 5
+#: The largest burst a budget allows, in requests: two below the service's burst (5), so that
+#: after an idle moment (a pause, or a job that takes over the machine's shared state of one
+#: that just ended) the service still holds two tokens we do not count on, and requests that
+#: arrive bunched find them. With 5, back-to-back jobs alone were throttled now and then.
+BURST_MAX = 3
 #: The span, in seconds, over which the rate a budget really sends at is measured.
 WINDOW = 2.0
 #: Seconds within which a request is the second of a pair (see `Pace.take()`).

@@ -108,8 +108,8 @@ MUTATIONS = (
     Mutation(
         "the budget allows a bigger burst",
         "_pace.py",
+        "BURST_MAX = 3",
         "BURST_MAX = 5",
-        "BURST_MAX = 50",
         ("tests/test_pace.py",),
     ),
     Mutation(

@@ -74,7 +74,7 @@ class RequestRate:
     r, never more, while the budget's bucket is empty (as when the service answers fast): each
     request counted took a token that the bucket made in the span. Counting from an arbitrary
     moment instead reads up to a pair per span too many. A burst the bucket saved during a
-    pause shows, as it happened (up to 3 requests per window above the budget:
+    pause shows, as it happened (up to 1 request per window above the budget:
     `_pace.BURST_MAX` less the span's pair). No rate (``None``) until the first request is
     `RATE_SHOWN_AFTER` seconds old.
 
