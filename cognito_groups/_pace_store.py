@@ -88,6 +88,9 @@ _SKEW = 1.0
 #: No pace goes above this many requests per second, or remembers more sends.
 _RATE_MAX = 1e6
 _SENT_MAX = 100_000
+#: The most tokens a state of any release holds (releases before 3eb988b saved up to 5, the
+#: service's burst); a state holding more than `BURST_MAX` is trusted with `BURST_MAX`.
+_TOKENS_MAX = 5.0
 _OFF = frozenset({"", "0", "off", "no", "false", "none"})
 
 _T = TypeVar("_T")
@@ -293,7 +296,10 @@ class SharedPaceStore(PaceStore):
                 # or another clock namespace uses this file. Its times mean nothing here.
                 raise _OtherClock
             return {}  # written before the machine (re)started
-        return {name: state for name, state in states.items() if _sane(state, now)}
+        kept = {name: state for name, state in states.items() if _sane(state, now)}
+        for state in kept.values():
+            state.tokens = min(state.tokens, BURST_MAX)
+        return kept
 
     def _write(self, fd: int, states: dict[str, PaceState]) -> None:
         data = {
@@ -341,7 +347,7 @@ def _sane(state: PaceState, now: float) -> bool:
     low, high = now - STALE_SECONDS, now + _SKEW
     return (
         low <= state.stamp <= high
-        and -BURST_MAX <= state.tokens <= BURST_MAX
+        and -_TOKENS_MAX <= state.tokens <= _TOKENS_MAX
         and state.cut_at <= high
         and 0.0 <= state.peak <= _RATE_MAX
         and all(low - WINDOW <= at <= high for at in state.sent)

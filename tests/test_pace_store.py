@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cognito_groups._pace import Pace, PaceState
+from cognito_groups._pace import BURST_MAX, Pace, PaceState
 from cognito_groups._pace_store import (
     BUSY,
     LOCK_PATIENCE,
@@ -254,6 +254,24 @@ def test_values_no_pace_makes_are_not_trusted(tmp_path: Path, field: str, value:
     assert take(SharedPaceStore(path), now + 0.01) == 0.0  # a fresh state: a pair's tokens
     stored = json.loads(path.read_text())["budgets"]["UserList"]
     assert stored["cut_at"] is None
+
+
+def test_a_state_saved_by_an_older_release_is_kept_with_this_burst(tmp_path: Path) -> None:
+    """A state with 5 tokens, as older releases saved: kept with `BURST_MAX` tokens.
+
+    (Refused, it lost its cut: a process upgraded while another ran forgot the throttles.)
+    """
+    path = tmp_path / "a.json"
+    now = time.monotonic()
+    take(SharedPaceStore(path), now)
+    data = json.loads(path.read_text())
+    state = data["budgets"]["UserList"]
+    state.update(tokens=5.0, stamp=now, cut_at=now - 1.0, peak=20.0, sent=[])
+    path.write_text(json.dumps(data))
+    seen: list[PaceState] = []
+    SharedPaceStore(path).update("UserList", now, lambda state: seen.append(state))
+    assert seen[0].cut_at == now - 1.0
+    assert seen[0].tokens == BURST_MAX
 
 
 def test_a_file_written_on_another_clock_leaves_the_budget_alone(

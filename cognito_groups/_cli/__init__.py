@@ -29,7 +29,8 @@ Exit codes (one per error family; ``--debug`` adds a traceback and keeps them)::
     5  throttled (TooManyRequestsException after retries)
     6  other service error (internal error, operation not enabled, broken paging ...)
     7  connection failed, timed out, or the response was garbled (also: the mirror's
-       PostgreSQL server cannot be reached or went away)
+       PostgreSQL server cannot be reached or went away, or its SQLite file stayed locked by
+       another writer for 30 s)
     8  a file could not be written or read (full disk, no permission, no such folder ...),
        the mirror's database included
     129 stopped by SIGHUP, 143 by SIGTERM (temporary and lock files removed first)
