@@ -261,3 +261,18 @@ def test_wide_and_combining_characters_keep_columns_aligned() -> None:
 def test_visible_names_each_control_character() -> None:
     """Escapes are readable: newline, tab, CR by name, others by code point."""
     assert visible("a\nb\tc\rd\x1be\x9bf\u202eg") == "a\\nb\\tc\\rd\\x1be\\x9bf\\u202eg"
+
+
+def test_visible_shows_invisible_characters_but_keeps_joiners() -> None:
+    """Two values that look the same on a terminal are told apart (``admin`` and ``ad\u200bmin``).
+
+    The zero-width joiner and non-joiner are kept: emoji sequences and scripts need them.
+    """
+    for char in ("\u200b", "\u2060", "\ufeff", "\xad", "\u180e"):
+        assert visible(f"ad{char}min") != "admin"
+        assert "\\" in visible(f"ad{char}min")
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert visible(family) == family
+    assert visible("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == (
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    )

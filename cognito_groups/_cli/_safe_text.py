@@ -6,7 +6,10 @@ answered; neither may act on the reader's terminal or spreadsheet.
 * `visible()` shows control characters as escapes (``\x1b``, ``\n``, ``\t``): C0, DEL and
   C1 (escape sequences, bell, cursor moves, 8-bit CSI), the Unicode line and paragraph
   separators, and the bidirectional controls that can reorder what a line appears to say
-  (the "Trojan Source" characters). One value is then always one line, and it cannot move the
+  (the "Trojan Source" characters), and the invisible characters that make two different
+  values look the same (zero-width space, word joiner, invisible operators, the byte order
+  mark, soft hyphen; not the zero-width joiner and non-joiner, which emoji and several
+  scripts need). One value is then always one line, and it cannot move the
   cursor, change colours, set the title or ring the bell. A backslash is left as it is. A
   lone surrogate (``\ud800``, which the service can send: its JSON may hold any ``\uXXXX``)
   is shown as its escape too: no UTF-8 text can hold it.
@@ -40,7 +43,8 @@ __all__ = [
 ]
 
 _UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x1f\x7f-\x9f\xad\u180e\u200b\u2028\u2029\u061c\u200e\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 #: A code point no UTF-8 text can hold: a surrogate, alone (a pair arrives as one character).
 _SURROGATE = re.compile("[\ud800-\udfff]")
