@@ -7,6 +7,8 @@ import io
 import json
 import os
 import pty
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cognito_groups import CognitoGroups, User
-from cognito_groups._cli import main
+from cognito_groups._cli import _report, main
 from cognito_groups._cli._writers import user_to_json
 from cognito_groups._config import new_cognito_client
 
@@ -280,6 +282,18 @@ def test_help_shows_examples(
     help_text = capsys.readouterr().out
     assert help_text.index("examples:") > help_text.index("options:")
     assert example in help_text
+
+
+def test_top_level_help_lists_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    """`cognito-groups --help` names each exit code the command returns, the signals' too."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    listed = " ".join(capsys.readouterr().out.split("exit codes:")[1].split())
+    codes = [v for n, v in vars(_report).items() if n.startswith("EXIT_") and isinstance(v, int)]
+    assert len(codes) == 10
+    for code in (*codes, 128 + signal.SIGHUP, 128 + signal.SIGTERM):
+        assert re.search(rf"(?<![0-9]){code}(?![0-9])", listed), code
 
 
 def test_demo_lists_the_demo_group() -> None:

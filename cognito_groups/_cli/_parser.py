@@ -392,7 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cognito-groups",
         description="List the members of an Amazon Cognito user-pool group.",
         epilog="exit codes: 0 ok, 1 bug, 2 bad usage/parameter, 3 not found, "
-        "4 not authorized/credentials, 5 throttled, 6 service error, 7 connection/timeout",
+        "4 not authorized/credentials, 5 throttled, 6 service error, 7 connection/timeout, "
+        "8 file or database not writable/readable, 130 Ctrl-C, 129/143 SIGHUP/SIGTERM",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
