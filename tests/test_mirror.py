@@ -1396,3 +1396,31 @@ def test_a_bad_name_of_a_group_not_synced_does_not_stop_the_sync(tmp_path: Path)
         result = sync(server.url, db, "--group", "a")
         assert result.returncode == 0, result.stderr
         assert pairs(db) == {pair for pair in server.memberships() if pair[0] == "a"}
+
+
+WITHOUT_FCNTL = """
+import sys, asyncio, boto3, botocore.session, sqlite3  # what imports differently on Windows
+sys.platform = "win32"
+sys.modules["fcntl"] = None  # Windows has no fcntl
+import cognito_groups
+from cognito_groups import DatabaseWriteError, Mirror
+from cognito_groups._mirror._database import dialect_for
+print(sorted(set(cognito_groups.__all__) - set(dir(cognito_groups))))
+try:
+    with dialect_for(sys.argv[1]).pool_lock(None, "us-east-1_AbC123", wait=False, waiting=print):
+        pass
+except DatabaseWriteError as err:
+    print(err)
+"""
+
+
+def test_the_package_imports_where_there_is_no_fcntl(tmp_path: Path) -> None:
+    """On Windows (no fcntl) the package imports; a SQLite sync's lock is refused, clearly."""
+    result = subprocess.run(  # noqa: S603 (this Python)
+        [sys.executable, "-c", WITHOUT_FCNTL, str(tmp_path / "m.db")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    missing, refused = result.stdout.splitlines()
+    assert missing == "[]"
+    assert "needs flock, which this system (Windows) does not have" in refused

@@ -21,7 +21,6 @@ PostgreSQL URL is shown without its password.
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -428,7 +427,18 @@ def _take_file_lock(
 
     When another process holds it: `refused` is raised, or with ``wait`` `waiting` is told
     who holds it and the lock is waited for.
+
+    Raises:
+        OSError: ``ENOTSUP`` where there is no ``flock`` (Windows; the package imports there).
     """
+    try:
+        import fcntl  # POSIX only: imported here, so that the package imports on Windows
+    except ImportError as err:
+        raise OSError(
+            errno.ENOTSUP,
+            "a SQLite mirror's sync lock needs flock, which this system (Windows) does not "
+            "have: sync into PostgreSQL instead",
+        ) from err
     while True:
         descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, _MODE)
         try:
