@@ -316,7 +316,12 @@ def gate(after: int) -> tuple[threading.Event, Any]:
 
 
 def test_two_syncs_of_one_pool_at_once_the_second_exits_2(database: str, tmp_path: Path) -> None:
-    """The second sync of a pool exits 2 at once naming the first; --wait waits for it."""
+    """The second sync of a pool exits 2 at once naming the first; --wait waits for it.
+
+    Neither says the password of a PostgreSQL URL (the server trusts any).
+    """
+    password = "Pw-s3cret"
+    database = database.replace("://postgres@", f"://postgres:{password}@")
     release, fault = gate(2)
     with QuotaServer({"w0": 200, "w1": 100}, rate=None, fault=fault) as server:
         command = [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", database]
@@ -340,6 +345,7 @@ def test_two_syncs_of_one_pool_at_once_the_second_exits_2(database: str, tmp_pat
                 )
             assert wait_for(lambda: "waiting for another sync of" in said.read_text())
             assert waiting.poll() is None
+            assert password not in second.stderr + said.read_text()
         finally:
             release.set()
         _, first_err = first.communicate(timeout=120)

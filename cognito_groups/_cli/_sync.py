@@ -41,6 +41,7 @@ class Sync:
         self._shown = 0.0
         self._counter: RequestCounter | None = None
         self._budget: RequestBudget | None = None
+        self._database = ""  # the mirror as it names itself: never with a password
 
     def hint(self, err: CognitoGroupsError) -> str | None:
         """How to continue after a listing error, when continuing helps."""
@@ -78,6 +79,7 @@ class Sync:
             attributes = tuple(args.attribute or ("email",))
         started = time.monotonic()
         with Mirror(args.db) as mirror, facade(args) as cognito:
+            self._database = mirror.database  # never with a password
             self._counter = RequestCounter(cognito)
             self._budget = cognito.budget
             with self.console.status.ticking(self._redraw):  # it moves while throttled too
@@ -96,7 +98,7 @@ class Sync:
 
     def _waiting(self, holder: str) -> None:
         self.console.say(
-            f"waiting for another sync of {self.args.user_pool_id} into {self.args.db} "
+            f"waiting for another sync of {self.args.user_pool_id} into {self._database} "
             f"({holder}) to end…"
         )
 
