@@ -1430,3 +1430,22 @@ def test_the_package_imports_where_there_is_no_fcntl(tmp_path: Path) -> None:
     missing, refused = result.stdout.splitlines()
     assert missing == "[]"
     assert "needs flock, which this system (Windows) does not have" in refused
+
+
+def test_a_sqlite_older_than_3_35_is_refused_naming_both_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An old SQLite library: a MirrorError naming the version needed and the one found.
+
+    Not a DatabaseWriteError blaming the file; nothing is made.
+    """
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    db = tmp_path / "m.db"
+    with QuotaServer({"a": 3}, rate=None) as server, Mirror(db) as mirror:
+        with pytest.raises(MirrorError) as caught:
+            mirror.sync(facade(server), POOL)
+        assert type(caught.value) is MirrorError
+        assert "needs SQLite 3.35.0 or newer" in str(caught.value)
+        assert "has SQLite 3.34.1" in str(caught.value)
+    assert not db.exists()

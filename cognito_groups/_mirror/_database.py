@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_DATABASE",
+    "SQLITE_MINIMUM",
     "Database",
     "Dialect",
     "PostgresDialect",
@@ -66,6 +67,8 @@ _MODE = 0o600
 _BUSY_SECONDS = 30.0
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite:///"
+#: The oldest SQLite the mirror's SQL runs on (``INSERT ... RETURNING``: 3.35.0).
+SQLITE_MINIMUM = (3, 35, 0)
 #: The first key of the mirror's PostgreSQL advisory locks ("cgm1" as a 32-bit number); the
 #: second is a pool's (`_pool_key`), or 0 for migrations.
 _LOCK_SPACE = 0x63676D31
@@ -202,6 +205,15 @@ class SQLiteDialect(Dialect):
         return self.location
 
     def connect(self, *, create: bool) -> Any:
+        found = sqlite3.sqlite_version_info
+        if found < SQLITE_MINIMUM:
+            needed = ".".join(map(str, SQLITE_MINIMUM))
+            raise MirrorError(
+                self.shown,
+                f"a SQLite mirror needs SQLite {needed} or newer; this Python's sqlite3 module "
+                f"has SQLite {sqlite3.sqlite_version}: use a Python built with a newer SQLite, "
+                "or a PostgreSQL database",
+            )
         path = self.path
         with self.translated():
             if path.is_dir():
