@@ -1449,3 +1449,28 @@ def test_a_sqlite_older_than_3_35_is_refused_naming_both_versions(
         assert "needs SQLite 3.35.0 or newer" in str(caught.value)
         assert "has SQLite 3.34.1" in str(caught.value)
     assert not db.exists()
+
+
+class ReorderingServer(QuotaServer):
+    """A loopback Cognito that can send each user's attributes in reverse order."""
+
+    reverse = False
+
+    def _answer(self, operation: str, params: Any) -> tuple[int, dict[str, Any]]:
+        status, body = super()._answer(operation, params)
+        for user in body.get("Users", []) if self.reverse else []:
+            user["Attributes"].reverse()
+        return status, body
+
+
+def test_attributes_in_another_order_are_no_change(tmp_path: Path) -> None:
+    """The service sending a user's attributes in another order leaves the user's row as it is."""
+    db = str(tmp_path / "m.db")
+    with ReorderingServer({"a": 5}, rate=None) as server, Mirror(db) as mirror:
+        first = mirror.sync(facade(server), POOL, attributes=None)
+        server.reverse = True
+        mirror.sync(facade(server), POOL, attributes=None)
+        members = mirror.members(POOL, "a")
+    assert len(members[0].attributes) > 2
+    query = f"SELECT COUNT(*), SUM(updated_sync_id = {first.id}) FROM users"  # noqa: S608
+    assert read_row(db, query) == (5, 5)

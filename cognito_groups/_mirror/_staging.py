@@ -259,10 +259,13 @@ def _time(db: Database, moment: datetime | None) -> object:
 def user_row(
     db: Database, sync_id: int, user: User, attributes: tuple[str, ...] | None
 ) -> tuple[Any, ...]:
-    """The ``sync_users`` row of ``user``: its attributes those kept (all for ``None``)."""
+    """The ``sync_users`` row of ``user``: its attributes those kept (all for ``None``).
+
+    The attributes by name: the same record in another order is the same text (unchanged).
+    """
     kept = {
         attribute.name: attribute.value
-        for attribute in user.attributes
+        for attribute in sorted(user.attributes, key=lambda attribute: attribute.name)
         if attributes is None or attribute.name in attributes
     }
     return (
