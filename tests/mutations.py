@@ -521,6 +521,22 @@ MUTATIONS = (
         "                    pass",
         ("tests/test_mirror.py::test_a_mirror_in_a_read_only_folder_is_read",),
     ),
+    Mutation(
+        "a group listed again keeps its staged users (in no group, they stay in users)",
+        "_mirror/_staging.py",
+        "        db.execute(_UNSTAGE_USERS, (sync.id, sync.id, group_name, sync.id, group_name))\n",
+        "",
+        (
+            "tests/test_mirror.py::test_a_saved_position_the_service_refuses_restarts_that_group_once",
+        ),
+    ),
+    Mutation(
+        "a user's attributes are stored in the service's order",
+        "_mirror/_staging.py",
+        "sorted(user.attributes, key=lambda attribute: attribute.name)",
+        "user.attributes",
+        ("tests/test_mirror.py::test_attributes_in_another_order_are_no_change",),
+    ),
 )
 
 

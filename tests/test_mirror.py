@@ -1295,6 +1295,9 @@ def test_a_saved_position_the_service_refuses_restarts_that_group_once(
         assert record.status == "complete"
         assert record.memberships == len(server.memberships())
         assert pairs(database) == set(server.memberships())
+        # Staged by the failed run in the group listed again, and in no group since: not kept.
+        assert read_row(database, "SELECT COUNT(*) FROM users WHERE username = 'f0-u0000'") == (0,)
+        assert read_row(database, "SELECT COUNT(*) FROM users") == (len(server.memberships()),)
         assert len(refused) == 1
         assert f"the service refused the saved position in group {refused[0]!r}" in caplog.text
         refused.clear()

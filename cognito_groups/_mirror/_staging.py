@@ -75,6 +75,13 @@ INSERT INTO sync_groups (sync_id, group_name, present, description, precedence, 
                          creation_date, last_modified_date)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 """
+# One pass over the sync's staged memberships (EXCEPT), not one per user of the group.
+_UNSTAGE_USERS = """
+DELETE FROM sync_users WHERE sync_id = ? AND username IN (
+    SELECT username FROM sync_memberships WHERE sync_id = ? AND group_name = ?
+    EXCEPT
+    SELECT username FROM sync_memberships WHERE sync_id = ? AND group_name <> ?)
+"""
 _STAGING_TABLES = ("sync_memberships", "sync_users", "sync_groups")
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
@@ -353,6 +360,8 @@ def _unstage_group(
         )
     )
     with db.transaction():
+        # Its users staged in no other group go too: the swap writes every staged user.
+        db.execute(_UNSTAGE_USERS, (sync.id, sync.id, group_name, sync.id, group_name))
         db.execute(
             "DELETE FROM sync_memberships WHERE sync_id = ? AND group_name = ?",
             (sync.id, group_name),
