@@ -205,8 +205,7 @@ class SQLiteDialect(Dialect):
         return self.location
 
     def connect(self, *, create: bool) -> Any:
-        found = sqlite3.sqlite_version_info
-        if found < SQLITE_MINIMUM:
+        if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
             needed = ".".join(map(str, SQLITE_MINIMUM))
             raise MirrorError(
                 self.shown,
