@@ -537,6 +537,24 @@ MUTATIONS = (
         "user.attributes",
         ("tests/test_mirror.py::test_attributes_in_another_order_are_no_change",),
     ),
+    Mutation(
+        "a username no database stores is staged",
+        "_mirror/_job.py",
+        "                check_listed_username(user.username, membership.group_name)\n",
+        "                pass\n",
+        (
+            "tests/test_mirror.py::test_a_username_no_database_stores_fails_the_sync_naming_the_group",
+        ),
+    ),
+    Mutation(
+        "a sync stopped by a username it cannot store commits the cursor past it",
+        "_mirror/_job.py",
+        "                if err is self.unmirrorable:",
+        "                if False:",
+        (
+            "tests/test_mirror.py::test_a_username_no_database_stores_fails_the_sync_naming_the_group",
+        ),
+    ),
 )
 
 

@@ -1469,7 +1469,8 @@ class ReorderingServer(QuotaServer):
 def test_attributes_in_another_order_are_no_change(tmp_path: Path) -> None:
     """The service sending a user's attributes in another order leaves the user's row as it is."""
     db = str(tmp_path / "m.db")
-    with ReorderingServer({"a": 5}, rate=None) as server, Mirror(db) as mirror:
+    server = ReorderingServer({"a": 5}, rate=None)
+    with server, Mirror(db) as mirror:
         first = mirror.sync(facade(server), POOL, attributes=None)
         server.reverse = True
         mirror.sync(facade(server), POOL, attributes=None)
@@ -1477,3 +1478,32 @@ def test_attributes_in_another_order_are_no_change(tmp_path: Path) -> None:
     assert len(members[0].attributes) > 2
     query = f"SELECT COUNT(*), SUM(updated_sync_id = {first.id}) FROM users"  # noqa: S608
     assert read_row(db, query) == (5, 5)
+
+
+@pytest.mark.parametrize("bad", ["nul\x00user", "lone\ud800"], ids=["nul", "lone-surrogate"])
+def test_a_username_no_database_stores_fails_the_sync_naming_the_group(
+    tmp_path: Path, bad: str
+) -> None:
+    """A NUL or lone surrogate in a username: an error naming the operation and the group.
+
+    MalformedResponseError; the sync is marked failed, and continues exactly once mended.
+    """
+    db = str(tmp_path / "m.db")
+    members = members_of("b", 130)
+    members[125] = bad  # on the third page, after two commits
+    with QuotaServer({"a": 20, "b": members}, rate=None) as server, Mirror(db) as mirror:
+        with pytest.raises(MalformedResponseError) as caught:
+            mirror.sync(facade(server), POOL, concurrency=1)
+        assert caught.value.operation == "ListUsersInGroup"
+        assert caught.value.group_name == "b"
+        assert "ListUsersInGroup sent a username in group 'b' that is not valid text" in str(
+            caught.value
+        )
+        failed = mirror.syncs(POOL)[-1]
+        assert failed.status == "failed"
+        assert failed.error is not None
+        assert "ListUsersInGroup" in failed.error
+        server.groups["b"][125] = "mended"
+        record = mirror.sync(facade(server), POOL, concurrency=1)
+        assert (record.id, record.status) == (failed.id, "complete")
+    assert pairs(db) == set(server.memberships())

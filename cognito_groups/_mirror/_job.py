@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ from cognito_groups._mirror._queries import sync_record
 from cognito_groups._mirror._schema import ensure_schema
 from cognito_groups._mirror._staging import (
     abandon,
+    check_listed_username,
     clear_finished,
     drop_group,
     restart_group,
@@ -231,6 +233,8 @@ class _Run:
         self.memberships: list[tuple[str, str]] = []
         self.users: dict[str, tuple[Any, ...]] = {}
         self.last_commit = time.monotonic()
+        #: The error of a membership listed that cannot be mirrored (not staged), if any.
+        self.unmirrorable: CognitoGroupsError | None = None
 
     def finish(self) -> SyncRecord:
         """List what is left, then complete the sync; its record."""
@@ -280,7 +284,12 @@ class _Run:
                     err.error_code,
                 )
             except CognitoGroupsError as err:
-                self._failed(listing, err)
+                if err is self.unmirrorable:
+                    # The listing's cursor is past that membership: the last commit stands
+                    # (exact), and the next run meets it again.
+                    self._mark_failed(f"{type(err).__name__}: {err}"[:500])
+                else:
+                    self._failed(listing, err)
                 raise
             except MirrorError:
                 raise
@@ -308,6 +317,11 @@ class _Run:
         sync_id = self.running.id
         for membership in listing:
             user = membership.user
+            try:
+                check_listed_username(user.username, membership.group_name)
+            except CognitoGroupsError as err:
+                self.unmirrorable = err
+                raise
             self.memberships.append((membership.group_name, user.username))
             self.users[user.username] = user_row(self.db, sync_id, user, attributes)
             self.listed += 1
@@ -353,14 +367,17 @@ class _Run:
 
     def _interrupted(self, err: BaseException) -> None:
         """Mark the sync failed, without committing the batch (the last commit stands)."""
-        try:
-            with self.db.transaction():
-                self.db.execute(
-                    "UPDATE syncs SET status = 'failed', error = ? WHERE id = ?",
-                    (f"interrupted ({_named(err)})", self.running.id),
-                )
-        except MirrorError:
-            pass  # the database is what stopped it: the sync stays running, as after a kill
+        # If the database is what stopped it, the sync stays running, as after a kill.
+        with suppress(MirrorError):
+            self._mark_failed(f"interrupted ({_named(err)})")
+
+    def _mark_failed(self, error: str) -> None:
+        """Mark the sync failed with ``error``, committing nothing else."""
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE syncs SET status = 'failed', error = ? WHERE id = ?",
+                (error, self.running.id),
+            )
 
 
 def _named(err: BaseException) -> str:

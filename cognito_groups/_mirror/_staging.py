@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from cognito_groups._checkpoint import decode_checkpoint, encode_checkpoint
 from cognito_groups._digest import canonical_digest
-from cognito_groups._errors import MalformedResponseError
+from cognito_groups._errors import LIST_USERS_IN_GROUP, MalformedResponseError
 from cognito_groups._mirror._database import to_json
 from cognito_groups._mirror._errors import NotAMirrorError
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunningSync",
     "abandon",
+    "check_listed_username",
     "clear_finished",
     "clear_staging",
     "cursor_digest",
@@ -304,10 +305,7 @@ def stage(
     ``requests``, ``throttled``: this run's counts since it started, added to those the
     sync had. With ``error``, the sync is marked ``failed`` (the next sync continues it).
     """
-    rows: list[tuple[int, str, str]] = []
-    for group_name, username in memberships:
-        _check_name("username", username)
-        rows.append((sync.id, group_name, username))
+    rows = [(sync.id, group_name, username) for group_name, username in memberships]
     counted = sync.memberships + listed
     with db.transaction():
         db.executemany(_STAGE_MEMBERSHIP, rows)
@@ -421,11 +419,31 @@ def clear_staging(db: Database, sync_id: int) -> None:
         db.execute(f"DELETE FROM {table} WHERE sync_id = ?", (sync_id,))  # noqa: S608 (fixed names)
 
 
+def check_listed_username(username: str, group_name: str) -> str:
+    """Return a username ``ListUsersInGroup`` sent in ``group_name``, if a database stores it.
+
+    A NUL or a lone surrogate is no text a database stores; the service model allows neither,
+    so only a broken or hostile endpoint sends one (the username is not shown: personal data).
+
+    Raises:
+        MalformedResponseError: naming ``ListUsersInGroup`` and the group.
+    """
+    if _NOT_TEXT.search(username) is not None:
+        error = MalformedResponseError(
+            f"ListUsersInGroup sent a username in group {group_name!r} that is not valid text "
+            "(a NUL or a lone surrogate): it cannot be mirrored",
+            operation=LIST_USERS_IN_GROUP,
+        )
+        error.group_name = group_name
+        raise error
+    return username
+
+
 def _check_name(what: str, name: str) -> None:
     """Refuse a name no database stores as text: a NUL or a lone surrogate.
 
-    The service model allows neither in group names or usernames; only a broken or hostile
-    endpoint sends one.
+    The service model allows neither in group names; only a broken or hostile endpoint sends
+    one (and `check_listed_group_name()` refuses it first).
     """
     if _NOT_TEXT.search(name) is not None:
         raise MalformedResponseError(
