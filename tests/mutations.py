@@ -555,6 +555,26 @@ MUTATIONS = (
             "tests/test_mirror.py::test_a_username_no_database_stores_fails_the_sync_naming_the_group",
         ),
     ),
+    Mutation(
+        "an interrupted sync's groups are compared in the order it stored them",
+        "_mirror/_job.py",
+        "            by_name(running.group_names),",
+        "            running.group_names,",
+        (
+            "tests/test_mirror.py::"
+            "test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_order",
+        ),
+    ),
+    Mutation(
+        "a sync stores its groups in the order given",
+        "_mirror/_mirror.py",
+        "names = _job.by_name(check_group_names(group_names))",
+        "names = check_group_names(group_names)",
+        (
+            "tests/test_mirror.py::"
+            "test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_order",
+        ),
+    ),
 )
 
 

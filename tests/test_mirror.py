@@ -40,6 +40,7 @@ from cognito_groups._cli._changes import parse_since
 from cognito_groups._cli._report import ExportError
 from cognito_groups._mirror._database import Database, dialect_for, to_json
 from cognito_groups._mirror._schema import MIGRATIONS, SCHEMA_VERSION, ensure_schema
+from cognito_groups._mirror._staging import cursor_digest
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer, members_of
@@ -1507,3 +1508,51 @@ def test_a_username_no_database_stores_fails_the_sync_naming_the_group(
         record = mirror.sync(facade(server), POOL, concurrency=1)
         assert (record.id, record.status) == (failed.id, "complete")
     assert pairs(db) == set(server.memberships())
+
+
+def test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_order(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--group b --group a continues a sync of --group a --group b; so do attributes.
+
+    A sync an earlier release stored in the order given (its digest over that) continues too.
+    """
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    state = {"from": 1}
+    groups = {"a": 200, "b": 200, "c": 10}
+    with (
+        QuotaServer(groups, rate=None, fault=fail_after(4, state)) as server,
+        Mirror(database) as mirror,
+    ):
+        for given, again, earlier in (
+            (["b", "a"], ["a", "b"], False),
+            (["a", "b"], ["b", "a"], True),
+        ):
+            with pytest.raises(InternalError):
+                mirror.sync(facade(server), POOL, given, attributes=["sub", "email"])
+            failed = mirror.syncs(POOL)[-1]
+            stored = f"SELECT group_names, attributes FROM syncs WHERE id = {failed.id}"  # noqa: S608
+            assert [
+                json.loads(value) if isinstance(value, str) else value
+                for value in read_row(database, stored)
+            ] == [["a", "b"], ["email", "sub"]]
+            if earlier:  # as an earlier release stored it: in the order given (b, a)
+                checkpoint, memberships = read_row(
+                    database,
+                    "SELECT listing_checkpoint, memberships FROM syncs "  # noqa: S608
+                    f"WHERE id = {failed.id}",
+                )
+                digest = cursor_digest(
+                    failed.id, POOL, ("b", "a"), ("sub", "email"), checkpoint, memberships
+                )
+                edit_rows(
+                    database,
+                    "UPDATE syncs SET group_names = ?, attributes = ?, cursor_digest = ? "
+                    "WHERE id = ?",
+                    ('["b","a"]', '["sub","email"]', digest, failed.id),
+                )
+            state["from"] = 0
+            record = mirror.sync(facade(server), POOL, again, attributes=["email", "sub"])
+            assert (record.id, record.status) == (failed.id, "complete")
+            assert pairs(database) == {p for p in server.memberships() if p[0] != "c"}
+            state["from"] = server.requests

@@ -59,7 +59,15 @@ if TYPE_CHECKING:
     from cognito_groups._mirror._records import SyncRecord
     from cognito_groups._mirror._staging import RunningSync
 
-__all__ = ["COMMIT_ROWS", "COMMIT_SECONDS", "LOGGER", "SyncOptions", "SyncProgress", "run"]
+__all__ = [
+    "COMMIT_ROWS",
+    "COMMIT_SECONDS",
+    "LOGGER",
+    "SyncOptions",
+    "SyncProgress",
+    "by_name",
+    "run",
+]
 
 COMMIT_SECONDS = 0.25
 COMMIT_ROWS = 1000
@@ -141,10 +149,11 @@ def _started(
         running = found[0]
         if running.damaged and not options.restart:
             raise _damaged(db, running)
-        same = not running.damaged and (running.group_names, running.attributes) == (
-            options.group_names,
-            options.attributes,
-        )
+        # Compared by name: a sync started by an earlier release stored them as given.
+        same = not running.damaged and (
+            by_name(running.group_names),
+            by_name(running.attributes),
+        ) == (by_name(options.group_names), by_name(options.attributes))
         if same and not options.restart:
             return running, True
         if not options.restart:
@@ -188,6 +197,11 @@ def _started(
         ),
         False,
     )
+
+
+def by_name(names: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``names`` sorted, as a sync stores its groups and attributes (``None``: every one)."""
+    return None if names is None else tuple(sorted(names))
 
 
 def _damaged(db: Database, running: RunningSync) -> InterruptedSyncError:

@@ -118,8 +118,9 @@ class Mirror(Closing):
             MirrorError: the database failed (the next sync continues from its last commit).
         """
         pool = check_user_pool_id(user_pool_id)
-        names = check_group_names(group_names)
-        kept = _check_attributes(attributes)
+        # By name: the same groups or attributes in another order are the same sync.
+        names = _job.by_name(check_group_names(group_names))
+        kept = _job.by_name(_check_attributes(attributes))
         options = _job.SyncOptions(
             pool,
             names,
@@ -172,7 +173,7 @@ class Mirror(Closing):
             not hasattr(since, "tzinfo") or since.tzinfo is None or since.utcoffset() is None
         ):
             raise fail("since", "must be an aware datetime (with a time zone)")
-        names = check_group_names(group_names)
+        names = _job.by_name(check_group_names(group_names))
         return _queries.changes(self._reader(), pool, since=since, group_names=names)
 
     def syncs(self, user_pool_id: str | None = None) -> list[SyncRecord]:
