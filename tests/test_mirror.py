@@ -1556,3 +1556,25 @@ def test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_ord
             assert (record.id, record.status) == (failed.id, "complete")
             assert pairs(database) == {p for p in server.memberships() if p[0] != "c"}
             state["from"] = server.requests
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("mysql://h/db", "mysql:... is not a database the mirror supports"),
+        (":memory:", "needs a file (or a postgresql:// URL)"),
+        ("host=h dbname=x", "looks like a PostgreSQL connection string"),
+    ],
+    ids=["scheme", "memory", "conninfo"],
+)
+def test_a_database_refused_is_named_as_the_caller_named_it(given: str, said: str) -> None:
+    """The library's message names its parameter ``database``; the command's, ``--db``."""
+    with pytest.raises(NotAMirrorError) as caught:
+        Mirror(given)
+    assert str(caught.value).startswith("database ")
+    assert said in str(caught.value)
+    assert "--db" not in str(caught.value)
+    result = run("changes", "--db", given)
+    assert result.returncode == 2, result.stderr
+    assert said in result.stderr
+    assert "--db " in result.stderr

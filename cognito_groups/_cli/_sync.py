@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from cognito_groups._cli._aws import RequestCounter, facade, listing_status
 from cognito_groups._cli._report import continuing_helps
 from cognito_groups._cli._terminal import counted
+from cognito_groups._mirror._database import dialect_for
 from cognito_groups._mirror._mirror import Mirror
 from cognito_groups._validate import check_group_names, check_user_pool_id
 
@@ -78,6 +79,7 @@ class Sync:
         else:
             attributes = tuple(args.attribute or ("email",))
         started = time.monotonic()
+        dialect_for(args.db, parameter="--db")  # refused naming the option
         with Mirror(args.db) as mirror, facade(args) as cognito:
             self._database = mirror.database  # never with a password
             self._counter = RequestCounter(cognito)

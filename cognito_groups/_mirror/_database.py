@@ -534,7 +534,7 @@ class PostgresDialect(Dialect):
                 if password:
                     said = said.replace(password, "***")
                 raise NotAMirrorError(
-                    self.shown, f"--db {self.shown} is not a PostgreSQL URL libpq reads: {said}"
+                    self.shown, f"{self.shown} is not a PostgreSQL URL libpq reads: {said}"
                 ) from None
 
     def sql(self, text: str) -> str:
@@ -643,8 +643,11 @@ def _without_password(url: str) -> str:
     return f"{scheme}://{user}{at}{host}{slash}{shown_path}"
 
 
-def dialect_for(database: str | os.PathLike[str]) -> Dialect:
+def dialect_for(database: str | os.PathLike[str], parameter: str = "database") -> Dialect:
     """The dialect of ``database``: a ``postgresql://`` URL, ``sqlite:///PATH`` or a path.
+
+    ``parameter``: what the caller named it (``database``; the command line's ``--db``), for
+    the messages.
 
     Raises:
         NotAMirrorError: another URL scheme (``mysql://`` ...), or an empty name.
@@ -658,15 +661,15 @@ def dialect_for(database: str | os.PathLike[str]) -> Dialect:
         scheme = location.partition(":")[0]
         raise NotAMirrorError(
             scheme,
-            f"--db {scheme}:... is not a database the mirror supports: give a file path, "
+            f"{parameter} {scheme}:... is not a database the mirror supports: give a file path, "
             "sqlite:///PATH or postgresql://...",
         )
     if not location or location == ":memory:":
-        raise NotAMirrorError(location, "--db needs a file (or a postgresql:// URL)")
+        raise NotAMirrorError(location, f"{parameter} needs a file (or a postgresql:// URL)")
     if _CONNINFO.match(location):
         raise NotAMirrorError(
-            "--db",
-            "--db looks like a PostgreSQL connection string (key=value ...): give a "
+            parameter,
+            f"{parameter} looks like a PostgreSQL connection string (key=value ...): give a "
             "postgresql:// URL (and the password in PGPASSWORD or ~/.pgpass), or a file path",
         )
     return SQLiteDialect(location)
