@@ -173,7 +173,7 @@ class Mirror(Closing):
             not hasattr(since, "tzinfo") or since.tzinfo is None or since.utcoffset() is None
         ):
             raise fail("since", "must be an aware datetime (with a time zone)")
-        names = _job.by_name(check_group_names(group_names))
+        names = check_group_names(group_names)
         return _queries.changes(self._reader(), pool, since=since, group_names=names)
 
     def syncs(self, user_pool_id: str | None = None) -> list[SyncRecord]:
