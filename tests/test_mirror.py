@@ -1578,3 +1578,35 @@ def test_a_database_refused_is_named_as_the_caller_named_it(given: str, said: st
     assert result.returncode == 2, result.stderr
     assert said in result.stderr
     assert "--db " in result.stderr
+
+
+def test_a_file_in_the_place_of_the_pool_lock_is_left_as_it_is(tmp_path: Path) -> None:
+    """A file there that is no lock file (a user's, a hard link): refused, never overwritten."""
+    db = tmp_path / "m.db"
+    lock = tmp_path / f".m.db.{POOL}.cognito-groups.lock"
+    notes = tmp_path / "notes.txt"
+    with QuotaServer({"a": 3}, rate=None) as server, Mirror(db) as mirror:
+        for planted in ("a file of the user's", "a hard link"):
+            if planted == "a hard link":
+                lock.unlink()
+                notes.write_text("my notes\n")
+                os.link(notes, lock)
+            else:
+                lock.write_text("my notes\n")
+            with pytest.raises(DatabaseWriteError) as caught:
+                mirror.sync(facade(server), POOL)
+            assert str(caught.value) == (
+                f"{lock}: it is in the place of a lock file, but is not one (the lock file of "
+                f"{POOL}'s syncs into {db} cannot be taken)"
+            )
+            assert lock.read_text() == "my notes\n"
+        lock.unlink()
+        assert mirror.sync(facade(server), POOL).status == "complete"
+
+
+def test_a_database_with_a_long_name_has_a_pool_lock_of_a_short_one(tmp_path: Path) -> None:
+    """A file name too long to take the lock's prefix and suffix: its lock's name is a hash."""
+    db = tmp_path / ("m" * 240)
+    with QuotaServer({"a": 3}, rate=None) as server, Mirror(db) as mirror:
+        assert mirror.sync(facade(server), POOL).status == "complete"
+        assert mirror.delete_pool(POOL) > 0

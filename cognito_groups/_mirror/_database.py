@@ -28,7 +28,6 @@ import re
 import socket
 import sqlite3
 import stat
-import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cognito_groups._lock import LockHeldError, NotALockFileError, lock_beside, release, take
 from cognito_groups._mirror._errors import (
     DatabaseUnavailableError,
     DatabaseWriteError,
@@ -384,34 +384,34 @@ class SQLiteDialect(Dialect):
 
         Named after the file's real path: a symbolic link to the database, or a path through
         a linked folder, names the same lock (and `connect()` refuses a second hard link).
+        A name too long for the file system is hashed (`_lock.lock_beside()`).
         """
         real = Path(os.path.realpath(self.path))
-        return real.with_name(f".{real.name}.{user_pool_id}.cognito-groups.lock")
+        return lock_beside(real, f"{real.name}.{user_pool_id}")
 
     @contextmanager
     def pool_lock(
         self, connection: Any, user_pool_id: str, *, wait: bool, waiting: Callable[[str], None]
     ) -> Generator[None, None, None]:
         lock = self.lock_path(user_pool_id)
+        of = f"the lock file of {user_pool_id}'s syncs into {self.shown} cannot be taken"
         try:
-            descriptor = _take_file_lock(
-                lock, wait=wait, refused=lambda holder: self._busy(user_pool_id, holder),
-                waiting=waiting,
-            )  # fmt: skip
+            descriptor = take(lock, wait=wait, waiting=waiting)
+        except LockHeldError as err:
+            raise self._busy(user_pool_id, err.holder) from err
+        except NotALockFileError as err:
+            raise DatabaseWriteError(
+                self.shown, f"{lock}: it is in the place of a lock file, but is not one ({of})"
+            ) from err
         except OSError as err:
             reason = "it is a symbolic link" if err.errno == errno.ELOOP else err.strerror or err
-            raise DatabaseWriteError(
-                self.shown,
-                f"{lock}: {reason} (the lock file of {user_pool_id}'s syncs into "
-                f"{self.shown} cannot be taken)",
-            ) from err
+            if err.errno == errno.ENOTSUP:
+                reason = f"{reason}: sync into a PostgreSQL database instead"
+            raise DatabaseWriteError(self.shown, f"{lock}: {reason} ({of})") from err
         try:
             yield
         finally:
-            try:
-                lock.unlink(missing_ok=True)  # still ours: removed before it is let go
-            finally:
-                os.close(descriptor)
+            release(lock, descriptor)  # still ours: removed before it is let go
 
     def _busy(self, user_pool_id: str, holder: str | None) -> SyncInProgressError:
         return SyncInProgressError(
@@ -425,67 +425,6 @@ class SQLiteDialect(Dialect):
     @contextmanager
     def schema_lock(self, connection: Any) -> Generator[None, None, None]:
         yield  # BEGIN IMMEDIATE already holds SQLite's one write lock
-
-
-def _take_file_lock(
-    lock: Path,
-    *,
-    wait: bool,
-    refused: Callable[[str | None], MirrorError],
-    waiting: Callable[[str], None],
-) -> int:
-    """The descriptor of ``lock``, ``flock``-ed, holding this process's pid.
-
-    When another process holds it: `refused` is raised, or with ``wait`` `waiting` is told
-    who holds it and the lock is waited for.
-
-    Raises:
-        OSError: ``ENOTSUP`` where there is no ``flock`` (Windows; the package imports there).
-    """
-    try:
-        import fcntl  # POSIX only: imported here, so that the package imports on Windows
-    except ImportError as err:
-        raise OSError(
-            errno.ENOTSUP,
-            "a SQLite mirror's sync lock needs flock, which this system (Windows) does not "
-            "have: sync into PostgreSQL instead",
-        ) from err
-    while True:
-        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, _MODE)
-        try:
-            found = os.fstat(descriptor)
-            if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
-                raise OSError(errno.EEXIST, "it is in the place of a lock file, but is not one")
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = _holder(descriptor)
-                if not wait:
-                    raise refused(holder) from None
-                waiting(holder or "pid unknown")
-                fcntl.flock(descriptor, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(descriptor)
-            raise
-        try:
-            now = os.stat(lock, follow_symlinks=False)
-        except FileNotFoundError:
-            now = None
-        if now is not None and (now.st_dev, now.st_ino) == (found.st_dev, found.st_ino):
-            os.ftruncate(descriptor, 0)
-            os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
-            return descriptor
-        os.close(descriptor)  # removed by the run that held it: take the new one
-
-
-def _holder(descriptor: int) -> str | None:
-    """``pid N`` of the holder of a lock file, as it says (it may not have said yet)."""
-    for _ in range(25):
-        text = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
-        if text.isdigit():
-            return f"pid {text}"
-        time.sleep(0.02)
-    return None
 
 
 class PostgresDialect(Dialect):
