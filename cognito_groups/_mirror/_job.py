@@ -11,6 +11,9 @@ How a run ends without completing:
 * an error of the listing (throttled, a connection lost ...): what was listed is committed
   with its checkpoint, the sync is marked ``failed``, and the error is raised; the next run
   continues it;
+* a username no database stores (a NUL, a lone surrogate; `check_listed_username()`): the
+  sync is marked ``failed`` with nothing more committed (the listing's cursor is past that
+  membership), and the error is raised; the next run meets it again;
 * Ctrl-C or a signal: the sync is marked ``failed`` (nothing more committed: the last commit
   stands, exact), and the interruption goes on;
 * ``kill -9``, a crash, the database gone: nothing more; the last commit stands, the sync
