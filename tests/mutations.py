@@ -299,9 +299,9 @@ MUTATIONS = (
     ),
     Mutation(
         "a second export is not locked out",
-        "_cli/_lock.py",
-        "fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)",
-        "fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)",
+        "_lock.py",
+        "                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)",
+        "                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)",
         (
             "tests/test_export_files.py::test_two_runs_at_once_the_second_is_refused_naming_the_first",
         ),
@@ -352,10 +352,13 @@ MUTATIONS = (
     ),
     Mutation(
         "a file in the place of the lock is overwritten",
-        "_cli/_lock.py",
-        "                _check_ours(lock, descriptor)\n",
+        "_lock.py",
+        "                _check_ours(descriptor)\n",
         "                pass\n",
-        ("tests/test_export_files.py::test_a_file_in_the_place_of_the_lock_is_left_as_it_is",),
+        (
+            "tests/test_export_files.py::test_a_file_in_the_place_of_the_lock_is_left_as_it_is",
+            "tests/test_mirror.py::test_a_file_in_the_place_of_the_pool_lock_is_left_as_it_is",
+        ),
     ),
     Mutation(
         "a resume with another --csv-raw is applied",
@@ -397,7 +400,7 @@ MUTATIONS = (
     ),
     Mutation(
         "two syncs of one pool run at once (SQLite)",
-        "_mirror/_database.py",
+        "_lock.py",
         "                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)",
         "                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)",
         ("tests/test_mirror.py::test_two_syncs_of_one_pool_at_once_the_second_exits_2",),
@@ -520,6 +523,70 @@ MUTATIONS = (
         "                    connection = self._readable(connection)",
         "                    pass",
         ("tests/test_mirror.py::test_a_mirror_in_a_read_only_folder_is_read",),
+    ),
+    Mutation(
+        "a group listed again keeps its staged users (in no group, they stay in users)",
+        "_mirror/_staging.py",
+        "        db.execute(_UNSTAGE_USERS, (sync.id, sync.id, group_name, sync.id, group_name))\n",
+        "",
+        (
+            "tests/test_mirror.py::test_a_saved_position_the_service_refuses_restarts_that_group_once",
+        ),
+    ),
+    Mutation(
+        "a user's attributes are stored in the service's order",
+        "_mirror/_staging.py",
+        "sorted(user.attributes, key=lambda attribute: attribute.name)",
+        "user.attributes",
+        ("tests/test_mirror.py::test_attributes_in_another_order_are_no_change",),
+    ),
+    Mutation(
+        "a username no database stores is staged",
+        "_mirror/_job.py",
+        "                check_listed_username(user.username, membership.group_name)\n",
+        "                pass\n",
+        (
+            "tests/test_mirror.py::test_a_username_no_database_stores_fails_the_sync_naming_the_group",
+        ),
+    ),
+    Mutation(
+        "a sync stopped by a username it cannot store commits the cursor past it",
+        "_mirror/_job.py",
+        "                if err is self.unmirrorable:",
+        "                if False:",
+        (
+            "tests/test_mirror.py::test_a_username_no_database_stores_fails_the_sync_naming_the_group",
+        ),
+    ),
+    Mutation(
+        "an interrupted sync's groups are compared in the order it stored them",
+        "_mirror/_job.py",
+        "            by_name(running.group_names),",
+        "            running.group_names,",
+        (
+            "tests/test_mirror.py::"
+            "test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_order",
+        ),
+    ),
+    Mutation(
+        "a sync stores its groups in the order given",
+        "_mirror/_mirror.py",
+        "names = _job.by_name(check_group_names(group_names))",
+        "names = check_group_names(group_names)",
+        (
+            "tests/test_mirror.py::"
+            "test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_order",
+        ),
+    ),
+    Mutation(
+        "a lock file's name is not shortened (ENAMETOOLONG)",
+        "_lock.py",
+        "    if len(encoded) <= LONGEST_NAME:",
+        "    if True:",
+        (
+            "tests/test_export_files.py::test_a_long_output_name_works",
+            "tests/test_mirror.py::test_a_database_with_a_long_name_has_a_pool_lock_of_a_short_one",
+        ),
     ),
 )
 

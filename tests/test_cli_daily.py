@@ -46,6 +46,8 @@ from .terminal import AS_A_SHELL_STARTS_IT, run_in_terminal
 from .users import username
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .conftest import ServedPool
 
 SCRIPT = Path(sys.executable).with_name("cognito-groups")
@@ -851,3 +853,20 @@ def test_a_refused_next_token_is_a_usage_error_saying_where_tokens_come_from(cod
         '--next-token takes the tokens this command prints ("continue with --next-token ...", '
         '"resume with: ..."); the AWS CLI\'s --starting-token is another format'
     )
+
+
+def test_paced_progress_is_drawn_at_most_every_interval() -> None:
+    """show_paced: a line per PROGRESS_SECONDS, whatever the rate it is told; none when off."""
+
+    def line(number: int) -> Callable[[], str]:
+        return lambda: f"line {number}"
+
+    stream = FakeTerminal()
+    status = StatusLine(stream, enabled=True)
+    for eighth in range(20):  # told every 1/8 s (exact in binary): drawn every other time
+        status.show_paced(line(eighth), eighth / 8)
+    drawn = [line for line in stream.getvalue().split("\r\x1b[K") if line]
+    assert drawn == [f"line {eighth}" for eighth in range(0, 20, 2)]
+    off = FakeTerminal()
+    StatusLine(off, enabled=False).show_paced(lambda: "never", 0.0)
+    assert off.getvalue() == ""

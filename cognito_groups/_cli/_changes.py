@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from cognito_groups._cli._report import ExportError
 from cognito_groups._cli._writers import WRITERS, iso_utc
-from cognito_groups._mirror._database import as_utc
+from cognito_groups._mirror._database import as_utc, dialect_for
 from cognito_groups._mirror._mirror import Mirror
 from cognito_groups._models import User
 from cognito_groups._validate import check_group_names, check_user_pool_id
@@ -66,6 +66,7 @@ class Changes:
         names = check_group_names(args.group)
         since = parse_since(args.since, datetime.now(timezone.utc))
         format_name: str = args.format or ("table" if self.stdout.isatty() else "jsonl")
+        dialect_for(args.db, parameter="--db")  # refused naming the option
         with Mirror(args.db) as mirror:
             syncs = mirror.syncs(pool)
             complete = [sync for sync in syncs if sync.status == "complete"]

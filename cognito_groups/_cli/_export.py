@@ -55,7 +55,6 @@ __all__ = ["Export"]
 
 _COMMIT_SECONDS = 0.25
 _COMMIT_ROWS = 1000
-_PROGRESS_SECONDS = 0.2
 #: The user's fields in an export's rows, after its lead.
 _USER_FIELDS = (*USER_COLUMNS, "user_last_modified_date")
 
@@ -70,7 +69,6 @@ class Export:
         self.written = 0  # rows written by this run
         self.rows = 0  # memberships exported, with those of the run a checkpoint continues
         self.users = 0
-        self._shown = 0.0
         self._spill: MembershipSpill | None = None  # --by-user's
 
     def hint(self, err: CognitoGroupsError) -> str | None:
@@ -286,12 +284,8 @@ class Export:
         return 0 if self.args.by_user else self.rows - self.written
 
     def _progress(self, memberships: MembershipIterator, now: float) -> None:
-        status = self.console.status
-        if not status.enabled or now - self._shown < _PROGRESS_SECONDS:
-            return
-        self._shown = now
-        status.show(
-            listing_status(
+        self.console.status.show_paced(
+            lambda: listing_status(
                 memberships.groups_done,
                 memberships.groups_total,
                 self.rows,
@@ -299,7 +293,8 @@ class Export:
                 self._counter,
                 self._budget,
                 now,
-            )
+            ),
+            now,
         )
 
     def _summary(self, groups_total: int) -> None:

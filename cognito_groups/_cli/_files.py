@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from cognito_groups._cli._report import ExportError
 from cognito_groups._digest import canonical_digest
+from cognito_groups._lock import lock_beside, stem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping
@@ -64,8 +65,6 @@ __all__ = [
 _VERSION = 2
 _MODE = 0o600
 _TEMPORARY_SUFFIX = ".tmp"
-#: The longest name kept in the names made from it (file systems allow 255 bytes).
-_LONGEST_NAME = 200
 #: Where a path names the process's own streams or a device, whatever file it reaches.
 _SPECIAL_FOLDERS = ("/dev/", "/proc/")
 _BLOCK = 1 << 20
@@ -96,20 +95,12 @@ def real(path: Path) -> Path:
 
 def lock_path(path: Path) -> Path:
     """The lock file of ``path`` (see `_lock`): ``.<name>.cognito-groups.lock`` beside it."""
-    return path.with_name(f".{_stem(path)}.cognito-groups.lock")
+    return lock_beside(path)
 
 
 def _temporary_prefix(path: Path) -> str:
     """The start of the name of every temporary file made for ``path``."""
-    return f".{_stem(path)}.cognito-groups-"
-
-
-def _stem(path: Path) -> str:
-    """``path``'s name, or for a name too long to take our prefix and suffix, a hash of it."""
-    name = path.name
-    if len(os.fsencode(name)) <= _LONGEST_NAME:
-        return name
-    return hashlib.sha256(os.fsencode(name)).hexdigest()[:32]
+    return f".{stem(path.name)}.cognito-groups-"
 
 
 def remove_orphans(path: Path) -> list[Path]:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from cognito_groups._cli._aws import RequestCounter, facade, listing_status
 from cognito_groups._cli._report import continuing_helps
 from cognito_groups._cli._terminal import counted
-from cognito_groups._mirror._mirror import Mirror
+from cognito_groups._mirror._database import dialect_for
+from cognito_groups._mirror._mirror import DEFAULT_ATTRIBUTES, Mirror
 from cognito_groups._validate import check_group_names, check_user_pool_id
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Sync"]
 
-_PROGRESS_SECONDS = 0.2
-
 
 class Sync:
     """One run of ``sync``: its options, and how far it got (for the hints after a stop)."""
@@ -38,9 +37,9 @@ class Sync:
         self.args = args
         self.console = console
         self._last: SyncProgress | None = None
-        self._shown = 0.0
         self._counter: RequestCounter | None = None
         self._budget: RequestBudget | None = None
+        self._database = ""  # the mirror as it names itself: never with a password
 
     def hint(self, err: CognitoGroupsError) -> str | None:
         """How to continue after a listing error, when continuing helps."""
@@ -75,9 +74,11 @@ class Sync:
         elif args.no_attributes:
             attributes = ()
         else:
-            attributes = tuple(args.attribute or ("email",))
+            attributes = tuple(args.attribute or DEFAULT_ATTRIBUTES)
         started = time.monotonic()
+        dialect_for(args.db, parameter="--db")  # refused naming the option
         with Mirror(args.db) as mirror, facade(args) as cognito:
+            self._database = mirror.database  # never with a password
             self._counter = RequestCounter(cognito)
             self._budget = cognito.budget
             with self.console.status.ticking(self._redraw):  # it moves while throttled too
@@ -96,7 +97,7 @@ class Sync:
 
     def _waiting(self, holder: str) -> None:
         self.console.say(
-            f"waiting for another sync of {self.args.user_pool_id} into {self.args.db} "
+            f"waiting for another sync of {self.args.user_pool_id} into {self._database} "
             f"({holder}) to end…"
         )
 
@@ -107,15 +108,12 @@ class Sync:
 
     def _progress(self, progress: SyncProgress) -> None:
         self._last = progress
-        status = self.console.status
-        now = time.monotonic()
         counter, budget = self._counter, self._budget
-        if not status.enabled or now - self._shown < _PROGRESS_SECONDS or counter is None:
+        if counter is None or budget is None:
             return
-        assert budget is not None  # noqa: S101 (set with the counter)
-        self._shown = now
-        status.show(
-            listing_status(
+        now = time.monotonic()
+        self.console.status.show_paced(
+            lambda: listing_status(
                 progress.groups_done,
                 progress.groups_total,
                 progress.memberships,
@@ -123,7 +121,8 @@ class Sync:
                 counter,
                 budget,
                 now,
-            )
+            ),
+            now,
         )
 
     def _summary(self, record: SyncRecord, database: str, seconds: float) -> None:

@@ -31,6 +31,8 @@ __all__ = ["Console", "RequestWatch", "StatusLine", "counted", "terminal_columns
 
 _ERASE = "\r\x1b[K"  # back to column 0, and clear to the end of the line
 
+#: The least time between two progress lines (`StatusLine.show_paced()`).
+PROGRESS_SECONDS = 0.2
 #: Seconds of silence before "waiting for ..." is shown.
 WAIT_NOTICE_AFTER = 3.0
 
@@ -64,6 +66,7 @@ class StatusLine:
         self._stream = stream
         self._lock = threading.RLock()
         self._text = ""  # what is on the line now ("" when it is erased)
+        self._paced = float("-inf")  # when `show_paced()` last drew
 
     def show(self, text: str) -> None:
         """Replace the line's text."""
@@ -73,6 +76,19 @@ class StatusLine:
             self._stream.write(_ERASE + self._fit(visible(text)))
             self._stream.flush()
             self._text = text
+
+    def show_paced(self, text: Callable[[], str], now: float) -> None:
+        """Show ``text()``, unless a paced line was shown less than `PROGRESS_SECONDS` ago.
+
+        For progress told faster than a terminal is worth redrawing (each row, each tick).
+        """
+        if not self.enabled:
+            return
+        with self._lock:
+            if now - self._paced < PROGRESS_SECONDS:
+                return
+            self._paced = now
+            self.show(text())
 
     def clear(self) -> None:
         """Erase the line, if anything is on it."""

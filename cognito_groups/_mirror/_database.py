@@ -21,7 +21,6 @@ PostgreSQL URL is shown without its password.
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -29,7 +28,6 @@ import re
 import socket
 import sqlite3
 import stat
-import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
@@ -37,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cognito_groups._lock import LockHeldError, NotALockFileError, lock_beside, release, take
 from cognito_groups._mirror._errors import (
     DatabaseUnavailableError,
     DatabaseWriteError,
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_DATABASE",
+    "SQLITE_MINIMUM",
     "Database",
     "Dialect",
     "PostgresDialect",
@@ -67,6 +67,8 @@ _MODE = 0o600
 _BUSY_SECONDS = 30.0
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite:///"
+#: The oldest SQLite the mirror's SQL runs on (``INSERT ... RETURNING``: 3.35.0).
+SQLITE_MINIMUM = (3, 35, 0)
 #: The first key of the mirror's PostgreSQL advisory locks ("cgm1" as a 32-bit number); the
 #: second is a pool's (`_pool_key`), or 0 for migrations.
 _LOCK_SPACE = 0x63676D31
@@ -203,6 +205,14 @@ class SQLiteDialect(Dialect):
         return self.location
 
     def connect(self, *, create: bool) -> Any:
+        if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+            needed = ".".join(map(str, SQLITE_MINIMUM))
+            raise MirrorError(
+                self.shown,
+                f"a SQLite mirror needs SQLite {needed} or newer; this Python's sqlite3 module "
+                f"has SQLite {sqlite3.sqlite_version}: use a Python built with a newer SQLite, "
+                "or a PostgreSQL database",
+            )
         path = self.path
         with self.translated():
             if path.is_dir():
@@ -374,34 +384,34 @@ class SQLiteDialect(Dialect):
 
         Named after the file's real path: a symbolic link to the database, or a path through
         a linked folder, names the same lock (and `connect()` refuses a second hard link).
+        A name too long for the file system is hashed (`_lock.lock_beside()`).
         """
         real = Path(os.path.realpath(self.path))
-        return real.with_name(f".{real.name}.{user_pool_id}.cognito-groups.lock")
+        return lock_beside(real, f"{real.name}.{user_pool_id}")
 
     @contextmanager
     def pool_lock(
         self, connection: Any, user_pool_id: str, *, wait: bool, waiting: Callable[[str], None]
     ) -> Generator[None, None, None]:
         lock = self.lock_path(user_pool_id)
+        of = f"the lock file of {user_pool_id}'s syncs into {self.shown} cannot be taken"
         try:
-            descriptor = _take_file_lock(
-                lock, wait=wait, refused=lambda holder: self._busy(user_pool_id, holder),
-                waiting=waiting,
-            )  # fmt: skip
+            descriptor = take(lock, wait=wait, waiting=waiting)
+        except LockHeldError as err:
+            raise self._busy(user_pool_id, err.holder) from err
+        except NotALockFileError as err:
+            raise DatabaseWriteError(
+                self.shown, f"{lock}: it is in the place of a lock file, but is not one ({of})"
+            ) from err
         except OSError as err:
             reason = "it is a symbolic link" if err.errno == errno.ELOOP else err.strerror or err
-            raise DatabaseWriteError(
-                self.shown,
-                f"{lock}: {reason} (the lock file of {user_pool_id}'s syncs into "
-                f"{self.shown} cannot be taken)",
-            ) from err
+            if err.errno == errno.ENOTSUP:
+                reason = f"{reason}: sync into a PostgreSQL database instead"
+            raise DatabaseWriteError(self.shown, f"{lock}: {reason} ({of})") from err
         try:
             yield
         finally:
-            try:
-                lock.unlink(missing_ok=True)  # still ours: removed before it is let go
-            finally:
-                os.close(descriptor)
+            release(lock, descriptor)  # still ours: removed before it is let go
 
     def _busy(self, user_pool_id: str, holder: str | None) -> SyncInProgressError:
         return SyncInProgressError(
@@ -415,56 +425,6 @@ class SQLiteDialect(Dialect):
     @contextmanager
     def schema_lock(self, connection: Any) -> Generator[None, None, None]:
         yield  # BEGIN IMMEDIATE already holds SQLite's one write lock
-
-
-def _take_file_lock(
-    lock: Path,
-    *,
-    wait: bool,
-    refused: Callable[[str | None], MirrorError],
-    waiting: Callable[[str], None],
-) -> int:
-    """The descriptor of ``lock``, ``flock``-ed, holding this process's pid.
-
-    When another process holds it: `refused` is raised, or with ``wait`` `waiting` is told
-    who holds it and the lock is waited for.
-    """
-    while True:
-        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, _MODE)
-        try:
-            found = os.fstat(descriptor)
-            if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
-                raise OSError(errno.EEXIST, "it is in the place of a lock file, but is not one")
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = _holder(descriptor)
-                if not wait:
-                    raise refused(holder) from None
-                waiting(holder or "pid unknown")
-                fcntl.flock(descriptor, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(descriptor)
-            raise
-        try:
-            now = os.stat(lock, follow_symlinks=False)
-        except FileNotFoundError:
-            now = None
-        if now is not None and (now.st_dev, now.st_ino) == (found.st_dev, found.st_ino):
-            os.ftruncate(descriptor, 0)
-            os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
-            return descriptor
-        os.close(descriptor)  # removed by the run that held it: take the new one
-
-
-def _holder(descriptor: int) -> str | None:
-    """``pid N`` of the holder of a lock file, as it says (it may not have said yet)."""
-    for _ in range(25):
-        text = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
-        if text.isdigit():
-            return f"pid {text}"
-        time.sleep(0.02)
-    return None
 
 
 class PostgresDialect(Dialect):
@@ -513,7 +473,7 @@ class PostgresDialect(Dialect):
                 if password:
                     said = said.replace(password, "***")
                 raise NotAMirrorError(
-                    self.shown, f"--db {self.shown} is not a PostgreSQL URL libpq reads: {said}"
+                    self.shown, f"{self.shown} is not a PostgreSQL URL libpq reads: {said}"
                 ) from None
 
     def sql(self, text: str) -> str:
@@ -622,8 +582,11 @@ def _without_password(url: str) -> str:
     return f"{scheme}://{user}{at}{host}{slash}{shown_path}"
 
 
-def dialect_for(database: str | os.PathLike[str]) -> Dialect:
+def dialect_for(database: str | os.PathLike[str], parameter: str = "database") -> Dialect:
     """The dialect of ``database``: a ``postgresql://`` URL, ``sqlite:///PATH`` or a path.
+
+    ``parameter``: what the caller named it (``database``; the command line's ``--db``), for
+    the messages.
 
     Raises:
         NotAMirrorError: another URL scheme (``mysql://`` ...), or an empty name.
@@ -637,15 +600,15 @@ def dialect_for(database: str | os.PathLike[str]) -> Dialect:
         scheme = location.partition(":")[0]
         raise NotAMirrorError(
             scheme,
-            f"--db {scheme}:... is not a database the mirror supports: give a file path, "
+            f"{parameter} {scheme}:... is not a database the mirror supports: give a file path, "
             "sqlite:///PATH or postgresql://...",
         )
     if not location or location == ":memory:":
-        raise NotAMirrorError(location, "--db needs a file (or a postgresql:// URL)")
+        raise NotAMirrorError(location, f"{parameter} needs a file (or a postgresql:// URL)")
     if _CONNINFO.match(location):
         raise NotAMirrorError(
-            "--db",
-            "--db looks like a PostgreSQL connection string (key=value ...): give a "
+            parameter,
+            f"{parameter} looks like a PostgreSQL connection string (key=value ...): give a "
             "postgresql:// URL (and the password in PGPASSWORD or ~/.pgpass), or a file path",
         )
     return SQLiteDialect(location)

@@ -11,6 +11,9 @@ How a run ends without completing:
 * an error of the listing (throttled, a connection lost ...): what was listed is committed
   with its checkpoint, the sync is marked ``failed``, and the error is raised; the next run
   continues it;
+* a username no database stores (a NUL, a lone surrogate; `check_listed_username()`): the
+  sync is marked ``failed`` with nothing more committed (the listing's cursor is past that
+  membership), and the error is raised; the next run meets it again;
 * Ctrl-C or a signal: the sync is marked ``failed`` (nothing more committed: the last commit
   stands, exact), and the interruption goes on;
 * ``kill -9``, a crash, the database gone: nothing more; the last commit stands, the sync
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -37,6 +41,7 @@ from cognito_groups._mirror._queries import sync_record
 from cognito_groups._mirror._schema import ensure_schema
 from cognito_groups._mirror._staging import (
     abandon,
+    check_listed_username,
     clear_finished,
     drop_group,
     restart_group,
@@ -57,7 +62,15 @@ if TYPE_CHECKING:
     from cognito_groups._mirror._records import SyncRecord
     from cognito_groups._mirror._staging import RunningSync
 
-__all__ = ["COMMIT_ROWS", "COMMIT_SECONDS", "LOGGER", "SyncOptions", "SyncProgress", "run"]
+__all__ = [
+    "COMMIT_ROWS",
+    "COMMIT_SECONDS",
+    "LOGGER",
+    "SyncOptions",
+    "SyncProgress",
+    "by_name",
+    "run",
+]
 
 COMMIT_SECONDS = 0.25
 COMMIT_ROWS = 1000
@@ -139,10 +152,11 @@ def _started(
         running = found[0]
         if running.damaged and not options.restart:
             raise _damaged(db, running)
-        same = not running.damaged and (running.group_names, running.attributes) == (
-            options.group_names,
-            options.attributes,
-        )
+        # Compared by name: a sync started by an earlier release stored them as given.
+        same = not running.damaged and (
+            by_name(running.group_names),
+            by_name(running.attributes),
+        ) == (by_name(options.group_names), by_name(options.attributes))
         if same and not options.restart:
             return running, True
         if not options.restart:
@@ -188,6 +202,11 @@ def _started(
     )
 
 
+def by_name(names: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``names`` sorted, as a sync stores its groups and attributes (``None``: every one)."""
+    return None if names is None else tuple(sorted(names))
+
+
 def _damaged(db: Database, running: RunningSync) -> InterruptedSyncError:
     what = running.damaged or "its row in syncs"
     return InterruptedSyncError(
@@ -231,6 +250,8 @@ class _Run:
         self.memberships: list[tuple[str, str]] = []
         self.users: dict[str, tuple[Any, ...]] = {}
         self.last_commit = time.monotonic()
+        #: The error of a membership listed that cannot be mirrored (not staged), if any.
+        self.unmirrorable: CognitoGroupsError | None = None
 
     def finish(self) -> SyncRecord:
         """List what is left, then complete the sync; its record."""
@@ -280,7 +301,12 @@ class _Run:
                     err.error_code,
                 )
             except CognitoGroupsError as err:
-                self._failed(listing, err)
+                if err is self.unmirrorable:
+                    # The listing's cursor is past that membership: the last commit stands
+                    # (exact), and the next run meets it again.
+                    self._mark_failed(f"{type(err).__name__}: {err}"[:500])
+                else:
+                    self._failed(listing, err)
                 raise
             except MirrorError:
                 raise
@@ -308,6 +334,11 @@ class _Run:
         sync_id = self.running.id
         for membership in listing:
             user = membership.user
+            try:
+                check_listed_username(user.username, membership.group_name)
+            except CognitoGroupsError as err:
+                self.unmirrorable = err
+                raise
             self.memberships.append((membership.group_name, user.username))
             self.users[user.username] = user_row(self.db, sync_id, user, attributes)
             self.listed += 1
@@ -353,14 +384,17 @@ class _Run:
 
     def _interrupted(self, err: BaseException) -> None:
         """Mark the sync failed, without committing the batch (the last commit stands)."""
-        try:
-            with self.db.transaction():
-                self.db.execute(
-                    "UPDATE syncs SET status = 'failed', error = ? WHERE id = ?",
-                    (f"interrupted ({_named(err)})", self.running.id),
-                )
-        except MirrorError:
-            pass  # the database is what stopped it: the sync stays running, as after a kill
+        # If the database is what stopped it, the sync stays running, as after a kill.
+        with suppress(MirrorError):
+            self._mark_failed(f"interrupted ({_named(err)})")
+
+    def _mark_failed(self, error: str) -> None:
+        """Mark the sync failed with ``error``, committing nothing else."""
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE syncs SET status = 'failed', error = ? WHERE id = ?",
+                (error, self.running.id),
+            )
 
 
 def _named(err: BaseException) -> str:

@@ -118,8 +118,9 @@ class Mirror(Closing):
             MirrorError: the database failed (the next sync continues from its last commit).
         """
         pool = check_user_pool_id(user_pool_id)
-        names = check_group_names(group_names)
-        kept = _check_attributes(attributes)
+        # By name: the same groups or attributes in another order are the same sync.
+        names = _job.by_name(check_group_names(group_names))
+        kept = _job.by_name(_check_attributes(attributes))
         options = _job.SyncOptions(
             pool,
             names,

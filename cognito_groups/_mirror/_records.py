@@ -34,7 +34,7 @@ class SyncRecord:
         joined: Memberships that appeared (``None`` until complete; 0 for a baseline).
         left: Memberships that disappeared (``None`` until complete; 0 for a baseline).
         baseline: Whether it was the pool's first complete sync, which records no change.
-        group_names: The groups it covers, or ``None`` for every group of the pool.
+        group_names: The groups it covers, by name, or ``None`` for every group of the pool.
         attributes: The attributes it keeps, or ``None`` for all of them.
         error: Why it stopped, when it did.
     """

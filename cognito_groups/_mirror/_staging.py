@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from cognito_groups._checkpoint import decode_checkpoint, encode_checkpoint
 from cognito_groups._digest import canonical_digest
-from cognito_groups._errors import MalformedResponseError
+from cognito_groups._errors import LIST_USERS_IN_GROUP, MalformedResponseError
 from cognito_groups._mirror._database import to_json
 from cognito_groups._mirror._errors import NotAMirrorError
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunningSync",
     "abandon",
+    "check_listed_username",
     "clear_finished",
     "clear_staging",
     "cursor_digest",
@@ -74,6 +75,13 @@ _STAGE_GROUP = """
 INSERT INTO sync_groups (sync_id, group_name, present, description, precedence, role_arn,
                          creation_date, last_modified_date)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+# One pass over the sync's staged memberships (EXCEPT), not one per user of the group.
+_UNSTAGE_USERS = """
+DELETE FROM sync_users WHERE sync_id = ? AND username IN (
+    SELECT username FROM sync_memberships WHERE sync_id = ? AND group_name = ?
+    EXCEPT
+    SELECT username FROM sync_memberships WHERE sync_id = ? AND group_name <> ?)
 """
 _STAGING_TABLES = ("sync_memberships", "sync_users", "sync_groups")
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -259,10 +267,13 @@ def _time(db: Database, moment: datetime | None) -> object:
 def user_row(
     db: Database, sync_id: int, user: User, attributes: tuple[str, ...] | None
 ) -> tuple[Any, ...]:
-    """The ``sync_users`` row of ``user``: its attributes those kept (all for ``None``)."""
+    """The ``sync_users`` row of ``user``: its attributes those kept (all for ``None``).
+
+    The attributes by name: the same record in another order is the same text (unchanged).
+    """
     kept = {
         attribute.name: attribute.value
-        for attribute in user.attributes
+        for attribute in sorted(user.attributes, key=lambda attribute: attribute.name)
         if attributes is None or attribute.name in attributes
     }
     return (
@@ -294,10 +305,7 @@ def stage(
     ``requests``, ``throttled``: this run's counts since it started, added to those the
     sync had. With ``error``, the sync is marked ``failed`` (the next sync continues it).
     """
-    rows: list[tuple[int, str, str]] = []
-    for group_name, username in memberships:
-        _check_name("username", username)
-        rows.append((sync.id, group_name, username))
+    rows = [(sync.id, group_name, username) for group_name, username in memberships]
     counted = sync.memberships + listed
     with db.transaction():
         db.executemany(_STAGE_MEMBERSHIP, rows)
@@ -350,6 +358,8 @@ def _unstage_group(
         )
     )
     with db.transaction():
+        # Its users staged in no other group go too: the swap writes every staged user.
+        db.execute(_UNSTAGE_USERS, (sync.id, sync.id, group_name, sync.id, group_name))
         db.execute(
             "DELETE FROM sync_memberships WHERE sync_id = ? AND group_name = ?",
             (sync.id, group_name),
@@ -409,11 +419,31 @@ def clear_staging(db: Database, sync_id: int) -> None:
         db.execute(f"DELETE FROM {table} WHERE sync_id = ?", (sync_id,))  # noqa: S608 (fixed names)
 
 
+def check_listed_username(username: str, group_name: str) -> str:
+    """Return a username ``ListUsersInGroup`` sent in ``group_name``, if a database stores it.
+
+    A NUL or a lone surrogate is no text a database stores; the service model allows neither,
+    so only a broken or hostile endpoint sends one (the username is not shown: personal data).
+
+    Raises:
+        MalformedResponseError: naming ``ListUsersInGroup`` and the group.
+    """
+    if _NOT_TEXT.search(username) is not None:
+        error = MalformedResponseError(
+            f"ListUsersInGroup sent a username in group {group_name!r} that is not valid text "
+            "(a NUL or a lone surrogate): it cannot be mirrored",
+            operation=LIST_USERS_IN_GROUP,
+        )
+        error.group_name = group_name
+        raise error
+    return username
+
+
 def _check_name(what: str, name: str) -> None:
     """Refuse a name no database stores as text: a NUL or a lone surrogate.
 
-    The service model allows neither in group names or usernames; only a broken or hostile
-    endpoint sends one.
+    The service model allows neither in group names; only a broken or hostile endpoint sends
+    one (and `check_listed_group_name()` refuses it first).
     """
     if _NOT_TEXT.search(name) is not None:
         raise MalformedResponseError(
