@@ -588,6 +588,20 @@ MUTATIONS = (
             "tests/test_mirror.py::test_a_database_with_a_long_name_has_a_pool_lock_of_a_short_one",
         ),
     ),
+    Mutation(
+        "the zero-width space goes to the terminal raw",
+        "_cli/_safe_text.py",
+        "\\xad\\u180e\\u200b\\u2028",
+        "\\xad\\u180e\\u2028",
+        ("tests/test_security.py::test_visible_shows_invisible_characters_but_keeps_joiners",),
+    ),
+    Mutation(
+        "sync --wait --quiet says it waits",
+        "_cli/_sync.py",
+        "        if self.args.quiet:\n            return\n        self.console.say(",
+        "        self.console.say(",
+        ("tests/test_cli.py::test_sync_quiet_says_nothing_while_it_waits",),
+    ),
 )
 
 

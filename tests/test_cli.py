@@ -18,6 +18,10 @@ import pytest
 
 from cognito_groups import CognitoGroups, User
 from cognito_groups._cli import _report, main
+from cognito_groups._cli._export import Export
+from cognito_groups._cli._parser import build_parser
+from cognito_groups._cli._sync import Sync
+from cognito_groups._cli._terminal import Console
 from cognito_groups._cli._writers import user_to_json
 from cognito_groups._config import new_cognito_client
 
@@ -294,6 +298,29 @@ def test_top_level_help_lists_every_exit_code(capsys: pytest.CaptureFixture[str]
     assert len(codes) == 10
     for code in (*codes, 128 + signal.SIGHUP, 128 + signal.SIGTERM):
         assert re.search(rf"(?<![0-9]){code}(?![0-9])", listed), code
+
+
+def test_export_stopped_without_a_checkpoint_says_how_to_make_it_resumable() -> None:
+    """Ctrl-C (or a signal) on an export without --checkpoint: the hint an error gives too."""
+    parser = build_parser()
+    for extra, hint in (
+        ([], "re-run with --output FILE --checkpoint FILE to make the export resumable"),
+        (["--checkpoint", "x.ckpt"], "run the same command again to continue from x.ckpt"),
+    ):
+        args = parser.parse_args(["export", "us-east-1_AbC123", "-o", "x.jsonl", *extra])
+        console = Console(io.StringIO(), debug=False, quiet=False)
+        assert Export(args, io.StringIO(), console).interrupt_hint() == hint
+
+
+def test_sync_quiet_says_nothing_while_it_waits() -> None:
+    """`sync --wait --quiet`: no waiting notice (`--help` promises none)."""
+    for quiet, said in ((False, True), (True, False)):
+        args = build_parser().parse_args(
+            ["sync", "us-east-1_AbC123", "--wait", *(["--quiet"] if quiet else [])]
+        )
+        err = io.StringIO()
+        Sync(args, io.StringIO(), Console(err, debug=False, quiet=quiet))._waiting("pid 42")
+        assert ("waiting for another sync" in err.getvalue()) is said
 
 
 def test_demo_lists_the_demo_group() -> None:

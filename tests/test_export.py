@@ -266,7 +266,10 @@ def test_ctrl_c_on_by_user(tmp_path: Path, resumable: bool) -> None:
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 130, stderr
         if not resumable:
-            assert stderr.endswith("cognito-groups: interrupted\n")
+            assert stderr.endswith(
+                "cognito-groups: interrupted\n"
+                "re-run with --output FILE --checkpoint FILE to make the export resumable\n"
+            )
             assert list(tmp_path.iterdir()) == []
             return
         assert stderr.endswith(f"run the same command again to continue from {checkpoint}\n")
@@ -359,7 +362,12 @@ def run_killing(
             return process.returncode
         time.sleep(rng.uniform(0.0, 0.2))
         process.send_signal(signal.SIGKILL)
-        assert process.wait(timeout=60) == -signal.SIGKILL, "it finished before the kill"
+        code = process.wait(timeout=60)
+        if code != -signal.SIGKILL:
+            # It ended while the kill waited (its last pages, or --by-user's output from a
+            # whole spill): the same as ending before, not a failure of the test's timing.
+            assert kill >= 3, "too few kills landed in the export's work"
+            return code
     last = subprocess.run(command, capture_output=True, check=False, timeout=120)  # noqa: S603
     return last.returncode
 

@@ -35,7 +35,7 @@ from cognito_groups._cli._files import (
     replace_atomically,
 )
 from cognito_groups._cli._lock import locked
-from cognito_groups._cli._report import ExportError, export_hint
+from cognito_groups._cli._report import ExportError, export_hint, export_resume_hint
 from cognito_groups._cli._spill import MembershipSpill
 from cognito_groups._cli._terminal import counted
 from cognito_groups._cli._writers import USER_COLUMNS, WRITERS, chosen_attributes
@@ -76,10 +76,8 @@ class Export:
         return export_hint(err, checkpoint=self.args.checkpoint, written=self.written)
 
     def interrupt_hint(self) -> str | None:
-        """How to continue after Ctrl-C: with a checkpoint, the same command again (exact)."""
-        if self.args.checkpoint:
-            return f"run the same command again to continue from {self.args.checkpoint}"
-        return None
+        """How to continue after Ctrl-C: the same command again, or how to make it resumable."""
+        return export_resume_hint(self.args.checkpoint)
 
     def file_hint(self) -> str | None:
         """How to continue after a file error: from the checkpoint, once rows were written."""

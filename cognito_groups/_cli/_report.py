@@ -220,6 +220,11 @@ def export_hint(err: CognitoGroupsError, *, checkpoint: str | None, written: int
     """How to continue a failed export, when continuing helps (see `continuing_helps()`)."""
     if not continuing_helps(err, done=written):
         return None
+    return export_resume_hint(checkpoint)
+
+
+def export_resume_hint(checkpoint: str | None) -> str:
+    """How to go on with an export stopped midway: from its checkpoint, or how to have one."""
     if checkpoint:
         return f"run the same command again to continue from {checkpoint}"
     return "re-run with --output FILE --checkpoint FILE to make the export resumable"

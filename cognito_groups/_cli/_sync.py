@@ -96,6 +96,8 @@ class Sync:
         self._summary(record, mirror.database, time.monotonic() - started)
 
     def _waiting(self, holder: str) -> None:
+        if self.args.quiet:
+            return
         self.console.say(
             f"waiting for another sync of {self.args.user_pool_id} into {self._database} "
             f"({holder}) to end…"
