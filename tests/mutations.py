@@ -536,8 +536,8 @@ MUTATIONS = (
     Mutation(
         "a user's attributes are stored in the service's order",
         "_mirror/_staging.py",
-        "sorted(user.attributes, key=lambda attribute: attribute.name)",
-        "user.attributes",
+        "    kept = dict(\n        sorted(\n",
+        "    kept = dict(\n        list(\n",
         ("tests/test_mirror.py::test_attributes_in_another_order_are_no_change",),
     ),
     Mutation(

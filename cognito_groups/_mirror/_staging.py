@@ -271,11 +271,13 @@ def user_row(
 
     The attributes by name: the same record in another order is the same text (unchanged).
     """
-    kept = {
-        attribute.name: attribute.value
-        for attribute in sorted(user.attributes, key=lambda attribute: attribute.name)
-        if attributes is None or attribute.name in attributes
-    }
+    kept = dict(
+        sorted(
+            (attribute.name, attribute.value)
+            for attribute in user.attributes
+            if attributes is None or attribute.name in attributes
+        )
+    )
     return (
         sync_id,
         user.username,
