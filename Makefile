@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test test-fast mutations lint typecheck pytest docs bench bench-quota bench-by-user bench-mirror dist clean
+.PHONY: demo test test-fast mutations lint typecheck pytest docs bench bench-quota bench-by-user bench-mirror bench-readers dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ bench-by-user: $(STAMP)
 # benchmarks/mirror-results.json and the section of docs/performance.md generated from it.
 bench-mirror: $(STAMP)
 	$(BIN)/python benchmarks/mirror.py
+
+# The mirror's readers: groups_of and members latency from 8 threads sharing one Mirror, with
+# syncs completing meanwhile and without, against sqlite3 alone (about a minute); writes
+# benchmarks/readers-results.json and the section of docs/performance.md generated from it.
+bench-readers: $(STAMP)
+	$(BIN)/python benchmarks/mirror_readers.py
 
 # A wheel and an sdist in dist/, built in isolation and checked for PyPI.
 dist: $(STAMP)

@@ -54,6 +54,7 @@ from cognito_groups._mirror._errors import (
 from cognito_groups._mirror._job import SyncProgress
 from cognito_groups._mirror._mirror import Mirror
 from cognito_groups._mirror._records import MembershipChange, SyncRecord
+from cognito_groups._mirror._snapshot import MirrorSnapshot
 from cognito_groups._models import (
     Attribute,
     DeliveryMedium,
@@ -94,6 +95,7 @@ __all__ = [
     "MembershipIterator",
     "Mirror",
     "MirrorError",
+    "MirrorSnapshot",
     "NotAMirrorError",
     "NotAuthorizedError",
     "OperationNotEnabledError",

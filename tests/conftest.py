@@ -47,6 +47,7 @@ SLOW_MODULES = frozenset(
         "test_export",
         "test_memberships",
         "test_mirror",
+        "test_mirror_readers",
         "test_mirror_kill",
         "test_quotas",
         "test_moto_integration",

@@ -474,8 +474,8 @@ MUTATIONS = (
     Mutation(
         "the swap is not one transaction",
         "_mirror/_swap.py",
-        "    with db.transaction(durable=True):\n        before = db.one(",
-        '    with __import__("contextlib").nullcontext():\n        before = db.one(',
+        "    with db.transaction(durable=True):\n        db.dialect.completion_lock(",
+        '    with __import__("contextlib").nullcontext():\n        db.dialect.completion_lock(',
         ("tests/test_mirror.py::test_a_reader_never_sees_half_a_swap",),
     ),
     Mutation(
@@ -518,11 +518,13 @@ MUTATIONS = (
         ),
     ),
     Mutation(
-        "a mirror in a read-only folder cannot be read",
+        "a reader that cannot follow the syncs is not refused when it connects",
         "_mirror/_database.py",
-        "                    connection = self._readable(connection)",
-        "                    pass",
-        ("tests/test_mirror.py::test_a_mirror_in_a_read_only_folder_is_read",),
+        "            if reader:\n                self._check_follows()",
+        "            if False:\n                self._check_follows()",
+        (
+            "tests/test_mirror.py::test_a_mirror_in_a_read_only_folder_is_refused_to_readers_at_once",
+        ),
     ),
     Mutation(
         "a group listed again keeps its staged users (in no group, they stay in users)",
@@ -601,6 +603,45 @@ MUTATIONS = (
         "        if self.args.quiet:\n            return\n        self.console.say(",
         "        self.console.say(",
         ("tests/test_cli.py::test_sync_quiet_says_nothing_while_it_waits",),
+    ),
+    Mutation(
+        "a snapshot reads outside one transaction (each query its own)",
+        "_mirror/_snapshot.py",
+        "    with db.dialect.read_transaction(db.connection):\n"
+        "        snapshot = MirrorSnapshot(db)",
+        '    with __import__("contextlib").nullcontext():\n        snapshot = MirrorSnapshot(db)',
+        (
+            "tests/test_mirror_readers.py::test_a_snapshot_never_mixes_two_syncs_even_with_syncs_killed",
+        ),
+    ),
+    Mutation(
+        "changes() goes on into the changes committed after its first page",
+        "_mirror/_queries.py",
+        '    if upto is not None:\n        where.append("id <= ?")',
+        '    if False:\n        where.append("id <= ?")',
+        ("tests/test_mirror_readers.py::test_a_half_read_changes_iterator_holds_nothing_back",),
+    ),
+    Mutation(
+        "a username held by another account (another sub) is no change",
+        "_mirror/_swap.py",
+        "        again = db.execute(_RECREATED, (sync_id, pool, sync_id, True, pool, sync_id, at))"
+        ".rowcount",
+        "        again = 0",
+        ("tests/test_mirror_readers.py::test_a_username_created_again_is_another_account",),
+    ),
+    Mutation(
+        "a user's sub is kept only when asked for",
+        "_mirror/_staging.py",
+        "        _text_or_none(user.sub),",
+        "        None,",
+        ("tests/test_mirror_readers.py::test_a_username_created_again_is_another_account",),
+    ),
+    Mutation(
+        "a reader's connection belongs to the thread that made it",
+        "_mirror/_database.py",
+        "            check_same_thread=False,",
+        "            check_same_thread=True,",
+        ("tests/test_mirror_readers.py::test_one_mirror_serves_eight_threads",),
     ),
 )
 

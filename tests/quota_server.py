@@ -186,6 +186,8 @@ class QuotaServer:
         self.pool_buckets: dict[str, TokenBucket] = {}  # UserPoolResourceRead, per pool
         self.fault = fault
         self.hostile = hostile  # each user's ``name`` one of users.HOSTILE_VALUES
+        #: The ``sub`` of a username deleted and created again (else one derived from it).
+        self.subs: dict[str, str] = {}
         self.pool = pool  # the pool of ``groups`` (other ids: ``pools``, else not found)
         self.admitted: list[float] = []  # when each admitted request was admitted
         self.throttled = 0
@@ -292,11 +294,24 @@ class QuotaServer:
                       "CreationDate": 1.7e9, "LastModifiedDate": 1.7e9}
                      for i in range(offset, stop)]  # fmt: skip
         else:
-            items = [numbered_user(i, names[i], hostile=self.hostile) for i in range(offset, stop)]
+            items = [self._user(i, names[i]) for i in range(offset, stop)]
         body: dict[str, Any] = {member: items}
         if stop < len(names):
             body["NextToken"] = self._token(key, stop)
         return 200, body
+
+    def sub_of(self, username: str) -> str:
+        """The ``sub`` of a user: one per username (`subs` re-creates one: another account)."""
+        # Any username, a lone surrogate too (a hostile endpoint's): by its bytes.
+        named = username.encode("utf-8", "surrogatepass").hex()
+        return self.subs.get(username) or str(uuid.uuid5(uuid.NAMESPACE_URL, named))
+
+    def _user(self, index: int, username: str) -> dict[str, Any]:
+        user = numbered_user(index, username, hostile=self.hostile)
+        for attribute in user["Attributes"]:
+            if attribute["Name"] == "sub":
+                attribute["Value"] = self.sub_of(username)
+        return user
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self

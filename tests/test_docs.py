@@ -32,6 +32,23 @@ def test_pages_with_code_are_found() -> None:
     }  # fmt: skip
 
 
+#: A line that includes a file of the repository in a code block (pymdownx.snippets).
+SNIPPET = re.compile(r'^--8<-- "([^"]+)"$', re.MULTILINE)
+
+
+def expand_snippets(block: str) -> str:
+    """The block as the site shows it: each ``--8<-- "path"`` line replaced by that file."""
+    root = DOCS.parent
+    return SNIPPET.sub(lambda found: (root / found.group(1)).read_text(), block)
+
+
+def test_included_examples_are_shown_and_run() -> None:
+    """The mirror's app recipe is the checked example file itself (mypy, pyright, its test)."""
+    block = next(b for b in BLOCK.findall((DOCS / "mirror.md").read_text()) if "--8<--" in b)
+    assert block.strip() == '--8<-- "examples/mirror_app.py"'
+    assert "MIRROR = Mirror(" in expand_snippets(block)
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda path: path.name)
 def test_code_blocks_run(
     page: Path, served_pool: ServedPool, monkeypatch: pytest.MonkeyPatch
@@ -43,7 +60,7 @@ def test_code_blocks_run(
         "user_pool_id": served_pool.pool.user_pool_id,
         "group_name": served_pool.pool.group_name,
     }
-    blocks = BLOCK.findall(page.read_text())
+    blocks = [expand_snippets(block) for block in BLOCK.findall(page.read_text())]
     for number, source in enumerate(blocks, start=1):
         code = compile(source, f"{page.name}, block {number}", "exec")
         exec(code, namespace)  # noqa: S102 (our own documentation)
@@ -102,6 +119,7 @@ def load_benchmark(name: str) -> ModuleType:
         ("quota", "quota-results.json"),
         ("by_user", "by-user-results.json"),
         ("mirror", "mirror-results.json"),
+        ("mirror_readers", "readers-results.json"),
     ],
 )
 def test_performance_figures_are_generated_from_the_results_file(script: str, results: str) -> None:

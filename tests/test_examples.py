@@ -131,3 +131,35 @@ def test_access_review_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     assert header == ["group", "username", "status", "enabled"]
     assert sorted((row[0], row[1]) for row in rows) == expected
     assert len(rows) == len(expected)
+
+
+def test_mirror_app_shares_one_mirror_among_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/mirror.md's app recipe: one module-level Mirror, 8 threads, a snapshot, exit codes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cognito_groups import CognitoGroups, Mirror
+    from cognito_groups.demo import demo_cognito
+
+    db = tmp_path / "cognito-groups.db"
+    with (
+        demo_cognito(pool_size=40, group_size=12, group_name="admins") as (client, pool),
+        Mirror(db) as mirror,
+    ):
+        mirror.sync(CognitoGroups(client), pool.user_pool_id)
+        admins = [user.username for user in mirror.members(pool.user_pool_id, "admins")]
+    monkeypatch.setenv("COGNITO_GROUPS_DB", str(db))
+    monkeypatch.setenv("USER_POOL_ID", pool.user_pool_id)
+    app = _load("mirror_app")
+    try:
+        names = [*admins, "nobody-at-all"] * 20
+        with ThreadPoolExecutor(8) as threads:
+            answers = list(threads.map(app.is_admin, names))
+        assert answers == [name != "nobody-at-all" for name in names]
+        assert sorted(app.access_review()["admins"]) == sorted(admins)
+        assert app.main([admins[0]]) == 0
+        assert app.main(["nobody-at-all"]) == 1
+        assert capsys.readouterr().out.splitlines()[-1] == "nobody-at-all is not an admin"
+    finally:
+        app.MIRROR.close()

@@ -155,7 +155,9 @@ def test_users_hold_the_latest_record_and_only_the_attributes_kept(
     with Mirror(database) as mirror:
         mirror.sync(facade(server), POOL)
         member = mirror.members(POOL, "g1")[3]
-        assert [a.name for a in member.attributes] == ["email"]
+        # The attributes kept, and every user's sub (whatever is kept).
+        assert [a.name for a in member.attributes] == ["email", "sub"]
+        assert member.sub == server.sub_of(member.username)
         assert member.user_status is not None
         assert member.user_create_date is not None
         assert member.user_create_date.tzinfo is timezone.utc
@@ -167,7 +169,7 @@ def test_users_hold_the_latest_record_and_only_the_attributes_kept(
             for u in server.groups["g3"]
         }
         mirror.sync(facade(server), POOL, attributes=())
-        assert all(u.attributes == () for u in mirror.members(POOL, "g3"))
+        assert all([a.name for a in u.attributes] == ["sub"] for u in mirror.members(POOL, "g3"))
         del server.groups["g3"]
         mirror.sync(facade(server), POOL, attributes=())
         assert mirror.members(POOL, "g3") == []
@@ -398,14 +400,14 @@ def test_the_commands_say_what_they_did(server: QuotaServer, database: str) -> N
     records = [json.loads(line) for line in listed.stdout.splitlines()]
     assert {(r["change"], r["group_name"], r["username"]) for r in records} == expected
     assert len(records) == len(expected)
-    assert list(records[0]) == ["observed_at", "change", "group_name", "username", "pool_id",
+    assert list(records[0]) == ["observed_at", "change", "group_name", "username", "sub", "pool_id",
                                 "sync_id"]  # fmt: skip
     observed = datetime.strptime(records[0]["observed_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
     assert observed.year >= 2026
     assert "is its baseline" in listed.stderr
     as_csv = run("changes", "--db", database, "--format", "csv", "--group", "created")
     lines = as_csv.stdout.splitlines()
-    assert lines[0] == "observed_at,change,group_name,username,pool_id,sync_id"
+    assert lines[0] == "observed_at,change,group_name,username,sub,pool_id,sync_id"
     assert len(lines) == 1 + 3
     as_json = run("changes", POOL, "--db", database, "--format", "json", "--since", "1h")
     assert len(json.loads(as_json.stdout)) == len(expected)
@@ -572,8 +574,9 @@ def test_a_database_that_cannot_be_written_exits_8_and_the_rerun_continues(
         assert result.returncode == 8, result.stderr
         assert result.stderr.startswith(f"cognito-groups: error: {db} ")
         assert db.read_bytes() == before
-        with Mirror(db) as mirror:  # readers still read it
-            assert len(mirror.syncs(POOL)) == 2
+        with Mirror(db) as mirror, pytest.raises(DatabaseWriteError) as refused:
+            mirror.syncs(POOL)  # a reader that could not follow the syncs is refused
+        assert "cannot be read by this user: it cannot read and write" in str(refused.value)
 
 
 class read_only:
@@ -614,7 +617,7 @@ def test_delete_pool_removes_every_row_of_it(server: QuotaServer, database: str)
 
 def test_migrations_run_forward_one_transaction_each(tmp_path: Path) -> None:
     """A mirror of an older version is brought up to date; each step records its version."""
-    db = Database(dialect_for(tmp_path / "m.db"), create=True)
+    db = Database(dialect_for(tmp_path / "m.db"), create=True, reader=False)
     try:
         extra = ("CREATE TABLE later (x {int})",)
         assert ensure_schema(db) == 0
@@ -645,6 +648,8 @@ def test_a_version_1_mirror_is_migrated_and_its_interrupted_sync_continues(
         assert sync(server.url, database, "--concurrency", "1").returncode == 6
         state["from"] = 0
         edit_rows(database, "ALTER TABLE syncs DROP COLUMN cursor_digest")
+        for table in ("users", "sync_users", "memberships", "membership_changes"):
+            edit_rows(database, f"ALTER TABLE {table} DROP COLUMN sub")  # version 3's
         edit_rows(database, "UPDATE schema_version SET version = 1")
         with Mirror(database) as mirror, pytest.raises(NotAMirrorError, match="older schema"):
             mirror.syncs(POOL)
@@ -662,7 +667,7 @@ def test_a_version_1_sync_that_cannot_be_read_is_migrated_without_a_digest(
     """The migration leaves an unreadable interrupted sync without a digest: refused later."""
     from cognito_groups._mirror._staging import resumable
 
-    db = Database(dialect_for(tmp_path / "m.db"), create=True)
+    db = Database(dialect_for(tmp_path / "m.db"), create=True, reader=False)
     try:
         assert ensure_schema(db, migrations=MIGRATIONS[:1]) == 0
         db.execute(
@@ -1306,33 +1311,32 @@ def test_a_saved_position_the_service_refuses_restarts_that_group_once(
             mirror.sync(facade(server), POOL, concurrency=1)
 
 
-def test_a_mirror_in_a_read_only_folder_is_read(server: QuotaServer, tmp_path: Path) -> None:
-    """Readers read a mirror whose folder they cannot write (no -shm can be made there).
+def test_a_mirror_in_a_read_only_folder_is_refused_to_readers_at_once(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """A reader that could not follow the syncs (no -wal or -shm can be made) is refused.
 
-    Unless a -wal is there (a sync's pages not merged): refused, exit 8, naming why.
+    At its first read, exit 8, naming the folder and what a reader needs; never served a
+    frozen (immutable) copy; nothing is made in the folder.
     """
     folder = tmp_path / "mirror"
     folder.mkdir()
     db = folder / "m.db"
     assert sync(server.url, str(db)).returncode == 0
-    change_pool(server)
-    assert sync(server.url, str(db)).returncode == 0
     assert sorted(path.name for path in folder.iterdir()) == ["m.db"]
-    with Mirror(db) as mirror:
-        expected = list(mirror.changes(POOL))
     with read_only(folder):
-        with Mirror(db) as mirror:
-            assert list(mirror.changes(POOL)) == expected
-            assert len(mirror.syncs(POOL)) == 2
+        with Mirror(db) as mirror, pytest.raises(DatabaseWriteError) as refused:
+            mirror.groups_of(POOL, "g0-u0001")
+        said = str(refused.value)
+        assert said.startswith(
+            f"{db} cannot be read by this user: it cannot make files in {folder}"
+        )
+        assert "a group shared with that user" in said
         result = run("changes", POOL, "--db", db, "--format", "jsonl")
-        assert result.returncode == 0, result.stderr
-        assert len(result.stdout.splitlines()) == len(expected)
-        assert sorted(path.name for path in folder.iterdir()) == ["m.db"]
-    Path(f"{db}-wal").touch()
-    with read_only(folder):
-        result = run("changes", POOL, "--db", db)
         assert result.returncode == 8, result.stderr
-        assert "its folder is read-only and it has a -wal file" in result.stderr
+        assert f"cannot make files in {folder}" in result.stderr
+        assert result.stdout == ""
+        assert sorted(path.name for path in folder.iterdir()) == ["m.db"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])

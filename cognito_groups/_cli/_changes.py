@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "Changes", "parse_since"]
 
 #: The fields of a change record, in order.
-COLUMNS = ("observed_at", "change", "group_name", "username", "pool_id", "sync_id")
+COLUMNS = ("observed_at", "change", "group_name", "username", "sub", "pool_id", "sync_id")
 _PAGE = 500
 _AGO = re.compile(r"(\d{1,6})([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -125,6 +125,7 @@ def _lead(change: MembershipChange) -> Lead:
         "change": change.change,
         "group_name": change.group_name,
         "username": change.username,
+        "sub": change.sub,
         "pool_id": change.user_pool_id,
         "sync_id": change.sync_id,
     }

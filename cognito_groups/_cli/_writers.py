@@ -49,9 +49,10 @@ if TYPE_CHECKING:
 
     from cognito_groups import User
 
-    #: The fields written before the user's: a text, a number, or a list (``;``-joined in
-    #: CSV). A writer made ``lead_only`` writes rows that are their lead alone.
-    Lead = Mapping[str, str | int | list[str]]
+    #: The fields written before the user's: a text, a number, a list (``;``-joined in CSV),
+    #: or ``None`` (unknown: an empty cell, JSON's null). A writer made ``lead_only`` writes
+    #: rows that are their lead alone.
+    Lead = Mapping[str, str | int | list[str] | None]
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -119,6 +120,8 @@ def _text_cell(user: User, lead: Lead, column: str, fields: Collection[str]) -> 
     """
     if column in lead:
         value = lead[column]
+        if value is None:  # unknown: an empty cell (JSON: null)
+            return ""
         if isinstance(value, int):
             return str(value)
         return value if isinstance(value, str) else ";".join(value)

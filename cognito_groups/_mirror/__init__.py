@@ -10,6 +10,10 @@ One concern per module:
 * ``_staging``: a sync in progress, staged page by page with its cursor;
 * ``_swap``: the end of a sync: the diff and the swap, in one transaction;
 * ``_job``: one run of a sync: the pool's lock, start or continue, list, stage, complete;
-* ``_queries``: what readers ask (members, groups of a user, changes, syncs);
+* ``_queries``: what readers ask (members, groups of a user, changes, syncs), one short
+  statement each;
+* ``_readers``: the reader connections of a `Mirror`, a small pool shared by threads;
+* ``_reads``: the read methods, written once for `Mirror` and `MirrorSnapshot`;
+* ``_snapshot``: `MirrorSnapshot`, every read from one read transaction;
 * ``_mirror``: `Mirror`, the public facade.
 """

@@ -14,6 +14,14 @@ never the database's consistency: the next sync lists them again from the cursor
 with them), ``FULL`` for the transaction that completes a sync, so that a change once seen
 by a reader is on disk. The file is created with mode 0600.
 
+Readers write no row (``query_only``) and follow every commit of the syncs through SQLite's
+WAL index (the ``-shm`` file), which a reader must be able to write, with the ``-wal`` and
+``-shm`` files it may have to make beside the database: a reader without those rights is
+refused when it connects (`SQLiteDialect.connect()`), never served a frozen copy. A reader's
+statements are short: each query is read whole before it returns (`Database.all()`), so no
+reader keeps the database in the past; `Dialect.read_transaction()` holds one snapshot for
+the span of a `Mirror.snapshot()`.
+
 Every error of the driver becomes a `MirrorError` naming the database (`translated()`); a
 PostgreSQL URL is shown without its password.
 """
@@ -129,8 +137,11 @@ class Dialect(ABC):
         """The database as messages name it (never with a password)."""
 
     @abstractmethod
-    def connect(self, *, create: bool) -> Any:
-        """A new connection (the file made, 0600, when ``create``); errors translated."""
+    def connect(self, *, create: bool, reader: bool) -> Any:
+        """A new connection (the file made, 0600, when ``create``); errors translated.
+
+        ``reader``: a connection that only reads (and follows the syncs' commits).
+        """
 
     def sql(self, text: str) -> str:
         """The driver's form of a statement written with ``?`` placeholders."""
@@ -140,6 +151,18 @@ class Dialect(ABC):
     @contextmanager
     def transaction(self, connection: Any, *, durable: bool) -> Generator[None, None, None]:
         """One write transaction: committed when the block ends, rolled back on an error."""
+
+    @abstractmethod
+    @contextmanager
+    def read_transaction(self, connection: Any) -> Generator[None, None, None]:
+        """One read-only transaction: every query in the block sees the same committed state."""
+
+    def completion_lock(self, connection: Any) -> None:  # noqa: B027 (SQLite: nothing)
+        """Inside a write transaction: wait until no other sync completes (of any pool).
+
+        So that the changes' ids are in the order their transactions commit. Nothing in
+        SQLite: its write transaction (``BEGIN IMMEDIATE``) already holds its one write lock.
+        """
 
     @abstractmethod
     def tables(self, connection: Any) -> set[str]:
@@ -204,7 +227,7 @@ class SQLiteDialect(Dialect):
     def shown(self) -> str:
         return self.location
 
-    def connect(self, *, create: bool) -> Any:
+    def connect(self, *, create: bool, reader: bool) -> Any:
         if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
             needed = ".".join(map(str, SQLITE_MINIMUM))
             raise MirrorError(
@@ -253,14 +276,19 @@ class SQLiteDialect(Dialect):
                     raise DatabaseWriteError(self.shown, f"{self.shown}: its folder does not exist")
                 with suppress(FileExistsError):  # made meanwhile by another run: use it
                     os.close(os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE))
+            if reader:
+                self._check_follows()
             connection = self._open("mode=rw")
             try:
                 connection.execute("PRAGMA foreign_keys = OFF")
-                if create:
-                    # Kept by the file; readers of a file they cannot write leave it as it is.
-                    connection.execute("PRAGMA journal_mode = WAL")
+                if reader:
+                    # It refuses every write; SQLite itself still updates the -shm index and,
+                    # as the last connection to close, merges the WAL into the file and
+                    # removes the -wal and -shm (a read-only one would leave them behind).
+                    connection.execute("PRAGMA query_only = ON")
+                    self._first_read(connection)
                 else:
-                    connection = self._readable(connection)
+                    connection.execute("PRAGMA journal_mode = WAL")  # kept by the file
                 connection.execute("PRAGMA synchronous = NORMAL")
             except BaseException:
                 connection.close()
@@ -269,37 +297,60 @@ class SQLiteDialect(Dialect):
 
     def _open(self, mode: str) -> Any:
         uri = f"file:{quote(str(self.path.absolute()))}?{mode}"
-        return sqlite3.connect(uri, uri=True, timeout=_BUSY_SECONDS, isolation_level=None)
+        # Any thread may use it, one at a time (a `Mirror`'s readers are shared by threads).
+        return sqlite3.connect(
+            uri,
+            uri=True,
+            timeout=_BUSY_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,
+        )
 
-    def _readable(self, connection: Any) -> Any:
-        """A reader's connection that can read: in a folder it cannot write, an immutable one.
+    def _check_follows(self) -> None:
+        """Refuse a reader that could not follow the syncs' commits, naming what it needs.
 
-        WAL mode needs the ``-shm`` file beside the database; where it cannot be made (a
-        read-only mount) and no ``-wal`` is there (no sync is running or left pages behind),
-        the file is read as immutable. With a ``-wal`` there, it is refused: its pages would
-        be missed.
+        In WAL mode a reader finds the commits through the ``-shm`` index, which it writes,
+        and makes ``-wal`` and ``-shm`` beside the database when no other connection has them
+        open. A reader without those rights would fail later, or (made ``immutable``) read a
+        frozen copy for ever; a reader that could make them but not write the database would
+        make files with the database's mode that the user who syncs could not write. So a
+        reader needs to read and write the file (and its ``-wal`` and ``-shm``, when there)
+        and to write its folder: as the user that syncs, or through a group shared with it.
         """
+        file = Path(os.path.realpath(self.path))
+        wanted = [(file, os.R_OK | os.W_OK, "read and write")]
+        wanted += [
+            (journal, os.R_OK | os.W_OK, "read and write")
+            for journal in (Path(f"{file}-wal"), Path(f"{file}-shm"))
+            if journal.exists()
+        ]
+        wanted.append((file.parent, os.W_OK | os.X_OK, "make files in"))
+        effective = os.access in os.supports_effective_ids
+        for path, mode, verb in wanted:
+            if not os.access(path, mode, effective_ids=effective):
+                raise DatabaseWriteError(self.shown, self._cannot_follow(f"cannot {verb} {path}"))
+
+    def _first_read(self, connection: Any) -> None:
+        """Open the WAL index now, so a reader that cannot is refused when it connects."""
         try:
             connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        except sqlite3.OperationalError:
-            folder = self.path.absolute().parent
-            if os.access(folder, os.W_OK) or not self.path.exists():
+        except sqlite3.OperationalError as err:
+            name = getattr(err, "sqlite_errorname", "") or ""
+            if not name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")):
                 raise
-            connection.close()
-            if Path(f"{self.path}-wal").exists():
-                raise DatabaseWriteError(
-                    self.shown,
-                    f"{self.shown} cannot be read: its folder is read-only and it has a -wal "
-                    "file (a sync is running, or stopped before its pages were merged); read "
-                    "it where it can be written, or copy it with its -wal",
-                ) from None
-            connection = self._open("mode=ro&immutable=1")
-            try:
-                connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-            except BaseException:
-                connection.close()
-                raise
-        return connection
+            raise DatabaseWriteError(
+                self.shown, self._cannot_follow(f"SQLite says: {err}")
+            ) from err
+
+    def _cannot_follow(self, why: str) -> str:
+        return (
+            f"{self.shown} cannot be read by this user: it {why}. A reader follows the syncs "
+            "through SQLite's WAL index, so it needs to read and write the database file (and "
+            "its -wal and -shm files) and to make files in its folder; a reader writes no row. "
+            "Read it as the user that syncs, or give this user "
+            "those rights through a group shared with that user (the mirror's docs: readers of "
+            "another user)"
+        )
 
     @contextmanager
     def transaction(self, connection: Any, *, durable: bool) -> Generator[None, None, None]:
@@ -319,6 +370,17 @@ class SQLiteDialect(Dialect):
             if durable:
                 with self.translated():
                     connection.execute("PRAGMA synchronous = NORMAL")
+
+    @contextmanager
+    def read_transaction(self, connection: Any) -> Generator[None, None, None]:
+        with self.translated():
+            connection.execute("BEGIN")  # deferred: the snapshot is taken by the first read
+        try:
+            yield
+        finally:
+            if connection.in_transaction:
+                with self.translated():
+                    connection.execute("COMMIT")
 
     def settle(self, connection: Any) -> None:
         """Copy the WAL's pages into the file, without waiting for readers.
@@ -451,7 +513,7 @@ class PostgresDialect(Dialect):
     def shown(self) -> str:
         return self._shown
 
-    def connect(self, *, create: bool) -> Any:
+    def connect(self, *, create: bool, reader: bool) -> Any:
         try:
             import psycopg
         except ImportError as err:
@@ -487,9 +549,28 @@ class PostgresDialect(Dialect):
         with self.translated(), connection.transaction():
             yield
 
+    @contextmanager
+    def read_transaction(self, connection: Any) -> Generator[None, None, None]:
+        with self.translated():
+            connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            if not connection.closed and not connection.broken:
+                with self.translated():
+                    connection.execute("COMMIT")
+
+    def completion_lock(self, connection: Any) -> None:
+        with self.translated():
+            connection.execute("SELECT pg_advisory_xact_lock(%s, -1)", (_LOCK_SPACE,))
+
     def tables(self, connection: Any) -> set[str]:
+        # The catalog, not information_schema: it lists the tables a role may not read too,
+        # so a reader without the rights is told so, not that there is no mirror.
         rows = connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            "SELECT c.relname FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
         )
         return {name for (name,) in rows}
 
@@ -510,7 +591,14 @@ class PostgresDialect(Dialect):
         text = " ".join(str(err).split()) or type(err).__name__
         if isinstance(err, errors.DiskFull | errors.IoError):
             return DatabaseWriteError(where, f"{where}: {text}")
-        if isinstance(err, errors.ReadOnlySqlTransaction | errors.InsufficientPrivilege):
+        if isinstance(err, errors.InsufficientPrivilege):
+            return DatabaseWriteError(
+                where,
+                f"{where}: {text}: a reader's role needs SELECT on the mirror's tables, the "
+                "role that syncs needs to create and write them (the mirror's docs: readers of "
+                "another user)",
+            )
+        if isinstance(err, errors.ReadOnlySqlTransaction):
             return DatabaseWriteError(where, f"{where} cannot be written: {text}")
         if isinstance(err, psycopg.OperationalError | psycopg.InterfaceError):
             return DatabaseUnavailableError(where, f"PostgreSQL {where}: {text}")
@@ -617,10 +705,10 @@ def dialect_for(database: str | os.PathLike[str], parameter: str = "database") -
 class Database:
     """A connection and its dialect: statements, rows and transactions, errors translated."""
 
-    def __init__(self, dialect: Dialect, *, create: bool) -> None:
+    def __init__(self, dialect: Dialect, *, create: bool, reader: bool) -> None:
         self.dialect = dialect
         self.shown = dialect.shown
-        self.connection = dialect.connect(create=create)
+        self.connection = dialect.connect(create=create, reader=reader)
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Any:
         """Run one statement; its cursor (for ``rowcount``)."""
@@ -642,8 +730,18 @@ class Database:
             ).fetchone()
         return row
 
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a query, read whole: the statement holds no snapshot once it returns."""
+        with self.dialect.translated():
+            cursor = self.connection.execute(self.dialect.sql(sql), tuple(params))
+            try:
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+            finally:
+                cursor.close()
+        return rows
+
     def rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]:
-        """The rows of a query, streamed."""
+        """The rows of a query, streamed (the sync's own reads; readers use `all()`)."""
         with self.dialect.translated():
             cursor = self.connection.execute(self.dialect.sql(sql), tuple(params))
             while batch := cursor.fetchmany(500):
@@ -667,6 +765,12 @@ class Database:
         """A number column's value: an integer of at least ``minimum``."""
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise self.damaged(column, row, f"a whole number of at least {minimum}")
+        return value
+
+    def read_text(self, value: object, column: str, row: str | None = None) -> str:
+        """A text column's value."""
+        if not isinstance(value, str):
+            raise self.damaged(column, row, "a text")
         return value
 
     def read_bool(self, value: object, column: str, row: str | None = None) -> bool:

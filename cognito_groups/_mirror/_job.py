@@ -316,7 +316,7 @@ class _Run:
         started = time.perf_counter()
         self.db.dialect.settle(self.db.connection)
         settled = time.perf_counter()
-        joined, left, _ = complete(self.db, self.running, _now())
+        joined, left, _ = complete(self.db, self.running, _now)
         LOGGER.debug(
             "sync %d of %s swapped in: %d joined, %d left; %.3f s to settle, then %.3f s",
             self.running.id,

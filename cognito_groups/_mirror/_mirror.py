@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, cast
 
 from cognito_groups._closing import Closing
 from cognito_groups._mirror import _job, _queries
 from cognito_groups._mirror._database import DEFAULT_DATABASE, Database, dialect_for
-from cognito_groups._mirror._errors import NotAMirrorError
-from cognito_groups._mirror._schema import SCHEMA_VERSION, check_schema
+from cognito_groups._mirror._readers import Readers, check_version
+from cognito_groups._mirror._reads import Reads
+from cognito_groups._mirror._snapshot import MirrorSnapshot, snapshot_of
 from cognito_groups._validate import (
     DEFAULT_CONCURRENCY,
     check_concurrency,
     check_flag,
-    check_group_name,
     check_group_names,
     check_user_pool_id,
     fail,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
-    from datetime import datetime
+    from collections.abc import Callable, Generator, Iterable
+    from contextlib import AbstractContextManager
 
     from cognito_groups._client import CognitoGroups
     from cognito_groups._mirror._job import SyncProgress
-    from cognito_groups._mirror._records import MembershipChange, SyncRecord
-    from cognito_groups._models import Group, User
+    from cognito_groups._mirror._records import SyncRecord
 
 __all__ = ["DEFAULT_ATTRIBUTES", "Mirror"]
 
@@ -35,14 +35,19 @@ __all__ = ["DEFAULT_ATTRIBUTES", "Mirror"]
 DEFAULT_ATTRIBUTES: tuple[str, ...] = ("email",)
 
 
-class Mirror(Closing):
+class Mirror(Reads, Closing):
     """A database that mirrors user pools' groups and members, with the history of changes.
 
     The database is a SQLite file (a path, or ``sqlite:///PATH``; created with mode 0600) or
     a PostgreSQL database (``postgresql://...``; needs the ``postgres`` extra). Its tables are
     a stable interface for SQL (see the mirror's documentation); this class reads and writes
-    them for you. The mirror is synchronous (database drivers are): give each thread its own
-    ``Mirror``. Use it with ``with``, or call `close()`.
+    them for you. The mirror is synchronous (database drivers are).
+
+    Each read (`members`, `groups_of`, `groups`, `syncs`, `changes`) answers from the latest
+    complete sync, in a short query of its own; `snapshot()` answers several from one state.
+    One `Mirror` may be shared by threads (an application keeps one, at module level): each
+    read borrows a connection of its own from a small pool, made as needed and closed by
+    `close()`. Use it with ``with``, or call `close()`.
 
     Args:
         database: Where the mirror is (default ``cognito-groups.db`` in the working folder).
@@ -60,12 +65,11 @@ class Mirror(Closing):
         ```
     """
 
-    __slots__ = ("_db", "_dialect", "_ready")
+    __slots__ = ("_dialect", "_readers")
 
     def __init__(self, database: str | os.PathLike[str] = DEFAULT_DATABASE) -> None:
         self._dialect = dialect_for(_check_database(database))
-        self._db: Database | None = None
-        self._ready = False
+        self._readers = Readers(self._dialect)
 
     @property
     def database(self) -> str:
@@ -131,55 +135,27 @@ class Mirror(Closing):
             progress,
             waiting,
         )
-        db = Database(self._dialect, create=True)
+        db = Database(self._dialect, create=True, reader=False)
         try:
             return _job.run(db, cognito, options)
         finally:
             db.close()
 
-    def members(self, user_pool_id: str, group_name: str) -> list[User]:
-        """The members of a group, by username, as the last complete sync saw them.
+    @contextmanager
+    def snapshot(self) -> Generator[MirrorSnapshot, None, None]:
+        """Every read inside the block from one state of the mirror: one read transaction.
 
-        Each `User` has the attributes the sync kept (no MFA options).
+        `Mirror`'s own reads each answer from the latest complete sync, which may change
+        between two calls; a [`MirrorSnapshot`][cognito_groups.MirrorSnapshot] answers
+        `groups`, `members`, `groups_of`, `syncs` and `changes` from the same complete syncs,
+        whatever completes meanwhile. Keep the block short: the snapshot holds its connection
+        (and, in SQLite, the WAL pages it reads) until it ends.
         """
-        pool, group = check_user_pool_id(user_pool_id), check_group_name(group_name)
-        return _queries.members(self._reader(), pool, group)
+        with self._readers.borrowed() as db, snapshot_of(db) as snapshot:
+            yield snapshot
 
-    def groups_of(self, user_pool_id: str, username: str) -> frozenset[str]:
-        """The names of the mirrored groups ``username`` is in (empty if none)."""
-        pool = check_user_pool_id(user_pool_id)
-        return _queries.groups_of(self._reader(), pool, _check_username(username))
-
-    def groups(self, user_pool_id: str) -> list[Group]:
-        """The mirrored groups of a pool, by name."""
-        return _queries.groups(self._reader(), check_user_pool_id(user_pool_id))
-
-    def changes(
-        self,
-        user_pool_id: str | None = None,
-        *,
-        since: datetime | None = None,
-        group_names: Iterable[str] | None = None,
-    ) -> Iterator[MembershipChange]:
-        """Who joined and who left, oldest first, as complete syncs observed it.
-
-        Args:
-            user_pool_id: One pool's changes (default: every pool's).
-            since: Only changes observed at or after this moment (an aware datetime).
-            group_names: Only these groups' changes.
-        """
-        pool = None if user_pool_id is None else check_user_pool_id(user_pool_id)
-        if since is not None and (
-            not hasattr(since, "tzinfo") or since.tzinfo is None or since.utcoffset() is None
-        ):
-            raise fail("since", "must be an aware datetime (with a time zone)")
-        names = check_group_names(group_names)
-        return _queries.changes(self._reader(), pool, since=since, group_names=names)
-
-    def syncs(self, user_pool_id: str | None = None) -> list[SyncRecord]:
-        """The syncs, oldest first: of one pool, or of every pool."""
-        pool = None if user_pool_id is None else check_user_pool_id(user_pool_id)
-        return _queries.syncs(self._reader(), pool)
+    def _reading(self) -> AbstractContextManager[Database]:
+        return self._readers.borrowed()
 
     def delete_pool(self, user_pool_id: str) -> int:
         """Remove everything the mirror holds of a pool, its history too; the rows removed.
@@ -187,34 +163,21 @@ class Mirror(Closing):
         Refused while a sync of the pool runs (`SyncInProgressError`).
         """
         pool = check_user_pool_id(user_pool_id)
-        db = self._reader()
-        with db.dialect.pool_lock(db.connection, pool, wait=False, waiting=lambda _: None):
-            return _queries.delete_pool(db, pool)
-
-    def _reader(self) -> Database:
-        """The connection readers use, to a mirror of this release's schema."""
-        if self._db is None:
-            self._db = Database(self._dialect, create=False)
-        if not self._ready:
-            version = check_schema(self._db)
-            if version != SCHEMA_VERSION:
-                where = self._db.shown
-                raise NotAMirrorError(
-                    where,
-                    f"{where} holds no mirror yet (run cognito-groups sync first)"
-                    if version == 0
-                    else f"{where} is a mirror of an older schema (version {version}): a "
-                    "sync upgrades it",
-                )
-            self._ready = True
-        return self._db
+        db = Database(self._dialect, create=False, reader=False)
+        try:
+            check_version(db)
+            with db.dialect.pool_lock(db.connection, pool, wait=False, waiting=lambda _: None):
+                return _queries.delete_pool(db, pool)
+        finally:
+            db.close()
 
     def close(self) -> None:
-        """Close the connection readers use (a sync opens and closes its own)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-            self._ready = False
+        """Close the connections readers use (a sync opens and closes its own).
+
+        Those in use by other threads are closed when their read ends; a read after this
+        opens a connection again.
+        """
+        self._readers.close()
 
 
 def _check_attributes(value: object) -> tuple[str, ...] | None:
@@ -236,10 +199,3 @@ def _check_database(value: object) -> str:
     if not isinstance(value, str | os.PathLike):
         raise fail("database", f"must be a path or a URL, got {type(value).__name__}")
     return os.fspath(cast("str | os.PathLike[str]", value))
-
-
-def _check_username(value: object) -> str:
-    """A username to look up (any text: the mirror holds what the service sent)."""
-    if not isinstance(value, str):
-        raise fail("username", f"must be a str, got {type(value).__name__}")
-    return value

@@ -1,6 +1,9 @@
 """What readers ask the mirror: members, groups of a user, changes, syncs; and deleting a pool.
 
-Only committed rows are read: what the last complete sync of each group swapped in.
+Only committed rows are read: what the last complete sync of each group swapped in. Each
+function runs one statement and reads it whole (`Database.all()`): a reader holds no snapshot
+beyond the call. The changes are read a page at a time (`changes_page()`), by id: ids follow
+the order in which the syncs' completions were committed (`_swap.complete()`).
 """
 
 from __future__ import annotations
@@ -11,14 +14,14 @@ from cognito_groups._mirror._records import MembershipChange, SyncRecord
 from cognito_groups._models import Attribute, Group, User, UserStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
     from datetime import datetime
 
     from cognito_groups._mirror._database import Database
     from cognito_groups._mirror._records import ChangeKind, SyncStatus
 
 __all__ = [
-    "changes",
+    "changes_page",
     "delete_pool",
     "groups",
     "groups_of",
@@ -35,9 +38,9 @@ _SYNC_COLUMNS = (
 
 def members(db: Database, user_pool_id: str, group_name: str) -> list[User]:
     """The members of a group, by username, as the last complete sync saw them."""
-    rows = db.rows(
+    rows = db.all(
         "SELECT u.username, u.user_status, u.enabled, u.user_create_date, "
-        "u.user_last_modified_date, u.attributes "
+        "u.user_last_modified_date, u.attributes, u.sub "
         "FROM memberships m JOIN users u ON u.pool_id = m.pool_id AND u.username = m.username "
         "WHERE m.pool_id = ? AND m.group_name = ? ORDER BY m.username",
         (user_pool_id, group_name),
@@ -46,13 +49,15 @@ def members(db: Database, user_pool_id: str, group_name: str) -> list[User]:
 
 
 def _user(db: Database, row: Sequence[Any]) -> User:
-    username, status, enabled, created, modified, attributes = row
+    username, status, enabled, created, modified, attributes, sub = row
     document: object = db.read_json(attributes, "users.attributes")
     if not isinstance(document, dict) or not all(
         isinstance(value, str | None) for value in cast("dict[str, object]", document).values()
     ):
         raise db.damaged("users.attributes", None, "an object of texts")
     kept = cast("dict[str, str | None]", document)
+    if sub is not None:  # every user's sub is kept, whatever the attributes kept
+        kept = {**kept, "sub": db.read_text(sub, "users.sub")}
     return User(
         username,
         attributes=tuple(Attribute(name, value) for name, value in kept.items()),
@@ -70,7 +75,7 @@ def _moment(db: Database, value: object, column: str, row: str | None = None) ->
 
 def groups_of(db: Database, user_pool_id: str, username: str) -> frozenset[str]:
     """The mirrored groups a user is in."""
-    rows = db.rows(
+    rows = db.all(
         "SELECT group_name FROM memberships WHERE pool_id = ? AND username = ?",
         (user_pool_id, username),
     )
@@ -79,7 +84,7 @@ def groups_of(db: Database, user_pool_id: str, username: str) -> frozenset[str]:
 
 def groups(db: Database, user_pool_id: str) -> list[Group]:
     """The mirrored groups of a pool, by name, as ``ListGroups`` described them."""
-    rows = db.rows(
+    rows = db.all(
         "SELECT group_name, description, role_arn, precedence, last_modified_date, "
         "creation_date FROM groups WHERE pool_id = ? ORDER BY group_name",
         (user_pool_id,),
@@ -98,16 +103,27 @@ def groups(db: Database, user_pool_id: str) -> list[Group]:
     ]
 
 
-def changes(
+def changes_page(
     db: Database,
     user_pool_id: str | None,
     *,
     since: datetime | None,
     group_names: Sequence[str] | None,
-) -> Iterator[MembershipChange]:
-    """The recorded changes, oldest first, streamed."""
-    where: list[str] = ["1 = 1"]
-    params: list[object] = []
+    after: int,
+    upto: int | None,
+    limit: int,
+) -> tuple[int, list[tuple[int, MembershipChange]]]:
+    """Up to ``limit`` changes with an id above ``after``, oldest first, each with its id.
+
+    ``upto``: the last id to read (``None``: the last one committed now, returned with the
+    page, in the same statement). Changes committed after that are not read: a reader that
+    pages through them sees exactly those committed when its first page was read.
+    """
+    where: list[str] = ["id > ?"]
+    params: list[object] = [after]
+    if upto is not None:
+        where.append("id <= ?")
+        params.append(upto)
     if user_pool_id is not None:
         where.append("pool_id = ?")
         params.append(user_pool_id)
@@ -117,29 +133,39 @@ def changes(
     if group_names is not None:
         where.append(f"group_name IN ({', '.join('?' for _ in group_names) or 'NULL'})")
         params.extend(group_names)
-    rows = db.rows(
-        "SELECT pool_id, group_name, username, change, sync_id, observed_at "  # noqa: S608
-        f"FROM membership_changes WHERE {' AND '.join(where)} ORDER BY observed_at, id",
-        params,
+    last = "?" if upto is not None else "(SELECT COALESCE(MAX(id), 0) FROM membership_changes)"
+    rows = db.all(
+        f"SELECT {last}, id, pool_id, group_name, username, sub, change, sync_id, "  # noqa: S608
+        f"observed_at FROM membership_changes WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
+        [*([upto] if upto is not None else []), *params, limit],
     )
-    for pool, group_name, username, change, sync_id, observed_at in rows:
-        kind = cast("ChangeKind", change)
-        yield MembershipChange(
-            pool,
-            group_name,
-            username,
-            kind,
-            db.read_int(sync_id, "membership_changes.sync_id", minimum=1),
-            db.read_time(observed_at, "membership_changes.observed_at"),
+    page: list[tuple[int, MembershipChange]] = []
+    for _, change_id, pool, group_name, username, sub, change, sync_id, observed_at in rows:
+        page.append(
+            (
+                db.read_int(change_id, "membership_changes.id", minimum=1),
+                MembershipChange(
+                    pool,
+                    group_name,
+                    username,
+                    cast("ChangeKind", change),
+                    db.read_int(sync_id, "membership_changes.sync_id", minimum=1),
+                    db.read_time(observed_at, "membership_changes.observed_at"),
+                    None if sub is None else db.read_text(sub, "membership_changes.sub"),
+                ),
+            )
         )
+    if upto is None:
+        upto = db.read_int(rows[0][0], "membership_changes.id") if rows else after
+    return upto, page
 
 
 def syncs(db: Database, user_pool_id: str | None) -> list[SyncRecord]:
     """The syncs, oldest first (of one pool, or of all)."""
     if user_pool_id is None:
-        rows = db.rows(f"SELECT {_SYNC_COLUMNS} FROM syncs ORDER BY id")  # noqa: S608
+        rows = db.all(f"SELECT {_SYNC_COLUMNS} FROM syncs ORDER BY id")  # noqa: S608
     else:
-        rows = db.rows(
+        rows = db.all(
             f"SELECT {_SYNC_COLUMNS} FROM syncs WHERE pool_id = ? ORDER BY id",  # noqa: S608
             (user_pool_id,),
         )

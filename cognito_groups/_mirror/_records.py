@@ -67,6 +67,11 @@ class MembershipChange:
         sync_id: The sync that observed it.
         observed_at: When that sync completed (UTC): the change happened between the group's
             previous complete sync and this moment.
+        sub: The account's ``sub`` (Cognito's id of a user, never reused): a username deleted
+            and created again is another account, and a membership it holds again is a
+            ``left`` of the old ``sub`` and a ``joined`` of the new one. ``None`` for a change
+            recorded before the mirror kept it (schema version 3), or where the service sent
+            none.
     """
 
     user_pool_id: str
@@ -75,3 +80,4 @@ class MembershipChange:
     change: ChangeKind
     sync_id: int
     observed_at: datetime
+    sub: str | None = None

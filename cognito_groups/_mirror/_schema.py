@@ -175,9 +175,20 @@ _VERSION_2 = (
     _digest_interrupted_syncs,
 )
 
+_VERSION_3 = (
+    # Every mirrored user's ``sub`` (Cognito's id of the account, never reused): a username
+    # deleted and created again is another person. Null where a sync of an older version wrote
+    # the row (taken as the same account, until a sync sees its sub).
+    "ALTER TABLE users ADD COLUMN sub TEXT",
+    "ALTER TABLE sync_users ADD COLUMN sub TEXT",
+    # The account that holds the membership, and the one a change is about.
+    "ALTER TABLE memberships ADD COLUMN sub TEXT",
+    "ALTER TABLE membership_changes ADD COLUMN sub TEXT",
+)
+
 #: Each migration's steps: ``MIGRATIONS[n - 1]`` makes version ``n``. A step is a statement,
 #: or a function given the database (inside the migration's transaction).
-MIGRATIONS: tuple[Sequence[Migration], ...] = (_VERSION_1, _VERSION_2)
+MIGRATIONS: tuple[Sequence[Migration], ...] = (_VERSION_1, _VERSION_2, _VERSION_3)
 #: The version this release writes and reads.
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The mirror's tables (a database holding one of them without being a mirror is refused).

@@ -63,13 +63,13 @@ ON CONFLICT DO NOTHING
 """
 _STAGE_USER = """
 INSERT INTO sync_users (sync_id, username, user_status, enabled, user_create_date,
-                        user_last_modified_date, attributes)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+                        user_last_modified_date, attributes, sub)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (sync_id, username) DO UPDATE SET
     user_status = excluded.user_status, enabled = excluded.enabled,
     user_create_date = excluded.user_create_date,
     user_last_modified_date = excluded.user_last_modified_date,
-    attributes = excluded.attributes
+    attributes = excluded.attributes, sub = excluded.sub
 """
 _STAGE_GROUP = """
 INSERT INTO sync_groups (sync_id, group_name, present, description, precedence, role_arn,
@@ -270,6 +270,8 @@ def user_row(
     """The ``sync_users`` row of ``user``: its attributes those kept (all for ``None``).
 
     The attributes by name: the same record in another order is the same text (unchanged).
+    Its ``sub`` is kept whatever ``attributes`` says: it tells one account from another of
+    the same username (deleted and created again).
     """
     kept = dict(
         sorted(
@@ -286,7 +288,17 @@ def user_row(
         _time(db, user.user_create_date),
         _time(db, user.user_last_modified_date),
         to_json(kept),
+        _text_or_none(user.sub),
     )
+
+
+def _text_or_none(value: str | None) -> str | None:
+    """A value a database stores as text: ``None`` for what is not text (a NUL, a surrogate).
+
+    Only a broken or hostile endpoint sends a ``sub`` that is not a UUID; such a one is kept as
+    unknown (the account is then taken as the same), never a failed sync.
+    """
+    return None if value is None or _NOT_TEXT.search(value) is not None else value
 
 
 def stage(

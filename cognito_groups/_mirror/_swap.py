@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from cognito_groups._mirror._staging import clear_staging
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from cognito_groups._mirror._database import Database
@@ -54,9 +55,10 @@ UPDATE sync_groups SET record_changes = CASE
 WHERE sync_id = ?
 """
 _JOINED = """
-INSERT INTO membership_changes (pool_id, group_name, username, change, sync_id, observed_at)
-SELECT ?, sm.group_name, sm.username, 'joined', ?, ?
+INSERT INTO membership_changes (pool_id, group_name, username, sub, change, sync_id, observed_at)
+SELECT ?, sm.group_name, sm.username, su.sub, 'joined', ?, ?
 FROM sync_memberships sm
+LEFT JOIN sync_users su ON su.sync_id = sm.sync_id AND su.username = sm.username
 WHERE sm.sync_id = ?
   AND sm.group_name IN (SELECT group_name FROM sync_groups
                         WHERE sync_id = ? AND record_changes = ?)
@@ -65,12 +67,34 @@ WHERE sm.sync_id = ?
 ORDER BY sm.group_name, sm.username
 """
 _LEFT = """
-INSERT INTO membership_changes (pool_id, group_name, username, change, sync_id, observed_at)
-SELECT pool_id, group_name, username, 'left', ?, ?
+INSERT INTO membership_changes (pool_id, group_name, username, sub, change, sync_id, observed_at)
+SELECT pool_id, group_name, username, sub, 'left', ?, ?
 FROM memberships
 WHERE pool_id = ?{scope} AND NOT EXISTS (SELECT 1 FROM sync_memberships sm WHERE sm.sync_id = ?
     AND sm.group_name = memberships.group_name AND sm.username = memberships.username)
 ORDER BY group_name, username
+"""
+# A membership listed again, held now by another account of the same username (deleted and
+# created again: another `sub`): the old account left, the new one joined. Where either sub is
+# unknown (a row of an older version), the account is taken as the same.
+# (The INSERT comes first: the driver counts the rows of a statement that starts with it.)
+_RECREATED = """
+INSERT INTO membership_changes (pool_id, group_name, username, sub, change, sync_id, observed_at)
+WITH recreated AS (
+    SELECT m.group_name, m.username, m.sub AS old_sub, su.sub AS new_sub
+    FROM memberships m
+    JOIN sync_memberships sm ON sm.sync_id = ? AND sm.group_name = m.group_name
+                            AND sm.username = m.username
+    JOIN sync_users su ON su.sync_id = sm.sync_id AND su.username = m.username
+    WHERE m.pool_id = ? AND m.sub IS NOT NULL AND su.sub IS NOT NULL AND m.sub <> su.sub
+      AND m.group_name IN (SELECT group_name FROM sync_groups
+                           WHERE sync_id = ? AND record_changes = ?)
+)
+SELECT ?, group_name, username, sub, change, ?, ?
+FROM (SELECT group_name, username, old_sub AS sub, 'left' AS change, 0 AS step FROM recreated
+      UNION ALL
+      SELECT group_name, username, new_sub, 'joined', 1 FROM recreated) AS both_accounts
+ORDER BY group_name, username, step
 """
 # The sync's changes are those numbered after the last one before it (its pool is locked).
 _GONE = """
@@ -78,21 +102,25 @@ DELETE FROM memberships WHERE pool_id = ? AND (group_name, username) IN (
     SELECT group_name, username FROM membership_changes
     WHERE id > ? AND sync_id = ? AND change = 'left')
 """
-# Every membership listed: new ones inserted, the others seen again.
+# Every membership listed: new ones inserted, the others seen again. (One held by another
+# account of the username was deleted with its `left` above: it is new again.)
 _LISTED = """
-INSERT INTO memberships (pool_id, group_name, username, first_seen, last_seen, first_sync_id,
-                         last_sync_id)
-SELECT ?, group_name, username, ?, ?, ?, ?
-FROM sync_memberships WHERE sync_id = ?
+INSERT INTO memberships (pool_id, group_name, username, sub, first_seen, last_seen,
+                         first_sync_id, last_sync_id)
+SELECT ?, sm.group_name, sm.username, su.sub, ?, ?, ?, ?
+FROM sync_memberships sm
+LEFT JOIN sync_users su ON su.sync_id = sm.sync_id AND su.username = sm.username
+WHERE sm.sync_id = ?
 ON CONFLICT (pool_id, group_name, username) DO UPDATE SET
+    sub = COALESCE(excluded.sub, memberships.sub),
     last_seen = excluded.last_seen, last_sync_id = excluded.last_sync_id
 """
 # Only the users whose record changed (or is new) are written.
 _USERS = """
 INSERT INTO users (pool_id, username, user_status, enabled, user_create_date,
-                   user_last_modified_date, attributes, first_seen, updated, updated_sync_id)
+                   user_last_modified_date, attributes, sub, first_seen, updated, updated_sync_id)
 SELECT ?, su.username, su.user_status, su.enabled, su.user_create_date,
-       su.user_last_modified_date, su.attributes, ?, ?, ?
+       su.user_last_modified_date, su.attributes, su.sub, ?, ?, ?
 FROM sync_users su
 WHERE su.sync_id = ? AND NOT EXISTS (
     SELECT 1 FROM users u
@@ -100,8 +128,13 @@ WHERE su.sync_id = ? AND NOT EXISTS (
       AND u.user_status {same} su.user_status AND u.enabled {same} su.enabled
       AND u.user_create_date {same} su.user_create_date
       AND u.user_last_modified_date {same} su.user_last_modified_date
-      AND CAST(u.attributes AS TEXT) = CAST(su.attributes AS TEXT))
+      AND CAST(u.attributes AS TEXT) = CAST(su.attributes AS TEXT)
+      AND (su.sub IS NULL OR u.sub {same} su.sub))
 ON CONFLICT (pool_id, username) DO UPDATE SET
+    first_seen = CASE WHEN users.sub IS NOT NULL AND excluded.sub IS NOT NULL
+                           AND users.sub <> excluded.sub
+                      THEN excluded.first_seen ELSE users.first_seen END,
+    sub = COALESCE(excluded.sub, users.sub),
     user_status = excluded.user_status, enabled = excluded.enabled,
     user_create_date = excluded.user_create_date,
     user_last_modified_date = excluded.user_last_modified_date,
@@ -139,14 +172,18 @@ DELETE FROM groups WHERE pool_id = ?{scope} AND NOT EXISTS (
 """
 
 
-def complete(db: Database, sync: RunningSync, now: datetime) -> tuple[int, int, bool]:
+def complete(
+    db: Database, sync: RunningSync, clock: Callable[[], datetime]
+) -> tuple[int, int, bool]:
     """Swap the sync's staged rows in and record its changes; (joined, left, baseline).
 
     One transaction, made durable before it returns; then the staged rows are removed. The
-    caller holds the pool's lock.
+    caller holds the pool's lock. Completions of every pool are one at a time (SQLite's one
+    writer; a PostgreSQL lock), and ``clock`` is read once that turn has come: the changes'
+    ids and their ``observed_at`` both follow the order they were committed in, so a reader
+    that pages through the changes by id misses none committed after it began.
     """
     pool, sync_id = sync.user_pool_id, sync.id
-    at = db.dialect.bind_time(now)
     every = sync.group_names is None
 
     def scoped(sql: str, table: str) -> tuple[str, tuple[object, ...]]:
@@ -155,6 +192,8 @@ def complete(db: Database, sync: RunningSync, now: datetime) -> tuple[int, int, 
         return sql.format(scope=_THE_SYNCS_GROUPS.format(table=table)), (sync_id,)
 
     with db.transaction(durable=True):
+        db.dialect.completion_lock(db.connection)
+        at = db.dialect.bind_time(clock())
         before = db.one(
             "SELECT COUNT(*), COUNT(group_names), "
             "(SELECT COALESCE(MAX(id), 0) FROM membership_changes), "
@@ -171,6 +210,10 @@ def complete(db: Database, sync: RunningSync, now: datetime) -> tuple[int, int, 
         joined = db.execute(_JOINED, (pool, sync_id, at, sync_id, sync_id, True, pool)).rowcount
         sql, extra = scoped(_LEFT, "memberships")
         left = db.execute(sql, (sync_id, at, pool, *extra, sync_id)).rowcount
+        # A username held by another account now: a left and a joined each (2 rows a pair).
+        again = db.execute(_RECREATED, (sync_id, pool, sync_id, True, pool, sync_id, at)).rowcount
+        joined += again // 2
+        left += again // 2
         db.execute(_GONE, (pool, last_change, sync_id))
         db.execute(_LISTED, (pool, at, at, sync_id, sync_id, sync_id))
         db.execute(_USERS.format_map(db.dialect.types), (pool, at, at, sync_id, sync_id, pool))
