@@ -643,6 +643,34 @@ MUTATIONS = (
         "            check_same_thread=True,",
         ("tests/test_mirror_readers.py::test_one_mirror_serves_eight_threads",),
     ),
+    Mutation(
+        "a mirror moved or deleted during its sync goes unnoticed",
+        "_mirror/_database.py",
+        "        if self.identity is None or self.dialect.identity() == self.identity:",
+        "        if True:",
+        ("tests/test_mirror.py::test_a_mirror_moved_or_deleted_during_its_sync_stops_it",),
+    ),
+    Mutation(
+        "a NUL or lone surrogate in a group's description is stored as sent",
+        "_mirror/_staging.py",
+        '    return _NOT_TEXT.sub(lambda found: f"\\\\u{ord(found.group()):04x}", value)',
+        "    return value",
+        (
+            "tests/test_mirror.py::"
+            "test_a_group_anyone_may_edit_does_not_stop_the_mirror_of_the_pool",
+        ),
+    ),
+    Mutation(
+        "a database is switched to WAL mode before it is known to be a mirror",
+        "_mirror/_database.py",
+        "                    self._first_read(connection)\n"
+        '                connection.execute("PRAGMA synchronous = NORMAL")',
+        "                    self._first_read(connection)\n"
+        "                else:\n"
+        '                    connection.execute("PRAGMA journal_mode = WAL")\n'
+        '                connection.execute("PRAGMA synchronous = NORMAL")',
+        ("tests/test_mirror.py::test_another_programs_database_is_refused_as_it_was",),
+    ),
 )
 
 

@@ -188,6 +188,10 @@ class QuotaServer:
         self.hostile = hostile  # each user's ``name`` one of users.HOSTILE_VALUES
         #: The ``sub`` of a username deleted and created again (else one derived from it).
         self.subs: dict[str, str] = {}
+        #: Fields of a group's ``ListGroups`` entry replaced (``Description``, ``Precedence`` ...).
+        self.group_fields: dict[str, dict[str, Any]] = {}
+        #: A user's ``UserStatus`` replaced, by username.
+        self.statuses: dict[str, str] = {}
         self.pool = pool  # the pool of ``groups`` (other ids: ``pools``, else not found)
         self.admitted: list[float] = []  # when each admitted request was admitted
         self.throttled = 0
@@ -291,7 +295,8 @@ class QuotaServer:
         stop = min(offset + limit, len(names))
         if member == "Groups":
             items = [{"GroupName": names[i], "UserPoolId": pool, "Precedence": i,
-                      "CreationDate": 1.7e9, "LastModifiedDate": 1.7e9}
+                      "CreationDate": 1.7e9, "LastModifiedDate": 1.7e9,
+                      **self.group_fields.get(names[i], {})}
                      for i in range(offset, stop)]  # fmt: skip
         else:
             items = [self._user(i, names[i]) for i in range(offset, stop)]
@@ -311,6 +316,8 @@ class QuotaServer:
         for attribute in user["Attributes"]:
             if attribute["Name"] == "sub":
                 attribute["Value"] = self.sub_of(username)
+        if username in self.statuses:
+            user["UserStatus"] = self.statuses[username]
         return user
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

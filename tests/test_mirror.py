@@ -1614,3 +1614,96 @@ def test_a_database_with_a_long_name_has_a_pool_lock_of_a_short_one(tmp_path: Pa
     with QuotaServer({"a": 3}, rate=None) as server, Mirror(db) as mirror:
         assert mirror.sync(facade(server), POOL).status == "complete"
         assert mirror.delete_pool(POOL) > 0
+
+
+def test_another_programs_database_is_refused_as_it_was(server: QuotaServer, tmp_path: Path) -> None:
+    """`sync --db` on another program's SQLite file: exit 2, its bytes as they were.
+
+    Not switched to WAL mode first (that changed its header), and no file made beside it.
+    """
+    other = tmp_path / "app.db"
+    with sqlite3.connect(other) as raw:
+        raw.execute("CREATE TABLE notes (body TEXT)")
+        raw.execute("INSERT INTO notes VALUES ('keep me')")
+    raw.close()
+    before = other.read_bytes()
+    assert before[18:20] == b"\x01\x01"  # a rollback-journal database
+    result = sync(server.url, str(other))
+    assert result.returncode == 2, result.stderr
+    assert "is a database, but not a mirror of cognito-groups" in result.stderr
+    assert other.read_bytes() == before
+    assert [path.name for path in tmp_path.iterdir()] == ["app.db"]
+
+
+def test_a_group_anyone_may_edit_does_not_stop_the_mirror_of_the_pool(
+    database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A NUL or lone surrogate in a Description, RoleArn or UserStatus; a Precedence of 2**64.
+
+    The sync completes (on both back ends): the text with those characters escaped, the
+    precedence none; a WARNING names the field and group, never the value.
+    """
+    with QuotaServer({"evil": ["mallory"], "fine": ["ana"]}, rate=None) as server:
+        server.group_fields["evil"] = {
+            "Description": "lone \ud800 and nul\x00",
+            "RoleArn": "arn:aws:iam::123456789012:role/x\x00",
+            "Precedence": 2**64,
+        }
+        server.statuses["mallory"] = "CONFIRMED\ud800\x00"
+        with caplog.at_level(logging.WARNING, "cognito_groups.mirror"), Mirror(database) as m:
+            record = m.sync(facade(server), POOL)
+            groups = {group.group_name: group for group in m.groups(POOL)}
+            (mallory,) = m.members(POOL, "evil")
+    assert record.status == "complete"
+    assert groups["evil"].description == "lone \\ud800 and nul\\u0000"
+    assert groups["evil"].role_arn == "arn:aws:iam::123456789012:role/x\\u0000"
+    assert groups["evil"].precedence is None
+    assert groups["fine"].precedence == 1
+    assert mallory.user_status is not None
+    assert mallory.user_status.value == "CONFIRMED\\ud800\\u0000"
+    said = caplog.text
+    assert "Description of group 'evil'" in said
+    assert "Precedence of group 'evil' beyond a 64-bit integer" in said
+    assert "UserStatus" in said
+    assert "\x00" not in said
+    assert "\ud800" not in said
+
+
+@pytest.mark.parametrize("how", ["moved-and-linked", "deleted"])
+def test_a_mirror_moved_or_deleted_during_its_sync_stops_it(tmp_path: Path, how: str) -> None:
+    """`mv db x; ln -s other.db db` (or `rm db`) while a sync runs: exit 8, never exit 0.
+
+    Nothing is written to the file now at that path; the moved file keeps its last commit, and
+    the sync continues once it is put back.
+    """
+    db, moved, other = tmp_path / "m.db", tmp_path / "moved.db", tmp_path / "other.db"
+    release, fault = gate(4)
+    with QuotaServer({"a": 300, "b": 300}, rate=None, fault=fault) as server:
+        command = [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", str(db),
+                   "--max-rps", "500", "--concurrency", "1"]  # fmt: skip
+        process = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            assert wait_for(lambda: server.requests > 4)
+            os.rename(db, moved)
+            if how == "moved-and-linked":
+                other.write_bytes(b"")
+                os.symlink(other, db)
+        finally:
+            release.set()
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 8, err
+        assert f"{db} was moved, replaced or deleted while this sync ran" in err
+        if how == "moved-and-linked":
+            assert other.read_bytes() == b""
+            db.unlink()
+        else:
+            assert not db.exists()
+        for suffix in ("", "-wal", "-shm"):  # put back, as the message says
+            if Path(f"{moved}{suffix}").exists():
+                os.rename(f"{moved}{suffix}", f"{db}{suffix}")
+        again = sync(server.url, str(db), "--concurrency", "1")
+        assert again.returncode == 0, again.stderr
+        assert "(sync 1 continued: " in again.stderr
+        assert pairs(str(db)) == set(server.memberships())

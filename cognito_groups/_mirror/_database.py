@@ -159,6 +159,20 @@ class Dialect(ABC):
     def read_transaction(self, connection: Any) -> Generator[None, None, None]:
         """One read-only transaction: every query in the block sees the same committed state."""
 
+    def identity(self) -> tuple[int, int] | None:
+        """Which file the database is now (its device and inode), or ``None`` (none, or a server).
+
+        A sync compares it before each of its transactions with the file it opened: a mirror
+        moved, replaced or deleted while it runs must not take its commits with it unseen.
+        """
+        return None
+
+    def prepare_to_write(self, connection: Any) -> None:  # noqa: B027 (PostgreSQL: nothing)
+        """Once the database is known to be a mirror (or empty): set it up for the sync.
+
+        Not before: a database that is not a mirror is refused as it is, unchanged.
+        """
+
     def completion_lock(self, connection: Any) -> None:  # noqa: B027 (SQLite: nothing)
         """Inside a write transaction: wait until no other sync completes (of any pool).
 
@@ -289,8 +303,6 @@ class SQLiteDialect(Dialect):
                     # removes the -wal and -shm (a read-only one would leave them behind).
                     connection.execute("PRAGMA query_only = ON")
                     self._first_read(connection)
-                else:
-                    connection.execute("PRAGMA journal_mode = WAL")  # kept by the file
                 connection.execute("PRAGMA synchronous = NORMAL")
             except BaseException:
                 connection.close()
@@ -372,6 +384,17 @@ class SQLiteDialect(Dialect):
             if durable:
                 with self.translated():
                     connection.execute("PRAGMA synchronous = NORMAL")
+
+    def identity(self) -> tuple[int, int] | None:
+        try:
+            found = self.path.stat()  # through a symbolic link, as SQLite opens it
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def prepare_to_write(self, connection: Any) -> None:
+        with self.translated():
+            connection.execute("PRAGMA journal_mode = WAL")  # kept by the file
 
     @contextmanager
     def read_transaction(self, connection: Any) -> Generator[None, None, None]:
@@ -715,6 +738,8 @@ class Database:
         self.dialect = dialect
         self.shown = dialect.shown
         self.connection = dialect.connect(create=create, reader=reader)
+        #: The file a writer opened (`Dialect.identity()`), checked before each transaction.
+        self.identity = None if reader else dialect.identity()
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Any:
         """Run one statement; its cursor (for ``rowcount``)."""
@@ -821,9 +846,30 @@ class Database:
 
     @contextmanager
     def transaction(self, *, durable: bool = False) -> Generator[None, None, None]:
-        """A write transaction (see `Dialect.transaction()`)."""
+        """A write transaction (see `Dialect.transaction()`).
+
+        Refused before it begins if the database's path no longer names the file this
+        connection opened; and, for a durable one (a sync's completion), checked again after it.
+
+        Raises:
+            DatabaseWriteError: the file was moved, replaced or deleted meanwhile.
+        """
+        self._check_in_place()
         with self.dialect.transaction(self.connection, durable=durable):
             yield
+        if durable:
+            self._check_in_place()
+
+    def _check_in_place(self) -> None:
+        if self.identity is None or self.dialect.identity() == self.identity:
+            return
+        where = self.shown
+        raise DatabaseWriteError(
+            where,
+            f"{where} was moved, replaced or deleted while this sync ran: its commits went to "
+            f"the file that was at {where} when it started. Put that file back at {where} and "
+            "run the sync again to continue it (or give a new file to start over)",
+        )
 
     def close(self) -> None:
         """Close the connection (what was not committed is rolled back)."""

@@ -251,6 +251,7 @@ def ensure_schema(db: Database, *, migrations: Sequence[Sequence[Migration]] = M
     the schema lock and checks the version again inside its transaction.
     """
     start = check_schema(db, migrations=migrations)
+    db.dialect.prepare_to_write(db.connection)  # a mirror, or empty: WAL mode from now on
     version = start
     while version < len(migrations):
         with db.transaction(), db.dialect.schema_lock(db.connection):

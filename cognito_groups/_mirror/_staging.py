@@ -20,6 +20,7 @@ without it; the swap then treats it as a group gone from the pool.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ __all__ = [
     "resumable",
     "stage",
     "start",
+    "storable",
     "user_row",
 ]
 
@@ -85,6 +87,8 @@ DELETE FROM sync_users WHERE sync_id = ? AND username IN (
 """
 _STAGING_TABLES = ("sync_memberships", "sync_users", "sync_groups")
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+#: Where a sync says what it stored otherwise than it was sent (no value: names only).
+_LOG = logging.getLogger("cognito_groups.mirror")
 
 
 @dataclass(frozen=True)
@@ -248,9 +252,9 @@ def start(
                     sync_id,
                     name,
                     True,
-                    group.description,
-                    group.precedence,
-                    group.role_arn,
+                    storable(group.description, "Description", name),
+                    _precedence(group.precedence, name),
+                    storable(group.role_arn, "RoleArn", name),
                     _time(db, group.creation_date),
                     _time(db, group.last_modified_date),
                 )
@@ -283,13 +287,44 @@ def user_row(
     return (
         sync_id,
         user.username,
-        None if user.user_status is None else user.user_status.value,
+        None if user.user_status is None else storable(user.user_status.value, "UserStatus"),
         user.enabled,
         _time(db, user.user_create_date),
         _time(db, user.user_last_modified_date),
         to_json(kept),
         _text_or_none(user.sub),
     )
+
+
+def storable(value: str | None, field: str, group_name: str | None = None) -> str | None:
+    r"""``value`` as a database stores it: a NUL or lone surrogate written as its escape.
+
+    Only a broken or hostile endpoint sends one in a group's ``Description`` or ``RoleArn`` or
+    a user's ``UserStatus`` (anyone who may edit a group can set its description): the sync
+    goes on with the text escaped (``\u0000``, ``\ud800``, as in the mirror's JSON), and says
+    so at WARNING, naming the field and the group (never the value), rather than fail the
+    mirror of the whole pool for ever.
+    """
+    if value is None or _NOT_TEXT.search(value) is None:
+        return value
+    _LOG.warning(
+        "the service sent a %s%s that no database stores as text (a NUL or a lone surrogate): "
+        "mirrored with those characters escaped",
+        field,
+        "" if group_name is None else f" of group {group_name!r}",
+    )
+    return _NOT_TEXT.sub(lambda found: f"\\u{ord(found.group()):04x}", value)
+
+
+def _precedence(value: int | None, group_name: str) -> int | None:
+    """A group's ``Precedence`` if a 64-bit column holds it, else ``None`` (said at WARNING)."""
+    if value is None or -(2**63) <= value < 2**63:
+        return value
+    _LOG.warning(
+        "the service sent a Precedence of group %r beyond a 64-bit integer: mirrored as none",
+        group_name,
+    )
+    return None
 
 
 def _text_or_none(value: str | None) -> str | None:
