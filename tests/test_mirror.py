@@ -1616,7 +1616,9 @@ def test_a_database_with_a_long_name_has_a_pool_lock_of_a_short_one(tmp_path: Pa
         assert mirror.delete_pool(POOL) > 0
 
 
-def test_another_programs_database_is_refused_as_it_was(server: QuotaServer, tmp_path: Path) -> None:
+def test_another_programs_database_is_refused_as_it_was(
+    server: QuotaServer, tmp_path: Path
+) -> None:
     """`sync --db` on another program's SQLite file: exit 2, its bytes as they were.
 
     Not switched to WAL mode first (that changed its header), and no file made beside it.
