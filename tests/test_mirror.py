@@ -650,6 +650,7 @@ def test_a_version_1_mirror_is_migrated_and_its_interrupted_sync_continues(
         edit_rows(database, "ALTER TABLE syncs DROP COLUMN cursor_digest")
         for table in ("users", "sync_users", "memberships", "membership_changes"):
             edit_rows(database, f"ALTER TABLE {table} DROP COLUMN sub")  # version 3's
+        edit_rows(database, "ALTER TABLE syncs DROP COLUMN staged_digest")
         edit_rows(database, "UPDATE schema_version SET version = 1")
         with Mirror(database) as mirror, pytest.raises(NotAMirrorError, match="older schema"):
             mirror.syncs(POOL)
@@ -1709,3 +1710,66 @@ def test_a_mirror_moved_or_deleted_during_its_sync_stops_it(tmp_path: Path, how:
         assert again.returncode == 0, again.stderr
         assert "(sync 1 continued: " in again.stderr
         assert pairs(str(db)) == set(server.memberships())
+
+
+#: Hand edits of an interrupted sync's staged rows (sync 3): each would record a false change.
+STAGED_EDITS = {
+    "a-staged-membership-deleted": (
+        "DELETE FROM sync_memberships WHERE sync_id = 3 AND username = "
+        "(SELECT MIN(username) FROM sync_memberships WHERE sync_id = 3)",
+    ),
+    "a-ghost-user-staged": (
+        "INSERT INTO sync_memberships (sync_id, group_name, username) VALUES (3, 'a', 'ghost')",
+        "INSERT INTO sync_users (sync_id, username, attributes) VALUES (3, 'ghost', '{}')",
+    ),
+    "a-staged-group-marked-gone": (
+        "UPDATE sync_groups SET present = ? WHERE sync_id = 3 AND group_name = 'b'",
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", list(STAGED_EDITS))
+def test_hand_edited_staged_rows_are_refused_before_a_continuation(
+    database: str, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """A staged row deleted, a ghost user put in, a group marked gone: exit 2, no false change.
+
+    The digest of the staged rows committed with each batch no longer matches them; --restart
+    then records exactly what changed (nothing).
+    """
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with QuotaServer(dict.fromkeys("abcd", 300), rate=None) as server:
+        interrupted_after_a_change(server, database)
+        recorded = changes_of(database)
+        for sql in STAGED_EDITS[edit]:
+            edit_rows(database, sql, (False,) if "?" in sql else ())
+        refused = sync(server.url, database)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.endswith(
+            f"sync 3 of {POOL} in {Mirror(database).database} cannot be continued: its staged "
+            "rows (sync_groups, sync_memberships, sync_users) were changed by hand or damaged; "
+            "restart it (--restart)\n"
+        )
+        assert changes_of(database) == recorded
+        again = sync(server.url, database, "--restart")
+        assert again.returncode == 0, again.stderr
+        assert changes_of(database) == recorded  # no false joined or left
+        assert pairs(database) == set(server.memberships())
+
+
+def test_an_unedited_interrupted_sync_is_continued_after_a_group_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The staged rows' digest follows a group dropped from the sync: continued exactly."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    db = str(tmp_path / "m.db")
+    state = {"from": 1}
+    with QuotaServer(dict.fromkeys("abcd", 300), rate=None, fault=fail_after(6, state)) as server:
+        with Mirror(db) as mirror, pytest.raises(InternalError):
+            mirror.sync(facade(server), POOL, concurrency=2)
+        del server.groups["d"]  # gone before the continuation: dropped from the sync
+        state["from"] = 0
+        again = sync(server.url, db, "--concurrency", "2")
+        assert again.returncode == 0, again.stderr
+        assert "(sync 1 continued: " in again.stderr
+        assert pairs(db) == set(server.memberships())

@@ -209,10 +209,11 @@ def by_name(names: tuple[str, ...] | None) -> tuple[str, ...] | None:
 
 def _damaged(db: Database, running: RunningSync) -> InterruptedSyncError:
     what = running.damaged or "its row in syncs"
+    verb = "were" if "rows" in what else "was"
     return InterruptedSyncError(
         db.shown,
         f"sync {running.id} of {running.user_pool_id} in {db.shown} cannot be continued: "
-        f"{what} was changed by hand or damaged; restart it (--restart)",
+        f"{what} {verb} changed by hand or damaged; restart it (--restart)",
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cognito_groups._mirror import _staged_digest
 from cognito_groups._mirror._errors import NotAMirrorError, SchemaVersionError
 from cognito_groups._mirror._staging import cursor_digest
 
@@ -175,6 +176,15 @@ _VERSION_2 = (
     _digest_interrupted_syncs,
 )
 
+
+def _digest_staged_rows(db: Database) -> None:
+    """Version 3: the staged rows' digest of each sync that may be continued, taken as they are."""
+    rows = list(db.rows("SELECT id FROM syncs WHERE status <> 'complete' AND finished IS NULL"))
+    for (sync_id,) in rows:
+        digest = _staged_digest.of_staged(db, sync_id)
+        db.execute("UPDATE syncs SET staged_digest = ? WHERE id = ?", (digest, sync_id))
+
+
 _VERSION_3 = (
     # Every mirrored user's ``sub`` (Cognito's id of the account, never reused): a username
     # deleted and created again is another person. Null where a sync of an older version wrote
@@ -184,6 +194,10 @@ _VERSION_3 = (
     # The account that holds the membership, and the one a change is about.
     "ALTER TABLE memberships ADD COLUMN sub TEXT",
     "ALTER TABLE membership_changes ADD COLUMN sub TEXT",
+    # The digest of what a sync in progress has staged (`_staged_digest`), checked before it
+    # is continued; computed here for a sync interrupted before the upgrade, as it is.
+    "ALTER TABLE syncs ADD COLUMN staged_digest TEXT",
+    _digest_staged_rows,
 )
 
 #: Each migration's steps: ``MIGRATIONS[n - 1]`` makes version ``n``. A step is a statement,

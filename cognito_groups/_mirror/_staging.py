@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from cognito_groups._checkpoint import decode_checkpoint, encode_checkpoint
 from cognito_groups._digest import canonical_digest
 from cognito_groups._errors import LIST_USERS_IN_GROUP, MalformedResponseError
+from cognito_groups._mirror import _staged_digest
 from cognito_groups._mirror._database import to_json
 from cognito_groups._mirror._errors import NotAMirrorError
 
@@ -55,7 +56,7 @@ __all__ = [
 
 _RESUMABLE = """
 SELECT id, group_names, attributes, listing_checkpoint, memberships, requests, throttled,
-       started, cursor_digest
+       started, cursor_digest, staged_digest
 FROM syncs WHERE pool_id = ? AND status <> 'complete' AND finished IS NULL
 ORDER BY id DESC
 """
@@ -84,6 +85,7 @@ DELETE FROM sync_users WHERE sync_id = ? AND username IN (
     SELECT username FROM sync_memberships WHERE sync_id = ? AND group_name = ?
     EXCEPT
     SELECT username FROM sync_memberships WHERE sync_id = ? AND group_name <> ?)
+RETURNING username
 """
 _STAGING_TABLES = ("sync_memberships", "sync_users", "sync_groups")
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -140,7 +142,8 @@ def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
     found: list[RunningSync] = []
     for row in list(db.rows(_RESUMABLE, (user_pool_id,))):
         sync_id = int(row[0])
-        names, attributes, checkpoint, memberships, requests, throttled, started, digest = row[1:]
+        names, attributes, checkpoint, memberships, requests, throttled, started, digest = row[1:9]
+        staged = row[9]
         scope = kept = saved = None
         counts = (0, 0, 0)
         damaged: str | None = None
@@ -174,6 +177,8 @@ def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
             expected = cursor_digest(sync_id, user_pool_id, scope, kept, checkpoint, counts[0])
             if digest != expected:  # a well-formed edit (or a damaged digest)
                 damaged = "its row in syncs"
+            elif _staged_digest.of_staged(db, sync_id) != staged:  # a row staged, edited
+                damaged = "its staged rows (sync_groups, sync_memberships, sync_users)"
         if damaged is not None:  # only abandoning helps
             scope = kept = saved = None
         groups = (
@@ -260,6 +265,11 @@ def start(
                 )
             )
         db.executemany(_STAGE_GROUP, rows)
+        staged = _staged_digest.added(
+            _staged_digest.EMPTY,
+            [_staged_digest.group_row(str(row[1]), bool(row[2])) for row in rows],
+        )
+        db.execute("UPDATE syncs SET staged_digest = ? WHERE id = ?", (staged, sync_id))
     present = tuple(name for name in scope if name in by_name)
     return RunningSync(sync_id, user_pool_id, group_names, attributes, None, present, 0, 0, 0)
 
@@ -354,17 +364,28 @@ def stage(
     ``requests``, ``throttled``: this run's counts since it started, added to those the
     sync had. With ``error``, the sync is marked ``failed`` (the next sync continues it).
     """
-    rows = [(sync.id, group_name, username) for group_name, username in memberships]
+    pairs = list(dict.fromkeys(memberships))
+    user_rows = list(users)
     counted = sync.memberships + listed
     with db.transaction():
-        db.executemany(_STAGE_MEMBERSHIP, rows)
-        db.executemany(_STAGE_USER, list(users))
+        # The rows this batch stages anew (each once) go into the staged rows' digest.
+        new_pairs, new_users = _staged_digest.not_staged(
+            db, sync.id, pairs, list(dict.fromkeys(str(row[1]) for row in user_rows))
+        )
+        db.executemany(_STAGE_MEMBERSHIP, [(sync.id, group, user) for group, user in pairs])
+        db.executemany(_STAGE_USER, user_rows)
+        staged = _staged_digest.added(
+            _staged_of(db, sync.id),
+            [_staged_digest.membership_row(*pair) for pair in new_pairs]
+            + [_staged_digest.user_row(user) for user in new_users],
+        )
         db.execute(
-            "UPDATE syncs SET listing_checkpoint = ?, cursor_digest = ?, memberships = ?, "
-            "requests = ?, throttled = ?, status = ?, error = ? WHERE id = ?",
+            "UPDATE syncs SET listing_checkpoint = ?, cursor_digest = ?, staged_digest = ?, "
+            "memberships = ?, requests = ?, throttled = ?, status = ?, error = ? WHERE id = ?",
             (
                 checkpoint,
                 _digest_of(sync, checkpoint, counted),
+                staged,
                 counted,
                 sync.requests + requests,
                 sync.throttled + throttled,
@@ -408,23 +429,47 @@ def _unstage_group(
     )
     with db.transaction():
         # Its users staged in no other group go too: the swap writes every staged user.
-        db.execute(_UNSTAGE_USERS, (sync.id, sync.id, group_name, sync.id, group_name))
-        db.execute(
-            "DELETE FROM sync_memberships WHERE sync_id = ? AND group_name = ?",
-            (sync.id, group_name),
-        )
+        gone = [
+            _staged_digest.user_row(str(user))
+            for (user,) in db.all(
+                _UNSTAGE_USERS, (sync.id, sync.id, group_name, sync.id, group_name)
+            )
+        ]
+        gone += [
+            _staged_digest.membership_row(str(group), str(user))
+            for group, user in db.all(
+                "DELETE FROM sync_memberships WHERE sync_id = ? AND group_name = ? "
+                "RETURNING group_name, username",
+                (sync.id, group_name),
+            )
+        ]
+        now: list[int] = []
         if not keep:
             db.execute(
                 "UPDATE sync_groups SET present = ? WHERE sync_id = ? AND group_name = ?",
                 (False, sync.id, group_name),
             )
+            gone.append(_staged_digest.group_row(group_name, True))
+            now.append(_staged_digest.group_row(group_name, False))
         # The memberships counted stay those of the last commit (the caller's just now).
         (counted,) = db.one("SELECT memberships FROM syncs WHERE id = ?", (sync.id,)) or (0,)
         db.execute(
-            "UPDATE syncs SET listing_checkpoint = ?, cursor_digest = ? WHERE id = ?",
-            (edited, _digest_of(sync, edited, counted), sync.id),
+            "UPDATE syncs SET listing_checkpoint = ?, cursor_digest = ?, staged_digest = ? "
+            "WHERE id = ?",
+            (
+                edited,
+                _digest_of(sync, edited, counted),
+                _staged_digest.added(_staged_of(db, sync.id), now, gone),
+                sync.id,
+            ),
         )
     return dataclasses.replace(sync, checkpoint=edited, groups=groups)
+
+
+def _staged_of(db: Database, sync_id: int) -> str | None:
+    """The staged rows' digest the sync committed last."""
+    row = db.one("SELECT staged_digest FROM syncs WHERE id = ?", (sync_id,))
+    return None if row is None or row[0] is None else str(row[0])
 
 
 def _digest_of(sync: RunningSync, checkpoint: str | None, memberships: int) -> str:
@@ -438,7 +483,7 @@ def abandon(db: Database, sync_id: int, now: datetime, reason: str) -> None:
     with db.transaction():
         db.execute(
             "UPDATE syncs SET status = 'failed', finished = ?, error = ?, "
-            "listing_checkpoint = NULL, cursor_digest = NULL WHERE id = ?",
+            "listing_checkpoint = NULL, cursor_digest = NULL, staged_digest = NULL WHERE id = ?",
             (db.dialect.bind_time(now), reason, sync_id),
         )
         clear_staging(db, sync_id)

@@ -226,7 +226,8 @@ def complete(
         db.execute(sql, (pool, *extra, sync_id, True))
         db.execute(
             "UPDATE syncs SET status = 'complete', finished = ?, joined = ?, left_count = ?, "
-            "baseline = ?, listing_checkpoint = NULL, cursor_digest = NULL, error = NULL, "
+            "baseline = ?, listing_checkpoint = NULL, cursor_digest = NULL, staged_digest = NULL, "
+            "error = NULL, "
             "memberships = "
             "(SELECT COUNT(*) FROM sync_memberships WHERE sync_id = ?) WHERE id = ?",
             (at, joined, left, baseline, sync_id, sync_id),
