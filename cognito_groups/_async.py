@@ -5,7 +5,7 @@ facade: validation (``_validate``), the plans (``_paginate``, ``_groups``, ``_me
 pacing and error translation (``_budget``, ``_errors``), conversion (``_models``) and client
 building with its Region rule (``_config``). It never imports the sync facade.
 
-aiobotocore is the ``async`` extra (``pip install 'cognito-groups[async]'``). This module
+aiobotocore is the ``async`` extra (``pip install '/path/to/cognito-groups[async]'``). This module
 imports without it, so that ``from cognito_groups import *`` works everywhere; building a
 facade or a listing without it raises `ImportError` with the install hint.
 """

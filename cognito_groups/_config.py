@@ -22,6 +22,7 @@ from botocore.session import Session as _BotocoreSession
 from botocore.session import get_session as get_botocore_session
 
 from cognito_groups._errors import ClientSetupError, InvalidParameterError, translate_error
+from cognito_groups._install import install_hint
 from cognito_groups._models import parse_utc_timestamp
 from cognito_groups._validate import check_endpoint_url, check_region_name
 from cognito_groups._version import __version__
@@ -53,7 +54,7 @@ __all__ = [
 #: The library's own client options; a caller's ``config`` is merged over them.
 USER_AGENT_EXTRA = f"cognito-groups/{__version__}"
 DEFAULT_RETRY_MODE = "standard"
-_INSTALL_HINT = "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
+_INSTALL_HINT = "AsyncCognitoGroups needs aiobotocore: " + install_hint("async")
 
 
 def merge_config(config: object) -> Config:

@@ -602,6 +602,13 @@ MUTATIONS = (
         "        self.console.say(",
         ("tests/test_cli.py::test_sync_quiet_says_nothing_while_it_waits",),
     ),
+    Mutation(
+        "an extra's install hint names the package on the index",
+        "_install.py",
+        "(pip install '/path/to/cognito-groups[{extra}]')",
+        "(pip install 'cognito-groups[{extra}]')",
+        ("tests/test_install_hints.py",),
+    ),
 )
 
 

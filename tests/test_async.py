@@ -20,6 +20,7 @@ from cognito_groups import (
     User,
     aiter_users_in_group,
 )
+from cognito_groups._install import install_hint
 
 from .conftest import GROUP, POOL, ServedPool, params, wire_user
 from .fault_server import GROUP as FAULT_GROUP
@@ -343,7 +344,7 @@ def test_clear_error_without_aiobotocore() -> None:
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    hint = "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
+    hint = "AsyncCognitoGroups needs aiobotocore: " + install_hint("async")
     assert result.stdout.splitlines() == [hint, hint, "AsyncUserIterator AsyncPageIterator"]
 
 

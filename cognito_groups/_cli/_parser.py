@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NoReturn
 from cognito_groups._budget import DEFAULT_PATIENCE
 from cognito_groups._cli._safe_text import visible
 from cognito_groups._cli._writers import EXPORT_FORMATS, FORMATS
+from cognito_groups._install import install_hint
 from cognito_groups._mirror._database import DEFAULT_DATABASE
 from cognito_groups._models import UserStatus
 from cognito_groups._quotas import USER_LIST
@@ -412,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="list a demo group on an in-process moto Cognito (no AWS account needed)",
         description="List the demo group of an in-process moto Cognito seeded with a demo "
-        "pool (needs the demo extra: pip install 'cognito-groups[demo]').",
+        f"pool (needs moto: {install_hint('demo')}).",
         epilog=_EXAMPLES_DEMO,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

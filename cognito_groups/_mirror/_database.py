@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cognito_groups._install import install_hint
 from cognito_groups._lock import LockHeldError, NotALockFileError, lock_beside, release, take
 from cognito_groups._mirror._errors import (
     DatabaseUnavailableError,
@@ -456,7 +457,7 @@ class PostgresDialect(Dialect):
             import psycopg
         except ImportError as err:
             raise ImportError(
-                "a PostgreSQL mirror needs psycopg: pip install 'cognito-groups[postgres]'"
+                "a PostgreSQL mirror needs psycopg: " + install_hint("postgres"), name=err.name
             ) from err
         with self.translated():
             try:
