@@ -16,6 +16,7 @@ from cognito_groups._async_iterators import (
     AsyncPageIterator,
     AsyncUserIterator,
 )
+from cognito_groups._budget import CategoryBudget, RequestBudget
 from cognito_groups._client import CognitoGroups, iter_users_in_group
 from cognito_groups._errors import (
     ClientSetupError,
@@ -73,6 +74,7 @@ __all__ = [
     "AsyncPageIterator",
     "AsyncUserIterator",
     "Attribute",
+    "CategoryBudget",
     "ClientSetupError",
     "CognitoGroups",
     "CognitoGroupsError",
@@ -101,6 +103,7 @@ __all__ = [
     "PageIterator",
     "PaginationError",
     "RegionError",
+    "RequestBudget",
     "RequestTimeoutError",
     "ResourceNotFoundError",
     "SchemaVersionError",
