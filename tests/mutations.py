@@ -248,8 +248,8 @@ MUTATIONS = (
     Mutation(
         "ListGroups is sent without its category's budget",
         "_client.py",
-        "return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_pacer()), plan)",
-        "return GroupIterator(paced(self._client, LIST_GROUPS, None), plan)",
+        "return GroupIterator(paced(client, LIST_GROUPS, self._groups_pacer()), plan)",
+        "return GroupIterator(paced(client, LIST_GROUPS, None), plan)",
         ("tests/test_quotas.py",),
     ),
     Mutation(
@@ -608,6 +608,34 @@ MUTATIONS = (
         "(pip install '/path/to/cognito-groups[{extra}]')",
         "(pip install 'cognito-groups[{extra}]')",
         ("tests/test_install_hints.py",),
+    ),
+    Mutation(
+        "a facade without a Region builds its client at once (RegionError)",
+        "_client.py",
+        "            if configured_region(session, region_name) is None:",
+        "            if False:",
+        ("tests/test_twins.py::test_the_facades_take_the_region_from_the_pool_id",),
+    ),
+    Mutation(
+        "an async facade without a Region opens its client on entering (RegionError)",
+        "_async.py",
+        "            if aio_configured_region(session, region_name) is not None:",
+        "            if True:",
+        ("tests/test_twins.py::test_the_facades_take_the_region_from_the_pool_id",),
+    ),
+    Mutation(
+        "a facade lists a pool of another Region than its client's",
+        "_config.py",
+        "        if self.region is not None and region is not None and region != self.region:",
+        "        if False:",
+        ("tests/test_twins.py::test_a_facade_without_region_refuses_a_pool_of_another_region",),
+    ),
+    Mutation(
+        "a single group's error does not name the group",
+        "_errors.py",
+        "        if group_name is not None:\n            err.group_name = group_name\n",
+        "",
+        ("tests/test_reliability.py::test_a_single_group_error_names_its_group",),
     ),
 )
 
