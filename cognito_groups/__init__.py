@@ -43,6 +43,7 @@ from cognito_groups._iterators import (
     UserIterator,
 )
 from cognito_groups._mirror._errors import (
+    DatabaseAuthenticationError,
     DatabaseUnavailableError,
     DatabaseWriteError,
     InterruptedSyncError,
@@ -81,6 +82,7 @@ __all__ = [
     "CognitoServiceError",
     "ConnectionFailedError",
     "CredentialsError",
+    "DatabaseAuthenticationError",
     "DatabaseUnavailableError",
     "DatabaseWriteError",
     "DeliveryMedium",

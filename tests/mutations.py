@@ -637,6 +637,20 @@ MUTATIONS = (
         "",
         ("tests/test_reliability.py::test_a_single_group_error_names_its_group",),
     ),
+    Mutation(
+        "PostgreSQL refusing the credentials is an outage (exit 7)",
+        "_mirror/_database.py",
+        "                if not _refused_credentials(err):\n",
+        "                if True:\n",
+        ("tests/test_mirror_credentials.py",),
+    ),
+    Mutation(
+        "refused credentials exit as an unreachable database",
+        "_cli/_report.py",
+        "    (DatabaseAuthenticationError, EXIT_NOT_AUTHORIZED),\n",
+        "    (DatabaseAuthenticationError, EXIT_CONNECTION),\n",
+        ("tests/test_mirror_credentials.py",),
+    ),
 )
 
 
