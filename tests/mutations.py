@@ -651,6 +651,41 @@ MUTATIONS = (
         "    (DatabaseAuthenticationError, EXIT_CONNECTION),\n",
         ("tests/test_mirror_credentials.py",),
     ),
+    Mutation(
+        "changes names the baseline on every run",
+        "_cli/_changes.py",
+        "if (since is not None and finished >= since) or latest[sync.user_pool_id] == sync.id:",
+        "if since is None or finished >= since:",
+        ("tests/test_changes_cli.py",),
+    ),
+    Mutation(
+        "a table of one pool repeats its pool in a column",
+        "_cli/_changes.py",
+        'one_pool = format_name == "table" and self.args.user_pool_id is not None',
+        "one_pool = False",
+        ("tests/test_changes_cli.py",),
+    ),
+    Mutation(
+        "--since reads any script's digits",
+        "_cli/_changes.py",
+        "    if not text.isascii():\n",
+        "    if False:\n",
+        ("tests/test_changes_cli.py",),
+    ),
+    Mutation(
+        "a long time ago is not a time ago (two errors for out of range)",
+        "_cli/_changes.py",
+        '_AGO = re.compile(r"([0-9]+)([mhdw])")',
+        '_AGO = re.compile(r"([0-9]{1,6})([mhdw])")',
+        ("tests/test_changes_cli.py",),
+    ),
+    Mutation(
+        "a --since in the future lists nothing without a word",
+        "_cli/_changes.py",
+        "if since is not None and since > now and not args.quiet:",
+        "if False:",
+        ("tests/test_changes_cli.py",),
+    ),
 )
 
 

@@ -344,7 +344,8 @@ def _changes_options(parser: argparse.ArgumentParser) -> None:
         "--since",
         metavar="WHEN",
         help="only changes observed since WHEN: a date or time in ISO 8601 (2026-11-01, "
-        "2026-11-01T08:00:00Z; UTC unless it says), or a time ago (90m, 36h, 7d, 2w)",
+        "2026-11-01T08:00:00Z; UTC unless it says), or a time ago (90m, 36h, 7d, 2w); "
+        "ASCII digits only",
     )
     chosen.add_argument(
         "--group", action="append", metavar="NAME", help="only this group's (repeatable)"
