@@ -686,6 +686,16 @@ MUTATIONS = (
         "if False:",
         ("tests/test_changes_cli.py",),
     ),
+    Mutation(
+        "the table cuts status and date before the free text is narrow",
+        "_cli/_writers.py",
+        "            width if fixed_form else min(width, 1)\n",
+        "            width if fixed_form else min(width, 12)\n",
+        (
+            "tests/test_cli_daily.py::"
+            "test_an_80_column_terminal_cuts_username_and_email_not_status_or_date",
+        ),
+    ),
 )
 
 
