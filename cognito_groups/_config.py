@@ -229,15 +229,12 @@ def own_session(session: boto3.Session | None) -> boto3.Session:
 def configured_region(session: boto3.Session, region_name: str | None) -> str | None:
     """The Region given, else the one configured for ``session`` (``None``: neither).
 
-    Raises:
-        ClientSetupError: botocore could not read the configuration (e.g. a missing profile).
+    A boto3 session reads its configuration when it is made (`own_session()` translates what
+    goes wrong then), so reading its Region cannot fail.
     """
     if region_name is not None:
         return region_name
-    try:
-        return cast("str | None", session.region_name)
-    except BotoCoreError as err:
-        raise translate_error(err, fallback=ClientSetupError) from err
+    return cast("str | None", session.region_name)
 
 
 def new_cognito_client(

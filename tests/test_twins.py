@@ -16,6 +16,7 @@ from botocore.stub import Stubber
 
 from cognito_groups import (
     AsyncCognitoGroups,
+    ClientSetupError,
     CognitoGroups,
     ConnectionFailedError,
     InvalidParameterError,
@@ -121,13 +122,12 @@ def test_the_facades_take_the_region_from_the_pool_id(eu_pool: DemoPool, tmp_pat
 
     async def run() -> tuple[list[str], str, list[str]]:
         async with AsyncCognitoGroups() as groups:
+            # Every group (ListGroups creates the client; ListUsersInGroup finds it), in pages
+            # of 2 (the second request of a call reuses the client of its first).
+            listing = groups.iter_memberships(pool, page_size=2)
+            members = sorted([m.user.username async for m in listing])
             found = sorted([user.username async for user in groups.iter_users(pool, group)])
-            listing = groups.iter_memberships(pool, [group])
-            return (
-                found,
-                groups.client.meta.region_name,
-                sorted([m.user.username async for m in listing]),
-            )
+            return found, groups.client.meta.region_name, members
 
     assert (len(users), region, members) == (eu_pool.group_size, "eu-west-1", users)
     assert asyncio.run(run()) == (users, "eu-west-1", users)
@@ -162,6 +162,39 @@ def test_a_facade_without_region_refuses_a_pool_of_another_region(
 
     error = asyncio.run(run())
     assert (error.parameter, error.message) == ("user_pool_id", expected)
+
+
+@pytest.mark.usefixtures("no_region")
+def test_a_listing_iterated_after_its_async_facade_closed_says_so(eu_pool: DemoPool) -> None:
+    """Made inside `async with`, iterated after it: ClientSetupError, no client created."""
+
+    async def run() -> None:
+        async with AsyncCognitoGroups() as groups:
+            users = groups.iter_users(eu_pool.user_pool_id, eu_pool.group_name)
+        with pytest.raises(ClientSetupError, match="enter it first"):
+            await anext(aiter(users))
+        with pytest.raises(ClientSetupError, match="enter it first"):
+            _ = groups.client
+
+    asyncio.run(run())
+
+
+def test_an_unreadable_aws_config_is_a_setup_error_of_both_facades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config file botocore cannot parse: ClientSetupError, building (sync), entering (async)."""
+    config = tmp_path / "config"
+    config.write_text("[default\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(ClientSetupError, match="Unable to parse config file"):
+        CognitoGroups()
+
+    async def run() -> None:
+        async with AsyncCognitoGroups():
+            pass  # pragma: no cover - entering fails
+
+    with pytest.raises(ClientSetupError, match="Unable to parse config file"):
+        asyncio.run(run())
 
 
 @pytest.mark.usefixtures("no_region")
