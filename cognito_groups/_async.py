@@ -46,14 +46,14 @@ from cognito_groups._validate import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from aiobotocore.session import AioSession
     from botocore.config import Config
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
     from typing_extensions import Self
 
-    from cognito_groups._budget import AsyncCall, Pacer
+    from cognito_groups._budget import AsyncCall
     from cognito_groups._validate import ListRequest
 
 __all__ = ["AsyncCognitoGroups", "aiter_users_in_group"]
@@ -185,16 +185,16 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
             self._region = PoolRegion()
             await stack.aclose()
 
-    def _call(self, user_pool_id: str, operation: str, pacer: Pacer | None) -> AsyncCall:
-        """The paced call of ``operation`` on the client for ``user_pool_id``.
+    def _call(self, user_pool_id: str, make: Callable[[Any], AsyncCall]) -> AsyncCall:
+        """``make(client)``, the paced call of an operation, on the client for ``user_pool_id``.
 
         Without a client yet (no Region given or configured), the first request creates it,
-        in the Region the pool's id names (`PoolRegion`).
+        in the Region the pool's id names (`PoolRegion`), and makes the call then.
         """
         client = self._client
         if client is not None:
             self._region.check(user_pool_id)
-            return apaced(client, operation, pacer)
+            return make(client)
         if self._stack is None:
             raise self._no_client()
         made: AsyncCall | None = None
@@ -202,7 +202,7 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
         async def call(**params: Any) -> Mapping[str, Any]:
             nonlocal made
             if made is None:
-                made = apaced(await self._client_for(user_pool_id), operation, pacer)
+                made = make(await self._client_for(user_pool_id))
             return await made(**params)
 
         return call
@@ -246,7 +246,10 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
 
     def _pages(self, request: ListRequest, owner: AsyncClosing | None = None) -> AsyncPageIterator:
         """The page iterator of an already validated request (closing ``owner`` at its end)."""
-        call = self._call(request.user_pool_id, LIST_USERS_IN_GROUP, self._users_pacer())
+        pacer = self._users_pacer()
+        call = self._call(
+            request.user_pool_id, lambda client: apaced(client, LIST_USERS_IN_GROUP, pacer)
+        )
         return AsyncPageIterator(call, PageRequestPlan(request), owner)
 
     def iter_users(
@@ -273,7 +276,8 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
     ) -> AsyncGroupIterator:
         """``async for`` over the pool's groups; see `CognitoGroups.iter_groups()`."""
         plan = GroupRequestPlan(user_pool_id, page_size)
-        call = self._call(plan.user_pool_id, LIST_GROUPS, self._groups_pacer())
+        pacer = self._groups_pacer()
+        call = self._call(plan.user_pool_id, lambda client: apaced(client, LIST_GROUPS, pacer))
         return AsyncGroupIterator(call, plan)
 
     def iter_memberships(
@@ -299,10 +303,11 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
             checkpoint=checkpoint,
         )
         pool = request.user_pool_id
-        list_groups = self._call(pool, LIST_GROUPS, self._groups_pacer())
+        groups_pacer, users_pacer = self._groups_pacer(), self._pacer()
+        list_groups = self._call(pool, lambda client: apaced(client, LIST_GROUPS, groups_pacer))
         return AsyncMembershipIterator(
             MembershipPlan(request),
-            self._call(pool, LIST_USERS_IN_GROUP, self._pacer()),
+            self._call(pool, lambda client: apaced(client, LIST_USERS_IN_GROUP, users_pacer)),
             lambda: AsyncGroupIterator(list_groups, GroupRequestPlan(pool, DEFAULT_PAGE_SIZE)),
         )
 
