@@ -57,7 +57,8 @@ bench: $(STAMP)
 # Every group within the account's quotas, alone and shared with another caller, against raw
 # boto3, on a loopback Cognito (about 25 minutes, 3 rounds; its time is in the results); writes
 # benchmarks/quota-results.json, and the tables of docs/performance.md and docs/quota-chart.svg
-# generated from it.
+# generated from it (`$(BIN)/python benchmarks/quota.py --redraw`: those two again from the
+# results file, measuring nothing).
 bench-quota: $(STAMP)
 	$(BIN)/python benchmarks/quota.py
 

@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import _peer  # noqa: E402
 from benchmarks._chart import Panel, Series, bar_chart  # noqa: E402
-from benchmarks._results import publish, stamp  # noqa: E402
+from benchmarks._results import publish, replace_block, stamp  # noqa: E402
 from cognito_groups import AsyncCognitoGroups, CognitoGroups, CognitoGroupsError  # noqa: E402
 from tests.quota_server import POOL, QuotaServer  # noqa: E402
 
@@ -714,9 +714,19 @@ def main() -> None:
         default=3,
         help="rounds of every scenario and variant, the median reported (3: about 25 minutes)",
     )
+    parser.add_argument(
+        "--redraw",
+        action="store_true",
+        help="measure nothing: write the docs' block and the chart again from the results file",
+    )
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds: at least 1")
+    if args.redraw:
+        results = json.loads(RESULTS.read_text())
+        replace_block(DOCS, BEGIN, END, render(results))
+        CHART.write_text(chart(results))
+        return
     results = measure(args.rounds)
     publish(results, RESULTS, DOCS, (BEGIN, END), render)
     CHART.write_text(chart(results))

@@ -16,6 +16,7 @@ from cognito_groups._async_iterators import (
     AsyncPageIterator,
     AsyncUserIterator,
 )
+from cognito_groups._budget import CategoryBudget, RequestBudget
 from cognito_groups._client import CognitoGroups, iter_users_in_group
 from cognito_groups._errors import (
     ClientSetupError,
@@ -42,6 +43,7 @@ from cognito_groups._iterators import (
     UserIterator,
 )
 from cognito_groups._mirror._errors import (
+    DatabaseAuthenticationError,
     DatabaseUnavailableError,
     DatabaseWriteError,
     InterruptedSyncError,
@@ -74,12 +76,14 @@ __all__ = [
     "AsyncPageIterator",
     "AsyncUserIterator",
     "Attribute",
+    "CategoryBudget",
     "ClientSetupError",
     "CognitoGroups",
     "CognitoGroupsError",
     "CognitoServiceError",
     "ConnectionFailedError",
     "CredentialsError",
+    "DatabaseAuthenticationError",
     "DatabaseUnavailableError",
     "DatabaseWriteError",
     "DeliveryMedium",
@@ -103,6 +107,7 @@ __all__ = [
     "PageIterator",
     "PaginationError",
     "RegionError",
+    "RequestBudget",
     "RequestTimeoutError",
     "ResourceNotFoundError",
     "SchemaVersionError",

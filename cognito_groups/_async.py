@@ -5,15 +5,16 @@ facade: validation (``_validate``), the plans (``_paginate``, ``_groups``, ``_me
 pacing and error translation (``_budget``, ``_errors``), conversion (``_models``) and client
 building with its Region rule (``_config``). It never imports the sync facade.
 
-aiobotocore is the ``async`` extra (``pip install 'cognito-groups[async]'``). This module
+aiobotocore is the ``async`` extra (``pip install '/path/to/cognito-groups[async]'``). This module
 imports without it, so that ``from cognito_groups import *`` works everywhere; building a
 facade or a listing without it raises `ImportError` with the install hint.
 """
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from cognito_groups._async_iterators import (
     AsyncGroupIterator,
@@ -25,11 +26,14 @@ from cognito_groups._budget import DEFAULT_PATIENCE, FacadeBudgets, apaced
 from cognito_groups._closing import AsyncClosing
 from cognito_groups._config import (
     LazyAsyncClient,
+    PoolRegion,
+    aio_configured_region,
     aio_session_type,
     check_client_options,
+    open_aio_session,
     open_async_client,
 )
-from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, ClientSetupError
+from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, ClientSetupError, RegionError
 from cognito_groups._groups import GroupRequestPlan
 from cognito_groups._memberships import MembershipPlan
 from cognito_groups._paginate import PageRequestPlan
@@ -42,13 +46,14 @@ from cognito_groups._validate import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from aiobotocore.session import AioSession
     from botocore.config import Config
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
     from typing_extensions import Self
 
+    from cognito_groups._budget import AsyncCall
     from cognito_groups._validate import ListRequest
 
 __all__ = ["AsyncCognitoGroups", "aiter_users_in_group"]
@@ -60,7 +65,9 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
     Args:
         client: An aiobotocore ``cognito-idp`` client (already entered), used as it is.
         session: An ``aiobotocore.session.AioSession`` to build the client from.
-        region_name: The AWS Region.
+        region_name: The AWS Region (default: the one configured; when there is none, the
+            Region the first listed pool's id names, as `CognitoGroups` does: the client is
+            then created by the first request, and a pool of another Region is refused).
         endpoint_url: Another endpoint, e.g. a moto server.
         config: A ``botocore.config.Config`` merged over the default (standard retries).
         max_rps: The ceiling of the adaptive ``ListUsersInGroup`` budget, shared by every
@@ -88,7 +95,7 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
         ```
     """
 
-    __slots__ = ("_client", "_options", "_stack")
+    __slots__ = ("_client", "_lock", "_options", "_region", "_stack")
 
     def __init__(
         self,
@@ -115,6 +122,8 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
         self._client = client
         self._stack: AsyncExitStack | None = None
         self._options = (session, region_name, endpoint_url, config)
+        self._region = PoolRegion()
+        self._lock = asyncio.Lock()
 
     @classmethod
     def _for_pool(
@@ -135,19 +144,36 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
         """The aiobotocore client requests go through.
 
         Raises:
-            ClientSetupError: the client is built on ``async with`` and that has not happened.
+            ClientSetupError: the client is built on ``async with`` and that has not happened;
+                `RegionError` when no Region was given or configured and nothing was listed
+                yet (the first request creates it, in the Region its pool id names).
         """
         if self._client is None:
-            raise ClientSetupError(
-                "AsyncCognitoGroups builds its client in `async with AsyncCognitoGroups(...) as "
-                "cognito:`; enter it first, or pass client="
-            )
+            raise self._no_client()
         return self._client
+
+    def _no_client(self) -> ClientSetupError:
+        """Why there is no client: not entered, or entered without a Region."""
+        if self._stack is not None:
+            return RegionError(
+                "no Region was given or configured: this AsyncCognitoGroups creates its "
+                "client on its first request, in the Region the pool id names "
+                "(region_name= creates it on entering)"
+            )
+        return ClientSetupError(
+            "AsyncCognitoGroups builds its client in `async with AsyncCognitoGroups(...) as "
+            "cognito:`; enter it first, or pass client="
+        )
 
     async def __aenter__(self) -> Self:
         if self._client is None:
+            session, region_name, endpoint_url, config = self._options
+            session = open_aio_session(session)
+            self._options = (session, region_name, endpoint_url, config)
             stack = AsyncExitStack()
-            self._client = await open_async_client(stack, *self._options)
+            if aio_configured_region(session, region_name) is not None:
+                self._client = await open_async_client(stack, *self._options)
+            # Else no Region: the first request creates the client, in its pool's Region.
             self._stack = stack
         return self
 
@@ -156,7 +182,48 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
         stack, self._stack = self._stack, None
         if stack is not None:
             self._client = None
+            self._region = PoolRegion()
             await stack.aclose()
+
+    def _call(self, user_pool_id: str, make: Callable[[Any], AsyncCall]) -> AsyncCall:
+        """``make(client)``, the paced call of an operation, on the client for ``user_pool_id``.
+
+        Without a client yet (no Region given or configured), the first request creates it,
+        in the Region the pool's id names (`PoolRegion`), and makes the call then.
+        """
+        client = self._client
+        if client is not None:
+            self._region.check(user_pool_id)
+            return make(client)
+        if self._stack is None:
+            raise self._no_client()
+        made: AsyncCall | None = None
+
+        async def call(**params: Any) -> Mapping[str, Any]:
+            nonlocal made
+            if made is None:
+                made = make(await self._client_for(user_pool_id))
+            return await made(**params)
+
+        return call
+
+    async def _client_for(self, user_pool_id: str) -> CognitoIdentityProviderClient:
+        """The client to list ``user_pool_id`` with, created now if none was yet."""
+        async with self._lock:
+            client = self._client
+            if client is not None:
+                self._region.check(user_pool_id)
+                return client
+            stack = self._stack
+            if stack is None:  # closed since the listing began
+                raise self._no_client()
+            session, _, endpoint_url, config = self._options
+            client = await open_async_client(
+                stack, session, None, endpoint_url, config, user_pool_id=user_pool_id
+            )
+            self._client = client
+            self._region.built(user_pool_id, client.meta.region_name)
+            return client
 
     def iter_pages(
         self,
@@ -179,8 +246,9 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
 
     def _pages(self, request: ListRequest, owner: AsyncClosing | None = None) -> AsyncPageIterator:
         """The page iterator of an already validated request (closing ``owner`` at its end)."""
-        call = apaced(
-            self.client, LIST_USERS_IN_GROUP, self._pacer(paced=self._max_rps is not None)
+        pacer = self._users_pacer()
+        call = self._call(
+            request.user_pool_id, lambda client: apaced(client, LIST_USERS_IN_GROUP, pacer)
         )
         return AsyncPageIterator(call, PageRequestPlan(request), owner)
 
@@ -208,7 +276,9 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
     ) -> AsyncGroupIterator:
         """``async for`` over the pool's groups; see `CognitoGroups.iter_groups()`."""
         plan = GroupRequestPlan(user_pool_id, page_size)
-        return AsyncGroupIterator(apaced(self.client, LIST_GROUPS, self._groups_pacer()), plan)
+        pacer = self._groups_pacer()
+        call = self._call(plan.user_pool_id, lambda client: apaced(client, LIST_GROUPS, pacer))
+        return AsyncGroupIterator(call, plan)
 
     def iter_memberships(
         self,
@@ -232,11 +302,12 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
             page_size=page_size,
             checkpoint=checkpoint,
         )
-        list_groups = apaced(self.client, LIST_GROUPS, self._groups_pacer())
         pool = request.user_pool_id
+        groups_pacer, users_pacer = self._groups_pacer(), self._pacer()
+        list_groups = self._call(pool, lambda client: apaced(client, LIST_GROUPS, groups_pacer))
         return AsyncMembershipIterator(
             MembershipPlan(request),
-            apaced(self.client, LIST_USERS_IN_GROUP, self._pacer()),
+            self._call(pool, lambda client: apaced(client, LIST_USERS_IN_GROUP, users_pacer)),
             lambda: AsyncGroupIterator(list_groups, GroupRequestPlan(pool, DEFAULT_PAGE_SIZE)),
         )
 

@@ -156,9 +156,11 @@ class BudgetHome:
 
 
 class RequestBudget:
-    """The adaptive budget of one quota bucket (see the module's docstring), thread-safe.
+    """The adaptive budget of one quota bucket, thread-safe (the algorithm: ``_budget``).
 
-    Its state is read-only from outside: `rate`, `ceiling`, `throttled`, `shared`.
+    The facades make their own (``CognitoGroups.budget``, ``groups_budget.pool(id)``); import
+    the class to annotate them. Its state is read-only from outside: `rate`, `ceiling`,
+    `throttled`, `shared`.
 
     Args:
         name: What it paces, for the logs, e.g. ``"ListUsersInGroup (UserList)"``.

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 import boto3
 
 from cognito_groups._budget import DEFAULT_PATIENCE, FacadeBudgets, paced
 from cognito_groups._closing import Closing
-from cognito_groups._config import build_client, check_client_options
-from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP
+from cognito_groups._config import (
+    PoolRegion,
+    build_client,
+    check_client_options,
+    configured_region,
+    own_session,
+)
+from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, RegionError
 from cognito_groups._groups import GroupRequestPlan
 from cognito_groups._iterators import GroupIterator, MembershipIterator, PageIterator, UserIterator
 from cognito_groups._memberships import MembershipPlan
@@ -54,7 +61,10 @@ class CognitoGroups(FacadeBudgets, Closing):
     Args:
         client: An existing boto3 ``cognito-idp`` client, used as it is (never changed).
         session: A ``boto3.Session`` to build the client from (default: a new one).
-        region_name: The AWS Region, e.g. ``"us-east-1"`` (default: from the environment).
+        region_name: The AWS Region, e.g. ``"us-east-1"`` (default: the one configured in the
+            environment or the profile; when there is none, the Region the first listed
+            pool's id names, ``us-east-1_AbC123``: ``us-east-1``, the client being built
+            then, and a pool of another Region refused).
         endpoint_url: Another endpoint, e.g. moto's or cognito-local's.
         config: A ``botocore.config.Config`` merged over the library's default, which retries
             in botocore's standard mode (it retries ``TooManyRequestsException``).
@@ -79,7 +89,8 @@ class CognitoGroups(FacadeBudgets, Closing):
     Raises:
         InvalidParameterError: an option has the wrong type, or ``client`` is combined with
             the options that build one.
-        ClientSetupError: the client could not be built (e.g. `RegionError`).
+        ClientSetupError: the client could not be built (e.g. `RegionError`); without a
+            Region given or configured, on the first listing, if its pool's id names none.
 
     Example:
         ```python
@@ -89,7 +100,7 @@ class CognitoGroups(FacadeBudgets, Closing):
         ```
     """
 
-    __slots__ = ("_client", "_owns_client")
+    __slots__ = ("_client", "_lock", "_options", "_owns_client", "_region")
 
     def __init__(
         self,
@@ -106,13 +117,45 @@ class CognitoGroups(FacadeBudgets, Closing):
         _check_options(client, session, region_name, endpoint_url, config)
         super().__init__(max_rps, patience, shared_budget)
         self._owns_client = client is None
+        self._region = PoolRegion()
+        self._lock = threading.Lock()
+        self._client: CognitoIdentityProviderClient | None = None
+        self._options: tuple[boto3.Session, str | None, Config | None] | None = None
         if client is None:
+            session = own_session(session)
+            if configured_region(session, region_name) is None:
+                # No Region: the client is built by the first listing, in its pool's Region.
+                self._options = (session, endpoint_url, config)
+                return
             client = build_client(session, region_name, endpoint_url, config)
-        self._client = client
+        self._use(client)
+
+    def _use(self, client: CognitoIdentityProviderClient) -> None:
+        """Make ``client`` the one requests go through."""
         # With max_rps, the pacing handlers are registered now, so that they come before any
         # the caller adds later. Each listing has a call of its own (its cancel() is its own);
         # a facade that only lists users leaves a client without max_rps unchanged.
         paced(client, LIST_USERS_IN_GROUP, self._users_pacer())
+        self._client = client
+
+    def _client_for(self, user_pool_id: str) -> CognitoIdentityProviderClient:
+        """The client to list ``user_pool_id`` with, built now if none was yet (see `PoolRegion`).
+
+        Raises:
+            InvalidParameterError: the client was built in another pool's Region.
+            ClientSetupError: the client could not be built (e.g. the pool names no Region).
+        """
+        with self._lock:
+            client = self._client
+            if client is not None:
+                self._region.check(user_pool_id)
+                return client
+            assert self._options is not None  # noqa: S101 (a facade without a client has them)
+            session, endpoint_url, config = self._options
+            client = build_client(session, None, endpoint_url, config, user_pool_id=user_pool_id)
+            self._use(client)
+            self._region.built(user_pool_id, client.meta.region_name)
+            return client
 
     @classmethod
     def _for_pool(
@@ -127,18 +170,34 @@ class CognitoGroups(FacadeBudgets, Closing):
         patience: float = DEFAULT_PATIENCE,
         shared_budget: bool = True,
     ) -> CognitoGroups:
-        """A facade with a client of its own, in the pool's Region when none is configured."""
-        _check_options(None, session, region_name, endpoint_url, config)
-        FacadeBudgets(max_rps, patience, shared_budget)  # checked before a client is built
-        client = build_client(session, region_name, endpoint_url, config, user_pool_id=user_pool_id)
-        cognito = cls(client, max_rps=max_rps, patience=patience, shared_budget=shared_budget)
-        cognito._owns_client = True
+        """A facade with its own client, built now: in the pool's Region when none is configured."""
+        cognito = cls(
+            session=session,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            config=config,
+            max_rps=max_rps,
+            patience=patience,
+            shared_budget=shared_budget,
+        )
+        cognito._client_for(user_pool_id)
         return cognito
 
     @property
     def client(self) -> CognitoIdentityProviderClient:
-        """The boto3 client requests go through."""
-        return self._client
+        """The boto3 client requests go through.
+
+        Raises:
+            RegionError: no Region was given or configured and nothing was listed yet: the
+                client is built by the first listing, in the Region its pool id names.
+        """
+        client = self._client
+        if client is None:
+            raise RegionError(
+                "no Region was given or configured: this CognitoGroups builds its client on its "
+                "first listing, in the Region the pool id names (region_name= builds it now)"
+            )
+        return client
 
     def iter_pages(
         self,
@@ -173,7 +232,8 @@ class CognitoGroups(FacadeBudgets, Closing):
         self, request: ListRequest, *, prefetch: bool, owner: Closing | None = None
     ) -> PageIterator:
         """The page iterator of an already validated request (closing ``owner`` at its end)."""
-        call = paced(self._client, LIST_USERS_IN_GROUP, self._users_pacer())  # its own: cancel()
+        client = self._client_for(request.user_pool_id)
+        call = paced(client, LIST_USERS_IN_GROUP, self._users_pacer())  # its own: cancel()
         return PageIterator(call, PageRequestPlan(request), owner, prefetch=prefetch)
 
     def iter_users(
@@ -239,7 +299,8 @@ class CognitoGroups(FacadeBudgets, Closing):
             CognitoGroupsError: while iterating, a subclass for each failure.
         """
         plan = GroupRequestPlan(user_pool_id, page_size)
-        return GroupIterator(paced(self._client, LIST_GROUPS, self._groups_pacer()), plan)
+        client = self._client_for(plan.user_pool_id)
+        return GroupIterator(paced(client, LIST_GROUPS, self._groups_pacer()), plan)
 
     def iter_memberships(
         self,
@@ -285,12 +346,13 @@ class CognitoGroups(FacadeBudgets, Closing):
             page_size=page_size,
             checkpoint=checkpoint,
         )
-        list_groups = paced(self._client, LIST_GROUPS, self._groups_pacer())
         pool = request.user_pool_id
+        client = self._client_for(pool)
+        list_groups = paced(client, LIST_GROUPS, self._groups_pacer())
         return MembershipIterator(
             MembershipPlan(request),
             request.concurrency,
-            paced(self._client, LIST_USERS_IN_GROUP, self._pacer()),
+            paced(client, LIST_USERS_IN_GROUP, self._pacer()),
             lambda: GroupIterator(list_groups, GroupRequestPlan(pool, DEFAULT_PAGE_SIZE)),
         )
 
@@ -314,7 +376,7 @@ class CognitoGroups(FacadeBudgets, Closing):
 
     def close(self) -> None:
         """Close the client's connections if this object built the client; else do nothing."""
-        if self._owns_client:
+        if self._owns_client and self._client is not None:
             self._client.close()
 
 

@@ -22,6 +22,7 @@ from botocore.session import Session as _BotocoreSession
 from botocore.session import get_session as get_botocore_session
 
 from cognito_groups._errors import ClientSetupError, InvalidParameterError, translate_error
+from cognito_groups._install import install_hint
 from cognito_groups._models import parse_utc_timestamp
 from cognito_groups._validate import check_endpoint_url, check_region_name
 from cognito_groups._version import __version__
@@ -39,12 +40,17 @@ __all__ = [
     "DEFAULT_RETRY_MODE",
     "USER_AGENT_EXTRA",
     "LazyAsyncClient",
+    "PoolRegion",
+    "aio_configured_region",
     "aio_session_type",
     "build_client",
     "check_client_options",
+    "configured_region",
     "merge_config",
     "new_cognito_client",
+    "open_aio_session",
     "open_async_client",
+    "own_session",
     "region_for",
     "region_from_pool_id",
     "with_utc_timestamps",
@@ -53,7 +59,7 @@ __all__ = [
 #: The library's own client options; a caller's ``config`` is merged over them.
 USER_AGENT_EXTRA = f"cognito-groups/{__version__}"
 DEFAULT_RETRY_MODE = "standard"
-_INSTALL_HINT = "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
+_INSTALL_HINT = "AsyncCognitoGroups needs aiobotocore: " + install_hint("async")
 
 
 def merge_config(config: object) -> Config:
@@ -171,6 +177,66 @@ def region_for(
     return region_from_pool_id(user_pool_id)
 
 
+class PoolRegion:
+    """The Region of a facade that has none given or configured: the one its first pool names.
+
+    Its client is built for the first pool it lists, in that pool's Region (see
+    `region_for()`); a facade has one client and one set of budgets, of one account and Region,
+    so a pool whose id names another Region is refused, naming both, rather than listed in
+    the wrong one (where it would not be found).
+    """
+
+    __slots__ = ("pool", "region")
+
+    def __init__(self) -> None:
+        self.pool: str | None = None
+        self.region: str | None = None
+
+    def check(self, user_pool_id: str) -> None:
+        """Refuse a pool whose id names another Region than the one the client was built in.
+
+        Raises:
+            InvalidParameterError: naming ``user_pool_id``.
+        """
+        region = region_from_pool_id(user_pool_id)
+        if self.region is not None and region is not None and region != self.region:
+            raise InvalidParameterError._local(
+                "user_pool_id",
+                f"user_pool_id: {user_pool_id!r} is in {region}, and this facade's client is in "
+                f"{self.region}, the Region of the first pool it listed ({self.pool!r}; none was "
+                "given or configured): pass region_name=, or use one facade per Region",
+            )
+
+    def built(self, user_pool_id: str, region: str | None) -> None:
+        """The client was built for ``user_pool_id``, in ``region``."""
+        self.pool, self.region = user_pool_id, region
+
+
+def own_session(session: boto3.Session | None) -> boto3.Session:
+    """``session``, or a new one whose parser gives UTC datetimes directly (the fast path).
+
+    Raises:
+        ClientSetupError: botocore could not make one (e.g. ``AWS_PROFILE`` names no profile).
+    """
+    if session is not None:
+        return session
+    try:
+        return boto3.Session(botocore_session=with_utc_timestamps(get_botocore_session()))
+    except BotoCoreError as err:
+        raise translate_error(err, fallback=ClientSetupError) from err
+
+
+def configured_region(session: boto3.Session, region_name: str | None) -> str | None:
+    """The Region given, else the one configured for ``session`` (``None``: neither).
+
+    A boto3 session reads its configuration when it is made (`own_session()` translates what
+    goes wrong then), so reading its Region cannot fail.
+    """
+    if region_name is not None:
+        return region_name
+    return cast("str | None", session.region_name)
+
+
 def new_cognito_client(
     session: boto3.Session | None = None,
     *,
@@ -184,8 +250,7 @@ def new_cognito_client(
     ``region_name``, nothing in the environment or the profile), the Region that
     ``user_pool_id`` names is used, if botocore knows it.
     """
-    if session is None:
-        session = boto3.Session(botocore_session=with_utc_timestamps(get_botocore_session()))
+    session = own_session(session)
     configured = cast("str | None", session.region_name)  # None when nothing is configured
     options["region_name"] = region_for(options.get("region_name"), configured, user_pool_id)
     # boto3-stubs types `client` for every service; only cognito-idp's stubs are installed.
@@ -230,6 +295,27 @@ def aio_session_type() -> type[AioSession]:
     return AioSession
 
 
+def open_aio_session(session: AioSession | None) -> AioSession:
+    """``session``, or a new aiobotocore one whose parser gives UTC datetimes directly."""
+    from aiobotocore.session import get_session
+
+    return with_utc_timestamps(get_session()) if session is None else session
+
+
+def aio_configured_region(session: AioSession, region_name: str | None) -> str | None:
+    """`configured_region()` for an aiobotocore session.
+
+    Raises:
+        ClientSetupError: botocore could not read the configuration (e.g. a missing profile).
+    """
+    if region_name is not None:
+        return region_name
+    try:
+        return cast("str | None", session.get_config_variable("region"))
+    except BotoCoreError as err:
+        raise translate_error(err, fallback=ClientSetupError) from err
+
+
 async def open_async_client(
     stack: AsyncExitStack,
     session: AioSession | None,
@@ -245,11 +331,10 @@ async def open_async_client(
         ClientSetupError: botocore could not build the client, as the sync facade says it.
     """
     from aiobotocore.config import AioConfig
-    from aiobotocore.session import get_session
 
     try:
         try:
-            session = with_utc_timestamps(get_session()) if session is None else session
+            session = open_aio_session(session)
             configured = cast("str | None", session.get_config_variable("region"))
             # Same options as the sync client; AioConfig.merge reads any Config's options.
             aio_config = AioConfig().merge(cast("AioConfig", merge_config(config)))

@@ -25,16 +25,23 @@ _THROTTLED = "TooManyRequestsException"
 class RequestCounter:
     """Counts the requests ``cognito`` sends and its throttled answers, until `close()`.
 
-    ``sent``: also called for each request sent (e.g. to measure a rate).
+    ``sent``: also called for each request sent (e.g. to measure a rate). ``user_pool_id``: the
+    pool ``cognito`` is about to list (its client is built for it, if none was yet).
     """
 
-    def __init__(self, cognito: CognitoGroups, *, sent: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        cognito: CognitoGroups,
+        user_pool_id: str | None = None,
+        *,
+        sent: Callable[[], None] | None = None,
+    ) -> None:
         self.requests = 0
         self._unpaced = 0  # throttles botocore's retry handler was asked about
         self._cognito = cognito
         self._before = self._paced()
         self._then = sent
-        client = cognito.client
+        client = cognito.client if user_pool_id is None else cognito._client_for(user_pool_id)
         self._events = client.meta.events
         service = client.meta.service_model.service_id.hyphenize()
         self._sent_event = f"before-send.{service}"

@@ -111,8 +111,10 @@ class CognitoGroupsError(Exception):
         next_token: Where to resume a listing that failed, exact to the user: ``None`` if
             nothing had been returned yet from a listing that started at the beginning (or if
             nothing was being listed).
-        group_name: The group whose listing failed, set by ``iter_memberships`` (whose
-            ``checkpoint`` is then the way to resume); ``None`` elsewhere.
+        group_name: The group whose listing failed: the group of `iter_users()` and
+            `iter_pages()`, or the first failing group of ``iter_memberships`` (whose
+            ``checkpoint`` is then the way to resume); ``None`` when no group was being
+            listed (``ListGroups``, building a client, a parameter refused before sending).
         operation: The operation that failed (``"ListUsersInGroup"`` or ``"ListGroups"``);
             ``None`` when no request was involved (building a client).
     """
@@ -120,7 +122,7 @@ class CognitoGroupsError(Exception):
     next_token: str | None
     #: The operation that failed (``ListUsersInGroup``, ``ListGroups``), else ``None``.
     operation: str | None = None
-    #: The group whose listing failed, in ``CognitoGroups.iter_memberships()`` (else ``None``).
+    #: The group whose listing failed (``None``: no group was being listed).
     group_name: str | None = None
 
     def __init__(
@@ -410,12 +412,19 @@ def _raised_by_the_parser(err: BaseException) -> bool:
 
 
 @contextmanager
-def resuming_at(next_token: str | None) -> Generator[None, None, None]:
-    """Around a request of a listing: an error of ours leaves carrying ``next_token``."""
+def resuming_at(
+    next_token: str | None, group_name: str | None = None
+) -> Generator[None, None, None]:
+    """Around a request of a listing: an error of ours leaves carrying ``next_token``.
+
+    And ``group_name``, the group being listed, when there is one.
+    """
     try:
         yield
     except CognitoGroupsError as err:
         err.next_token = next_token
+        if group_name is not None:
+            err.group_name = group_name
         raise
 
 

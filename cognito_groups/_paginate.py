@@ -127,6 +127,11 @@ class PageRequestPlan:
             MalformedResponseError: the response does not have the model's shape.
             PaginationError: the service broke the paging contract.
         """
+        with resuming_at(self._position.to_token(), self._request.group_name):
+            return self._accept(response)
+
+    def _accept(self, response: Mapping[str, Any]) -> PageSlice:
+        """`accept()`, its errors carrying the token of where the page started."""
         start = self._position
         if "Users" not in response and came_over_http(response):
             # botocore parses a 2xx body that is not JSON (malformed, truncated, empty) as {}:
@@ -181,8 +186,11 @@ class PageRequestPlan:
         return PageSlice(page, Position(start.token, skipped), end is None)
 
     def resuming(self) -> AbstractContextManager[None]:
-        """Around a request: an error of ours leaves with the resume token of where it started."""
-        return resuming_at(self._position.to_token())
+        """Around a request: an error of ours leaves with the resume token of where it started.
+
+        And with the group's name (``err.group_name``).
+        """
+        return resuming_at(self._position.to_token(), self._request.group_name)
 
 
 class PageIteratorBase(Generic[_CallT, _OwnerT]):

@@ -1,8 +1,8 @@
 """A demo Cognito in this process: moto, seeded with a user pool and a group.
 
 Used by ``examples/quickstart.py`` (``make demo``) and by the tests, so that the library can be
-seen and exercised without an AWS account. It needs the ``demo`` extra
-(``pip install 'cognito-groups[demo]'``); the rest of the library never imports it.
+seen and exercised without an AWS account. It needs the ``demo`` extra (from a checkout:
+``pip install '/path/to/cognito-groups[demo]'``); the rest of the library never imports it.
 
 Example:
     >>> from cognito_groups import CognitoGroups
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cognito_groups._config import new_cognito_client
+from cognito_groups._install import install_hint
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -127,14 +128,12 @@ def demo_cognito(
     fake credentials are set for the duration. ``seed_options`` go to `seed_demo_pool()`.
 
     Raises:
-        ImportError: moto is not installed (install ``cognito-groups[demo]``).
+        ImportError: moto is not installed (the ``demo`` extra).
     """
     try:
         from moto import mock_aws
     except ImportError as err:  # pragma: no cover - the dev install always has moto
-        raise ImportError(
-            "the demo needs moto: pip install 'cognito-groups[demo]'", name=err.name
-        ) from err
+        raise ImportError("the demo needs moto: " + install_hint("demo"), name=err.name) from err
     with mock_aws():  # also sets fake credentials in the environment for the block
         client = new_cognito_client(region_name=DEMO_REGION)
         yield client, seed_demo_pool(client, **seed_options)

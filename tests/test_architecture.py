@@ -1,4 +1,7 @@
-"""The package's layout: no import cycle anywhere, function-level and typing imports included."""
+"""The package's layout: no import cycle anywhere, function-level and typing imports included.
+
+And the tests' own rule: every test says, in a docstring, the behaviour it shows.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "cognito_groups"
+TESTS = Path(__file__).parent
 
 
 def imports_of(path: Path) -> set[str]:
@@ -90,3 +94,38 @@ def test_async_twin_never_imports_the_sync_facade() -> None:
             reached.add(target)
             todo.append(target)
     assert not reached & {"cognito_groups._client", "cognito_groups._iterators"}
+
+
+def undocumented_tests(paths: list[Path]) -> list[str]:
+    """``file::test`` for each test of ``paths`` (a module's function or a class's method)."""
+    found: list[str] = []
+    for path in paths:
+        tree = ast.parse(path.read_text())
+        classes = [node.body for node in tree.body if isinstance(node, ast.ClassDef)]
+        found.extend(
+            f"{path.name}::{node.name}"
+            for body in (tree.body, *classes)
+            for node in body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name.startswith("test")
+            and ast.get_docstring(node) is None
+        )
+    return found
+
+
+def test_every_test_has_a_docstring() -> None:
+    """Each test function of tests/ says in a docstring which behaviour it shows."""
+    assert undocumented_tests(sorted(TESTS.rglob("test_*.py"))) == []
+
+
+def test_a_test_without_docstring_is_found(tmp_path: Path) -> None:
+    """The check itself can fail: a test function and a test method without docstring."""
+    planted = tmp_path / "test_planted.py"
+    planted.write_text(
+        "def test_a():\n    assert True\n\n\nclass TestB:\n    def test_c(self):\n"
+        '        assert True\n\n\ndef test_d():\n    """Says."""\n'
+    )
+    assert undocumented_tests([planted]) == [
+        "test_planted.py::test_a",
+        "test_planted.py::test_c",
+    ]

@@ -20,6 +20,7 @@ from cognito_groups import (
     User,
     aiter_users_in_group,
 )
+from cognito_groups._install import install_hint
 
 from .conftest import GROUP, POOL, ServedPool, params, wire_user
 from .fault_server import GROUP as FAULT_GROUP
@@ -293,17 +294,20 @@ def test_given_client_is_not_closed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_missing_region_is_a_region_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No Region: RegionError on entering, as the sync client raises on building."""
+    """No Region, nor in the pool id: RegionError on the first request, as the sync facade."""
+    import botocore.exceptions
+
     from cognito_groups import RegionError
 
     monkeypatch.delenv("AWS_DEFAULT_REGION")
 
     async def run() -> None:
-        async with AsyncCognitoGroups():
-            pass  # pragma: no cover - entering fails
+        async with AsyncCognitoGroups() as groups:
+            await anext(aiter(groups.iter_users("local_AbC123", "admins")))
 
-    with pytest.raises(RegionError):
+    with pytest.raises(RegionError) as caught:
         asyncio.run(run())
+    assert isinstance(caught.value.__cause__, botocore.exceptions.NoRegionError)
 
 
 def test_session_option_type_is_checked() -> None:
@@ -343,7 +347,7 @@ def test_clear_error_without_aiobotocore() -> None:
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    hint = "AsyncCognitoGroups needs aiobotocore: pip install 'cognito-groups[async]'"
+    hint = "AsyncCognitoGroups needs aiobotocore: " + install_hint("async")
     assert result.stdout.splitlines() == [hint, hint, "AsyncUserIterator AsyncPageIterator"]
 
 

@@ -24,6 +24,7 @@ from cognito_groups._cli._sync import Sync
 from cognito_groups._cli._terminal import Console
 from cognito_groups._cli._writers import user_to_json
 from cognito_groups._config import new_cognito_client
+from cognito_groups._install import install_hint
 
 from .conftest import run_main
 from .servers import failing_proxy
@@ -371,7 +372,7 @@ def test_demo_without_moto_prints_the_install_hint(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "moto", None)  # as if moto were not installed
     code, _, err = run_main(["demo"])
     assert code == 2
-    assert err == "cognito-groups: error: the demo needs moto: pip install 'cognito-groups[demo]'\n"
+    assert err == f"cognito-groups: error: the demo needs moto: {install_hint('demo')}\n"
 
 
 def test_access_denied_counts_as_not_authorized() -> None:

@@ -199,6 +199,38 @@ def test_one_long_username_does_not_make_the_rows_wrap_on_a_terminal() -> None:
     assert f"\n{long_name}  " in out
 
 
+def test_an_80_column_terminal_cuts_username_and_email_not_status_or_date(
+    served_pool: ServedPool,
+) -> None:
+    """At 80 columns, as docs/cli.md says: the widest (free-text) columns are cut, to one width.
+
+    Status (FORCE_CHANGE_PASSWORD), enabled and the date keep their width; every row fits.
+    """
+    screen = run_in_terminal([str(SCRIPT), *users_args(served_pool)], columns=80)
+    code, out, _ = run_main(users_args(served_pool, "--format", "table"))  # a pipe: uncut
+    assert (screen.returncode, code) == (0, 0), screen.lines
+    *table, _ = screen.lines
+    header = table[0]
+    assert header.split() == ["USERNAME", "USER_STATUS", "ENABLED", "USER_CREATE_DATE", "EMAIL"]
+    rows = [line for line in table if not line.startswith("USERNAME ")]
+    whole = out.splitlines()[1:]
+    assert len(rows) == len(whole) == 130
+    starts = column_starts(header)
+    for shown, value in zip(rows, whole, strict=True):
+        assert len(shown) <= 80
+        cells, values = shown.split(), value.split()
+        assert cells[1:4] == values[1:4]  # status, enabled, date: whole
+        for cell, full in ((cells[0], values[0]), (cells[4], values[4])):
+            assert cell == full or (cell.endswith("…") and full.startswith(cell[:-1]))
+    assert "FORCE_CHANGE_PASSWORD" in {row.split()[1] for row in rows}
+    # The free text gave way, to one width (the first cut column takes a spare cell).
+    username_width, email_width = starts[1] - 2, 80 - starts[4]
+    cut_names = {len(row.split()[0]) for row in rows if row.split()[0].endswith("…")}
+    cut_emails = {len(row.split()[4]) for row in rows if row.split()[4].endswith("…")}
+    assert (cut_names, cut_emails) == ({username_width}, {email_width})
+    assert username_width - email_width in (0, 1)
+
+
 # 2. Timeouts.
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from cognito_groups._install import WHEEL
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -59,6 +61,8 @@ def test_the_wheel_ships_the_package_typed_and_nothing_else(dist: Path) -> None:
     requires = {line.split(";")[0].split(">")[0].strip() for line in declared}
     assert {"boto3", "botocore", "typing-extensions", "wcwidth"} <= requires
     assert metadata["Name"] == "cognito-groups"
+    # The file the install hints and the pages name (`_install.WHEEL`).
+    assert only("*.whl", dist).name == WHEEL
 
 
 def test_the_wheel_installs_and_runs_in_a_clean_environment(dist: Path, tmp_path: Path) -> None:

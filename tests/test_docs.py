@@ -7,7 +7,7 @@ import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -142,6 +142,119 @@ def test_quota_chart_is_generated_from_the_results_file() -> None:
     assert svg == load_benchmark("quota").chart(data)
     assert ElementTree.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"  # noqa: S314
     assert "(quota-chart.svg)" in (DOCS / "performance.md").read_text()
+
+
+#: The docs theme's text column on a desktop, both sidebars shown (CSS pixels): no image is
+#: shown wider; a wider one is scaled down to it.
+COLUMN = 690
+#: The smallest text that reads on the page, in CSS pixels.
+LEGIBLE = 11
+
+
+class _Box(NamedTuple):
+    """Where a chart's text (or a line) is drawn, in the chart's units."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    text: str
+
+    def meets(self, other: _Box) -> bool:
+        return not (
+            self.right <= other.left
+            or other.right <= self.left
+            or self.bottom <= other.top
+            or other.bottom <= self.top
+        )
+
+
+def chart_layout(svg: str) -> tuple[float, list[tuple[_Box, float]], list[_Box]]:
+    """The chart's width, each text's box with its font size, and each dashed line's box.
+
+    A text's box is estimated: 0.6 em per character (Helvetica's digits are 0.56 em), from
+    0.72 em above its baseline (capitals and digits) to 0.22 em below (descenders).
+    """
+    from xml.etree import ElementTree
+
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ElementTree.fromstring(svg)  # noqa: S314 (our own file)
+    texts: list[tuple[_Box, float]] = []
+    for node in root.iter(f"{ns}text"):
+        size, text = float(node.get("font-size", "16")), node.text or ""
+        x, y, width = float(node.get("x", "0")), float(node.get("y", "0")), len(text) * size * 0.6
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[
+            node.get("text-anchor", "start")
+        ]
+        texts.append((_Box(left, y - 0.72 * size, left + width, y + 0.22 * size, text), size))
+    dashes = [
+        _Box(
+            min(float(node.get(a, "0")) for a in ("x1", "x2")),
+            min(float(node.get(a, "0")) for a in ("y1", "y2")),
+            max(float(node.get(a, "0")) for a in ("x1", "x2")),
+            max(float(node.get(a, "0")) for a in ("y1", "y2")),
+            "dash",
+        )
+        for node in root.iter(f"{ns}line")
+        if node.get("stroke-dasharray")
+    ]
+    return float(root.get("width", "0")), texts, dashes
+
+
+def test_the_quota_chart_reads_on_the_page() -> None:
+    """Every label of docs/quota-chart.svg is at least 11 px on the page, whole and clear.
+
+    No text is smaller once the chart is fitted to the docs' column, none leaves the chart, no
+    two overlap, and no dashed bar crosses one.
+    """
+    width, texts, dashes = chart_layout((DOCS / "quota-chart.svg").read_text())
+    shown = min(1.0, COLUMN / width)
+    assert dashes  # the bars are there to be checked
+    assert [box.text for box, size in texts if size * shown < LEGIBLE] == []
+    assert [box.text for box, _ in texts if box.left < 0 or box.right > width] == []
+    boxes = [box for box, _ in texts]
+    assert [
+        (a.text, b.text) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.meets(b)
+    ] == []
+    # A line meets a box when it passes through it (a vertical line: zero width).
+    crossed = [
+        box.text
+        for box in boxes
+        for dash in dashes
+        if box.left <= dash.right and dash.left <= box.right
+        and box.top <= dash.bottom and dash.top <= box.bottom
+    ]  # fmt: skip
+    assert crossed == []
+
+
+def test_the_home_page_leads_to_every_page() -> None:
+    """docs/index.md links every page of the site's navigation and names export, sync, mirror."""
+    config = (DOCS.parent / "mkdocs.yml").read_text()
+    nav = set(re.findall(r"^  - [^:\n]+: ([\w-]+\.md)$", config, re.MULTILINE))
+    home = (DOCS / "index.md").read_text()
+    linked = set(re.findall(r"\]\(([\w-]+\.md)(?:#[\w-]+)?\)", home))
+    assert {"many-groups.md", "mirror.md"} <= nav
+    assert nav - {"index.md"} - linked == set()
+    assert [
+        word for word in ("export", "sync", "mirror") if not re.search(rf"\b{word}\b", home)
+    ] == []
+
+
+def test_long_code_lines_show_a_scrollbar() -> None:
+    """Code blocks wider than the column show their scrollbar (the theme's is clear until hovered).
+
+    The site loads docs/stylesheets/extra.css, which gives code blocks a scrollbar colour that
+    is not transparent.
+    """
+    config = (DOCS.parent / "mkdocs.yml").read_text()
+    assert re.search(r"^extra_css:\n  - stylesheets/extra\.css\b", config, re.MULTILINE)
+    css = (DOCS / "stylesheets" / "extra.css").read_text()
+    rule = re.search(r"^\.md-typeset pre > code \{([^}]*)\}", css, re.MULTILINE)
+    assert rule is not None
+    colour = re.search(r"scrollbar-color:\s*([^;]+);", rule.group(1))
+    assert colour is not None
+    thumb = colour.group(1).split()[0]
+    assert thumb not in {"transparent", "#0000"}
 
 
 def test_the_readme_quotes_no_benchmark_figure() -> None:

@@ -186,10 +186,11 @@ def test_missing_credentials_is_a_credentials_error(monkeypatch: pytest.MonkeyPa
 
 
 def test_missing_region_is_a_region_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No Region anywhere: RegionError when the client is built."""
+    """No Region anywhere, nor in the pool id: RegionError when the first listing builds it."""
     monkeypatch.delenv("AWS_DEFAULT_REGION")
+    groups = CognitoGroups()
     with pytest.raises(RegionError) as caught:
-        CognitoGroups()
+        groups.iter_users("local_AbC123", GROUP)
     assert isinstance(caught.value.__cause__, botocore.exceptions.NoRegionError)
     assert isinstance(caught.value, cognito_groups.ClientSetupError)
 

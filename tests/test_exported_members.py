@@ -35,6 +35,17 @@ def test_classes_present_themselves_under_the_package() -> None:
             assert obj.__module__ == "cognito_groups", name
 
 
+def test_the_budgets_a_facade_shows_are_importable() -> None:
+    """`budget`, `groups_budget` and `groups_budget.pool()` are of classes the package exports."""
+    with cognito_groups.CognitoGroups(region_name="us-east-1", shared_budget=False) as groups:
+        shown = (groups.budget, groups.groups_budget, groups.groups_budget.pool("us-east-1_A1"))
+    assert [type(budget).__name__ for budget in shown] == [
+        "RequestBudget", "CategoryBudget", "RequestBudget",
+    ]  # fmt: skip
+    for budget in shown:
+        assert getattr(cognito_groups, type(budget).__name__) is type(budget)
+
+
 def test_version_is_a_string() -> None:
     """__version__ is the package's version string."""
     assert cognito_groups.__version__.count(".") == 2

@@ -217,6 +217,26 @@ def test_repeated_token_is_a_pagination_error(lister: Callable[..., Outcome]) ->
         assert_resumes(server, outcome, lister)
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("error", code="ResourceNotFoundException", message="Group not found."),
+        Fault("malformed"),
+        Fault("repeat_token"),
+    ],
+    ids=["service error", "malformed 200", "repeated token"],
+)
+def test_a_single_group_error_names_its_group(lister: Callable[..., Outcome], fault: Fault) -> None:
+    """`iter_users()` fails on page 2: `err.group_name` is the group listed, as in memberships.
+
+    Sent (a service error) or found in the answer (malformed, repeated token) alike.
+    """
+    with FaultServer(users=N, script=on(2, fault=fault)) as server:
+        outcome = lister(server.url, config=Config(retries={"total_max_attempts": 1}))
+    assert outcome.error is not None
+    assert (outcome.error.group_name, outcome.error.next_token) == (GROUP, server.token_for(60))
+
+
 def test_short_pages_complete(lister: Callable[..., Outcome]) -> None:
     """Pages of 7 users for Limit=60, each with a token: the whole group, ceil(130/7) requests."""
     short = Fault("short", count=7)

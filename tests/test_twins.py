@@ -16,14 +16,19 @@ from botocore.stub import Stubber
 
 from cognito_groups import (
     AsyncCognitoGroups,
+    ClientSetupError,
     CognitoGroups,
     ConnectionFailedError,
     InvalidParameterError,
     MalformedResponseError,
+    Mirror,
+    RegionError,
     aiter_users_in_group,
     iter_users_in_group,
 )
+from cognito_groups._config import new_cognito_client
 from cognito_groups._errors import translate_error
+from cognito_groups.demo import DemoPool, seed_demo_pool
 from cognito_groups.testing import expected_params, make_page, make_user
 
 from .conftest import GROUP, POOL, ServedPool
@@ -78,6 +83,132 @@ def test_aiter_users_in_group_takes_the_region_from_the_pool_id(
     sync = [user.username for user in iter_users_in_group(pool, group, max_users=4)]
     assert asyncio.run(run()) == sync
     assert len(sync) == 4
+
+
+# --- the facades had no Region fallback from the pool id, unlike the module functions -------
+
+
+@pytest.fixture(scope="module")
+def eu_pool(served_pool: ServedPool) -> DemoPool:
+    """A pool of 6 users, 4 in its group, in eu-west-1 on the run's moto server."""
+    client = new_cognito_client(region_name="eu-west-1", endpoint_url=served_pool.url)
+    try:
+        return seed_demo_pool(client, pool_size=6, group_size=4, group_name="eu-admins")
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def no_region(served_pool: ServedPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Region configured anywhere; every client goes to the run's moto server."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served_pool.url)
+
+
+@pytest.mark.usefixtures("no_region")
+def test_the_facades_take_the_region_from_the_pool_id(eu_pool: DemoPool, tmp_path: Path) -> None:
+    """No Region configured: CognitoGroups() and AsyncCognitoGroups() list in the pool's Region.
+
+    Single groups, many groups and the mirror's sync, sync and async alike.
+    """
+    pool, group = eu_pool.user_pool_id, eu_pool.group_name
+    assert pool.startswith("eu-west-1_")
+    with CognitoGroups() as groups:
+        users = sorted(user.username for user in groups.iter_users(pool, group))
+        region = groups.client.meta.region_name
+        members = sorted(m.user.username for m in groups.iter_memberships(pool, [group]))
+    with Mirror(tmp_path / "mirror.db") as mirror:
+        record = mirror.sync(CognitoGroups(), pool, [group])
+
+    async def run() -> tuple[list[str], str, list[str]]:
+        async with AsyncCognitoGroups() as groups:
+            # Every group (ListGroups creates the client; ListUsersInGroup finds it), in pages
+            # of 2 (the second request of a call reuses the client of its first).
+            listing = groups.iter_memberships(pool, page_size=2)
+            members = sorted([m.user.username async for m in listing])
+            found = sorted([user.username async for user in groups.iter_users(pool, group)])
+            return found, groups.client.meta.region_name, members
+
+    assert (len(users), region, members) == (eu_pool.group_size, "eu-west-1", users)
+    assert asyncio.run(run()) == (users, "eu-west-1", users)
+    assert record.memberships == eu_pool.group_size
+
+
+@pytest.mark.usefixtures("no_region")
+def test_a_facade_without_region_refuses_a_pool_of_another_region(
+    served_pool: ServedPool, eu_pool: DemoPool
+) -> None:
+    """Once it listed an eu-west-1 pool, a us-east-1 pool is refused, naming both Regions."""
+    us_pool = served_pool.pool.user_pool_id
+    assert us_pool.startswith("us-east-1_")
+    expected = (
+        f"user_pool_id: {us_pool!r} is in us-east-1, and this facade's client is in eu-west-1, "
+        f"the Region of the first pool it listed ({eu_pool.user_pool_id!r}; none was given or "
+        "configured): pass region_name=, or use one facade per Region"
+    )
+    with CognitoGroups() as groups:
+        list(groups.iter_users(eu_pool.user_pool_id, eu_pool.group_name, max_users=1))
+        with pytest.raises(InvalidParameterError) as caught:
+            groups.iter_users(us_pool, "members")
+        assert (caught.value.parameter, caught.value.message) == ("user_pool_id", expected)
+
+    async def run() -> InvalidParameterError:
+        async with AsyncCognitoGroups() as groups:
+            users = groups.iter_users(eu_pool.user_pool_id, eu_pool.group_name, max_users=1)
+            assert len([user async for user in users]) == 1
+            with pytest.raises(InvalidParameterError) as caught:
+                groups.iter_users(us_pool, "members")
+            return caught.value
+
+    error = asyncio.run(run())
+    assert (error.parameter, error.message) == ("user_pool_id", expected)
+
+
+@pytest.mark.usefixtures("no_region")
+def test_a_listing_iterated_after_its_async_facade_closed_says_so(eu_pool: DemoPool) -> None:
+    """Made inside `async with`, iterated after it: ClientSetupError, no client created."""
+
+    async def run() -> None:
+        async with AsyncCognitoGroups() as groups:
+            users = groups.iter_users(eu_pool.user_pool_id, eu_pool.group_name)
+        with pytest.raises(ClientSetupError, match="enter it first"):
+            await anext(aiter(users))
+        with pytest.raises(ClientSetupError, match="enter it first"):
+            _ = groups.client
+
+    asyncio.run(run())
+
+
+def test_an_unreadable_aws_config_is_a_setup_error_of_both_facades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config file botocore cannot parse: ClientSetupError, building (sync), entering (async)."""
+    config = tmp_path / "config"
+    config.write_text("[default\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(ClientSetupError, match="Unable to parse config file"):
+        CognitoGroups()
+
+    async def run() -> None:
+        async with AsyncCognitoGroups():
+            pass  # pragma: no cover - entering fails
+
+    with pytest.raises(ClientSetupError, match="Unable to parse config file"):
+        asyncio.run(run())
+
+
+@pytest.mark.usefixtures("no_region")
+def test_a_facade_without_region_has_no_client_before_its_first_listing() -> None:
+    """`client` before any listing: RegionError saying the first listing builds it."""
+    with pytest.raises(RegionError, match="builds its client on its first listing"):
+        _ = CognitoGroups().client
+
+    async def run() -> None:
+        async with AsyncCognitoGroups() as groups:
+            with pytest.raises(RegionError, match="creates its client on its first request"):
+                _ = groups.client
+
+    asyncio.run(run())
 
 
 # --- drift 2: the async iterators did not support `async with` -----------------------------

@@ -2,8 +2,9 @@
 
 It reads the mirror (`Mirror.changes()`) and writes one record per change, oldest first, with
 the command's writers (table, json, jsonl, csv: the same safety as ``users``). A pool's first
-complete sync is its baseline and records no change: stderr says so when the baseline falls
-in the window asked for.
+complete sync is its baseline and records no change: stderr says so when that explains what is
+listed (see `Changes._baselines()`), not on every run. A table of one pool has no ``pool_id``
+column; the other formats keep every field, whatever was asked (a stable record for programs).
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ __all__ = ["COLUMNS", "Changes", "parse_since"]
 #: The fields of a change record, in order.
 COLUMNS = ("observed_at", "change", "group_name", "username", "sub", "pool_id", "sync_id")
 _PAGE = 500
-_AGO = re.compile(r"(\d{1,6})([mhdw])")
+#: A time ago: ASCII digits (``\d`` would take any script's), then the unit.
+_AGO = re.compile(r"([0-9]+)([mhdw])")
+#: More digits than any time ago within the calendar has (999,999,999 days is timedelta's end).
+_AGO_DIGITS = 12
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -64,7 +68,8 @@ class Changes:
         args = self.args
         pool = None if args.user_pool_id is None else check_user_pool_id(args.user_pool_id)
         names = check_group_names(args.group)
-        since = parse_since(args.since, datetime.now(timezone.utc))
+        now = datetime.now(timezone.utc)
+        since = parse_since(args.since, now)
         format_name: str = args.format or ("table" if self.stdout.isatty() else "jsonl")
         dialect_for(args.db, parameter="--db")  # refused naming the option
         with Mirror(args.db) as mirror:
@@ -76,16 +81,29 @@ class Changes:
                     f"cognito-groups sync {pool} first"
                 )
             self._baselines(complete, since)
+            if since is not None and since > now and not args.quiet:
+                self.console.say(
+                    f"--since {args.since} is in the future ({iso_utc(since)}): no change can "
+                    "be listed yet"
+                )
             changes = mirror.changes(pool, since=since, group_names=names)
             self._write(changes, format_name)
 
     def _baselines(self, complete: list[SyncRecord], since: datetime | None) -> None:
-        """Say which baselines fall in the window: what they found is not a change."""
+        """Say which baselines explain what is listed: what they found is not a change.
+
+        A baseline is named when ``--since`` reaches back to it (the window starts before the
+        history does), or when it is its pool's latest complete sync (nothing compared yet):
+        not on every run of a mirror with changes since.
+        """
         if self.args.quiet:
             return
+        latest = {sync.user_pool_id: sync.id for sync in complete}  # oldest first: the last wins
         for sync in complete:
             finished = sync.finished
-            if sync.baseline and finished is not None and (since is None or finished >= since):
+            if finished is None or not sync.baseline:
+                continue
+            if (since is not None and finished >= since) or latest[sync.user_pool_id] == sync.id:
                 self.console.say(
                     f"{sync.user_pool_id}: sync {sync.id} ({iso_utc(finished)}) is its "
                     "baseline: the memberships it found are not recorded as changes"
@@ -93,10 +111,11 @@ class Changes:
 
     def _write(self, changes: Iterator[MembershipChange], format_name: str) -> None:
         out = self.stdout
+        one_pool = format_name == "table" and self.args.user_pool_id is not None
         writer = WRITERS[format_name](
             out,
             [],
-            fields=COLUMNS,
+            fields=tuple(c for c in COLUMNS if c != "pool_id") if one_pool else COLUMNS,
             csv_raw=self.args.csv_raw,
             terminal=out.isatty(),
             lead_only=True,
@@ -139,12 +158,19 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
     """
     if text is None:
         return None
+    if not text.isascii():
+        raise ExportError(f"--since {text!r} is not ASCII: write its digits 0-9 (2026-11-01, 7d)")
     ago = _AGO.fullmatch(text.strip())
     if ago is not None:
+        digits, unit = ago.groups()
         try:
-            return now - timedelta(**{_UNITS[ago[2]]: int(ago[1])})
+            if len(digits) > _AGO_DIGITS:
+                raise OverflowError
+            return now - timedelta(**{_UNITS[unit]: int(digits)})
         except OverflowError:
-            raise ExportError(f"--since {text!r} is before the year 1") from None
+            raise ExportError(
+                f"--since {text!r} is out of range: it reaches back before the year 1"
+            ) from None
     try:
         moment = datetime.fromisoformat(text.strip().removesuffix("Z").removesuffix("z"))
     except ValueError:

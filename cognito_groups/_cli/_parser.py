@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NoReturn
 from cognito_groups._budget import DEFAULT_PATIENCE
 from cognito_groups._cli._safe_text import visible
 from cognito_groups._cli._writers import EXPORT_FORMATS, FORMATS
+from cognito_groups._install import install_hint
 from cognito_groups._mirror._database import DEFAULT_DATABASE
 from cognito_groups._models import UserStatus
 from cognito_groups._quotas import USER_LIST
@@ -343,7 +344,8 @@ def _changes_options(parser: argparse.ArgumentParser) -> None:
         "--since",
         metavar="WHEN",
         help="only changes observed since WHEN: a date or time in ISO 8601 (2026-11-01, "
-        "2026-11-01T08:00:00Z; UTC unless it says), or a time ago (90m, 36h, 7d, 2w)",
+        "2026-11-01T08:00:00Z; UTC unless it says), or a time ago (90m, 36h, 7d, 2w); "
+        "ASCII digits only",
     )
     chosen.add_argument(
         "--group", action="append", metavar="NAME", help="only this group's (repeatable)"
@@ -412,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="list a demo group on an in-process moto Cognito (no AWS account needed)",
         description="List the demo group of an in-process moto Cognito seeded with a demo "
-        "pool (needs the demo extra: pip install 'cognito-groups[demo]').",
+        f"pool (needs moto: {install_hint('demo')}).",
         epilog=_EXAMPLES_DEMO,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

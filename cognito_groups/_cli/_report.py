@@ -24,6 +24,7 @@ from cognito_groups._errors import (
     TransportError,
 )
 from cognito_groups._mirror._errors import (
+    DatabaseAuthenticationError,
     DatabaseUnavailableError,
     DatabaseWriteError,
     MirrorError,
@@ -70,10 +71,12 @@ EXIT_CODES: tuple[tuple[type[CognitoGroupsError], int], ...] = (
 )
 #: (mirror error class, exit code), most specific first: a database that cannot be written
 #: is a file's problem (8, as for export's files); one that cannot be reached, a connection's
-#: (7); a database that is not a mirror, of a newer schema, or busy with another sync, the
-#: user's to choose another (2).
+#: (7); one that refuses the credentials, as AWS's credentials (4: not an outage to retry); a
+#: database that is not a mirror, of a newer schema, or busy with another sync, the user's to
+#: choose another (2).
 MIRROR_EXIT_CODES: tuple[tuple[type[MirrorError], int], ...] = (
     (UnknownGroupError, EXIT_NOT_FOUND),
+    (DatabaseAuthenticationError, EXIT_NOT_AUTHORIZED),
     (DatabaseUnavailableError, EXIT_CONNECTION),
     (DatabaseWriteError, EXIT_FILE),
     (MirrorError, EXIT_USAGE),

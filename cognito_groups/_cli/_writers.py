@@ -376,9 +376,11 @@ class TableWriter(Writer):
     misaligned under its header.
 
     On a terminal every row fits its width (``width``, else the terminal's): when the columns
-    need more, the widest are cut first, all to one width (the narrow ones, status, enabled,
-    date, keep theirs), and a cut cell ends in ``…``. A column never gets narrower than one
-    character, so a terminal too narrow even for that still wraps. In a pipe or a file nothing
+    need more, the widest free-text ones (username, attributes) are cut first, all to one
+    width, while the columns of a fixed form (status, enabled, dates) keep theirs, and a cut
+    cell ends in ``…``. Only a terminal too narrow for them beside one-character free-text
+    columns cuts them too. A column never gets narrower than one character, so a terminal
+    too narrow even for that still wraps. In a pipe or a file nothing
     is cut: the values are what a program or a later reader gets.
     """
 
@@ -421,8 +423,9 @@ class TableWriter(Writer):
         """The widths to show: ``needed``, cut on a terminal so that a row fits its width.
 
         First only the free-text columns (username, attributes) are cut, the widest first,
-        down to `_CUT_FIRST_DOWN_TO` columns; only if that is not enough are the columns of a
-        fixed form (status, enabled, dates) cut too, every column down to one.
+        as far as one character (docs/cli.md: status, enabled and date keep their width);
+        only if that is not enough are the columns of a fixed form cut too, every column
+        down to one.
         """
         if not self._terminal or not needed:
             return needed
@@ -431,7 +434,7 @@ class TableWriter(Writer):
             return needed
         fixed = [column in _FIXED_FORM and column in self._fields for column in self.columns]
         floors = [
-            width if fixed_form else min(width, _CUT_FIRST_DOWN_TO)
+            width if fixed_form else min(width, 1)
             for width, fixed_form in zip(needed, fixed, strict=True)
         ]
         widths = _capped(needed, floors, room)
@@ -457,8 +460,6 @@ class TableWriter(Writer):
 
 #: The table's columns of a fixed form, cut on a terminal only once the others are narrow.
 _FIXED_FORM = frozenset({"user_status", "enabled", "user_create_date", "user_last_modified_date"})
-#: How narrow the free-text columns of the table get before the fixed-form ones are cut.
-_CUT_FIRST_DOWN_TO = 12
 
 
 def _capped(needed: Sequence[int], floors: Sequence[int], room: int) -> list[int]:

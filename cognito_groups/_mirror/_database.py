@@ -43,8 +43,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cognito_groups._install import install_hint
 from cognito_groups._lock import LockHeldError, NotALockFileError, lock_beside, release, take
 from cognito_groups._mirror._errors import (
+    DatabaseAuthenticationError,
     DatabaseUnavailableError,
     DatabaseWriteError,
     MirrorError,
@@ -518,6 +520,23 @@ class SQLiteDialect(Dialect):
         yield  # BEGIN IMMEDIATE already holds SQLite's one write lock
 
 
+#: What PostgreSQL (in English, its default) and libpq say when they refuse a connection's
+#: credentials: libpq gives no SQLSTATE (28P01, 28000) for an error while connecting.
+_REFUSED_CREDENTIALS = re.compile(
+    r'authentication failed for user|role "[^"]*" does not exist|pg_hba\.conf|'
+    r"no password supplied"
+)
+
+
+def _refused_credentials(err: Exception) -> bool:
+    """Whether connecting failed because the server refused the credentials."""
+    from psycopg import errors
+
+    if isinstance(err, errors.InvalidPassword | errors.InvalidAuthorizationSpecification):
+        return True
+    return _REFUSED_CREDENTIALS.search(str(err)) is not None
+
+
 class PostgresDialect(Dialect):
     """PostgreSQL, through psycopg 3 (the ``postgres`` extra): advisory locks for the pools."""
 
@@ -547,7 +566,7 @@ class PostgresDialect(Dialect):
             import psycopg
         except ImportError as err:
             raise ImportError(
-                "a PostgreSQL mirror needs psycopg: pip install 'cognito-groups[postgres]'"
+                "a PostgreSQL mirror needs psycopg: " + install_hint("postgres"), name=err.name
             ) from err
         with self.translated():
             try:
@@ -558,6 +577,13 @@ class PostgresDialect(Dialect):
                     f"{socket.gethostname()})",
                     connect_timeout=10,
                 )
+            except psycopg.OperationalError as err:
+                if not _refused_credentials(err):
+                    raise
+                text = " ".join(str(err).split())
+                raise DatabaseAuthenticationError(
+                    self.shown, f"PostgreSQL {self.shown} refused the credentials: {text}"
+                ) from err
             except psycopg.ProgrammingError as err:  # libpq could not parse the URL
                 said = " ".join(str(err).split()).replace(self.location, self.shown)
                 password = _password_of(self.location)

@@ -10,6 +10,7 @@ The tree:
     ├── InterruptedSyncError        a sync of the pool was interrupted with other options
     ├── UnknownGroupError           a group named to sync is neither in the pool nor the mirror
     ├── DatabaseUnavailableError    the database cannot be reached, or went away (PostgreSQL)
+    ├── DatabaseAuthenticationError the database refused the credentials (PostgreSQL)
     └── DatabaseWriteError          the database cannot be written or read: full disk,
                                     read-only file, I/O error, permission
 
@@ -20,6 +21,7 @@ the sync stops, keeps what it staged with its cursor, and the next sync continue
 from __future__ import annotations
 
 __all__ = [
+    "DatabaseAuthenticationError",
     "DatabaseUnavailableError",
     "DatabaseWriteError",
     "InterruptedSyncError",
@@ -104,6 +106,15 @@ class DatabaseUnavailableError(MirrorError):
     """The database server cannot be reached, or the connection was lost (PostgreSQL).
 
     What was committed stays; the next sync of the pool continues from its last commit.
+    """
+
+
+class DatabaseAuthenticationError(MirrorError):
+    """The database server refused the credentials (PostgreSQL).
+
+    A wrong password, a role that does not exist, or a connection its ``pg_hba.conf`` does not
+    allow. Not an outage: trying again changes nothing until the credentials are mended. The message
+    never holds the password.
     """
 
 

@@ -127,7 +127,7 @@ def run(db: Database, cognito: CognitoGroups, options: SyncOptions) -> SyncRecor
             options.waiting(holder)
 
     with db.dialect.pool_lock(db.connection, pool, wait=options.wait, waiting=waiting):
-        counter = RequestCounter(cognito)
+        counter = RequestCounter(cognito, pool)
         try:
             running, continued = _started(db, cognito, options)
             return _Run(db, cognito, options, running, counter, continued).finish()

@@ -6,6 +6,7 @@ Each line is what an application writes; `assert_type` pins what the checkers in
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import boto3
 from botocore.exceptions import ClientError
@@ -15,6 +16,7 @@ from typing_extensions import assert_type
 import cognito_groups
 from cognito_groups import (
     Attribute,
+    CategoryBudget,
     CognitoGroups,
     CognitoGroupsError,
     DeliveryMedium,
@@ -22,6 +24,7 @@ from cognito_groups import (
     MFAOption,
     Page,
     PageIterator,
+    RequestBudget,
     ResourceNotFoundError,
     User,
     UserIterator,
@@ -117,3 +120,13 @@ def many_groups_within_the_quota(pool_id: str, saved: str | None) -> str | None:
     table = groups.groups_by_user(pool_id)
     assert_type(table, dict[str, frozenset[str]])
     return None
+
+
+def read_the_budgets(groups: CognitoGroups) -> RequestBudget:
+    budget: RequestBudget = groups.budget  # the class is importable, for annotations
+    assert_type(budget.rate, float)
+    assert_type(budget.ceiling, float)
+    assert_type(budget.throttled, int)
+    assert_type(budget.shared, Path | None)
+    assert_type(groups.groups_budget, CategoryBudget)
+    return groups.groups_budget.pool("us-east-1_AbC123")
