@@ -448,6 +448,35 @@ def test_a_device_or_a_pipe_is_written_straight_through(server: QuotaServer) -> 
 # --- what an attacker, or a slip, tried (a session's attack on the first version) -----------
 
 
+def test_a_budget_file_made_a_hard_link_is_not_written(server: QuotaServer, tmp_path: Path) -> None:
+    """The shared budget file made a second name of another file: the export paces alone.
+
+    Exit 0, every membership, one warning naming the budget file on stderr; the other file is
+    left as it was. (It was overwritten with the budget's JSON.)
+    """
+    budgets = tmp_path / "budgets"
+    env = {**os.environ, "COGNITO_GROUPS_BUDGET_DIR": str(budgets)}
+    first = export(server.url, "--max-rps", "500", env=env)  # makes the account's budget file
+    assert first.returncode == 0, first.stderr
+    (state,) = budgets.iterdir()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    state.unlink()
+    os.link(notes, state)
+    output = tmp_path / "o.jsonl"
+    result = export(server.url, "-o", output, "--max-rps", "500", env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(pairs_of(output, "jsonl")) == sorted(server.memberships())
+    assert notes.read_text() == "keep me"
+    warning, summary = result.stderr.splitlines()
+    assert warning == (
+        f"budget state {state}: left as it is, it is a hard link (one file of 2 names): never "
+        "written through a link, nor into a file or a folder of another user; going on with "
+        "this process's budget alone"
+    )
+    assert summary.startswith("exported ")
+
+
 @pytest.mark.parametrize("link", ["hard", "symbolic"])
 def test_another_name_for_the_output_is_refused_while_it_is_written(
     tmp_path: Path, link: str
