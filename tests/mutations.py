@@ -219,9 +219,9 @@ MUTATIONS = (
     ),
     Mutation(
         "the checkpoint is written before the rows are synced",
-        "_cli/_export.py",
-        "        committed = output.sync()\n",
-        "        committed = Committed(output.sync().offset + 4096)\n",
+        "_cli/_files.py",
+        "            save(self.sync())\n",
+        "            save(Committed(self.sync().offset + 4096))\n",
         ("tests/test_export.py",),
     ),
     Mutation(
@@ -317,6 +317,35 @@ MUTATIONS = (
         "            if not self._durable:\n                self.remove()",
         "            if False:\n                self.remove()",
         ("tests/test_export.py::test_by_user_to_stdout_leaves_no_temporary_file",),
+    ),
+    Mutation(
+        "an output is continued under a checkpoint of none though it holds bytes",
+        "_cli/_files.py",
+        "        if saved.offset == 0 and found.st_size > 0:\n",
+        "        if False:\n",
+        (
+            "tests/test_export_files.py::test_a_checkpoint_of_nothing_committed_still_guards_its_output",
+        ),
+    ),
+    Mutation(
+        "an output's first bytes are written before the checkpoint that covers them",
+        "_cli/_files.py",
+        "        save(Committed(raw.length, found.st_dev, found.st_ino, raw.digest.hexdigest()))\n"
+        "        if raw.held:\n            self.sync()\n",
+        "        if raw.held:\n            self.sync()\n"
+        "        save(Committed(raw.length, found.st_dev, found.st_ino, raw.digest.hexdigest()))\n",
+        (
+            "tests/test_export_files.py::test_an_outputs_first_bytes_are_written_after_their_checkpoint",
+        ),
+    ),
+    Mutation(
+        "an empty output under its checkpoint is refused, not started afresh",
+        "_cli/_export.py",
+        "    return None if size == 0 else saved\n",
+        "    return saved\n",
+        (
+            "tests/test_export_files.py::test_an_empty_output_under_its_checkpoint_is_started_afresh",
+        ),
     ),
     Mutation(
         "service errors lose their class",

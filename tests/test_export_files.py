@@ -7,6 +7,7 @@ checkpoint, temporary files a killed run left, SIGTERM and SIGHUP.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cognito_groups._cli import main
-from cognito_groups._cli._files import CheckpointFile, ExportCheckpoint
+from cognito_groups._cli._files import CheckpointFile, Committed, ExportCheckpoint, OutputFile
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
@@ -336,6 +337,104 @@ def test_a_checkpoint_resumes_only_the_file_it_was_made_for(
     assert len(result.stderr.splitlines()) == 1
     assert (output.read_bytes() if output.exists() else None) == before
     assert checkpoint.read_text() == saved
+
+
+@pytest.mark.parametrize("put", ["written-again", "made-again", "moved-there"])
+def test_a_checkpoint_of_nothing_committed_still_guards_its_output(
+    tmp_path: Path, put: str
+) -> None:
+    """Killed before its first commit, then someone's file put at the output: refused, left.
+
+    The checkpoint covers no bytes; the re-run exits 2 naming the output, and leaves it and the
+    checkpoint as they are. ``written-again``: the same inode written again (``>``, 3.6 MB of
+    notes); ``made-again``: removed and made again (often given the inode back);
+    ``moved-there``: another file moved over it. (The first two were replaced by a fresh
+    export, exit 0: the bytes a checkpoint of none covers prove nothing.)
+    """
+    gate = Gate()
+    with QuotaServer(GROUPS, rate=None, fault=gate) as served:
+        output, checkpoint = tmp_path / "out.jsonl", tmp_path / "out.cp"
+        options = ["-o", str(output), "--checkpoint", str(checkpoint), "--max-rps", "500"]
+        run = subprocess.Popen(  # noqa: S603
+            [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, *options],
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            # The groups listed, the first page held: the first checkpoint is saved, no row.
+            assert wait_for(lambda: checkpoint.exists() and served.requests >= 2, timeout=60)
+        finally:
+            run.kill()
+            run.wait()
+            gate.open()
+        saved = checkpoint.read_text()
+        assert json.loads(saved)["offset"] == 0
+        notes = b"my notes\n" * 400_000
+        if put == "written-again":
+            output.write_bytes(notes)
+        elif put == "made-again":
+            output.unlink()
+            output.write_bytes(notes)
+        else:
+            mine = tmp_path / "mine.txt"
+            mine.write_bytes(notes)
+            mine.replace(output)
+        result = export(served.url, *options)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(
+        f"cognito-groups: error: {output} is not the file its checkpoint was made for"
+    )
+    assert result.stderr.endswith(
+        "remove the checkpoint to start over (the export then replaces it)\n"
+    )
+    assert len(result.stderr.splitlines()) == 1
+    assert output.read_bytes() == notes
+    assert checkpoint.read_text() == saved
+
+
+def test_an_outputs_first_bytes_are_written_after_their_checkpoint(tmp_path: Path) -> None:
+    """The first commit saves the checkpoint, then writes its bytes; later ones the other way.
+
+    While no checkpoint covers any of the output, its bytes wait in memory. So a run killed at
+    any moment leaves an empty output under a checkpoint of none.
+    """
+    path = tmp_path / "o.jsonl"
+    seen: list[tuple[int, int, str | None]] = []
+
+    def save(committed: Committed) -> None:
+        seen.append((committed.offset, path.stat().st_size, committed.sha256))
+
+    output = OutputFile(path, None, hold=True)
+    try:
+        output.commit(save)
+        output.text.write("first row\n")
+        output.text.flush()
+        assert path.stat().st_size == 0  # held
+        output.commit(save)
+        assert path.read_bytes() == b"first row\n"
+        output.text.write("second\n")
+        output.commit(save)
+    finally:
+        output.close()
+    digest = [hashlib.sha256(text).hexdigest() for text in (b"", b"first row\n")]
+    assert seen == [
+        (0, 0, digest[0]),
+        (10, 0, digest[1]),  # saved before its bytes were written
+        (17, 17, hashlib.sha256(b"first row\nsecond\n").hexdigest()),
+    ]
+
+
+def test_an_empty_output_under_its_checkpoint_is_started_afresh(
+    part_way: tuple[QuotaServer, Path, Path, list[str]],
+) -> None:
+    """An empty output under a checkpoint of some bytes: the same command starts it afresh.
+
+    (A run killed after it saved its first checkpoint, before it wrote the bytes covered.) It
+    completes exactly; an empty file has nothing to lose.
+    """
+    served, output, checkpoint, options = part_way
+    assert json.loads(checkpoint.read_text())["offset"] > 0
+    os.truncate(output, 0)
+    resumed_exactly(served, output, options)
 
 
 def test_the_checkpoint_of_a_resumed_run_still_resumes(

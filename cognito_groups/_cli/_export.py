@@ -7,7 +7,9 @@ commits: the rows written so far are flushed and ``fsync``-ed, and only then is 
 replaced, atomically. The checkpoint holds the output's length at that moment and the exact
 membership checkpoint of the rows it covers. A re-run of the same command cuts the output back
 to that length and continues from there: the file ends with every membership exactly once,
-whenever the first run died.
+whenever the first run died. The first commit is the other way round (the checkpoint, then the
+output's first bytes: `OutputFile.commit()`), and comes with the first row: a run killed before
+it leaves an empty output, which the next run starts afresh.
 
 ``--by-user`` spills the memberships to SQLite as they come (`_spill`) and writes its output
 whole at the end, from the spill, grouped by user. With ``--checkpoint`` the spill is what is
@@ -26,6 +28,7 @@ from cognito_groups._cli._files import (
     CheckpointFile,
     Committed,
     ExportCheckpoint,
+    FileError,
     OutputFile,
     about,
     check_writable,
@@ -44,7 +47,7 @@ from cognito_groups._validate import check_membership_request
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import TextIO
 
     from cognito_groups import MembershipIterator, User
@@ -124,6 +127,7 @@ class Export:
         saved = None if checkpoint is None else checkpoint.load()
         if saved is not None:
             _check_saved(args, saved)
+            saved = _unless_nothing_reached_the_output(args, saved)
         self.rows = 0 if saved is None else saved.written
         self._started = time.monotonic()
         with facade(args) as cognito:
@@ -168,7 +172,7 @@ class Export:
         args = self.args
         output = None
         if args.output is not None:
-            output = OutputFile(Path(args.output), saved)
+            output = OutputFile(Path(args.output), saved, hold=checkpoint is not None)
         out = self.stdout if output is None else output.text
         try:
             # An OSError left unnamed here is the output's (the checkpoint's are named).
@@ -333,9 +337,15 @@ class _Synced(Protocol):
 
     def sync(self) -> Committed: ...
 
+    def commit(self, save: Callable[[Committed], object]) -> None: ...
+
 
 class _Commits:
-    """When and how the export commits: the output synced, then the checkpoint replaced."""
+    """When and how the export commits: the output synced, then the checkpoint replaced.
+
+    The first row is committed at once: an output's first bytes wait in memory for the
+    checkpoint that covers them (`OutputFile.commit()`), so there are few of them.
+    """
 
     def __init__(
         self,
@@ -351,38 +361,48 @@ class _Commits:
         self._checkpoint = checkpoint
         self._writer = writer
         self._last = 0.0
+        self._rows_committed = 0
 
     def when_due(self, now: float) -> None:
-        """Commit if a quarter of a second or 1,000 rows have gone by since the last commit."""
-        if now - self._last >= _COMMIT_SECONDS or self._writer.written % _COMMIT_ROWS == 0:
+        """Commit the first row, then when 0.25 s or 1,000 rows have gone by since the last."""
+        written = self._writer.written
+        if (
+            self._rows_committed == 0
+            or now - self._last >= _COMMIT_SECONDS
+            or written % _COMMIT_ROWS == 0
+        ):
             self.now()
 
     def now(self) -> None:
         """Commit: without ``--output``, flush stdout; else sync it and replace the checkpoint."""
         self._last = time.monotonic()
+        self._rows_committed = self._writer.written
         output = self._output
         if output is None:
             self._writer.flush()
             return
-        committed = output.sync()
-        if self._checkpoint is None:
+        checkpoint = self._checkpoint
+        if checkpoint is None:
+            output.sync()
             return
+        output.commit(lambda committed: checkpoint.save(self._checkpoint_of(committed)))
+
+    def _checkpoint_of(self, committed: Committed) -> ExportCheckpoint:
+        """The checkpoint of the rows written so far, ``committed`` to the output."""
         args = self._args
-        self._checkpoint.save(
-            ExportCheckpoint(
-                pool=args.user_pool_id,
-                groups=args.group,
-                format=args.format,
-                attributes=chosen_attributes(args.format, args.attribute),
-                offset=committed.offset,
-                written=self._writer.written,
-                memberships=self._memberships.checkpoint,
-                output_device=committed.device,
-                output_inode=committed.inode,
-                output_sha256=committed.sha256,
-                by_user=args.by_user,
-                csv_raw=_raw_cells(args),
-            )
+        return ExportCheckpoint(
+            pool=args.user_pool_id,
+            groups=args.group,
+            format=args.format,
+            attributes=chosen_attributes(args.format, args.attribute),
+            offset=committed.offset,
+            written=self._writer.written,
+            memberships=self._memberships.checkpoint,
+            output_device=committed.device,
+            output_inode=committed.inode,
+            output_sha256=committed.sha256,
+            by_user=args.by_user,
+            csv_raw=_raw_cells(args),
         )
 
 
@@ -403,6 +423,30 @@ def _refuse_one_file_for_two(args: argparse.Namespace) -> None:
             f"--output {args.output} and --checkpoint {args.checkpoint} are the same file: "
             "give the checkpoint a file of its own"
         )
+
+
+def _unless_nothing_reached_the_output(
+    args: argparse.Namespace, saved: ExportCheckpoint
+) -> ExportCheckpoint | None:
+    """``saved``, or ``None`` (the export starts afresh) when its output is empty.
+
+    An output's first bytes are written after the checkpoint that covers them is saved
+    (`OutputFile.commit()`): a run killed in between leaves an empty output under a
+    checkpoint past it; a run killed before leaves one under a checkpoint of none. An empty
+    file has nothing to lose: the export starts it afresh. ``--by-user`` continues its spill,
+    not its output: ``saved`` stays.
+    """
+    if args.by_user:
+        return saved
+    output = Path(args.output)
+    try:
+        with about(output):
+            size = output.stat().st_size
+    except FileError as err:
+        if isinstance(err.__cause__, FileNotFoundError):
+            return saved  # refused by OutputFile: the checkpoint continues that file
+        raise
+    return None if size == 0 else saved
 
 
 def _check_options(args: argparse.Namespace) -> None:

@@ -52,7 +52,7 @@ from cognito_groups._cli._report import ExportError
 from cognito_groups._models import User
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterator, Mapping
+    from collections.abc import Callable, Generator, Iterator, Mapping
 
     from cognito_groups._cli._files import ExportCheckpoint
 
@@ -223,6 +223,10 @@ class MembershipSpill:
         with about(self.path):
             found = os.stat(self.path)
         return Committed(0, found.st_dev, found.st_ino)
+
+    def commit(self, save: Callable[[Committed], object]) -> None:
+        """`sync()`, then ``save`` the checkpoint of what it committed."""
+        save(self.sync())
 
     def users(self) -> Iterator[tuple[User, list[str]]]:
         """Every user once, in the order first seen, with its group names sorted.
