@@ -348,6 +348,24 @@ MUTATIONS = (
         ),
     ),
     Mutation(
+        "the spill of the checkpoint is accepted as the output",
+        "_cli/_export.py",
+        "        what = next((what for path, what in own if _same_file(given, path)), None)\n",
+        "        what = None\n",
+        (
+            "tests/test_export_files.py::test_an_output_that_is_one_of_the_runs_own_files_is_refused",
+        ),
+    ),
+    Mutation(
+        "a hard link to one of the run's own files is accepted as the output",
+        "_cli/_export.py",
+        "        return given.samefile(own)\n",
+        "        return False\n",
+        (
+            "tests/test_export_files.py::test_an_output_that_is_one_of_the_runs_own_files_is_refused",
+        ),
+    ),
+    Mutation(
         "service errors lose their class",
         "_errors.py",
         "cls = _SERVICE_ERRORS.get(code, CognitoServiceError)",

@@ -455,6 +455,77 @@ def test_the_checkpoint_of_a_resumed_run_still_resumes(
     resumed_exactly(served, output, options)
 
 
+#: (--output, --checkpoint, what the refusal says the file is), names in a test's folder; a
+#: ``link``/``hard`` output is a symlink/hard link to the spill.
+OWN_FILES = {
+    "the-spill": (".r.ck.cognito-groups.sqlite", "r.ck", "the spill of --checkpoint {c} "
+                  "(where --by-user keeps the memberships)"),
+    "the-spill-as-./": ("./.r.ck.cognito-groups.sqlite", "r.ck", "the spill of --checkpoint "
+                        "{c} (where --by-user keeps the memberships)"),
+    "a-symlink-to-the-spill": ("link", "r.ck", "the spill of --checkpoint {c} (where "
+                               "--by-user keeps the memberships)"),
+    "a-hard-link-to-the-spill": ("hard", "r.ck", "the spill of --checkpoint {c} (where "
+                                 "--by-user keeps the memberships)"),
+    "the-spills-journal": (".r.ck.cognito-groups.sqlite-journal", "r.ck", "a file SQLite "
+                           "keeps beside the spill of --checkpoint {c}"),
+    "the-checkpoints-lock": (".r.ck.cognito-groups.lock", "r.ck",
+                             "the lock file of --checkpoint {c}"),
+    "a-temporary-file-of-the-checkpoint": (".r.ck.cognito-groups-k3j2h1g0.tmp", "r.ck",
+                                           "named as a temporary file of --checkpoint {c} (a "
+                                           "run removes those a killed run left)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(OWN_FILES))
+def test_an_output_that_is_one_of_the_runs_own_files_is_refused(
+    server: QuotaServer, tmp_path: Path, case: str
+) -> None:
+    """An output that is the spill, its lock, ...: exit 2 naming both, nothing written.
+
+    The spill, a file of SQLite's beside it, the checkpoint's lock or one of its temporary
+    files, by any name (``./``, a symlink, a hard link): refused before anything is written;
+    the folder is left exactly as it was.
+
+    (Given the spill's path, ``--by-user`` said ``exported 200 users``, exit 0, and left no
+    output: the spill, removed at the end, was the output.)
+    """
+    name, checkpoint_name, what = OWN_FILES[case]
+    output, checkpoint = f"{tmp_path}/{name}", f"{tmp_path}/{checkpoint_name}"
+    spill = tmp_path / ".r.ck.cognito-groups.sqlite"
+    if name == "link":
+        (tmp_path / "link").symlink_to(spill.name)
+    elif name == "hard":
+        spill.write_text("a spill a killed run left")
+        os.link(spill, tmp_path / "hard")
+    elif name.endswith(".tmp"):
+        (tmp_path / name).write_text("my notes, named so")
+    before = {
+        path.name: path.read_bytes() if path.exists() else None for path in tmp_path.iterdir()
+    }
+    result = export(server.url, "--by-user", "-o", output, "--checkpoint", checkpoint)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: --output {output} is {what.format(c=checkpoint)}: give the "
+        "output a name of its own\n"
+    )
+    after = {path.name: path.read_bytes() if path.exists() else None for path in tmp_path.iterdir()}
+    assert after == before
+
+
+def test_a_checkpoint_that_is_the_outputs_lock_is_refused(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """``--checkpoint`` naming the output's lock file: exit 2 naming both, nothing written."""
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / ".out.jsonl.cognito-groups.lock"
+    result = export(server.url, "-o", output, "--checkpoint", checkpoint)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: --checkpoint {checkpoint} is the lock file of --output "
+        f"{output}: give the checkpoint a name of its own\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- no orphans -----------------------------------------------------------------------------
 
 

@@ -33,13 +33,15 @@ from cognito_groups._cli._files import (
     about,
     check_writable,
     is_special,
+    lock_path,
+    named_as_temporary,
     real,
     remove_orphans,
     replace_atomically,
 )
 from cognito_groups._cli._lock import locked
 from cognito_groups._cli._report import ExportError, export_hint, export_resume_hint
-from cognito_groups._cli._spill import MembershipSpill
+from cognito_groups._cli._spill import SIDE_FILES, MembershipSpill, spill_path
 from cognito_groups._cli._terminal import counted
 from cognito_groups._cli._writers import USER_COLUMNS, WRITERS, chosen_attributes
 from cognito_groups._errors import CognitoGroupsError, InvalidParameterError
@@ -104,6 +106,7 @@ class Export:
         )
         _refuse_one_file_for_two(args)
         _check_options(args)
+        _refuse_the_runs_own_files(args)
         given = [name for name in (args.output, args.checkpoint) if name]
         for name in given:
             check_writable(Path(name))
@@ -423,6 +426,76 @@ def _refuse_one_file_for_two(args: argparse.Namespace) -> None:
             f"--output {args.output} and --checkpoint {args.checkpoint} are the same file: "
             "give the checkpoint a file of its own"
         )
+
+
+def _refuse_the_runs_own_files(args: argparse.Namespace) -> None:
+    """Refuse an ``--output`` or ``--checkpoint`` that is one of the files the run keeps.
+
+    The run makes, replaces, locks or removes them: the spill of the checkpoint (``--by-user``)
+    and SQLite's files beside it, the lock files of the output and of the checkpoint, and the
+    temporary files of both (those a killed run left are removed). An output named so would
+    be removed with the spill at the end (``exported 200 users``, and no file), or locked
+    against itself. By any name: ``./`` in front, a symlink to it, a hard link.
+    """
+    output = None if args.output is None else Path(args.output)
+    if output is not None and is_special(output):
+        output = None
+    checkpoint = None if args.checkpoint is None else Path(args.checkpoint)
+    own: list[tuple[Path, str]] = []
+    patterns: list[tuple[Path, str]] = []
+    if checkpoint is not None:
+        spill = spill_path(checkpoint)
+        of_checkpoint = f"--checkpoint {args.checkpoint}"
+        own.append((spill, f"the spill of {of_checkpoint} (where --by-user keeps the memberships)"))
+        own += [
+            (
+                spill.with_name(spill.name + side),
+                f"a file SQLite keeps beside the spill of {of_checkpoint}",
+            )
+            for side in SIDE_FILES
+        ]
+        own.append((lock_path(checkpoint), f"the lock file of {of_checkpoint}"))
+        patterns.append((checkpoint, of_checkpoint))
+    if output is not None:
+        own.append((lock_path(real(output)), f"the lock file of --output {args.output}"))
+        patterns.append((real(output), f"--output {args.output}"))
+    for option, given, name in (
+        ("--output", output, args.output),
+        ("--checkpoint", checkpoint, args.checkpoint),
+    ):
+        if given is None:
+            continue
+        what = next((what for path, what in own if _same_file(given, path)), None)
+        if what is None:
+            what = next(
+                (
+                    f"named as a temporary file of {of} (a run removes those a killed run left)"
+                    for path, of in patterns
+                    if _temporary_of(given, path)
+                ),
+                None,
+            )
+        if what is not None:
+            raise ExportError(f"{option} {name} is {what}: give the {option[2:]} a name of its own")
+
+
+def _same_file(given: Path, own: Path) -> bool:
+    """Whether ``given`` names the file ``own`` (the same path in other words, a link to it)."""
+    if real(given) == real(own):
+        return True
+    try:
+        return given.samefile(own)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def _temporary_of(given: Path, path: Path) -> bool:
+    """Whether ``given`` (or the file it links to) is named as a temporary file of ``path``."""
+    folder = real(path.parent)
+    return any(
+        name.parent == folder and named_as_temporary(name.name, path)
+        for name in (real(given.parent) / given.name, real(given))
+    )
 
 
 def _unless_nothing_reached_the_output(

@@ -62,6 +62,7 @@ __all__ = [
     "check_writable",
     "is_special",
     "lock_path",
+    "named_as_temporary",
     "real",
     "remove_orphans",
     "replace_atomically",
@@ -108,6 +109,11 @@ def _temporary_prefix(path: Path) -> str:
     return f".{stem(path.name)}.cognito-groups-"
 
 
+def named_as_temporary(name: str, path: Path) -> bool:
+    """Whether a file called ``name`` beside ``path`` is named as one of its temporary files."""
+    return name.startswith(_temporary_prefix(path)) and name.endswith(_TEMPORARY_SUFFIX)
+
+
 def remove_orphans(path: Path) -> list[Path]:
     """Remove the temporary files of ``path`` that a killed run left; return them.
 
@@ -115,11 +121,10 @@ def remove_orphans(path: Path) -> list[Path]:
     regular files (a symlink is left alone) and only those the user running the export owns.
     Call it holding ``path``'s lock: then no other export is writing them.
     """
-    prefix = _temporary_prefix(path)
     removed: list[Path] = []
     with about(path.parent):
         for entry in os.scandir(path.parent):
-            if not (entry.name.startswith(prefix) and entry.name.endswith(_TEMPORARY_SUFFIX)):
+            if not named_as_temporary(entry.name, path):
                 continue
             found = entry.stat(follow_symlinks=False)
             if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid():

@@ -56,13 +56,13 @@ if TYPE_CHECKING:
 
     from cognito_groups._cli._files import ExportCheckpoint
 
-__all__ = ["MembershipSpill", "spill_path"]
+__all__ = ["SIDE_FILES", "MembershipSpill", "spill_path"]
 
 _MODE = 0o600
 #: Rows held in memory before they are inserted (one ``executemany`` each).
 _BATCH = 1000
 #: What SQLite may leave beside a database.
-_SIDE_FILES = ("-journal", "-wal", "-shm")
+SIDE_FILES = ("-journal", "-wal", "-shm")
 _DATES = ("UserCreateDate", "UserLastModifiedDate")
 
 _SCHEMA = """
@@ -261,7 +261,7 @@ class MembershipSpill:
 
 
 def _remove(path: Path) -> None:
-    for name in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+    for name in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
         name.unlink(missing_ok=True)
 
 
