@@ -316,7 +316,20 @@ MUTATIONS = (
         "_cli/_spill.py",
         "            if not self._durable:\n                self.remove()",
         "            if False:\n                self.remove()",
-        ("tests/test_export.py::test_by_user_to_stdout_leaves_no_temporary_file",),
+        (
+            "tests/test_spill.py::test_a_spill_is_private_and_removed_with_its_side_files",
+            "tests/test_export.py::test_by_user",
+        ),
+    ),
+    Mutation(
+        "the --by-user spill for stdout has a name in the temporary folder",
+        "_cli/_spill.py",
+        "            return cls(None, durable=False, written=0)\n",
+        "            return cls.temporary(Path(tempfile.gettempdir()) / 'stdout')\n",
+        (
+            "tests/test_spill.py::test_a_spill_for_stdout_has_no_name_while_it_is_used",
+            "tests/test_export.py::test_by_user_to_stdout_killed_leaves_no_spill",
+        ),
     ),
     Mutation(
         "an output is continued under a checkpoint of none though it holds bytes",
