@@ -18,18 +18,25 @@ and writes it back, so the processes share each bucket, its rate and its last cu
 The file is a cache, never a reason to fail. The budgets go on with a state of this process
 alone, and say so in a DEBUG record, when:
 
-- the folder or the file cannot be made, opened or written (a read-only disk, no home, a file
-  of another user, a symlink where the file should be, a platform without ``fcntl``);
+- the folder or the file cannot be made, opened or written (a read-only disk, no home, a
+  platform without ``fcntl``);
 - the lock is not free for `LOCK_PATIENCE` seconds in a row (a process stopped while holding
   it: a lock held by a process that died is released by the system at its death);
 - the file was written by a newer release (its ``version`` is higher than `VERSION`);
 - the file is being written on another clock (a home folder shared by several machines over
   NFS, another clock namespace): its times mean nothing here.
 
+and in a WARNING record naming the file, without ever writing to it, when it is not ours
+alone: a symbolic link in its place, a file of more than one name (a hard link: writing it
+would write the other file), a file or a folder of another user (a folder reached through a
+symbolic link someone planted, in a shared ``COGNITO_GROUPS_BUDGET_DIR``). The file is opened
+in its folder's descriptor, without following a link, and checked before anything is written.
+
 A file that is not what this module writes (cut short by a full disk, edited by hand, values
-no pace makes) is replaced by a fresh one; a budget's state untouched for `STALE_SECONDS`, or
-written before the machine last started, starts afresh. ``COGNITO_GROUPS_BUDGET_DIR=off`` (or
-the facades' ``shared_budget=False``) keeps every budget in its process.
+no pace makes, longer than `LARGEST` bytes: not even read) is written afresh, in place, under
+its lock; a budget's state untouched for `STALE_SECONDS`, or written before the machine last
+started, starts afresh. ``COGNITO_GROUPS_BUDGET_DIR=off`` (or the facades'
+``shared_budget=False``) keeps every budget in its process.
 """
 
 from __future__ import annotations
@@ -60,6 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUSY",
     "BUSY_DELAY",
+    "LARGEST",
     "LOCK_PATIENCE",
     "STALE_SECONDS",
     "VERSION",
@@ -83,6 +91,11 @@ VERSION = 1
 STALE_SECONDS = 30.0
 #: Seconds the lock may stay taken by others, in a row, before a budget goes on alone.
 LOCK_PATIENCE = 0.5
+#: The longest file read, in bytes: a bucket's state is about 150 bytes, and 19 more for each
+#: request of its last `WINDOW`, so that a file of this release is a few KiB (1 MiB holds
+#: thousands of pools' buckets). A longer one is damaged (cut to a huge sparse file, say): it
+#: is not read, and is written afresh.
+LARGEST = 1 << 20
 #: Seconds a state may have been used after the ``now`` of the one that reads it.
 _SKEW = 1.0
 #: No pace goes above this many requests per second, or remembers more sends.
@@ -92,6 +105,9 @@ _SENT_MAX = 100_000
 #: service's burst); a state holding more than `BURST_MAX` is trusted with `BURST_MAX`.
 _TOKENS_MAX = 5.0
 _OFF = frozenset({"", "0", "off", "no", "false", "none"})
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 _T = TypeVar("_T")
 
@@ -208,6 +224,12 @@ class SharedPaceStore(PaceStore):
             if self._fallback is None:
                 try:
                     result = self._update(key, now, change)
+                except _NotOurs as err:
+                    self._go_alone(
+                        f"left as it is, {err}: never written through a link, nor into a file "
+                        "or a folder of another user",
+                        level=logging.WARNING,
+                    )
                 except OSError as err:
                     self._go_alone(f"its file could not be used ({_reason(err)})")
                 else:
@@ -222,9 +244,9 @@ class SharedPaceStore(PaceStore):
             assert self._fallback is not None  # noqa: S101 (set by _go_alone)
             return self._fallback.update(key, now, change)
 
-    def _go_alone(self, why: str) -> None:
-        _log.debug(
-            "budget state %s: %s; going on with this process's budget alone", self._path, why
+    def _go_alone(self, why: str, *, level: int = logging.DEBUG) -> None:
+        _log.log(
+            level, "budget state %s: %s; going on with this process's budget alone", self._path, why
         )
         self._close()
         self._fallback = LocalPaceStore(self._states)
@@ -250,26 +272,48 @@ class SharedPaceStore(PaceStore):
             fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _open(self) -> int:
-        """The file's descriptor, opened (and made, 0600 in a 0700 folder) if need be."""
+        """The file's descriptor, opened (and made, 0600 in a 0700 folder) if need be.
+
+        Raises:
+            _NotOurs: the folder or the file is not this user's alone (nothing is written).
+            OSError: it cannot be made or opened.
+        """
         pid = os.getpid()
         if self._fd is not None and self._pid == pid:
             return self._fd
         self._fd = None  # a parent's descriptor: its lock is the parent's
         _make_folder(self._path.parent)
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(self._path, flags, 0o600)
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+        folder = os.open(self._path.parent, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+        try:
+            if os.fstat(folder).st_uid != os.geteuid():
+                raise _NotOurs("its folder belongs to another user")
+            flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC
+            try:
+                fd = os.open(self._path.name, flags, 0o600, dir_fd=folder)
+            except OSError as err:
+                if err.errno in (errno.ELOOP, errno.EMLINK):  # EMLINK: the BSDs' O_NOFOLLOW
+                    raise _NotOurs("it is a symbolic link") from err
+                raise
+        finally:
+            os.close(folder)
+        try:
+            _check_ours(os.fstat(fd))
+        except BaseException:
             os.close(fd)
-            raise PermissionError("it is not a file of this user")
+            raise
         self._fd, self._pid = fd, pid
         return fd
 
     def _read(self, fd: int, now: float) -> dict[str, PaceState]:
         """The states in the file; fresh ones if it holds none, is damaged or is stale."""
         size = os.fstat(fd).st_size
-        raw = os.pread(fd, max(size, 1), 0) if size else b""
-        if not raw:
+        if size > LARGEST:  # not even read: a state file is a few KiB
+            _log.debug(
+                "budget state %s was damaged (%d bytes long); starting afresh", self._path, size
+            )
+            return {}
+        raw = os.pread(fd, LARGEST + 1, 0) if size else b""
+        if not raw or len(raw) > LARGEST:
             return {}
         try:
             data: Any = json.loads(raw)
@@ -309,9 +353,13 @@ class SharedPaceStore(PaceStore):
             "budgets": {name: state.to_json() for name, state in states.items()},
         }
         raw = json.dumps(data, separators=(",", ":")).encode()
+        # Under the lock, in place: every process of the machine locks this very file (a file
+        # renamed over it would be another, locked apart). Cut first, so that a damaged file's
+        # excess is gone before anything is written; killed in between, or short of disk, the
+        # file is left damaged, and the next take starts it afresh.
+        os.ftruncate(fd, len(raw))
         if os.pwrite(fd, raw, 0) != len(raw):  # a full disk: the file is left cut short
             raise OSError(errno.ENOSPC, "the state could not be written whole")
-        os.ftruncate(fd, len(raw))
 
     def _close(self) -> None:
         fd, self._fd = self._fd, None
@@ -321,6 +369,20 @@ class SharedPaceStore(PaceStore):
 
     def __del__(self) -> None:
         self._close()
+
+
+class _NotOurs(OSError):
+    """The file, or its folder, is not this user's alone: it is never written (a WARNING)."""
+
+
+def _check_ours(info: os.stat_result) -> None:
+    """Refuse a file that is not ours alone: of another user, of more than one name."""
+    if not stat.S_ISREG(info.st_mode):
+        raise _NotOurs("it is not a regular file")
+    if info.st_uid != os.geteuid():
+        raise _NotOurs("it belongs to another user")
+    if info.st_nlink != 1:
+        raise _NotOurs(f"it is a hard link (one file of {info.st_nlink} names)")
 
 
 class _OtherClock(OSError):

@@ -148,6 +148,34 @@ MUTATIONS = (
         ("tests/test_budget.py",),
     ),
     Mutation(
+        "a huge shared budget file is read",
+        "_pace_store.py",
+        "        if size > LARGEST:  # not even read: a state file is a few KiB\n",
+        "        if False:\n",
+        ("tests/test_pace_store.py::test_a_huge_file_is_started_afresh_without_reading_it",),
+    ),
+    Mutation(
+        "the shared budget file is written through a hard link",
+        "_pace_store.py",
+        "    if info.st_nlink != 1:\n",
+        "    if False:\n",
+        ("tests/test_pace_store.py::test_a_hard_link_in_place_of_the_file_is_not_written",),
+    ),
+    Mutation(
+        "the shared budget file is made in a folder of another user",
+        "_pace_store.py",
+        "            if os.fstat(folder).st_uid != os.geteuid():\n",
+        "            if False:\n",
+        ("tests/test_pace_store.py::test_a_folder_of_another_user_is_not_written",),
+    ),
+    Mutation(
+        "a shared budget file not ours is refused without a warning",
+        "_pace_store.py",
+        "                        level=logging.WARNING,\n",
+        "                        level=logging.DEBUG,\n",
+        ("tests/test_export_files.py::test_a_budget_file_made_a_hard_link_is_not_written",),
+    ),
+    Mutation(
         "a damaged shared budget file stops the budgets",
         "_pace_store.py",
         "        except (ValueError, TypeError, KeyError) as err:",
@@ -191,9 +219,9 @@ MUTATIONS = (
     ),
     Mutation(
         "the checkpoint is written before the rows are synced",
-        "_cli/_export.py",
-        "        committed = output.sync()\n",
-        "        committed = Committed(output.sync().offset + 4096)\n",
+        "_cli/_files.py",
+        "            save(self.sync())\n",
+        "            save(Committed(self.sync().offset + 4096))\n",
         ("tests/test_export.py",),
     ),
     Mutation(
@@ -288,7 +316,67 @@ MUTATIONS = (
         "_cli/_spill.py",
         "            if not self._durable:\n                self.remove()",
         "            if False:\n                self.remove()",
-        ("tests/test_export.py::test_by_user_to_stdout_leaves_no_temporary_file",),
+        (
+            "tests/test_spill.py::test_a_spill_is_private_and_removed_with_its_side_files",
+            "tests/test_export.py::test_by_user",
+        ),
+    ),
+    Mutation(
+        "the --by-user spill for stdout has a name in the temporary folder",
+        "_cli/_spill.py",
+        "            return cls(None, durable=False, written=0)\n",
+        "            return cls.temporary(Path(tempfile.gettempdir()) / 'stdout')\n",
+        (
+            "tests/test_spill.py::test_a_spill_for_stdout_has_no_name_while_it_is_used",
+            "tests/test_export.py::test_by_user_to_stdout_killed_leaves_no_spill",
+        ),
+    ),
+    Mutation(
+        "an output is continued under a checkpoint of none though it holds bytes",
+        "_cli/_files.py",
+        "        if saved.offset == 0 and found.st_size > 0:\n",
+        "        if False:\n",
+        (
+            "tests/test_export_files.py::test_a_checkpoint_of_nothing_committed_still_guards_its_output",
+        ),
+    ),
+    Mutation(
+        "an output's first bytes are written before the checkpoint that covers them",
+        "_cli/_files.py",
+        "        save(Committed(raw.length, found.st_dev, found.st_ino, raw.digest.hexdigest()))\n"
+        "        if raw.held:\n            self.sync()\n",
+        "        if raw.held:\n            self.sync()\n"
+        "        save(Committed(raw.length, found.st_dev, found.st_ino, raw.digest.hexdigest()))\n",
+        (
+            "tests/test_export_files.py::test_an_outputs_first_bytes_are_written_after_their_checkpoint",
+        ),
+    ),
+    Mutation(
+        "an empty output under its checkpoint is refused, not started afresh",
+        "_cli/_export.py",
+        "    return None if size == 0 else saved\n",
+        "    return saved\n",
+        (
+            "tests/test_export_files.py::test_an_empty_output_under_its_checkpoint_is_started_afresh",
+        ),
+    ),
+    Mutation(
+        "the spill of the checkpoint is accepted as the output",
+        "_cli/_export.py",
+        "        what = next((what for path, what in own if _same_file(given, path)), None)\n",
+        "        what = None\n",
+        (
+            "tests/test_export_files.py::test_an_output_that_is_one_of_the_runs_own_files_is_refused",
+        ),
+    ),
+    Mutation(
+        "a hard link to one of the run's own files is accepted as the output",
+        "_cli/_export.py",
+        "        return given.samefile(own)\n",
+        "        return False\n",
+        (
+            "tests/test_export_files.py::test_an_output_that_is_one_of_the_runs_own_files_is_refused",
+        ),
     ),
     Mutation(
         "service errors lose their class",

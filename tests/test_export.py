@@ -215,6 +215,36 @@ def test_by_user_to_stdout_leaves_no_temporary_file(server: QuotaServer, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_by_user_to_stdout_killed_leaves_no_spill(tmp_path: Path) -> None:
+    """``kill -9`` of --by-user to stdout in the middle of its listing leaves nothing in $TMPDIR.
+
+    Its spill has no name there from the moment it is made (SQLite's own temporary file, unlinked
+    once opened), so no later run has to find it. (A 0600 file of usernames was left there.)
+    """
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "SQLITE_TMPDIR"}
+    env["TMPDIR"] = str(folder)
+    with QuotaServer(overlapping("t", [600, 400, 200]), rate=None, latency=0.01) as server:
+        run = subprocess.Popen(  # noqa: S603
+            [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "--by-user",
+             "--max-rps", "10"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        )  # fmt: skip
+        try:
+            # In the middle of the listing (a generous deadline, for a loaded machine).
+            assert wait_for(lambda: len(server.admitted) >= 4, timeout=60)
+            assert run.poll() is None
+            assert list(folder.iterdir()) == []
+            opened = [os.readlink(fd) for fd in Path(f"/proc/{run.pid}/fd").iterdir()]
+            assert all(name.endswith(" (deleted)") for name in opened if str(folder) in name)
+        finally:
+            run.send_signal(signal.SIGKILL)
+            run.wait(timeout=60)
+    assert run.returncode == -signal.SIGKILL
+    assert list(folder.iterdir()) == []
+
+
 @pytest.mark.parametrize("resumable", [False, True], ids=["no-checkpoint", "checkpoint"])
 def test_a_failed_by_user_run_leaves_only_what_resumes_it(tmp_path: Path, resumable: bool) -> None:
     """A --by-user run the service fails part-way: no file left, or a 0600 checkpoint and spill.

@@ -7,6 +7,7 @@ checkpoint, temporary files a killed run left, SIGTERM and SIGHUP.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cognito_groups._cli import main
-from cognito_groups._cli._files import CheckpointFile, ExportCheckpoint
+from cognito_groups._cli._files import CheckpointFile, Committed, ExportCheckpoint, OutputFile
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
@@ -338,6 +339,104 @@ def test_a_checkpoint_resumes_only_the_file_it_was_made_for(
     assert checkpoint.read_text() == saved
 
 
+@pytest.mark.parametrize("put", ["written-again", "made-again", "moved-there"])
+def test_a_checkpoint_of_nothing_committed_still_guards_its_output(
+    tmp_path: Path, put: str
+) -> None:
+    """Killed before its first commit, then someone's file put at the output: refused, left.
+
+    The checkpoint covers no bytes; the re-run exits 2 naming the output, and leaves it and the
+    checkpoint as they are. ``written-again``: the same inode written again (``>``, 3.6 MB of
+    notes); ``made-again``: removed and made again (often given the inode back);
+    ``moved-there``: another file moved over it. (The first two were replaced by a fresh
+    export, exit 0: the bytes a checkpoint of none covers prove nothing.)
+    """
+    gate = Gate()
+    with QuotaServer(GROUPS, rate=None, fault=gate) as served:
+        output, checkpoint = tmp_path / "out.jsonl", tmp_path / "out.cp"
+        options = ["-o", str(output), "--checkpoint", str(checkpoint), "--max-rps", "500"]
+        run = subprocess.Popen(  # noqa: S603
+            [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, *options],
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            # The groups listed, the first page held: the first checkpoint is saved, no row.
+            assert wait_for(lambda: checkpoint.exists() and served.requests >= 2, timeout=60)
+        finally:
+            run.kill()
+            run.wait()
+            gate.open()
+        saved = checkpoint.read_text()
+        assert json.loads(saved)["offset"] == 0
+        notes = b"my notes\n" * 400_000
+        if put == "written-again":
+            output.write_bytes(notes)
+        elif put == "made-again":
+            output.unlink()
+            output.write_bytes(notes)
+        else:
+            mine = tmp_path / "mine.txt"
+            mine.write_bytes(notes)
+            mine.replace(output)
+        result = export(served.url, *options)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(
+        f"cognito-groups: error: {output} is not the file its checkpoint was made for"
+    )
+    assert result.stderr.endswith(
+        "remove the checkpoint to start over (the export then replaces it)\n"
+    )
+    assert len(result.stderr.splitlines()) == 1
+    assert output.read_bytes() == notes
+    assert checkpoint.read_text() == saved
+
+
+def test_an_outputs_first_bytes_are_written_after_their_checkpoint(tmp_path: Path) -> None:
+    """The first commit saves the checkpoint, then writes its bytes; later ones the other way.
+
+    While no checkpoint covers any of the output, its bytes wait in memory. So a run killed at
+    any moment leaves an empty output under a checkpoint of none.
+    """
+    path = tmp_path / "o.jsonl"
+    seen: list[tuple[int, int, str | None]] = []
+
+    def save(committed: Committed) -> None:
+        seen.append((committed.offset, path.stat().st_size, committed.sha256))
+
+    output = OutputFile(path, None, hold=True)
+    try:
+        output.commit(save)
+        output.text.write("first row\n")
+        output.text.flush()
+        assert path.stat().st_size == 0  # held
+        output.commit(save)
+        assert path.read_bytes() == b"first row\n"
+        output.text.write("second\n")
+        output.commit(save)
+    finally:
+        output.close()
+    digest = [hashlib.sha256(text).hexdigest() for text in (b"", b"first row\n")]
+    assert seen == [
+        (0, 0, digest[0]),
+        (10, 0, digest[1]),  # saved before its bytes were written
+        (17, 17, hashlib.sha256(b"first row\nsecond\n").hexdigest()),
+    ]
+
+
+def test_an_empty_output_under_its_checkpoint_is_started_afresh(
+    part_way: tuple[QuotaServer, Path, Path, list[str]],
+) -> None:
+    """An empty output under a checkpoint of some bytes: the same command starts it afresh.
+
+    (A run killed after it saved its first checkpoint, before it wrote the bytes covered.) It
+    completes exactly; an empty file has nothing to lose.
+    """
+    served, output, checkpoint, options = part_way
+    assert json.loads(checkpoint.read_text())["offset"] > 0
+    os.truncate(output, 0)
+    resumed_exactly(served, output, options)
+
+
 def test_the_checkpoint_of_a_resumed_run_still_resumes(
     part_way: tuple[QuotaServer, Path, Path, list[str]],
 ) -> None:
@@ -354,6 +453,77 @@ def test_the_checkpoint_of_a_resumed_run_still_resumes(
     assert json.loads(checkpoint.read_text())["offset"] > first["offset"]
     failing.on = False
     resumed_exactly(served, output, options)
+
+
+#: (--output, --checkpoint, what the refusal says the file is), names in a test's folder; a
+#: ``link``/``hard`` output is a symlink/hard link to the spill.
+OWN_FILES = {
+    "the-spill": (".r.ck.cognito-groups.sqlite", "r.ck", "the spill of --checkpoint {c} "
+                  "(where --by-user keeps the memberships)"),
+    "the-spill-as-./": ("./.r.ck.cognito-groups.sqlite", "r.ck", "the spill of --checkpoint "
+                        "{c} (where --by-user keeps the memberships)"),
+    "a-symlink-to-the-spill": ("link", "r.ck", "the spill of --checkpoint {c} (where "
+                               "--by-user keeps the memberships)"),
+    "a-hard-link-to-the-spill": ("hard", "r.ck", "the spill of --checkpoint {c} (where "
+                                 "--by-user keeps the memberships)"),
+    "the-spills-journal": (".r.ck.cognito-groups.sqlite-journal", "r.ck", "a file SQLite "
+                           "keeps beside the spill of --checkpoint {c}"),
+    "the-checkpoints-lock": (".r.ck.cognito-groups.lock", "r.ck",
+                             "the lock file of --checkpoint {c}"),
+    "a-temporary-file-of-the-checkpoint": (".r.ck.cognito-groups-k3j2h1g0.tmp", "r.ck",
+                                           "named as a temporary file of --checkpoint {c} (a "
+                                           "run removes those a killed run left)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(OWN_FILES))
+def test_an_output_that_is_one_of_the_runs_own_files_is_refused(
+    server: QuotaServer, tmp_path: Path, case: str
+) -> None:
+    """An output that is the spill, its lock, ...: exit 2 naming both, nothing written.
+
+    The spill, a file of SQLite's beside it, the checkpoint's lock or one of its temporary
+    files, by any name (``./``, a symlink, a hard link): refused before anything is written;
+    the folder is left exactly as it was.
+
+    (Given the spill's path, ``--by-user`` said ``exported 200 users``, exit 0, and left no
+    output: the spill, removed at the end, was the output.)
+    """
+    name, checkpoint_name, what = OWN_FILES[case]
+    output, checkpoint = f"{tmp_path}/{name}", f"{tmp_path}/{checkpoint_name}"
+    spill = tmp_path / ".r.ck.cognito-groups.sqlite"
+    if name == "link":
+        (tmp_path / "link").symlink_to(spill.name)
+    elif name == "hard":
+        spill.write_text("a spill a killed run left")
+        os.link(spill, tmp_path / "hard")
+    elif name.endswith(".tmp"):
+        (tmp_path / name).write_text("my notes, named so")
+    before = {
+        path.name: path.read_bytes() if path.exists() else None for path in tmp_path.iterdir()
+    }
+    result = export(server.url, "--by-user", "-o", output, "--checkpoint", checkpoint)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: --output {output} is {what.format(c=checkpoint)}: give the "
+        "output a name of its own\n"
+    )
+    after = {path.name: path.read_bytes() if path.exists() else None for path in tmp_path.iterdir()}
+    assert after == before
+
+
+def test_a_checkpoint_that_is_the_outputs_lock_is_refused(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """``--checkpoint`` naming the output's lock file: exit 2 naming both, nothing written."""
+    output, checkpoint = tmp_path / "out.jsonl", tmp_path / ".out.jsonl.cognito-groups.lock"
+    result = export(server.url, "-o", output, "--checkpoint", checkpoint)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: --checkpoint {checkpoint} is the lock file of --output "
+        f"{output}: give the checkpoint a name of its own\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- no orphans -----------------------------------------------------------------------------
@@ -446,6 +616,35 @@ def test_a_device_or_a_pipe_is_written_straight_through(server: QuotaServer) -> 
 
 
 # --- what an attacker, or a slip, tried (a session's attack on the first version) -----------
+
+
+def test_a_budget_file_made_a_hard_link_is_not_written(server: QuotaServer, tmp_path: Path) -> None:
+    """The shared budget file made a second name of another file: the export paces alone.
+
+    Exit 0, every membership, one warning naming the budget file on stderr; the other file is
+    left as it was. (It was overwritten with the budget's JSON.)
+    """
+    budgets = tmp_path / "budgets"
+    env = {**os.environ, "COGNITO_GROUPS_BUDGET_DIR": str(budgets)}
+    first = export(server.url, "--max-rps", "500", env=env)  # makes the account's budget file
+    assert first.returncode == 0, first.stderr
+    (state,) = budgets.iterdir()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    state.unlink()
+    os.link(notes, state)
+    output = tmp_path / "o.jsonl"
+    result = export(server.url, "-o", output, "--max-rps", "500", env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(pairs_of(output, "jsonl")) == sorted(server.memberships())
+    assert notes.read_text() == "keep me"
+    warning, summary = result.stderr.splitlines()
+    assert warning == (
+        f"budget state {state}: left as it is, it is a hard link (one file of 2 names): never "
+        "written through a link, nor into a file or a folder of another user; going on with "
+        "this process's budget alone"
+    )
+    assert summary.startswith("exported ")
 
 
 @pytest.mark.parametrize("link", ["hard", "symbolic"])

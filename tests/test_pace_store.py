@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from cognito_groups._pace import BURST_MAX, Pace, PaceState
 from cognito_groups._pace_store import (
     BUSY,
+    LARGEST,
     LOCK_PATIENCE,
     STALE_SECONDS,
     VERSION,
@@ -85,6 +87,44 @@ def test_a_damaged_file_is_started_afresh(tmp_path: Path, caplog: pytest.LogCapt
     assert json.loads(path.read_text())["version"] == VERSION
 
 
+@pytest.mark.parametrize("size", [4 << 30, 40 << 30], ids=["4GiB", "40GiB"])
+def test_a_huge_file_is_started_afresh_without_reading_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, size: int
+) -> None:
+    """A file cut to a huge sparse size: not read (little memory), written afresh, small again.
+
+    (Read whole, 4 GiB took 25 s and 2.6 GB, and 40 GiB failed every export with MemoryError.)
+    """
+    path = tmp_path / "a.json"
+    take(SharedPaceStore(path), 1.0)
+    os.truncate(path, size)  # sparse: no block written
+    tracemalloc.start()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="cognito_groups"):
+            assert take(SharedPaceStore(path), 2.0) == 0.0  # a fresh state: a pair's tokens
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < LARGEST
+    assert f"{size} bytes long" in caplog.text
+    assert path.stat().st_size < 1024
+    assert json.loads(path.read_text())["version"] == VERSION
+
+
+def test_a_file_just_within_the_bound_is_read(tmp_path: Path) -> None:
+    """A file of `LARGEST` bytes is read, its state kept: the bound refuses only what is longer."""
+    path = tmp_path / "a.json"
+    now = time.monotonic()
+    store = SharedPaceStore(path)
+    store.update("UserList", now, lambda state: PACE.throttled(state, now, now))
+    text = path.read_text()
+    path.write_text(text + " " * (LARGEST - len(text)))  # JSON with blanks after it
+    assert path.stat().st_size == LARGEST
+    seen: list[PaceState] = []
+    SharedPaceStore(path).update("UserList", now + 0.01, lambda state: seen.append(state))
+    assert seen[0].cut_at == now  # the cut was read back
+
+
 def test_a_newer_format_is_left_alone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A file of a newer release: this process goes on alone and says so at DEBUG."""
     path = tmp_path / "a.json"
@@ -126,15 +166,86 @@ def test_a_read_only_file_system_leaves_the_budget_alone(
     assert "could not be used" in caplog.text
 
 
-def test_a_symlink_in_place_of_the_file_is_not_followed(tmp_path: Path) -> None:
-    """Someone's link where the file should be: never written through; alone instead."""
+def test_a_symlink_in_place_of_the_file_is_not_followed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Someone's link where the file should be: never written through; alone, with a WARNING."""
     target = tmp_path / "victim"
     target.write_text("keep me")
     (tmp_path / "a.json").symlink_to(target)
     store = SharedPaceStore(tmp_path / "a.json")
-    assert take(store, 1.0) == 0.0
+    with caplog.at_level(logging.DEBUG, logger="cognito_groups"):
+        assert take(store, 1.0) == 0.0
     assert target.read_text() == "keep me"
     assert store.path is None
+    assert_warned(caplog, tmp_path / "a.json", "it is a symbolic link")
+
+
+def assert_warned(caplog: pytest.LogCaptureFixture, path: Path, why: str) -> None:
+    """One WARNING was logged: the file named, why it is not used, the budget alone."""
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        f"budget state {path}: left as it is, {why}: never written through a link, nor into a "
+        "file or a folder of another user; going on with this process's budget alone"
+    )
+
+
+def test_a_hard_link_in_place_of_the_file_is_not_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A second name of another file of the user where the file should be: left as it is.
+
+    (Written through, the other file became the budget's JSON.)
+    """
+    victim = tmp_path / "notes.txt"
+    victim.write_text("keep me")
+    victim.chmod(0o600)
+    os.link(victim, tmp_path / "a.json")
+    store = SharedPaceStore(tmp_path / "a.json")
+    with caplog.at_level(logging.DEBUG, logger="cognito_groups"):
+        assert take(store, 1.0) == 0.0
+        assert take(store, 1.0) == 0.0
+        assert take(store, 1.0) == pytest.approx(1 / 30)  # the budget goes on, in memory
+    assert victim.read_text() == "keep me"
+    assert store.path is None
+    assert_warned(caplog, tmp_path / "a.json", "it is a hard link (one file of 2 names)")
+
+
+def someone_elses_folder(tmp_path: Path) -> Path:
+    """A folder of another user that this one may write in (``/tmp``'s kind: everyone may)."""
+    if os.geteuid() == 0:  # root writes anywhere: a folder given to nobody
+        folder = tmp_path / "theirs"
+        folder.mkdir(mode=0o777)
+        os.chown(folder, 65534, 65534)
+        folder.chmod(0o1777)
+        return folder
+    folder = Path("/tmp")  # noqa: S108 (root's, and everyone may write in it)
+    assert folder.stat().st_uid != os.geteuid()
+    return folder
+
+
+@pytest.mark.parametrize("how", ["named", "through-a-planted-link"])
+def test_a_folder_of_another_user_is_not_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    """A budget folder of another user (made first, or a symlink planted): nothing made in it.
+
+    ``COGNITO_GROUPS_BUDGET_DIR`` in a shared place: the budget goes on alone, with a WARNING
+    naming the file.
+    """
+    theirs = someone_elses_folder(tmp_path)
+    folder = theirs
+    if how == "through-a-planted-link":
+        folder = tmp_path / "budgets"
+        folder.symlink_to(theirs)
+    name = f"{identity('https://x', 'us-east-1', f'AKIA{tmp_path.name}')}.json"
+    store = SharedPaceStore(folder / name)
+    with caplog.at_level(logging.DEBUG, logger="cognito_groups"):
+        assert take(store, 1.0) == 0.0
+    assert not (theirs / name).exists()
+    assert store.path is None
+    assert_warned(caplog, folder / name, "its folder belongs to another user")
 
 
 def test_a_stale_state_starts_afresh(tmp_path: Path) -> None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import stat
+import subprocess
+import sys
+import textwrap
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -128,6 +133,46 @@ def test_a_spill_is_private_and_removed_with_its_side_files(tmp_path: Path) -> N
         assert stat.S_IMODE(made.stat().st_mode) == 0o600
         temporary.write(User("ana"), {"group_name": "g"})
         assert [user.username for user, _ in temporary.users()] == ["ana"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_spill_for_stdout_has_no_name_while_it_is_used(tmp_path: Path) -> None:
+    """For stdout, the spill is SQLite's own temporary file: in $TMPDIR, unlinked once opened.
+
+    Written past SQLite's page cache (so that its file exists), it is open in the process as a
+    deleted file of mode 0600, and the folder lists nothing: a ``kill -9`` has no file to leave
+    behind.
+    """
+    script = textwrap.dedent(
+        """
+        import json, os, sys
+        from cognito_groups import Attribute, User
+        from cognito_groups._cli._spill import MembershipSpill
+
+        with MembershipSpill.temporary(None) as spill:
+            for index in range(20_000):
+                user = User(f"u{index}", attributes=(Attribute("name", "x" * 500),))
+                spill.write(user, {"group_name": "g"})
+            spill.sync()
+            fds = [f"/proc/self/fd/{fd}" for fd in os.listdir("/proc/self/fd")]
+            opened = [(os.readlink(fd), os.stat(fd).st_mode) for fd in fds if os.path.exists(fd)]
+            listed = os.listdir(sys.argv[1])
+            print(json.dumps([opened, listed, spill.name]))
+        """
+    )
+    env = {key: value for key, value in os.environ.items() if key != "SQLITE_TMPDIR"}
+    env["TMPDIR"] = str(tmp_path)
+    result = subprocess.run(  # noqa: S603 (this interpreter, our own script)
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True, text=True, check=True, env=env, timeout=120,
+    )  # fmt: skip
+    opened, listed, name = json.loads(result.stdout)
+    there = [(path, mode) for path, mode in opened if path.startswith(f"{tmp_path}/")]
+    assert len(there) == 1
+    assert there[0][0].endswith(" (deleted)")
+    assert stat.S_IMODE(there[0][1]) == 0o600
+    assert listed == []
+    assert name == f"--by-user's temporary spill (in {tmp_path})"
     assert list(tmp_path.iterdir()) == []
 
 

@@ -7,7 +7,9 @@ commits: the rows written so far are flushed and ``fsync``-ed, and only then is 
 replaced, atomically. The checkpoint holds the output's length at that moment and the exact
 membership checkpoint of the rows it covers. A re-run of the same command cuts the output back
 to that length and continues from there: the file ends with every membership exactly once,
-whenever the first run died.
+whenever the first run died. The first commit is the other way round (the checkpoint, then the
+output's first bytes: `OutputFile.commit()`), and comes with the first row: a run killed before
+it leaves an empty output, which the next run starts afresh.
 
 ``--by-user`` spills the memberships to SQLite as they come (`_spill`) and writes its output
 whole at the end, from the spill, grouped by user. With ``--checkpoint`` the spill is what is
@@ -26,17 +28,20 @@ from cognito_groups._cli._files import (
     CheckpointFile,
     Committed,
     ExportCheckpoint,
+    FileError,
     OutputFile,
     about,
     check_writable,
     is_special,
+    lock_path,
+    named_as_temporary,
     real,
     remove_orphans,
     replace_atomically,
 )
 from cognito_groups._cli._lock import locked
 from cognito_groups._cli._report import ExportError, export_hint, export_resume_hint
-from cognito_groups._cli._spill import MembershipSpill
+from cognito_groups._cli._spill import SIDE_FILES, MembershipSpill, spill_path
 from cognito_groups._cli._terminal import counted
 from cognito_groups._cli._writers import USER_COLUMNS, WRITERS, chosen_attributes
 from cognito_groups._errors import CognitoGroupsError, InvalidParameterError
@@ -44,7 +49,7 @@ from cognito_groups._validate import check_membership_request
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import TextIO
 
     from cognito_groups import MembershipIterator, User
@@ -101,6 +106,7 @@ class Export:
         )
         _refuse_one_file_for_two(args)
         _check_options(args)
+        _refuse_the_runs_own_files(args)
         given = [name for name in (args.output, args.checkpoint) if name]
         for name in given:
             check_writable(Path(name))
@@ -124,6 +130,7 @@ class Export:
         saved = None if checkpoint is None else checkpoint.load()
         if saved is not None:
             _check_saved(args, saved)
+            saved = _unless_nothing_reached_the_output(args, saved)
         self.rows = 0 if saved is None else saved.written
         self._started = time.monotonic()
         with facade(args) as cognito:
@@ -168,7 +175,7 @@ class Export:
         args = self.args
         output = None
         if args.output is not None:
-            output = OutputFile(Path(args.output), saved)
+            output = OutputFile(Path(args.output), saved, hold=checkpoint is not None)
         out = self.stdout if output is None else output.text
         try:
             # An OSError left unnamed here is the output's (the checkpoint's are named).
@@ -333,9 +340,15 @@ class _Synced(Protocol):
 
     def sync(self) -> Committed: ...
 
+    def commit(self, save: Callable[[Committed], object]) -> None: ...
+
 
 class _Commits:
-    """When and how the export commits: the output synced, then the checkpoint replaced."""
+    """When and how the export commits: the output synced, then the checkpoint replaced.
+
+    The first row is committed at once: an output's first bytes wait in memory for the
+    checkpoint that covers them (`OutputFile.commit()`), so there are few of them.
+    """
 
     def __init__(
         self,
@@ -351,38 +364,48 @@ class _Commits:
         self._checkpoint = checkpoint
         self._writer = writer
         self._last = 0.0
+        self._rows_committed = 0
 
     def when_due(self, now: float) -> None:
-        """Commit if a quarter of a second or 1,000 rows have gone by since the last commit."""
-        if now - self._last >= _COMMIT_SECONDS or self._writer.written % _COMMIT_ROWS == 0:
+        """Commit the first row, then when 0.25 s or 1,000 rows have gone by since the last."""
+        written = self._writer.written
+        if (
+            self._rows_committed == 0
+            or now - self._last >= _COMMIT_SECONDS
+            or written % _COMMIT_ROWS == 0
+        ):
             self.now()
 
     def now(self) -> None:
         """Commit: without ``--output``, flush stdout; else sync it and replace the checkpoint."""
         self._last = time.monotonic()
+        self._rows_committed = self._writer.written
         output = self._output
         if output is None:
             self._writer.flush()
             return
-        committed = output.sync()
-        if self._checkpoint is None:
+        checkpoint = self._checkpoint
+        if checkpoint is None:
+            output.sync()
             return
+        output.commit(lambda committed: checkpoint.save(self._checkpoint_of(committed)))
+
+    def _checkpoint_of(self, committed: Committed) -> ExportCheckpoint:
+        """The checkpoint of the rows written so far, ``committed`` to the output."""
         args = self._args
-        self._checkpoint.save(
-            ExportCheckpoint(
-                pool=args.user_pool_id,
-                groups=args.group,
-                format=args.format,
-                attributes=chosen_attributes(args.format, args.attribute),
-                offset=committed.offset,
-                written=self._writer.written,
-                memberships=self._memberships.checkpoint,
-                output_device=committed.device,
-                output_inode=committed.inode,
-                output_sha256=committed.sha256,
-                by_user=args.by_user,
-                csv_raw=_raw_cells(args),
-            )
+        return ExportCheckpoint(
+            pool=args.user_pool_id,
+            groups=args.group,
+            format=args.format,
+            attributes=chosen_attributes(args.format, args.attribute),
+            offset=committed.offset,
+            written=self._writer.written,
+            memberships=self._memberships.checkpoint,
+            output_device=committed.device,
+            output_inode=committed.inode,
+            output_sha256=committed.sha256,
+            by_user=args.by_user,
+            csv_raw=_raw_cells(args),
         )
 
 
@@ -403,6 +426,100 @@ def _refuse_one_file_for_two(args: argparse.Namespace) -> None:
             f"--output {args.output} and --checkpoint {args.checkpoint} are the same file: "
             "give the checkpoint a file of its own"
         )
+
+
+def _refuse_the_runs_own_files(args: argparse.Namespace) -> None:
+    """Refuse an ``--output`` or ``--checkpoint`` that is one of the files the run keeps.
+
+    The run makes, replaces, locks or removes them: the spill of the checkpoint (``--by-user``)
+    and SQLite's files beside it, the lock files of the output and of the checkpoint, and the
+    temporary files of both (those a killed run left are removed). An output named so would
+    be removed with the spill at the end (``exported 200 users``, and no file), or locked
+    against itself. By any name: ``./`` in front, a symlink to it, a hard link.
+    """
+    output = None if args.output is None else Path(args.output)
+    if output is not None and is_special(output):
+        output = None
+    checkpoint = None if args.checkpoint is None else Path(args.checkpoint)
+    own: list[tuple[Path, str]] = []
+    patterns: list[tuple[Path, str]] = []
+    if checkpoint is not None:
+        spill = spill_path(checkpoint)
+        of_checkpoint = f"--checkpoint {args.checkpoint}"
+        own.append((spill, f"the spill of {of_checkpoint} (where --by-user keeps the memberships)"))
+        own += [
+            (
+                spill.with_name(spill.name + side),
+                f"a file SQLite keeps beside the spill of {of_checkpoint}",
+            )
+            for side in SIDE_FILES
+        ]
+        own.append((lock_path(checkpoint), f"the lock file of {of_checkpoint}"))
+        patterns.append((checkpoint, of_checkpoint))
+    if output is not None:
+        own.append((lock_path(real(output)), f"the lock file of --output {args.output}"))
+        patterns.append((real(output), f"--output {args.output}"))
+    for option, given, name in (
+        ("--output", output, args.output),
+        ("--checkpoint", checkpoint, args.checkpoint),
+    ):
+        if given is None:
+            continue
+        what = next((what for path, what in own if _same_file(given, path)), None)
+        if what is None:
+            what = next(
+                (
+                    f"named as a temporary file of {of} (a run removes those a killed run left)"
+                    for path, of in patterns
+                    if _temporary_of(given, path)
+                ),
+                None,
+            )
+        if what is not None:
+            raise ExportError(f"{option} {name} is {what}: give the {option[2:]} a name of its own")
+
+
+def _same_file(given: Path, own: Path) -> bool:
+    """Whether ``given`` names the file ``own`` (the same path in other words, a link to it)."""
+    if real(given) == real(own):
+        return True
+    try:
+        return given.samefile(own)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def _temporary_of(given: Path, path: Path) -> bool:
+    """Whether ``given`` (or the file it links to) is named as a temporary file of ``path``."""
+    folder = real(path.parent)
+    return any(
+        name.parent == folder and named_as_temporary(name.name, path)
+        for name in (real(given.parent) / given.name, real(given))
+    )
+
+
+def _unless_nothing_reached_the_output(
+    args: argparse.Namespace, saved: ExportCheckpoint
+) -> ExportCheckpoint | None:
+    """``saved``, or ``None`` (the export starts afresh) when its output is empty.
+
+    An output's first bytes are written after the checkpoint that covers them is saved
+    (`OutputFile.commit()`): a run killed in between leaves an empty output under a
+    checkpoint past it; a run killed before leaves one under a checkpoint of none. An empty
+    file has nothing to lose: the export starts it afresh. ``--by-user`` continues its spill,
+    not its output: ``saved`` stays.
+    """
+    if args.by_user:
+        return saved
+    output = Path(args.output)
+    try:
+        with about(output):
+            size = output.stat().st_size
+    except FileError as err:
+        if isinstance(err.__cause__, FileNotFoundError):
+            return saved  # refused by OutputFile: the checkpoint continues that file
+        raise
+    return None if size == 0 else saved
 
 
 def _check_options(args: argparse.Namespace) -> None:

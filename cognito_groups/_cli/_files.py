@@ -9,6 +9,11 @@ last commit, go) and continued from there, once it is known to be the file the c
 made for (its device, inode and the SHA-256 of its committed bytes). A checkpoint carries a
 digest of its own content: an edited one is refused.
 
+A checkpoint that covers none of the output's bytes (a run killed before its first commit) has
+no bytes to check them by. So an output's first bytes are held back until the checkpoint that
+covers them is saved (`OutputFile.commit()`): under a checkpoint of none, our output is empty,
+and a file that holds something there is someone else's, refused.
+
 Temporary files are named ``.<name>.cognito-groups-<random>.tmp`` beside the file they
 replace, and removed on every exit the process survives; those a killed run left are removed
 by the next run (`remove_orphans()`), under the file's lock (`_lock`).
@@ -57,6 +62,7 @@ __all__ = [
     "check_writable",
     "is_special",
     "lock_path",
+    "named_as_temporary",
     "real",
     "remove_orphans",
     "replace_atomically",
@@ -103,6 +109,11 @@ def _temporary_prefix(path: Path) -> str:
     return f".{stem(path.name)}.cognito-groups-"
 
 
+def named_as_temporary(name: str, path: Path) -> bool:
+    """Whether a file called ``name`` beside ``path`` is named as one of its temporary files."""
+    return name.startswith(_temporary_prefix(path)) and name.endswith(_TEMPORARY_SUFFIX)
+
+
 def remove_orphans(path: Path) -> list[Path]:
     """Remove the temporary files of ``path`` that a killed run left; return them.
 
@@ -110,11 +121,10 @@ def remove_orphans(path: Path) -> list[Path]:
     regular files (a symlink is left alone) and only those the user running the export owns.
     Call it holding ``path``'s lock: then no other export is writing them.
     """
-    prefix = _temporary_prefix(path)
     removed: list[Path] = []
     with about(path.parent):
         for entry in os.scandir(path.parent):
-            if not (entry.name.startswith(prefix) and entry.name.endswith(_TEMPORARY_SUFFIX)):
+            if not named_as_temporary(entry.name, path):
                 continue
             found = entry.stat(follow_symlinks=False)
             if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid():
@@ -310,16 +320,20 @@ class OutputFile:
     file's content (`Committed`) for nothing more than the hashing. A run that continues the
     file first checks that it is the one the checkpoint was made for: the same file (device
     and inode), at least as long, and with the same first ``offset`` bytes (read and hashed
-    once). Anything else (another export without ``--checkpoint`` at that path, a file the
-    user put there, an edit) is refused: the file is left as it is.
+    once); under a checkpoint of no bytes, empty. Anything else (another export without
+    ``--checkpoint`` at that path, a file the user put there, an edit) is refused: the file is
+    left as it is.
+
+    ``hold``: a new output with a checkpoint keeps its first bytes in memory until `commit()`
+    saves the checkpoint that covers them (see the module's docstring).
     """
 
-    def __init__(self, path: Path, saved: ExportCheckpoint | None) -> None:
+    def __init__(self, path: Path, saved: ExportCheckpoint | None, *, hold: bool = False) -> None:
         self.path = path
         with about(path):
-            self._open(path, saved)
+            self._open(path, saved, hold=hold)
 
-    def _open(self, path: Path, saved: ExportCheckpoint | None) -> None:
+    def _open(self, path: Path, saved: ExportCheckpoint | None, *, hold: bool) -> None:
         digest = hashlib.sha256()
         if is_special(path):  # appended to, as the shell opened it (see is_special())
             descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
@@ -336,27 +350,53 @@ class OutputFile:
         else:
             descriptor = _continued(path, saved, digest)
         self._regular = stat.S_ISREG(os.fstat(descriptor).st_mode) and not is_special(path)
-        self._raw = _HashedWrites(descriptor, digest, 0 if saved is None else saved.offset)
+        offset = 0 if saved is None else saved.offset
+        self._raw = _HashedWrites(descriptor, digest, offset, hold=hold and offset == 0)
         self.text = io.TextIOWrapper(io.BufferedWriter(self._raw), encoding="utf-8", newline="")
 
     def sync(self) -> Committed:
-        """Flush and ``fsync`` what was written; return what the file then is.
+        """Flush and ``fsync`` what was written (held bytes too); return what the file then is.
 
         A device or a pipe (see `is_special()`) is only flushed.
         """
+        raw = self._raw
         with about(self.path):
             self.text.flush()
-            descriptor = self._raw.fileno()
+            raw.write_held()
+            descriptor = raw.fileno()
             if self._regular:
                 os.fsync(descriptor)
             found = os.fstat(descriptor)
+        self._check_length(found.st_size, raw.length)
+        return Committed(raw.length, found.st_dev, found.st_ino, raw.digest.hexdigest())
+
+    def commit(self, save: Callable[[Committed], object]) -> None:
+        """`sync()`, then ``save`` the checkpoint of it; an output's first bytes the other way.
+
+        While the output's bytes are held (``hold``), its checkpoint is saved first, covering
+        them, and only then are they written and synced: a run killed in between leaves the
+        output empty (the next one starts it afresh), never holding bytes that a checkpoint
+        of none would have to take for its own.
+        """
         raw = self._raw
-        if self._regular and found.st_size != raw.length:
+        if raw.held is None:
+            save(self.sync())
+            return
+        with about(self.path):
+            self.text.flush()
+            found = os.fstat(raw.fileno())
+        self._check_length(found.st_size, 0)
+        save(Committed(raw.length, found.st_dev, found.st_ino, raw.digest.hexdigest()))
+        if raw.held:
+            self.sync()
+
+    def _check_length(self, found: int, expected: int) -> None:
+        """Refuse a file another program wrote to since we opened it."""
+        if self._regular and found != expected:
             raise ExportError(
                 f"{self.path} was written to by another program during the export (it is "
-                f"{found.st_size} bytes long, the export wrote {raw.length})"
+                f"{found} bytes long, the export wrote {expected})"
             )
-        return Committed(raw.length, found.st_dev, found.st_ino, raw.digest.hexdigest())
 
     def close(self) -> None:
         """Close the file (what is still buffered is written first)."""
@@ -397,6 +437,16 @@ def _continued(path: Path, saved: ExportCheckpoint, digest: hashlib._Hash) -> in
                 f"{path} is not the file its checkpoint was made for (it was replaced since "
                 f"by another file): {start_over}"
             )
+        if saved.offset == 0 and found.st_size > 0:
+            # Our output stays empty until a checkpoint covers its bytes (OutputFile.commit):
+            # these are another file's, put there since (written again in place, or another
+            # file given the same inode).
+            raise ExportError(
+                f"{path} is not the file its checkpoint was made for: it holds "
+                f"{found.st_size} bytes, and the checkpoint covers none (nothing was "
+                f"committed before the run stopped; another file was put there since): "
+                f"{start_over}"
+            )
         if found.st_size < saved.offset:
             raise ExportError(
                 f"{path} is shorter than its checkpoint says ({found.st_size} bytes, the "
@@ -428,12 +478,20 @@ def _hash_prefix(descriptor: int, length: int, digest: hashlib._Hash) -> None:
 
 
 class _HashedWrites(io.RawIOBase):
-    """A file descriptor to write to, with the SHA-256 and the length of all written to it."""
+    """A file descriptor to write to, with the SHA-256 and the length of all written to it.
 
-    def __init__(self, descriptor: int, digest: hashlib._Hash, length: int) -> None:
+    With ``hold``, what is written is kept in ``held`` (the file is empty) until
+    `write_held()`; from then on it goes straight to the file.
+    """
+
+    def __init__(
+        self, descriptor: int, digest: hashlib._Hash, length: int, *, hold: bool = False
+    ) -> None:
         self._descriptor = descriptor
         self.digest = digest
         self.length = length
+        #: The bytes held back (``None``: none are, writes go to the file).
+        self.held: bytearray | None = bytearray() if hold else None
 
     def writable(self) -> bool:
         return True
@@ -446,10 +504,23 @@ class _HashedWrites(io.RawIOBase):
 
     def write(self, data: ReadableBuffer) -> int:
         view = memoryview(data).cast("B")
-        written = os.write(self._descriptor, view)
+        if self.held is None:
+            written = os.write(self._descriptor, view)
+        else:
+            self.held += view
+            written = len(view)
         self.digest.update(view[:written])
         self.length += written
         return written
+
+    def write_held(self) -> None:
+        """Write the bytes held back, if any (the file is empty); write straight on after."""
+        if not self.held:
+            return
+        view = memoryview(self.held)
+        while view:
+            view = view[os.write(self._descriptor, view) :]
+        self.held = None
 
     def close(self) -> None:
         if not self.closed:

@@ -20,10 +20,14 @@ pickled: the file sits in the user's folder, and unpickling an edited one would 
 
 Two kinds of spill:
 
-- `MembershipSpill.temporary()` (no ``--checkpoint``): a file made by ``mkstemp`` (mode 0600)
-  beside the output, ``.<output>.cognito-groups-XXXXXXXX.tmp`` (for stdout, in the system's
-  temporary folder), without a journal (nothing in it has to survive a crash), removed
-  whenever the process exits on its own.
+- `MembershipSpill.temporary()` (no ``--checkpoint``), without a journal (nothing in it has to
+  survive a crash). Beside the output (on its file system), a file made by ``mkstemp`` (mode
+  0600), ``.<output>.cognito-groups-XXXXXXXX.tmp``, removed whenever the process exits on its
+  own, and by the next run to that output after a ``kill -9`` (`_files.remove_orphans()`). For
+  stdout or a device, SQLite's own temporary database (the file name ``""``): its file, in
+  SQLite's temporary folder (``$SQLITE_TMPDIR``, ``$TMPDIR``, else ``/var/tmp``, ``/usr/tmp``
+  or ``/tmp``), is made 0600 and unlinked as soon as it is opened, so that no name of it is
+  left for a ``kill -9`` to leave behind (in a folder no later run would look in).
 - `MembershipSpill.beside_checkpoint()`: ``.<checkpoint>.cognito-groups.sqlite`` beside the
   checkpoint, mode 0600, durable (rollback journal, ``synchronous=FULL``). `sync()` commits;
   only then does the export save the checkpoint that counts those memberships. A resumed run
@@ -52,17 +56,17 @@ from cognito_groups._cli._report import ExportError
 from cognito_groups._models import User
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterator, Mapping
+    from collections.abc import Callable, Generator, Iterator, Mapping
 
     from cognito_groups._cli._files import ExportCheckpoint
 
-__all__ = ["MembershipSpill", "spill_path"]
+__all__ = ["SIDE_FILES", "MembershipSpill", "spill_path"]
 
 _MODE = 0o600
 #: Rows held in memory before they are inserted (one ``executemany`` each).
 _BATCH = 1000
 #: What SQLite may leave beside a database.
-_SIDE_FILES = ("-journal", "-wal", "-shm")
+SIDE_FILES = ("-journal", "-wal", "-shm")
 _DATES = ("UserCreateDate", "UserLastModifiedDate")
 
 _SCHEMA = """
@@ -93,8 +97,11 @@ class MembershipSpill:
     (and removes a temporary one).
     """
 
-    def __init__(self, path: Path, *, durable: bool, written: int) -> None:
+    def __init__(self, path: Path | None, *, durable: bool, written: int) -> None:
+        """A spill in the file ``path`` (``None``: SQLite's own temporary database)."""
         self.path = path
+        #: The file, as messages name it.
+        self.name = str(path) if path is not None else _temporary_name()
         self._durable = durable
         #: Memberships written (numbered), those of the run a checkpoint continues included.
         self.written = written
@@ -103,7 +110,7 @@ class MembershipSpill:
         self._users: list[tuple[bytes, int, str]] = []
         self._memberships: list[tuple[int, bytes, bytes]] = []
         with self._about():
-            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db = sqlite3.connect("" if path is None else path, isolation_level=None)
         try:
             with self._about():
                 self._open()
@@ -113,13 +120,13 @@ class MembershipSpill:
 
     @classmethod
     def temporary(cls, output: Path | None) -> MembershipSpill:
-        """A new spill in a temporary file beside ``output`` (or for stdout, in ``/tmp``)."""
+        """A new spill in a temporary file beside ``output`` (for stdout, SQLite's own)."""
         if output is None:
-            prefix, folder = ".cognito-groups-", None
-        else:
-            prefix, folder = f".{output.name}.cognito-groups-", output.parent
-        with about(folder or tempfile.gettempdir()):
-            descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+            return cls(None, durable=False, written=0)
+        with about(output.parent):
+            descriptor, name = tempfile.mkstemp(
+                prefix=f".{output.name}.cognito-groups-", suffix=".tmp", dir=output.parent
+            )
             os.close(descriptor)
         try:
             return cls(Path(name), durable=False, written=0)
@@ -220,9 +227,15 @@ class MembershipSpill:
             self._db.execute("COMMIT")
             self._db.execute("BEGIN")
         self.committed = self.written
+        if self.path is None:  # no checkpoint records it
+            return Committed(0)
         with about(self.path):
             found = os.stat(self.path)
         return Committed(0, found.st_dev, found.st_ino)
+
+    def commit(self, save: Callable[[Committed], object]) -> None:
+        """`sync()`, then ``save`` the checkpoint of what it committed."""
+        save(self.sync())
 
     def users(self) -> Iterator[tuple[User, list[str]]]:
         """Every user once, in the order first seen, with its group names sorted.
@@ -242,22 +255,33 @@ class MembershipSpill:
             self._db.close()
 
     def remove(self) -> None:
-        """Remove the file and what SQLite keeps beside it (close first)."""
-        with about(self.path):
-            _remove(self.path)
+        """Remove the file and what SQLite keeps beside it (close first).
+
+        SQLite's own temporary database has no name left to remove: it goes when closed.
+        """
+        if self.path is not None:
+            with about(self.path):
+                _remove(self.path)
 
     @contextmanager
     def _about(self) -> Generator[None, None, None]:
         """An ``OSError`` or SQLite error here becomes a `FileError` naming the file."""
         try:
-            with about(self.path):
+            with about(self.name):
                 yield
         except sqlite3.Error as err:
-            raise FileError(self.path, str(err)) from err
+            raise FileError(self.name, str(err)) from err
+
+
+def _temporary_name() -> str:
+    """SQLite's own temporary database, as messages name it: where SQLite puts it."""
+    folder = os.environ.get("SQLITE_TMPDIR") or os.environ.get("TMPDIR")
+    where = f"in {folder}" if folder else "in the system's temporary folder"
+    return f"--by-user's temporary spill ({where})"
 
 
 def _remove(path: Path) -> None:
-    for name in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+    for name in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
         name.unlink(missing_ok=True)
 
 
