@@ -734,8 +734,8 @@ MUTATIONS = (
     Mutation(
         "a mirror moved or deleted during its sync goes unnoticed",
         "_mirror/_database.py",
-        "        if self.identity is None or self.dialect.identity() == self.identity:",
-        "        if True:",
+        "    def _check_in_place(self) -> None:\n        if self.in_place():",
+        "    def _check_in_place(self) -> None:\n        if True:",
         ("tests/test_mirror.py::test_a_mirror_moved_or_deleted_during_its_sync_stops_it",),
     ),
     Mutation(
@@ -859,6 +859,20 @@ MUTATIONS = (
             "tests/test_cli_daily.py::"
             "test_an_80_column_terminal_cuts_username_and_email_not_status_or_date",
         ),
+    ),
+    Mutation(
+        "a reader's connection to a deleted or replaced mirror is used again",
+        "_mirror/_readers.py",
+        "        if db is not None and not db.in_place():",
+        "        if False:",
+        ("tests/test_mirror_readers.py::test_a_reader_follows_a_mirror_deleted_and_made_again",),
+    ),
+    Mutation(
+        "members() names the user's latest sub, not the one holding the membership",
+        "_mirror/_queries.py",
+        '"u.user_last_modified_date, u.attributes, COALESCE(m.sub, u.sub) "',
+        '"u.user_last_modified_date, u.attributes, u.sub "',
+        ("tests/test_mirror_readers.py::test_members_name_the_account_that_holds_each_membership",),
     ),
 )
 

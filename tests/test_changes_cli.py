@@ -87,7 +87,7 @@ def test_a_table_of_one_pool_has_no_pool_column(server: QuotaServer, tmp_path: P
     _, one, _ = changes(db, POOL, "--format", "table")
     _, every, _ = changes(db, "--format", "table")
     _, as_csv, _ = changes(db, POOL, "--format", "csv")
-    header = ["OBSERVED_AT", "CHANGE", "GROUP_NAME", "USERNAME", "POOL_ID", "SYNC_ID"]
+    header = ["OBSERVED_AT", "CHANGE", "GROUP_NAME", "USERNAME", "POOL_ID", "SYNC_ID", "SUB"]
     assert one.splitlines()[0].split() == [name for name in header if name != "POOL_ID"]
     assert POOL not in one
     assert every.splitlines()[0].split() == header

@@ -400,14 +400,14 @@ def test_the_commands_say_what_they_did(server: QuotaServer, database: str) -> N
     records = [json.loads(line) for line in listed.stdout.splitlines()]
     assert {(r["change"], r["group_name"], r["username"]) for r in records} == expected
     assert len(records) == len(expected)
-    assert list(records[0]) == ["observed_at", "change", "group_name", "username", "sub", "pool_id",
-                                "sync_id"]  # fmt: skip
+    assert list(records[0]) == ["observed_at", "change", "group_name", "username", "pool_id",
+                                "sync_id", "sub"]  # fmt: skip
     observed = datetime.strptime(records[0]["observed_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
     assert observed.year >= 2026
     assert "is its baseline" not in listed.stderr  # compared since: not repeated
     as_csv = run("changes", "--db", database, "--format", "csv", "--group", "created")
     lines = as_csv.stdout.splitlines()
-    assert lines[0] == "observed_at,change,group_name,username,sub,pool_id,sync_id"
+    assert lines[0] == "observed_at,change,group_name,username,pool_id,sync_id,sub"
     assert len(lines) == 1 + 3
     as_json = run("changes", POOL, "--db", database, "--format", "json", "--since", "1h")
     assert len(json.loads(as_json.stdout)) == len(expected)
@@ -416,7 +416,7 @@ def test_the_commands_say_what_they_did(server: QuotaServer, database: str) -> N
     assert future.stderr.startswith("--since 2999-01-01 is in the future")  # no baseline note
     table = run("changes", POOL, "--db", database, "--format", "table", "--group", "created")
     assert table.stdout.splitlines()[0].split() == [
-        "OBSERVED_AT", "CHANGE", "GROUP_NAME", "USERNAME", "SYNC_ID",  # one pool: no POOL_ID
+        "OBSERVED_AT", "CHANGE", "GROUP_NAME", "USERNAME", "SYNC_ID", "SUB",  # one pool: no POOL_ID
     ]  # fmt: skip
 
 

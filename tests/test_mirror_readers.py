@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cognito_groups import DatabaseWriteError, Mirror, MirrorSnapshot
+from cognito_groups import DatabaseWriteError, Mirror, MirrorSnapshot, NotAMirrorError
 
 from .quota_server import POOL, QuotaServer, members_of
 
@@ -488,7 +488,7 @@ def test_a_username_created_again_is_another_account(database: str) -> None:
             [str(SCRIPT), "changes", POOL, "--db", database, "--format", "csv"],
             capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip
-        assert f",joined,admins,bob,{new}," in as_csv.stdout
+        assert f",joined,admins,bob,{POOL},2,{new}" in as_csv.stdout
         assert sync(server.url, database).returncode == 0  # and then: nothing more
         with Mirror(database) as mirror:
             assert [c for c in mirror.changes(POOL) if c.sync_id == 3] == []
@@ -530,3 +530,63 @@ def test_a_version_2_mirror_keeps_its_users_and_learns_their_subs(tmp_path: Path
         server.subs["bob"] = str(uuid.uuid4())
         assert sync(server.url, db).returncode == 0
         assert read_value(db, "SELECT COUNT(*) FROM membership_changes") == (2,)
+
+
+def test_a_reader_follows_a_mirror_deleted_and_made_again(tmp_path: Path) -> None:
+    """The docs' way to remove a mirror (its file, -wal and -shm), then a new one at that path.
+
+    A `Mirror` that read the old file answers from the new one (or says there is none), never
+    from the deleted file; a relative path names the same file after a chdir.
+    """
+    db = tmp_path / "m.db"
+    with QuotaServer({"admins": ["ana", "mallory"]}, rate=None) as server, Mirror(db) as mirror:
+        assert sync(server.url, str(db)).returncode == 0
+        assert mirror.groups_of(POOL, "mallory") == {"admins"}
+        for name in ("m.db", "m.db-wal", "m.db-shm"):
+            (tmp_path / name).unlink(missing_ok=True)
+        with pytest.raises(NotAMirrorError, match="no such mirror"):
+            mirror.groups_of(POOL, "mallory")
+        server.groups["admins"].remove("mallory")
+        assert sync(server.url, str(db)).returncode == 0
+        assert mirror.groups_of(POOL, "mallory") == frozenset()
+        assert mirror.groups_of(POOL, "nul\x00name") == frozenset()  # no sync stores it
+        assert mirror.groups_of(POOL, "\ud800") == frozenset()
+
+
+def test_a_relative_database_names_one_file_after_a_chdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Mirror("m.db")` is the file in the folder it was made in, for every connection."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    with QuotaServer({"admins": ["mallory"]}, rate=None) as server:
+        assert sync(server.url, str(first / "m.db")).returncode == 0
+        server.groups["admins"] = ["ana"]
+        assert sync(server.url, str(second / "m.db")).returncode == 0
+    monkeypatch.chdir(first)
+    mirror = Mirror("m.db")
+    try:
+        assert mirror.groups_of(POOL, "mallory") == {"admins"}
+        monkeypatch.chdir(second)
+        mirror.close()  # every connection made again, after the chdir
+        assert mirror.groups_of(POOL, "mallory") == {"admins"}
+    finally:
+        mirror.close()
+
+
+def test_members_name_the_account_that_holds_each_membership(tmp_path: Path) -> None:
+    """After a sync of one group, another group's membership keeps its own account's sub.
+
+    (The new account's is in ``users``; the group not synced still has the old one's.)
+    """
+    db = str(tmp_path / "m.db")
+    with QuotaServer({"admins": ["bob"], "staff": ["bob"]}, rate=None) as server:
+        assert sync(server.url, db).returncode == 0
+        old = server.sub_of("bob")
+        server.subs["bob"] = new = str(uuid.uuid4())
+        assert sync(server.url, db, "--group", "admins").returncode == 0
+        with Mirror(db) as mirror:
+            (in_admins,) = mirror.members(POOL, "admins")
+            (in_staff,) = mirror.members(POOL, "staff")
+    assert (in_admins.sub, in_staff.sub) == (new, old)

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "Changes", "parse_since"]
 
 #: The fields of a change record, in order.
-COLUMNS = ("observed_at", "change", "group_name", "username", "sub", "pool_id", "sync_id")
+#: ``sub`` last: added after the others (the fields before it keep their places), and the
+#: widest, so a narrow table cuts it rather than the time.
+COLUMNS = ("observed_at", "change", "group_name", "username", "pool_id", "sync_id", "sub")
 _PAGE = 500
 #: A time ago: ASCII digits (``\d`` would take any script's), then the unit.
 _AGO = re.compile(r"([0-9]+)([mhdw])")
@@ -144,9 +146,9 @@ def _lead(change: MembershipChange) -> Lead:
         "change": change.change,
         "group_name": change.group_name,
         "username": change.username,
-        "sub": change.sub,
         "pool_id": change.user_pool_id,
         "sync_id": change.sync_id,
+        "sub": change.sub,
     }
 
 

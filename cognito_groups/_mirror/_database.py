@@ -239,7 +239,9 @@ class SQLiteDialect(Dialect):
 
     def __init__(self, location: str) -> None:
         super().__init__(location)
-        self.path = Path(location)
+        # Made absolute once: a relative path names the same file after a chdir, for every
+        # connection of a `Mirror`.
+        self.path = Path(location).absolute()
 
     @property
     def shown(self) -> str:
@@ -764,8 +766,10 @@ class Database:
         self.dialect = dialect
         self.shown = dialect.shown
         self.connection = dialect.connect(create=create, reader=reader)
-        #: The file a writer opened (`Dialect.identity()`), checked before each transaction.
-        self.identity = None if reader else dialect.identity()
+        #: The file it opened (`Dialect.identity()`): checked before each write transaction,
+        #: and before a reader's connection is used again (`Readers.borrowed()`).
+        self.identity = dialect.identity()
+        self.reader = reader
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Any:
         """Run one statement; its cursor (for ``rowcount``)."""
@@ -886,8 +890,12 @@ class Database:
         if durable:
             self._check_in_place()
 
+    def in_place(self) -> bool:
+        """Whether the database's path still names the file this connection opened."""
+        return self.identity is None or self.dialect.identity() == self.identity
+
     def _check_in_place(self) -> None:
-        if self.identity is None or self.dialect.identity() == self.identity:
+        if self.in_place():
             return
         where = self.shown
         raise DatabaseWriteError(

@@ -40,7 +40,7 @@ def members(db: Database, user_pool_id: str, group_name: str) -> list[User]:
     """The members of a group, by username, as the last complete sync saw them."""
     rows = db.all(
         "SELECT u.username, u.user_status, u.enabled, u.user_create_date, "
-        "u.user_last_modified_date, u.attributes, u.sub "
+        "u.user_last_modified_date, u.attributes, COALESCE(m.sub, u.sub) "
         "FROM memberships m JOIN users u ON u.pool_id = m.pool_id AND u.username = m.username "
         "WHERE m.pool_id = ? AND m.group_name = ? ORDER BY m.username",
         (user_pool_id, group_name),

@@ -5,7 +5,9 @@ no two threads use one connection at once. A connection is made when none is idl
 are as many as threads that read at the same moment), the mirror's schema is checked on the
 first, and `close()` closes the idle ones at once and those in use when they come back. A
 connection whose use raised is closed rather than reused: it may be in a transaction, or
-broken.
+broken. A connection whose file is no longer the one at the database's path (deleted, moved,
+replaced: `Database.in_place()`) is closed when it is borrowed, and a new one opened: a
+reader follows the file now there, or is refused.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ class Readers:
         with self._lock:
             db = self._idle.pop() if self._idle else None
             generation = self._generation
+        if db is not None and not db.in_place():
+            # The file was deleted, moved or replaced: this connection reads the old one.
+            db.close()
+            db = None
         if db is None:
             db = Database(self._dialect, create=False, reader=True)
         try:

@@ -7,6 +7,7 @@ borrows a connection for the call (each answer from the latest complete sync); a
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,8 @@ __all__ = ["CHANGES_PAGE", "Reads"]
 
 #: Changes read at once by `Reads.changes()`: its memory, whatever the history's size.
 CHANGES_PAGE = 500
+#: What no username the mirror holds has (a sync refuses it): a NUL, a lone surrogate.
+_NOT_STORED = re.compile("[\x00\ud800-\udfff]")
 
 
 class Reads(ABC):
@@ -48,9 +51,15 @@ class Reads(ABC):
             return _queries.members(db, pool, group)
 
     def groups_of(self, user_pool_id: str, username: str) -> frozenset[str]:
-        """The names of the mirrored groups ``username`` is in (empty if none)."""
+        """The names of the mirrored groups ``username`` is in (empty if none).
+
+        Any text is asked for as it is (request input too): a username with a NUL or a lone
+        surrogate, which no sync stores, is in no group.
+        """
         pool = check_user_pool_id(user_pool_id)
         name = _check_username(username)
+        if _NOT_STORED.search(name) is not None:
+            return frozenset()  # no sync stores such a name: in no group (nothing is asked)
         with self._reading() as db:
             return _queries.groups_of(db, pool, name)
 
