@@ -648,7 +648,13 @@ def test_a_version_1_mirror_is_migrated_and_its_interrupted_sync_continues(
         assert sync(server.url, database, "--concurrency", "1").returncode == 6
         state["from"] = 0
         edit_rows(database, "ALTER TABLE syncs DROP COLUMN cursor_digest")
-        for table in ("users", "sync_users", "memberships", "membership_changes"):
+        for table in (
+            "users",
+            "sync_users",
+            "sync_memberships",
+            "memberships",
+            "membership_changes",
+        ):
             edit_rows(database, f"ALTER TABLE {table} DROP COLUMN sub")  # version 3's
         edit_rows(database, "ALTER TABLE syncs DROP COLUMN staged_digest")
         edit_rows(database, "UPDATE schema_version SET version = 1")

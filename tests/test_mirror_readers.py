@@ -517,7 +517,13 @@ def test_a_version_2_mirror_keeps_its_users_and_learns_their_subs(tmp_path: Path
     with QuotaServer({"admins": ["ana", "bob"]}, rate=None) as server:
         assert sync(server.url, db).returncode == 0
         with sqlite3.connect(db) as raw:
-            for table in ("users", "sync_users", "memberships", "membership_changes"):
+            for table in (
+                "users",
+                "sync_users",
+                "sync_memberships",
+                "memberships",
+                "membership_changes",
+            ):
                 raw.execute(f"ALTER TABLE {table} DROP COLUMN sub")
             raw.execute("ALTER TABLE syncs DROP COLUMN staged_digest")
             raw.execute("UPDATE schema_version SET version = 2")

@@ -191,6 +191,7 @@ _VERSION_3 = (
     # the row (taken as the same account, until a sync sees its sub).
     "ALTER TABLE users ADD COLUMN sub TEXT",
     "ALTER TABLE sync_users ADD COLUMN sub TEXT",
+    "ALTER TABLE sync_memberships ADD COLUMN sub TEXT",
     # The account that holds the membership, and the one a change is about.
     "ALTER TABLE memberships ADD COLUMN sub TEXT",
     "ALTER TABLE membership_changes ADD COLUMN sub TEXT",

@@ -61,7 +61,7 @@ FROM syncs WHERE pool_id = ? AND status <> 'complete' AND finished IS NULL
 ORDER BY id DESC
 """
 _STAGE_MEMBERSHIP = """
-INSERT INTO sync_memberships (sync_id, group_name, username) VALUES (?, ?, ?)
+INSERT INTO sync_memberships (sync_id, group_name, username, sub) VALUES (?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 """
 _STAGE_USER = """
@@ -372,7 +372,11 @@ def stage(
         new_pairs, new_users = _staged_digest.not_staged(
             db, sync.id, pairs, list(dict.fromkeys(str(row[1]) for row in user_rows))
         )
-        db.executemany(_STAGE_MEMBERSHIP, [(sync.id, group, user) for group, user in pairs])
+        # Each membership with the sub of the account listed in it (its user's row's last).
+        subs = {str(row[1]): row[-1] for row in user_rows}
+        db.executemany(
+            _STAGE_MEMBERSHIP, [(sync.id, group, user, subs.get(user)) for group, user in pairs]
+        )
         db.executemany(_STAGE_USER, user_rows)
         staged = _staged_digest.added(
             _staged_of(db, sync.id),

@@ -54,47 +54,30 @@ UPDATE sync_groups SET record_changes = CASE
     THEN ? ELSE ? END
 WHERE sync_id = ?
 """
-_JOINED = """
-INSERT INTO membership_changes (pool_id, group_name, username, sub, change, sync_id, observed_at)
-SELECT ?, sm.group_name, sm.username, su.sub, 'joined', ?, ?
-FROM sync_memberships sm
-LEFT JOIN sync_users su ON su.sync_id = sm.sync_id AND su.username = sm.username
-WHERE sm.sync_id = ?
-  AND sm.group_name IN (SELECT group_name FROM sync_groups
-                        WHERE sync_id = ? AND record_changes = ?)
-  AND NOT EXISTS (SELECT 1 FROM memberships m
-                  WHERE m.pool_id = ? AND m.group_name = sm.group_name AND m.username = sm.username)
-ORDER BY sm.group_name, sm.username
-"""
+# A membership held now by another account of its username than before (deleted and created
+# again: another ``sub``) is the old account's `left` and the new one's `joined`: a staged row
+# "matches" a mirrored one only with the same sub, or where either is unknown (a row of an older
+# version). So the two scans below find both, with no pass of their own; lefts come first.
 _LEFT = """
 INSERT INTO membership_changes (pool_id, group_name, username, sub, change, sync_id, observed_at)
 SELECT pool_id, group_name, username, sub, 'left', ?, ?
 FROM memberships
 WHERE pool_id = ?{scope} AND NOT EXISTS (SELECT 1 FROM sync_memberships sm WHERE sm.sync_id = ?
-    AND sm.group_name = memberships.group_name AND sm.username = memberships.username)
+    AND sm.group_name = memberships.group_name AND sm.username = memberships.username
+    AND (memberships.sub IS NULL OR sm.sub IS NULL OR memberships.sub = sm.sub))
 ORDER BY group_name, username
 """
-# A membership listed again, held now by another account of the same username (deleted and
-# created again: another `sub`): the old account left, the new one joined. Where either sub is
-# unknown (a row of an older version), the account is taken as the same.
-# (The INSERT comes first: the driver counts the rows of a statement that starts with it.)
-_RECREATED = """
+_JOINED = """
 INSERT INTO membership_changes (pool_id, group_name, username, sub, change, sync_id, observed_at)
-WITH recreated AS (
-    SELECT m.group_name, m.username, m.sub AS old_sub, su.sub AS new_sub
-    FROM memberships m
-    JOIN sync_memberships sm ON sm.sync_id = ? AND sm.group_name = m.group_name
-                            AND sm.username = m.username
-    JOIN sync_users su ON su.sync_id = sm.sync_id AND su.username = m.username
-    WHERE m.pool_id = ? AND m.sub IS NOT NULL AND su.sub IS NOT NULL AND m.sub <> su.sub
-      AND m.group_name IN (SELECT group_name FROM sync_groups
-                           WHERE sync_id = ? AND record_changes = ?)
-)
-SELECT ?, group_name, username, sub, change, ?, ?
-FROM (SELECT group_name, username, old_sub AS sub, 'left' AS change, 0 AS step FROM recreated
-      UNION ALL
-      SELECT group_name, username, new_sub, 'joined', 1 FROM recreated) AS both_accounts
-ORDER BY group_name, username, step
+SELECT ?, sm.group_name, sm.username, sm.sub, 'joined', ?, ?
+FROM sync_memberships sm
+WHERE sm.sync_id = ?
+  AND sm.group_name IN (SELECT group_name FROM sync_groups
+                        WHERE sync_id = ? AND record_changes = ?)
+  AND NOT EXISTS (SELECT 1 FROM memberships m
+                  WHERE m.pool_id = ? AND m.group_name = sm.group_name AND m.username = sm.username
+                    AND (m.sub IS NULL OR sm.sub IS NULL OR m.sub = sm.sub))
+ORDER BY sm.group_name, sm.username
 """
 # The sync's changes are those numbered after the last one before it (its pool is locked).
 _GONE = """
@@ -107,9 +90,8 @@ DELETE FROM memberships WHERE pool_id = ? AND (group_name, username) IN (
 _LISTED = """
 INSERT INTO memberships (pool_id, group_name, username, sub, first_seen, last_seen,
                          first_sync_id, last_sync_id)
-SELECT ?, sm.group_name, sm.username, su.sub, ?, ?, ?, ?
+SELECT ?, sm.group_name, sm.username, sm.sub, ?, ?, ?, ?
 FROM sync_memberships sm
-LEFT JOIN sync_users su ON su.sync_id = sm.sync_id AND su.username = sm.username
 WHERE sm.sync_id = ?
 ON CONFLICT (pool_id, group_name, username) DO UPDATE SET
     sub = COALESCE(excluded.sub, memberships.sub),
@@ -207,13 +189,9 @@ def complete(
         baseline = complete_before == 0
         every_group_before = complete_before > named_before
         db.execute(_RECORDING, (pool, True, every_group_before, sync_id))
-        joined = db.execute(_JOINED, (pool, sync_id, at, sync_id, sync_id, True, pool)).rowcount
         sql, extra = scoped(_LEFT, "memberships")
         left = db.execute(sql, (sync_id, at, pool, *extra, sync_id)).rowcount
-        # A username held by another account now: a left and a joined each (2 rows a pair).
-        again = db.execute(_RECREATED, (sync_id, pool, sync_id, True, pool, sync_id, at)).rowcount
-        joined += again // 2
-        left += again // 2
+        joined = db.execute(_JOINED, (pool, sync_id, at, sync_id, sync_id, True, pool)).rowcount
         db.execute(_GONE, (pool, last_change, sync_id))
         db.execute(_LISTED, (pool, at, at, sync_id, sync_id, sync_id))
         db.execute(_USERS.format_map(db.dialect.types), (pool, at, at, sync_id, sync_id, pool))
