@@ -53,6 +53,7 @@ SLOW_MODULES = frozenset(
         "test_moto_integration",
         "test_ownership",
         "test_pace_store",
+        "test_postgres_process",
         "test_reliability",
         "test_resume",
         "test_soak_and_threads",
