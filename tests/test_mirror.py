@@ -1693,14 +1693,19 @@ def test_a_mirror_moved_or_deleted_during_its_sync_stops_it(tmp_path: Path, how:
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
         try:
-            assert wait_for(lambda: server.requests > 4)
-            os.rename(db, moved)
-            if how == "moved-and-linked":
-                other.write_bytes(b"")
-                os.symlink(other, db)
-        finally:
-            release.set()
-        _, err = process.communicate(timeout=120)
+            try:
+                assert wait_for(lambda: server.requests > 4, timeout=90)  # a loaded machine
+                os.rename(db, moved)
+                if how == "moved-and-linked":
+                    other.write_bytes(b"")
+                    os.symlink(other, db)
+            finally:
+                release.set()
+            _, err = process.communicate(timeout=120)
+        finally:  # never left running into the next test
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
         assert process.returncode == 8, err
         assert f"{db} was moved, replaced or deleted while this sync ran" in err
         if how == "moved-and-linked":
