@@ -6,6 +6,7 @@ import asyncio
 import logging
 import math
 import re
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -283,14 +284,24 @@ def test_local_store_is_used_before_the_first_request() -> None:
     assert groups.budget.shared is not None
 
 
-class Flag:
-    """A fault that throttles every request while on."""
+class FirstPageOnly:
+    """A fault that answers ``ListGroups`` and one ``ListUsersInGroup``, then throttles all.
+
+    Counted on the server, not switched on by the test after its first membership: on a
+    loaded machine the workers could fetch every page they may hold before a switch, and then
+    nothing would be left to throttle.
+    """
 
     def __init__(self) -> None:
-        self.on = False
+        self._lock = threading.Lock()
+        self._pages = 0
 
     def __call__(self, number: int, operation: str, params: Any) -> tuple[int, str] | None:
-        return THROTTLE if self.on else None
+        if operation != "ListUsersInGroup":
+            return None
+        with self._lock:
+            self._pages += 1
+            return THROTTLE if self._pages > 1 else None
 
 
 MANY = {f"m{index:02d}": 200 for index in range(12)}
@@ -302,12 +313,10 @@ def test_closing_a_throttled_listing_does_not_wait_out_patience() -> None:
     (Before, each worker went on sending its request again at the floor's pace until its
     patience ran out: minutes.) The deadline only catches a hang.
     """
-    flag = Flag()
-    with QuotaServer(MANY, rate=None, latency=0.02, fault=flag) as server:
+    with QuotaServer(MANY, rate=None, latency=0.02, fault=FirstPageOnly()) as server:
         groups = CognitoGroups(endpoint_url=server.url, region_name="us-east-1", patience=300)
         listing = groups.iter_memberships(POOL, concurrency=4)
         next(listing)
-        flag.on = True
         assert wait_for(lambda: groups.budget.throttled >= 8)  # cut down, and waiting
         started = time.monotonic()
         listing.close()
