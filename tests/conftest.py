@@ -286,7 +286,7 @@ def run_main(args: list[str]) -> tuple[int, str, str]:
     return main(args, stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
     """Whether ``condition()`` holds before ``timeout`` (a deadline that only catches a hang)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
