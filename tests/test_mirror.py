@@ -44,6 +44,7 @@ from cognito_groups._mirror._staging import cursor_digest
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer, members_of
+from .schema_downgrade import UNDO_VERSION_3
 from .users import HOSTILE_VALUES
 
 if TYPE_CHECKING:
@@ -648,15 +649,8 @@ def test_a_version_1_mirror_is_migrated_and_its_interrupted_sync_continues(
         assert sync(server.url, database, "--concurrency", "1").returncode == 6
         state["from"] = 0
         edit_rows(database, "ALTER TABLE syncs DROP COLUMN cursor_digest")
-        for table in (
-            "users",
-            "sync_users",
-            "sync_memberships",
-            "memberships",
-            "membership_changes",
-        ):
-            edit_rows(database, f"ALTER TABLE {table} DROP COLUMN sub")  # version 3's
-        edit_rows(database, "ALTER TABLE syncs DROP COLUMN staged_digest")
+        for statement in UNDO_VERSION_3:
+            edit_rows(database, statement)
         edit_rows(database, "UPDATE schema_version SET version = 1")
         with Mirror(database) as mirror, pytest.raises(NotAMirrorError, match="older schema"):
             mirror.syncs(POOL)

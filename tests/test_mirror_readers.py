@@ -29,6 +29,7 @@ import pytest
 from cognito_groups import DatabaseWriteError, Mirror, MirrorSnapshot, NotAMirrorError
 
 from .quota_server import POOL, QuotaServer, members_of
+from .schema_downgrade import UNDO_VERSION_3
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -517,15 +518,8 @@ def test_a_version_2_mirror_keeps_its_users_and_learns_their_subs(tmp_path: Path
     with QuotaServer({"admins": ["ana", "bob"]}, rate=None) as server:
         assert sync(server.url, db).returncode == 0
         with sqlite3.connect(db) as raw:
-            for table in (
-                "users",
-                "sync_users",
-                "sync_memberships",
-                "memberships",
-                "membership_changes",
-            ):
-                raw.execute(f"ALTER TABLE {table} DROP COLUMN sub")
-            raw.execute("ALTER TABLE syncs DROP COLUMN staged_digest")
+            for statement in UNDO_VERSION_3:
+                raw.execute(statement)
             raw.execute("UPDATE schema_version SET version = 2")
         assert sync(server.url, db).returncode == 0
         assert read_value(db, "SELECT version FROM schema_version") == (3,)
