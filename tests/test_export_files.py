@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import resource
 import signal
 import stat
 import subprocess
@@ -200,6 +201,35 @@ def test_a_killed_runs_lock_does_not_block_the_next(tmp_path: Path) -> None:
         assert again.returncode == 0, again.stderr
         assert sorted(pairs_of(output, "jsonl")) == sorted(served.memberships())
         assert sorted(path.name for path in tmp_path.iterdir()) == ["k.jsonl"]
+
+
+def no_file_bigger_than_0_bytes() -> None:
+    """In the child: a file size limit of 0 bytes, its SIGXFSZ ignored (``ulimit -f 0``)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_a_lock_file_that_cannot_be_written_is_not_left(
+    server: QuotaServer, tmp_path: Path, checkpoint: bool
+) -> None:
+    """No byte may be written (``ulimit -f 0``): exit 8 naming the lock file, and no file left.
+
+    Its pid cannot be written into the lock file just made: that file goes with the run.
+    """
+    output = tmp_path / "out.jsonl"
+    extra = ["--checkpoint", str(tmp_path / "out.cp")] if checkpoint else []
+    result = subprocess.run(  # noqa: S603 (our own script)
+        [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "-o", str(output), *extra],
+        capture_output=True, text=True, timeout=120, check=False,
+        preexec_fn=no_file_bigger_than_0_bytes,
+    )  # fmt: skip
+    assert result.returncode == 8, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: {output}: its lock file .out.jsonl.cognito-groups.lock cannot "
+        "be made: File too large\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- a checkpoint is tied to its output, and checked ----------------------------------------
