@@ -813,6 +813,33 @@ def test_a_checkpoint_that_is_a_device_or_a_pipe_is_refused(
     )
 
 
+@pytest.mark.parametrize(
+    ("options", "option"),
+    [
+        (["-o", ""], "--output/-o"),
+        (["-o", "o", "--checkpoint", ""], "--checkpoint"),
+        (["-o", "o", "--checkpoint", "", "--by-user"], "--checkpoint"),
+    ],
+)
+def test_an_empty_file_name_is_a_usage_error(
+    server: QuotaServer, tmp_path: Path, options: list[str], option: str
+) -> None:
+    """``-o ""`` or ``--checkpoint ""`` (an unset variable): exit 2 naming the option, no file.
+
+    Not ``.: Is a directory`` (exit 8), nor a ``ValueError`` taken for a bug (exit 1).
+    """
+    result = subprocess.run(  # noqa: S603 (our own script)
+        [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, *options],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups export: error: argument {option}: needs a file name, got an empty one\n"
+        "see: cognito-groups export --help\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_dev_stdout_appends_to_the_shells_file(server: QuotaServer, tmp_path: Path) -> None:
     """``-o /dev/stdout >> log``: appended after the log's line, no lock file made in /dev."""
     log = tmp_path / "log"
