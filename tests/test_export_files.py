@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cognito_groups._cli import main
-from cognito_groups._cli._files import CheckpointFile, Committed, ExportCheckpoint, OutputFile
+from cognito_groups._cli._files import (
+    CHECKPOINT_MAX_BYTES,
+    CheckpointFile,
+    Committed,
+    ExportCheckpoint,
+    OutputFile,
+)
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
@@ -795,6 +801,26 @@ def test_a_damaged_checkpoint_is_refused_naming_it(
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(f"cognito-groups: error: {expected}")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_file_too_large_for_a_checkpoint_is_refused_unread(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """``--checkpoint`` naming a huge file (an old export, given by mistake): exit 2, unread.
+
+    Not read whole into memory first (a 3 GB file took 6 GB and half a minute to refuse).
+    """
+    checkpoint = tmp_path / "old-export.jsonl"
+    with checkpoint.open("wb") as file:  # sparse: no disk space taken
+        file.truncate(CHECKPOINT_MAX_BYTES + 1)
+    result = export(server.url, "-o", tmp_path / "o", "--checkpoint", checkpoint)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: {checkpoint} is not a checkpoint of cognito-groups export (it "
+        "is larger than 256 MiB; a checkpoint is far smaller)\n"
+    )
+    assert checkpoint.stat().st_size == CHECKPOINT_MAX_BYTES + 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["old-export.jsonl"]
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device"])
