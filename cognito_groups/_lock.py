@@ -26,6 +26,7 @@ import hashlib
 import os
 import stat
 import time
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ def take(lock: Path, *, wait: bool = False, waiting: Callable[[str], object] | N
         ) from err
     while True:
         descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, _MODE)
+        ours = False  # locked, named by ``lock`` and a lock file: removed if it fails now
         try:
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -114,9 +116,15 @@ def take(lock: Path, *, wait: bool = False, waiting: Callable[[str], object] | N
             named = _names(lock, descriptor)
             if named:
                 _check_ours(descriptor)
+                ours = True
                 os.ftruncate(descriptor, 0)
                 os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
         except BaseException:
+            # A pid that cannot be written (a file size limit, a full disk): the lock file is
+            # ours, so it goes, as `release()` would remove it; a file not ours is left.
+            if ours:
+                with suppress(OSError):  # the error to report is the one raised
+                    lock.unlink(missing_ok=True)
             os.close(descriptor)
             raise
         if named:

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import resource
 import signal
 import stat
 import subprocess
@@ -24,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cognito_groups._cli import main
-from cognito_groups._cli._files import CheckpointFile, Committed, ExportCheckpoint, OutputFile
+from cognito_groups._cli._files import (
+    CHECKPOINT_MAX_BYTES,
+    CheckpointFile,
+    Committed,
+    ExportCheckpoint,
+    OutputFile,
+)
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer
@@ -200,6 +207,35 @@ def test_a_killed_runs_lock_does_not_block_the_next(tmp_path: Path) -> None:
         assert again.returncode == 0, again.stderr
         assert sorted(pairs_of(output, "jsonl")) == sorted(served.memberships())
         assert sorted(path.name for path in tmp_path.iterdir()) == ["k.jsonl"]
+
+
+def no_file_bigger_than_0_bytes() -> None:
+    """In the child: a file size limit of 0 bytes, its SIGXFSZ ignored (``ulimit -f 0``)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_a_lock_file_that_cannot_be_written_is_not_left(
+    server: QuotaServer, tmp_path: Path, checkpoint: bool
+) -> None:
+    """No byte may be written (``ulimit -f 0``): exit 8 naming the lock file, and no file left.
+
+    Its pid cannot be written into the lock file just made: that file goes with the run.
+    """
+    output = tmp_path / "out.jsonl"
+    extra = ["--checkpoint", str(tmp_path / "out.cp")] if checkpoint else []
+    result = subprocess.run(  # noqa: S603 (our own script)
+        [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "-o", str(output), *extra],
+        capture_output=True, text=True, timeout=120, check=False,
+        preexec_fn=no_file_bigger_than_0_bytes,
+    )  # fmt: skip
+    assert result.returncode == 8, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: {output}: its lock file .out.jsonl.cognito-groups.lock cannot "
+        "be made: File too large\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- a checkpoint is tied to its output, and checked ----------------------------------------
@@ -767,6 +803,26 @@ def test_a_damaged_checkpoint_is_refused_naming_it(
     assert len(result.stderr.splitlines()) == 1
 
 
+def test_a_file_too_large_for_a_checkpoint_is_refused_unread(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """``--checkpoint`` naming a huge file (an old export, given by mistake): exit 2, unread.
+
+    Not read whole into memory first (a 3 GB file took 6 GB and half a minute to refuse).
+    """
+    checkpoint = tmp_path / "old-export.jsonl"
+    with checkpoint.open("wb") as file:  # sparse: no disk space taken
+        file.truncate(CHECKPOINT_MAX_BYTES + 1)
+    result = export(server.url, "-o", tmp_path / "o", "--checkpoint", checkpoint)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: {checkpoint} is not a checkpoint of cognito-groups export (it "
+        "is larger than 256 MiB; a checkpoint is far smaller)\n"
+    )
+    assert checkpoint.stat().st_size == CHECKPOINT_MAX_BYTES + 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["old-export.jsonl"]
+
+
 @pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_a_checkpoint_that_is_a_device_or_a_pipe_is_refused(
     server: QuotaServer, tmp_path: Path, kind: str
@@ -781,6 +837,33 @@ def test_a_checkpoint_that_is_a_device_or_a_pipe_is_refused(
         f"cognito-groups: error: --checkpoint needs a file of its own: {checkpoint} is a "
         "device or a pipe\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "option"),
+    [
+        (["-o", ""], "--output/-o"),
+        (["-o", "o", "--checkpoint", ""], "--checkpoint"),
+        (["-o", "o", "--checkpoint", "", "--by-user"], "--checkpoint"),
+    ],
+)
+def test_an_empty_file_name_is_a_usage_error(
+    server: QuotaServer, tmp_path: Path, options: list[str], option: str
+) -> None:
+    """``-o ""`` or ``--checkpoint ""`` (an unset variable): exit 2 naming the option, no file.
+
+    Not ``.: Is a directory`` (exit 8), nor a ``ValueError`` taken for a bug (exit 1).
+    """
+    result = subprocess.run(  # noqa: S603 (our own script)
+        [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, *options],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups export: error: argument {option}: needs a file name, got an empty one\n"
+        "see: cognito-groups export --help\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_dev_stdout_appends_to_the_shells_file(server: QuotaServer, tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
 __all__ = [
+    "CHECKPOINT_MAX_BYTES",
     "CheckpointFile",
     "Committed",
     "ExportCheckpoint",
@@ -69,6 +70,10 @@ __all__ = [
 ]
 
 _VERSION = 2
+#: The most a checkpoint is read of: far more than one holds (about 1.4 kB a group of the
+#: pool, and at most 32 tokens of 131,072 characters), far less than a file taken for one
+#: by mistake (an old export, a dump) that would otherwise be read whole into memory.
+CHECKPOINT_MAX_BYTES = 256 << 20
 _MODE = 0o600
 _TEMPORARY_SUFFIX = ".tmp"
 #: Where a path names the process's own streams or a device, whatever file it reaches.
@@ -219,12 +224,17 @@ class CheckpointFile:
     def load(self) -> ExportCheckpoint | None:
         """The checkpoint, or ``None`` when there is no file (a first run)."""
         try:
-            with about(self.path):
-                data = self.path.read_bytes()
+            with about(self.path), self.path.open("rb") as file:
+                data = file.read(CHECKPOINT_MAX_BYTES + 1)
         except FileError as err:
             if isinstance(err.__cause__, FileNotFoundError):
                 return None
             raise
+        if len(data) > CHECKPOINT_MAX_BYTES:
+            raise ExportError(
+                f"{self.path} is not a checkpoint of cognito-groups export (it is larger than "
+                f"{CHECKPOINT_MAX_BYTES >> 20} MiB; a checkpoint is far smaller)"
+            )
         try:
             document: object = json.loads(data.decode("utf-8"))
         except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested without end

@@ -126,6 +126,13 @@ def _positive(unit: str) -> Callable[[str], float]:
     return parse
 
 
+def _file(value: str) -> str:
+    """A file name: not empty (``""`` would name the current folder, or nothing at all)."""
+    if not value:
+        raise argparse.ArgumentTypeError("needs a file name, got an empty one")
+    return value
+
+
 _seconds = _positive("seconds")
 _rate = _positive("requests per second")
 
@@ -234,9 +241,10 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
         default="jsonl",
         help="jsonl (default: one record per line), csv, or json (one array)",
     )
-    out.add_argument("--output", "-o", metavar="FILE", help="write to FILE (mode 0600)")
+    out.add_argument("--output", "-o", type=_file, metavar="FILE", help="write to FILE (mode 0600)")
     out.add_argument(
         "--checkpoint",
+        type=_file,
         metavar="FILE",
         help="crash-safe: keep the position in FILE (mode 0600); the same command continues "
         "after a crash, a kill or an error; removed on success (needs --output)",
