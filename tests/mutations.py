@@ -766,6 +766,16 @@ MUTATIONS = (
         ("tests/test_mirror.py::test_hand_edited_staged_rows_are_refused_before_a_continuation",),
     ),
     Mutation(
+        "a staged membership's sub is left out of the staged rows' digest",
+        "_mirror/_staged_digest.py",
+        '    return _hash("membership", group_name, username, sub)',
+        '    return _hash("membership", group_name, username)',
+        (
+            "tests/test_mirror.py::test_hand_edited_staged_rows_are_refused_before_a_continuation"
+            "[sqlite-a-staged-membership-given-another-account]",
+        ),
+    ),
+    Mutation(
         "an extra's install hint names the package on the index",
         "_install.py",
         "(pip install '/path/to/cognito-groups[{extra}]')",

@@ -1729,6 +1729,10 @@ STAGED_EDITS = {
     "a-staged-group-marked-gone": (
         "UPDATE sync_groups SET present = ? WHERE sync_id = 3 AND group_name = 'b'",
     ),
+    "a-staged-membership-given-another-account": (  # the swap matches memberships by sub
+        "UPDATE sync_memberships SET sub = 'x' WHERE sync_id = 3 AND username = "
+        "(SELECT MIN(username) FROM sync_memberships WHERE sync_id = 3)",
+    ),
 }
 
 
@@ -1736,7 +1740,7 @@ STAGED_EDITS = {
 def test_hand_edited_staged_rows_are_refused_before_a_continuation(
     database: str, monkeypatch: pytest.MonkeyPatch, edit: str
 ) -> None:
-    """A staged row deleted, a ghost user put in, a group marked gone: exit 2, no false change.
+    """A staged row deleted, a ghost user, a group gone, another sub: exit 2, no false change.
 
     The digest of the staged rows committed with each batch no longer matches them; --restart
     then records exactly what changed (nothing).

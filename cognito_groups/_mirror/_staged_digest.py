@@ -1,15 +1,16 @@
 """The digest of a sync's staged rows: what it listed, checked before it is continued.
 
 A sync in progress stages its groups (``sync_groups``: name, present), its memberships
-(``sync_memberships``: group, username) and its users (``sync_users``: the usernames). A row
-deleted or added by hand there (a membership removed, a ``ghost-user`` put in) would make
-the sync's end record a false ``left`` or ``joined``, and the next sync the reverse. So each
-commit keeps, in the same transaction, ``syncs.staged_digest``: the sum (modulo 2**256) of the
-SHA-256 of every staged row. The sum does not depend on the order, so a commit adds the rows
-it stages (those new: a row staged again adds nothing) and an unstaged group subtracts its
-rows, with no need to read the others. A sync is continued only if the digest of its staged
-rows, read whole, is the one committed (`_staging.resumable()`). It finds edits and damage;
-like ``cursor_digest`` it is no signature: whoever can write the database can compute one.
+(``sync_memberships``: group, username, the account's sub) and its users (``sync_users``: the
+usernames). A row deleted or added by hand there (a membership removed, a ``ghost-user`` put
+in) would make the sync's end record a false ``left`` or ``joined``, and the next sync the
+reverse. So each commit keeps, in the same transaction, ``syncs.staged_digest``: the sum
+(modulo 2**256) of the SHA-256 of every staged row. The sum does not depend on the order, so a
+commit adds the rows it stages (those new: a row staged again adds nothing) and an unstaged
+group subtracts its rows, with no need to read the others. A sync is continued only if the
+digest of its staged rows, read whole, is the one committed (`_staging.resumable()`). It finds
+edits and damage; like ``cursor_digest`` it is no signature: whoever can write the database can
+compute one.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ def group_row(group_name: str, present: bool) -> int:
     return _hash("group", group_name, bool(present))
 
 
-def membership_row(group_name: str, username: str) -> int:
-    """The hash of a ``sync_memberships`` row."""
-    return _hash("membership", group_name, username)
+def membership_row(group_name: str, username: str, sub: str | None) -> int:
+    """The hash of a ``sync_memberships`` row (its ``sub`` included: the swap reads it)."""
+    return _hash("membership", group_name, username, sub)
 
 
 def user_row(username: str) -> int:
@@ -59,24 +60,19 @@ def added(digest: str | None, plus: Iterable[int] = (), minus: Iterable[int] = (
 
 
 def of_staged(db: Database, sync_id: int) -> str:
-    """The digest of the rows a sync has staged now, read whole."""
-    rows = [
-        group_row(str(name), bool(present))
-        for name, present in db.rows(
-            "SELECT group_name, present FROM sync_groups WHERE sync_id = ?", (sync_id,)
-        )
-    ]
-    rows += [
-        membership_row(str(group), str(user))
-        for group, user in db.rows(
-            "SELECT group_name, username FROM sync_memberships WHERE sync_id = ?", (sync_id,)
-        )
-    ]
-    rows += [
-        user_row(str(user))
-        for (user,) in db.rows("SELECT username FROM sync_users WHERE sync_id = ?", (sync_id,))
-    ]
-    return added(EMPTY, rows)
+    """The digest of the rows a sync has staged now, read whole (row by row: bounded memory)."""
+    total = 0
+    for name, present in db.rows(
+        "SELECT group_name, present FROM sync_groups WHERE sync_id = ?", (sync_id,)
+    ):
+        total += group_row(str(name), bool(present))
+    for group, user, sub in db.rows(
+        "SELECT group_name, username, sub FROM sync_memberships WHERE sync_id = ?", (sync_id,)
+    ):
+        total += membership_row(str(group), str(user), None if sub is None else str(sub))
+    for (user,) in db.rows("SELECT username FROM sync_users WHERE sync_id = ?", (sync_id,)):
+        total += user_row(str(user))
+    return added(EMPTY, (total % _MODULUS,))
 
 
 def not_staged(

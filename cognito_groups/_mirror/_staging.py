@@ -380,7 +380,7 @@ def stage(
         db.executemany(_STAGE_USER, user_rows)
         staged = _staged_digest.added(
             _staged_of(db, sync.id),
-            [_staged_digest.membership_row(*pair) for pair in new_pairs]
+            [_staged_digest.membership_row(*pair, subs.get(pair[1])) for pair in new_pairs]
             + [_staged_digest.user_row(user) for user in new_users],
         )
         db.execute(
@@ -440,10 +440,10 @@ def _unstage_group(
             )
         ]
         gone += [
-            _staged_digest.membership_row(str(group), str(user))
-            for group, user in db.all(
+            _staged_digest.membership_row(str(group), str(user), None if sub is None else str(sub))
+            for group, user, sub in db.all(
                 "DELETE FROM sync_memberships WHERE sync_id = ? AND group_name = ? "
-                "RETURNING group_name, username",
+                "RETURNING group_name, username, sub",
                 (sync.id, group_name),
             )
         ]
