@@ -199,6 +199,9 @@ _VERSION_3 = (
     # is continued; computed here for a sync interrupted before the upgrade, as it is.
     "ALTER TABLE syncs ADD COLUMN staged_digest TEXT",
     _digest_staged_rows,
+    # Readers page a pool's changes by id (`_queries`): without it, each page sorted all of
+    # the pool's later changes (100,000 changes of one pool: 8.5 s instead of a fraction).
+    "CREATE INDEX membership_changes_by_pool_id ON membership_changes (pool_id, id)",
 )
 
 #: Each migration's steps: ``MIGRATIONS[n - 1]`` makes version ``n``. A step is a statement,
