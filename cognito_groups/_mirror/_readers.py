@@ -2,16 +2,22 @@
 
 A reader borrows a connection for one call (or for the span of a snapshot) and gives it back;
 no two threads use one connection at once. A connection is made when none is idle (so there
-are as many as threads that read at the same moment), the mirror's schema is checked on the
-first, and `close()` closes the idle ones at once and those in use when they come back. A
+are as many as threads that read at the same moment), the mirror's schema is checked on each
+new one, and `close()` closes the idle ones at once and those in use when they come back. A
 connection whose use raised is closed rather than reused: it may be in a transaction, or
 broken. A connection whose file is no longer the one at the database's path (deleted, moved,
-replaced: `Database.in_place()`) is closed when it is borrowed, and a new one opened: a
-reader follows the file now there, or is refused.
+replaced: `Database.in_place()`) is closed when it is borrowed, and a new one opened (and its
+schema checked): a reader follows the file now there, or is refused as any new reader is.
+
+A process forked after a read (a web server's workers forked from a master that read) does not
+use the connections it inherited: SQLite's locks and a PostgreSQL session do not survive a
+fork. It opens its own, and keeps the inherited ones unused and unclosed (closing one could end
+the parent's PostgreSQL session).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -31,7 +37,7 @@ __all__ = ["Readers", "check_version"]
 class Readers:
     """The reader connections of one `Mirror` (see the module's docstring)."""
 
-    __slots__ = ("_dialect", "_generation", "_idle", "_lock", "_ready")
+    __slots__ = ("_dialect", "_generation", "_idle", "_inherited", "_lock", "_pid")
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
@@ -39,24 +45,31 @@ class Readers:
         self._lock = threading.Lock()
         #: Bumped by `close()`: a connection of an earlier generation is closed when given back.
         self._generation = 0
-        self._ready = False
+        self._pid = os.getpid()
+        #: Connections a forked process inherited: never used, never closed (see above).
+        self._inherited: list[Database] = []
 
     @contextmanager
     def borrowed(self) -> Generator[Database, None, None]:
         """A connection of this thread's alone until the block ends."""
         with self._lock:
+            if self._pid != os.getpid():  # forked: the parent's connections are not ours
+                self._inherited += self._idle
+                self._idle = []
+                self._pid = os.getpid()
+                self._generation += 1
             db = self._idle.pop() if self._idle else None
             generation = self._generation
         if db is not None and not db.in_place():
             # The file was deleted, moved or replaced: this connection reads the old one.
             db.close()
             db = None
+        new = db is None
         if db is None:
             db = Database(self._dialect, create=False, reader=True)
         try:
-            if not self._ready:
+            if new:
                 check_version(db)
-                self._ready = True
             yield db
         except BaseException:
             db.close()
@@ -72,7 +85,6 @@ class Readers:
         with self._lock:
             idle, self._idle = self._idle, []
             self._generation += 1
-            self._ready = False
         for db in idle:
             db.close()
 
