@@ -7,7 +7,9 @@ burst 5; UserPoolResourceRead (``ListGroups``) 5/s per pool within 20/s per acco
 scenarios (`SCENARIOS`) are issue 22's: the job alone; another caller of the account (open
 loop, ``ListUsers``, its throttled calls counted) at 15/s for the whole job, at 20/s for 5 s
 in the middle of it, at 29/s for 25 s; ``iter_groups`` over 1,800 groups; 600 groups of 3
-users; three ``cognito-groups export`` processes started together, one pool each.
+users; three ``cognito-groups export`` processes started together, one pool each; and issue
+32's: ``iter_groups`` over 1,800 groups of a pool whose ``ListGroups`` bucket saves no token
+(burst 1: a request is admitted only 200 ms or more after the last one admitted).
 
 The variants, in the same run, interleaved (every scenario and variant once per round):
 
@@ -25,6 +27,10 @@ It writes ``benchmarks/quota-results.json`` (stamped with the commit, date, mach
 versions; the medians of ``--rounds`` rounds and every round's figures), the block between the
 ``quota`` markers of ``docs/performance.md`` and the chart ``docs/quota-chart.svg``, both
 generated from that file (``tests/test_docs.py`` checks that they agree with it).
+
+``--only KEY`` (repeatable) measures those scenarios alone and puts them in the results file
+in place of their last figures, each with a stamp of its own (the page says so); the others
+keep theirs.
 """
 
 from __future__ import annotations
@@ -113,6 +119,8 @@ class Scenario:
     #: Whether ``ListGroups`` requests count in the floor (requests / 30).
     list_groups_in_floor: bool = True
     note: str = ""
+    #: The burst of each pool's ``ListGroups`` bucket (``None``: `BURST`, as the others').
+    pool_burst: float | None = None
 
 
 def sized(count: int, members: int, prefix: str = "g") -> dict[str, int]:
@@ -166,6 +174,17 @@ SCENARIOS = (
         Bars(x_floor=1.3, list_groups_throttled=1),
         note="Floor: 30 pages / 5 per second (one pool). The peer is one `ListGroups` loop: "
         "pages follow each other.",
+    ),
+    Scenario(
+        "no-burst",
+        "`iter_groups` over 1,800 groups, `ListGroups` with no burst",
+        {POOL: sized(1800, 0)},
+        "groups",
+        Bars(x_floor=1.3, list_groups_throttled=1),
+        note="Floor: 30 pages / 5 per second (one pool). The pool's `ListGroups` bucket saves "
+        "no token (burst 1): a request is admitted only 200 ms or more after the last one "
+        "admitted (AWS documents no burst for its quotas).",
+        pool_burst=1.0,
     ),
     Scenario(
         "small",
@@ -397,6 +416,7 @@ def run_once(scenario: Scenario, variant: Variant) -> dict[str, Any]:
                 rate=QUOTA,
                 burst=BURST,
                 pool_rate=POOL_RATE,
+                pool_burst=scenario.pool_burst,
                 read_rate=READ_RATE,
             )
         )
@@ -500,13 +520,15 @@ def summarize(scenario: Scenario, runs: list[dict[str, Any]], bars: bool) -> dic
     return row
 
 
-def measure(rounds: int) -> dict[str, Any]:
+def measure(rounds: int, only: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Every scenario's figures, or (``only``) those scenarios', each with a stamp of its own."""
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     began = time.monotonic()
+    chosen = [scenario for scenario in SCENARIOS if not only or scenario.key in only]
     runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for number in range(1, rounds + 1):
-        for scenario in SCENARIOS:
+        for scenario in chosen:
             for name, kinds in VARIANTS.items():
                 variant = kinds.get(scenario.kind)
                 if variant is None:
@@ -522,7 +544,7 @@ def measure(rounds: int) -> dict[str, Any]:
                     flush=True,
                 )
     scenarios: dict[str, Any] = {}
-    for scenario in SCENARIOS:
+    for scenario in chosen:
         members, list_groups = requests(scenario)
         variants: dict[str, Any] = {}
         for name in VARIANTS:
@@ -531,6 +553,7 @@ def measure(rounds: int) -> dict[str, Any]:
             row = summarize(scenario, runs[scenario.key, name], bars=name in LIBRARY)
             variants[name] = row
         scenarios[scenario.key] = {
+            "key": scenario.key,
             "title": scenario.title,
             "note": scenario.note,
             "pools": {pool: len(groups) for pool, groups in scenario.pools.items()},
@@ -539,10 +562,15 @@ def measure(rounds: int) -> dict[str, Any]:
             "floor_s": floor_seconds(scenario),
             "kind": scenario.kind,
             "load": None if scenario.load is None else asdict(scenario.load),
+            "pool_burst": scenario.pool_burst,
             "variants": variants,
         }
+    run = stamp(rounds=rounds, run_s=round(time.monotonic() - began))
+    if only:
+        for found in scenarios.values():
+            found["stamp"] = run
     return {
-        "stamp": stamp(rounds=rounds, run_s=round(time.monotonic() - began)),
+        "stamp": run,
         "setup": {
             "latency_ms": LATENCY * 1000,
             "user_list_rps": QUOTA,
@@ -589,7 +617,10 @@ def label(kind: str, name: str) -> str:
 
 
 def describe(scenario: dict[str, Any]) -> str:
-    """The line above a scenario's table: what, how many requests, the floor and its rule."""
+    """The line above a scenario's table: what, how many requests, the floor and its rule.
+
+    A scenario measured on its own (``--only``) says when, on which commit, in how many rounds.
+    """
     members, list_groups = (
         scenario["list_users_in_group_requests"],
         scenario["list_groups_requests"],
@@ -600,7 +631,15 @@ def describe(scenario: dict[str, Any]) -> str:
         if members
         else f"{list_groups} `ListGroups` requests"
     )
-    return f"**{scenario['title']}**: {sent}, floor {scenario['floor_s']:.2f} s. {scenario['note']}"
+    line = f"**{scenario['title']}**: {sent}, floor {scenario['floor_s']:.2f} s. {scenario['note']}"
+    own = scenario.get("stamp")
+    if own is not None:
+        line += (
+            f" Measured on its own (`--only {scenario.get('key')}`): median of {own['rounds']} "
+            f"round{'' if own['rounds'] == 1 else 's'}, commit {own['commit']}, {own['date']}, "
+            f"{own['machine']}."
+        )
+    return line
 
 
 def render(results: dict[str, Any]) -> str:
@@ -655,6 +694,7 @@ SHORT = {
     "burst-20": "other 20/s, 5 s",
     "burst-29": "other 29/s, 25 s",
     "groups": "iter_groups 1,800",
+    "no-burst": "groups, no burst",
     "small": "600 x 3 users",
     "processes": "3 processes",
 }
@@ -706,6 +746,15 @@ def chart(results: dict[str, Any]) -> str:
     )
 
 
+def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``old`` results with the scenarios of ``new`` (measured on their own) in their place."""
+    scenarios = {
+        scenario.key: new["scenarios"].get(scenario.key, old["scenarios"].get(scenario.key))
+        for scenario in SCENARIOS
+    }
+    return {**old, "scenarios": {key: found for key, found in scenarios.items() if found}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -719,6 +768,14 @@ def main() -> None:
         action="store_true",
         help="measure nothing: write the docs' block and the chart again from the results file",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[scenario.key for scenario in SCENARIOS],
+        metavar="KEY",
+        help="measure only this scenario (repeatable), and keep the others' figures in the "
+        "results file",
+    )
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds: at least 1")
@@ -727,7 +784,10 @@ def main() -> None:
         replace_block(DOCS, BEGIN, END, render(results))
         CHART.write_text(chart(results))
         return
-    results = measure(args.rounds)
+    only = frozenset(args.only or ())
+    results = measure(args.rounds, only)
+    if only and RESULTS.exists():
+        results = merged(json.loads(RESULTS.read_text()), results)
     publish(results, RESULTS, DOCS, (BEGIN, END), render)
     CHART.write_text(chart(results))
 

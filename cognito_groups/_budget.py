@@ -170,6 +170,8 @@ class RequestBudget:
         limit: This process's own ceiling (``max_rps``), if lower than ``quota``.
         clock: Seconds, monotonic (a test's own makes the arithmetic exact).
         spread: A random number in [0, 1) for each request's moment within its interval.
+        burst_max: The most requests sent on tokens saved during a pause (``None``: the
+            pace's own; the quota category's, `QuotaCategory.burst_max`).
     """
 
     __slots__ = (
@@ -200,11 +202,13 @@ class RequestBudget:
         limit: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         spread: Callable[[], float] = random.random,
+        burst_max: int | None = None,
     ) -> None:
         self._name = name
         self._key = key
         self._limit = limit if limit is not None and limit < quota else None
-        self._pace = Pace(max(quota, limit or 0.0))
+        ceiling = max(quota, limit or 0.0)
+        self._pace = Pace(ceiling) if burst_max is None else Pace(ceiling, burst_max=burst_max)
         self._home = home
         self._clock = clock
         self._random = spread
@@ -407,7 +411,13 @@ class CategoryBudget:
         self._clock = clock
         self._spread = spread
         self._account = RequestBudget(
-            category.name, category.name, category.account_rps, home, clock=clock, spread=spread
+            category.name,
+            category.name,
+            category.account_rps,
+            home,
+            clock=clock,
+            spread=spread,
+            burst_max=category.burst_max,
         )
         self._pools: dict[str, RequestBudget] = {}
         self._lock = threading.Lock()
@@ -427,6 +437,7 @@ class CategoryBudget:
                     self._home,
                     clock=self._clock,
                     spread=self._spread,
+                    burst_max=self.category.burst_max,
                 )
         return budget
 
@@ -789,6 +800,7 @@ def user_list_budget(
         limit=max_rps,
         clock=clock,
         spread=spread,
+        burst_max=category.burst_max,
     )
 
 

@@ -17,6 +17,12 @@ rate at which the throttle came, with its plateau set *below* that rate:
   slowly up to ``TARGET * peak`` (95% of the rate that was throttled), where it stays for a
   while; then it probes above, slowly at first, faster the longer the service accepts it.
 
+The burst (the tokens the bucket saves during a pause) is at most `BURST_MAX`, or 1 for a
+quota category whose service bucket may save none (``Pace(burst_max=1)``: ``ListGroups``, whose
+pages follow each other and gain nothing from a burst). With a burst of 1 each request leaves
+a `SLACK` of an interval later than the rate asks: a bucket that saves no token throttles a
+request that arrives a moment early, and arrivals jitter.
+
 Why this shape, and why below: the other callers of the account's quota (the application's own
 calls, other jobs) are invisible to us. A budget that returned to the rate where it was throttled
 and kept pushing (AIMD's saw-tooth, botocore's adaptive mode) takes their share each time; one
@@ -25,7 +31,7 @@ stop (the probe). Scaling the curve to ``peak`` makes its times the same at 1 an
 per second. The constants are explained in ``docs/many-groups.md``.
 
 `PaceState` is what a budget remembers; it is plain data, so that processes can share it (see
-`_shared_budget`). `Pace` holds the rules; every method takes the time ``now`` (seconds on the
+`_pace_store`). `Pace` holds the rules; every method takes the time ``now`` (seconds on the
 monotonic clock), so a test drives it on its own clock and checks its arithmetic exactly.
 """
 
@@ -44,6 +50,8 @@ __all__ = [
     "HOLD",
     "PAIR",
     "RISE",
+    "SLACK",
+    "SLACK_MIN",
     "TARGET",
     "WINDOW",
     "Pace",
@@ -69,6 +77,10 @@ FLOOR = 0.5
 #: that just ended) the service still holds two tokens we do not count on, and requests that
 #: arrive bunched find them. With 5, back-to-back jobs alone were throttled now and then.
 BURST_MAX = 3
+#: With a burst of 1, requests leave this share of an interval later than the rate asks, and at
+#: least `SLACK_MIN` seconds later (see the module's docstring).
+SLACK = 0.1
+SLACK_MIN = 0.005
 #: The span, in seconds, over which the rate a budget really sends at is measured.
 WINDOW = 2.0
 #: Seconds within which a request is the second of a pair (see `Pace.take()`).
@@ -167,6 +179,7 @@ class Pace:
 
     __slots__ = (
         "beta",
+        "burst_max",
         "ceiling",
         "converge",
         "floor",
@@ -190,7 +203,11 @@ class Pace:
         window: float = WINDOW,
         pair: float | None = PAIR,
         converge: float = CONVERGE,
+        burst_max: int = BURST_MAX,
     ) -> None:
+        if not 1 <= burst_max <= BURST_MAX:
+            raise ValueError(f"burst_max: between 1 and {BURST_MAX}, got {burst_max}")
+        self.burst_max = burst_max
         self.converge = converge
         self.ceiling = ceiling
         self.floor = min(FLOOR, ceiling)
@@ -225,12 +242,14 @@ class Pace:
         return min(self.ceiling, max(self.floor, state.peak * share))
 
     def burst(self, rate: float) -> float:
-        """The most tokens the bucket saves at ``rate``: ``min(5, max(1, floor(rate)))``."""
-        return float(min(BURST_MAX, max(1, math.floor(rate))))
+        """The most tokens the bucket saves at ``rate``: ``min(burst_max, max(1, floor(rate)))``."""
+        return float(min(self.burst_max, max(1, math.floor(rate))))
 
     def take(self, state: PaceState, now: float) -> float:
         """Take a token if there is one (return 0), else return how long until there is one."""
         rate = self.rate(state, now)
+        if self.burst_max == 1:  # no burst: a token a little later than the rate makes it
+            rate = 1 / (1 / rate + max(SLACK / rate, SLACK_MIN))
         elapsed = max(0.0, now - state.stamp)
         burst = self.burst(rate)
         tokens = min(burst, state.tokens + elapsed * rate)

@@ -766,6 +766,20 @@ MUTATIONS = (
         ("tests/test_mirror.py::test_hand_edited_staged_rows_are_refused_before_a_continuation",),
     ),
     Mutation(
+        "ListGroups' budgets assume the service saves tokens (a burst of 3)",
+        "_quotas.py",
+        '    "UserPoolResourceRead", account_rps=20.0, pool_rps=5.0, burst_max=1',
+        '    "UserPoolResourceRead", account_rps=20.0, pool_rps=5.0, burst_max=None',
+        ("tests/test_quotas.py::test_iter_groups_against_a_pool_with_no_burst_is_not_throttled",),
+    ),
+    Mutation(
+        "with no burst, requests leave exactly an interval apart (no slack)",
+        "_pace.py",
+        "            rate = 1 / (1 / rate + max(SLACK / rate, SLACK_MIN))",
+        "            rate = 1 / (1 / rate)",
+        ("tests/test_quotas.py::test_iter_groups_against_a_pool_with_no_burst_is_not_throttled",),
+    ),
+    Mutation(
         "a staged membership's sub is left out of the staged rows' digest",
         "_mirror/_staged_digest.py",
         '    return _hash("membership", group_name, username, sub)',

@@ -17,7 +17,7 @@ import heapq
 import itertools
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cognito_groups._pace import Pace, PaceState
 
@@ -49,7 +49,7 @@ class Job:
     start: float = 0.0
     ceiling: float = 30.0
     shared: str | None = None
-    pace: dict[str, float] = field(default_factory=dict[str, float])
+    pace: dict[str, Any] = field(default_factory=dict[str, Any])  # Pace()'s keywords
 
 
 @dataclass

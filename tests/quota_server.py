@@ -8,9 +8,19 @@ request after a fixed ``latency``, and enforces, on arrival, Cognito's quota cat
 
 - UserList (``ListUsersInGroup``, ``ListUsers``): ``rate`` requests per second per account,
   burst ``burst``;
-- UserPoolResourceRead (``ListGroups``): ``pool_rate`` per second on each user pool, within
-  ``read_rate`` per second per account, burst ``burst`` each (a request takes a token from
-  both, and is throttled if either has none).
+- UserPoolResourceRead (``ListGroups``): ``pool_rate`` per second on each user pool, burst
+  ``pool_burst`` (default ``burst``), within ``read_rate`` per second per account, burst
+  ``burst`` (a request takes a token from both, and is throttled if either has none).
+
+A burst of 1 is no burst: a request is admitted only if it arrives at least one interval of
+the rate after the last one admitted (AWS documents no burst for its quotas).
+
+A request's quota is decided when it arrives, on the monotonic clock. With ``jitter`` set, it
+is decided instead at the moment the client stamped on it (`stamp_sent_at()`: the
+``X-Test-Sent-At`` header, this process's monotonic clock) plus a delay drawn from
+``[0, jitter)`` (seeded): as a network with that jitter would deliver it, however busy the
+machine running the test is (its scheduling delays are tens of milliseconds under load, more
+than the jitter a budget must allow for, and would decide a test by chance).
 
 Other callers of the account (the application's own ``ListUsers`` calls, another job) are
 `OtherCaller` threads: open loop, at a fixed rate, their calls decided by the same buckets in
@@ -34,6 +44,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import random
 import socket
 import threading
 import time
@@ -73,8 +84,9 @@ class TokenBucket:
     def admit(self, now: float | None = None) -> bool:
         with self.lock:
             now = time.monotonic() if now is None else now
-            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-            self.stamp = now
+            elapsed = max(0.0, now - self.stamp)  # a request stamped before the last one
+            self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
+            self.stamp = max(self.stamp, now)
             if self.tokens >= 1:
                 self.tokens -= 1
                 return True
@@ -162,10 +174,12 @@ class QuotaServer:
         rate: float | None = 30.0,
         burst: float = 5.0,
         pool_rate: float | None = 5.0,
+        pool_burst: float | None = None,
         read_rate: float | None = 20.0,
         fault: Fault | None = None,
         hostile: bool = False,
         pool: str = POOL,
+        jitter: float | None = None,
     ) -> None:
         self.pools = {
             pool_id: {
@@ -183,8 +197,11 @@ class QuotaServer:
         )
         self.pool_rate = pool_rate if quotas else None
         self.burst = burst
+        self.pool_burst = burst if pool_burst is None else pool_burst
         self.pool_buckets: dict[str, TokenBucket] = {}  # UserPoolResourceRead, per pool
         self.fault = fault
+        self.jitter = jitter
+        self._jitter_random = random.Random(0)
         self.hostile = hostile  # each user's ``name`` one of users.HOSTILE_VALUES
         #: The ``sub`` of a username deleted and created again (else one derived from it).
         self.subs: dict[str, str] = {}
@@ -249,19 +266,34 @@ class QuotaServer:
             best = max(best, end - start + 1)
         return best
 
-    def admit(self, operation: str, params: Mapping[str, Any]) -> bool:
-        """Whether the request fits its category's buckets (taking their tokens if it does)."""
+    def admit(self, operation: str, params: Mapping[str, Any], at: float | None = None) -> bool:
+        """Whether the request fits its category's buckets (taking their tokens if it does).
+
+        ``at``: when it arrived (default: now), on the monotonic clock.
+        """
         if operation != "ListGroups":
-            return self.bucket is None or self.bucket.admit()
+            return self.bucket is None or self.bucket.admit(at)
         if self.pool_rate is not None:
             pool = str(params.get("UserPoolId"))
             with self._lock:
                 bucket = self.pool_buckets.get(pool)
                 if bucket is None:
-                    bucket = self.pool_buckets[pool] = TokenBucket(self.pool_rate, self.burst)
-            if not bucket.admit():
+                    bucket = self.pool_buckets[pool] = TokenBucket(
+                        self.pool_rate, self.pool_burst, now=at
+                    )
+            if not bucket.admit(at):
                 return False
-        return self.read_bucket is None or self.read_bucket.admit()
+        return self.read_bucket is None or self.read_bucket.admit(at)
+
+    def _arrival(self, stamped: str | None) -> float | None:
+        """When a request counts as arrived: ``None`` (now), or its stamp plus a jitter."""
+        if self.jitter is None:
+            return None
+        if stamped is None:
+            raise ValueError(f"no {SENT_AT_HEADER} header: stamp_sent_at() the client")
+        with self._lock:
+            delay = self._jitter_random.uniform(0.0, self.jitter)
+        return float(stamped) + delay
 
     def _token(self, key: str, offset: int) -> str:
         token = uuid.uuid4().hex
@@ -337,10 +369,11 @@ class QuotaServer:
                 # The quota is checked on arrival, as a service's front door does; the latency
                 # comes after (checked after a sleep, a busy test machine's late wake-ups
                 # would bunch requests that arrived paced).
-                admitted = server.admit(operation, params)
+                arrived = server._arrival(self.headers.get(SENT_AT_HEADER))
+                admitted = server.admit(operation, params, arrived)
                 if admitted:
                     with server._lock:
-                        server.admitted.append(time.monotonic())
+                        server.admitted.append(time.monotonic() if arrived is None else arrived)
                 if server.latency:
                     time.sleep(server.latency)
                 if not admitted:
@@ -383,6 +416,22 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Ignore errors of connections the client already closed."""
+
+
+SENT_AT_HEADER = "X-Test-Sent-At"
+
+
+def stamp_sent_at(client: Any) -> None:
+    """Stamp each request of ``client`` with the moment it leaves (`QuotaServer`'s ``jitter``).
+
+    The moment is taken after every other ``before-send`` handler (the budgets' waits), as
+    the request goes out; it is not signed, and a real service would ignore it.
+    """
+
+    def stamp(request: Any = None, **_: Any) -> None:
+        request.headers[SENT_AT_HEADER] = repr(time.monotonic())
+
+    client.meta.events.register_last("before-send.cognito-identity-provider", stamp)
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from cognito_groups._pace import (
     HOLD,
     PAIR,
     RISE,
+    SLACK_MIN,
     TARGET,
     Pace,
     PaceState,
@@ -47,8 +48,25 @@ def test_a_new_budget_allows_its_ceiling_and_starts_with_one_token() -> None:
     assert state.sent == [100.0, 100.0, 100.0 + 1 / 32]
 
 
+def test_with_no_burst_each_request_leaves_an_interval_and_a_slack_after_the_last() -> None:
+    """``burst_max=1`` (ListGroups): one token after any pause; then an interval and 10% more."""
+    pace = Pace(5, burst_max=1)
+    state = pace.new_state(0.0)
+    assert pace.take(state, 0.0) == 0.0  # a new budget's pair of tokens is one
+    assert pace.take(state, 0.0) == pytest.approx(0.2 + 0.02)
+    assert pace.take(state, 10.0) == 0.0  # ten seconds idle save one token, not three
+    assert pace.take(state, 10.0) == pytest.approx(0.22)
+    assert pace.take(state, 10.22) == 0.0
+    fast = Pace(1000, burst_max=1)
+    state = fast.new_state(0.0)
+    assert fast.take(state, 0.0) == 0.0
+    assert fast.take(state, 0.0) == pytest.approx(0.001 + SLACK_MIN)  # at least 5 ms more
+    with pytest.raises(ValueError, match="burst_max: between 1 and 3, got 0"):
+        Pace(5, burst_max=0)
+
+
 def test_the_burst_is_capped() -> None:
-    """Idle time saves at most ``min(5, floor(rate))`` tokens (and one at a rate below 2)."""
+    """Idle time saves at most ``min(3, floor(rate))`` tokens (and one at a rate below 2)."""
     pace = Pace(128, pair=None)
     state = pace.new_state(0.0)
     assert [pace.take(state, 0.25) for _ in range(BURST_MAX)] == [0.0] * BURST_MAX
