@@ -184,10 +184,12 @@ class RequestBudget:
         "_limit",
         "_lock",
         "_name",
+        "_not_before",
         "_pace",
         "_pending",
         "_random",
         "_rate",
+        "_round_trip",
         "_tat",
         "_throttled",
     )
@@ -218,6 +220,8 @@ class RequestBudget:
         self._throttled = 0
         self._pending: list[tuple[float, float]] = []  # throttles not yet told to a busy store
         self._last_success = -math.inf
+        self._round_trip = math.inf  # the shortest seen (no burst only, see `succeeded()`)
+        self._not_before = -math.inf
         self._last_throttle: tuple[float, Mapping[str, Any]] | None = None
         self._last_logged = (-math.inf, self.ceiling)  # (when, rate) of the last record
 
@@ -269,6 +273,8 @@ class RequestBudget:
         now = self._clock()
         limit = self._limit
         with self._lock:
+            if now < self._not_before:  # no burst: the last request may have arrived late
+                return False, self._not_before - now
             if limit is not None:  # this process's own ceiling first (GCRA), reserved at once
                 earliest = self._tat - (self._pace.burst(limit) - 1) / limit
                 if now < earliest:
@@ -353,9 +359,24 @@ class RequestBudget:
         before = self._pace.rate(state, now)
         return before, self._pace.throttled(state, now, sent_at)
 
-    def succeeded(self) -> None:
-        """A request of this budget succeeded (patience starts again from now)."""
-        self._last_success = self._clock()
+    def succeeded(self, sent_at: float = -math.inf) -> None:
+        """A request of this budget, sent at ``sent_at``, succeeded (patience starts again).
+
+        With no burst, the next request leaves a spacing after the moment this one may have
+        reached the service, not after its token was taken: a request that opened a connection
+        (a TLS handshake; an event loop's first request) arrives later than it left, and the
+        next one, on time, would arrive less than an interval after it. That moment is the
+        answer's less the shortest round trip seen (this budget's first answer: the answer's
+        own moment, nothing being known yet). In this process only.
+        """
+        now = self._clock()
+        self._last_success = now
+        if self._pace.burst_max > 1 or sent_at == -math.inf:
+            return
+        with self._lock:
+            arrived = now if self._round_trip == math.inf else max(sent_at, now - self._round_trip)
+            self._round_trip = min(self._round_trip, now - sent_at)
+            self._not_before = max(self._not_before, arrived + self._pace.spacing(self.rate))
 
     def _note(self, now: float, rate: float | None, cuts: list[tuple[float, float]]) -> None:
         """Keep the rate seen; log a cut (INFO) or a rise (DEBUG, at most once a second)."""
@@ -635,8 +656,9 @@ class _Attempts:
         return ClientError(cast("Any", response), self.operation)
 
     def succeeded(self) -> None:
+        sent_at = _sent_at.get()
         for budget in self.budgets:
-            budget.succeeded()
+            budget.succeeded(sent_at)
 
 
 class PacedCall:

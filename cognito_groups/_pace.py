@@ -245,11 +245,15 @@ class Pace:
         """The most tokens the bucket saves at ``rate``: ``min(burst_max, max(1, floor(rate)))``."""
         return float(min(self.burst_max, max(1, math.floor(rate))))
 
+    def spacing(self, rate: float) -> float:
+        """With no burst (``burst_max=1``): seconds between two requests at ``rate``, slack in."""
+        return 1 / rate + max(SLACK / rate, SLACK_MIN)
+
     def take(self, state: PaceState, now: float) -> float:
         """Take a token if there is one (return 0), else return how long until there is one."""
         rate = self.rate(state, now)
         if self.burst_max == 1:  # no burst: a token a little later than the rate makes it
-            rate = 1 / (1 / rate + max(SLACK / rate, SLACK_MIN))
+            rate = 1 / self.spacing(rate)
         elapsed = max(0.0, now - state.stamp)
         burst = self.burst(rate)
         tokens = min(burst, state.tokens + elapsed * rate)

@@ -775,9 +775,19 @@ MUTATIONS = (
     Mutation(
         "with no burst, requests leave exactly an interval apart (no slack)",
         "_pace.py",
-        "            rate = 1 / (1 / rate + max(SLACK / rate, SLACK_MIN))",
-        "            rate = 1 / (1 / rate)",
+        "        return 1 / rate + max(SLACK / rate, SLACK_MIN)",
+        "        return 1 / rate",
         ("tests/test_quotas.py::test_iter_groups_against_a_pool_with_no_burst_is_not_throttled",),
+    ),
+    Mutation(
+        "with no burst, the next request is spaced from its token, not from the last arrival",
+        "_budget.py",
+        "            if now < self._not_before:  # no burst: the last request may have",
+        "            if False:  # no burst: the last request may have",
+        (
+            "tests/test_budget.py::"
+            "test_with_no_burst_the_next_request_waits_for_when_the_last_may_have_arrived",
+        ),
     ),
     Mutation(
         "a staged membership's sub is left out of the staged rows' digest",

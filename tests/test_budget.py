@@ -394,3 +394,40 @@ def test_a_bad_patience_is_a_usage_error(given: str, capsys: pytest.CaptureFixtu
         parse(build_parser(), ["export", POOL, "--patience", given])
     assert caught.value.code == 2
     assert "--patience" in capsys.readouterr().err
+
+
+def test_with_no_burst_the_next_request_waits_for_when_the_last_may_have_arrived() -> None:
+    """``burst_max=1``: the spacing runs from the answer less the shortest round trip.
+
+    A request that opened a connection (an event loop's first, a TLS handshake) reaches the
+    service later than its token was taken; the next one, on time, would arrive less than an
+    interval after it (an async ``iter_groups`` against a pool with no burst: its second page
+    arrived 151 ms after the first, throttled, 1.41x the floor).
+    """
+    clock = [0.0]
+    budget = RequestBudget("test", "ListGroups", 5, BudgetHome(shared=False),
+                           clock=lambda: clock[0], burst_max=1)  # fmt: skip
+    spacing = 0.2 * 1.1
+    assert budget.take() == (True, 0.0)
+    clock[0] = 0.16  # the first answer: when it arrived is not known, its answer bounds it
+    budget.succeeded(0.0)
+    clock[0] = 0.2
+    taken, wait = budget.take()
+    assert not taken
+    assert wait == pytest.approx(0.16 + spacing - 0.2)
+    clock[0] = 0.38
+    assert budget.take() == (True, 0.0)
+    clock[0] = 0.46  # round trip 0.08: arrived at 0.38 (its answer less 0.16 is earlier)
+    budget.succeeded(0.38)
+    clock[0] = 0.6
+    assert budget.take() == (True, 0.0)
+    clock[0] = 0.75  # a slow answer: it arrived as late as 0.75 - 0.08
+    budget.succeeded(0.6)
+    clock[0] = 0.82
+    taken, wait = budget.take()
+    assert not taken
+    assert wait == pytest.approx(0.67 + spacing - 0.82)
+    bursty = RequestBudget("test", "UserList", 30, BudgetHome(shared=False),
+                           clock=lambda: clock[0])  # fmt: skip
+    bursty.succeeded(0.0)  # with a burst, an answer moves nothing
+    assert bursty.take() == (True, 0.0)
