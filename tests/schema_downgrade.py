@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["UNDO_VERSION_3"]
 
-#: Version 3 added each user's and membership's ``sub`` and the staged rows' digest.
+#: Version 3 added each user's and membership's ``sub``, the staged rows' digest, and an index.
 UNDO_VERSION_3 = (
     *(
         f"ALTER TABLE {table} DROP COLUMN sub"
@@ -17,4 +17,5 @@ UNDO_VERSION_3 = (
         )
     ),
     "ALTER TABLE syncs DROP COLUMN staged_digest",
+    "DROP INDEX membership_changes_by_pool_id",
 )

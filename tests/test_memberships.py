@@ -226,12 +226,17 @@ def test_pages_received_before_an_error_are_yielded_first() -> None:
     The sync iterator waits for them and yields them before raising the error (so a resume
     loop always makes progress): the first page of each other group, and nothing more.
     """
+    failed = threading.Event()
 
     def fault(number: int, operation: str, params: Any) -> tuple[int, str] | None:
         if params.get("GroupName") == "g03":
+            failed.set()
             return (500, "InternalErrorException")  # at once
         if operation == "ListUsersInGroup":
-            time.sleep(0.4)  # the other groups answer after g03 has failed
+            # The other groups answer after g03 has failed (an event, not a sleep: on a busy
+            # machine g03's request may leave late), and a moment more for its error to land.
+            failed.wait(60)
+            time.sleep(0.4)
         return None
 
     with QuotaServer(GROUPS, rate=None, fault=fault) as server:
