@@ -9,15 +9,20 @@ Example:
     ```
 """
 
-from cognito_groups._async import AsyncCognitoGroups, aiter_users_in_group
-from cognito_groups._async_iterators import (
+from cognito_groups._client._async import AsyncCognitoGroups, aiter_users_in_group
+from cognito_groups._client._async_iterators import (
     AsyncGroupIterator,
     AsyncMembershipIterator,
     AsyncPageIterator,
     AsyncUserIterator,
 )
-from cognito_groups._budget import CategoryBudget, RequestBudget
-from cognito_groups._client import CognitoGroups, iter_users_in_group
+from cognito_groups._client._iterators import (
+    GroupIterator,
+    MembershipIterator,
+    PageIterator,
+    UserIterator,
+)
+from cognito_groups._client._sync import CognitoGroups, iter_users_in_group
 from cognito_groups._errors import (
     ClientSetupError,
     CognitoGroupsError,
@@ -35,12 +40,6 @@ from cognito_groups._errors import (
     ResourceNotFoundError,
     TooManyRequestsError,
     TransportError,
-)
-from cognito_groups._iterators import (
-    GroupIterator,
-    MembershipIterator,
-    PageIterator,
-    UserIterator,
 )
 from cognito_groups._mirror._errors import (
     DatabaseAuthenticationError,
@@ -67,6 +66,7 @@ from cognito_groups._models import (
     User,
     UserStatus,
 )
+from cognito_groups._pacing._budget import CategoryBudget, RequestBudget
 from cognito_groups._version import __version__
 
 __all__ = [

@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cognito_groups._config import new_cognito_client
-from cognito_groups._install import install_hint
+from cognito_groups._client._config import new_cognito_client
+from cognito_groups._client._install import install_hint
 
 if TYPE_CHECKING:
     from collections.abc import Generator

@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.stub import Stubber
 
-from cognito_groups._client import CognitoGroups
-from cognito_groups._closing import Closing
-from cognito_groups._config import new_cognito_client
+from cognito_groups._client._closing import Closing
+from cognito_groups._client._config import new_cognito_client
+from cognito_groups._client._sync import CognitoGroups
 from cognito_groups._errors import CognitoServiceError, InternalError
-from cognito_groups._paginate import PageRequestPlan
-from cognito_groups._position import START, Position
-from cognito_groups._validate import ListRequest
+from cognito_groups._listing._paginate import PageRequestPlan
+from cognito_groups._listing._position import START, Position
+from cognito_groups._listing._validate import ListRequest
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

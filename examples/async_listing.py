@@ -36,7 +36,7 @@ def demo() -> None:
     from aiobotocore.session import AioSession
     from moto.server import ThreadedMotoServer
 
-    from cognito_groups._config import new_cognito_client
+    from cognito_groups._client._config import new_cognito_client
     from cognito_groups.demo import DEMO_REGION, seed_demo_pool
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the server's access log

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
-from cognito_groups._config import new_cognito_client
+from cognito_groups._client._config import new_cognito_client
 from cognito_groups.demo import seed_demo_pool
 from tests.servers import alive
 

@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cognito_groups._pace import Pace, PaceState
+from cognito_groups._pacing._pace import Pace, PaceState
 
 from .quota_server import TokenBucket
 

@@ -3,7 +3,7 @@
 It serves ``ListGroups`` and ``ListUsersInGroup`` (JSON 1.1, real paging with ``Limit`` 1-60
 and opaque tokens) for the pool ``POOL`` (``groups``) and any others (``pools``), answers each
 request after a fixed ``latency``, and enforces, on arrival, Cognito's quota categories
-(`cognito_groups._quotas`), each with its own token buckets, beyond which it answers
+(`cognito_groups._pacing._quotas`), each with its own token buckets, beyond which it answers
 ``TooManyRequestsException`` (HTTP 400):
 
 - UserList (``ListUsersInGroup``, ``ListUsers``): ``rate`` requests per second per account,

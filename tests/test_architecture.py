@@ -20,7 +20,7 @@ def imports_of(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
-            # `from cognito_groups import _async` imports the module `cognito_groups._async`.
+            # `from cognito_groups._client import _async` imports `cognito_groups._client._async`.
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
     modules = {module_name(p) for p in PACKAGE.rglob("*.py")}
     return {name for name in found if name in modules} - {module_name(path)}
@@ -67,7 +67,7 @@ def test_no_import_cycle() -> None:
 def test_the_cycle_finder_finds_cycles() -> None:
     """The check itself can fail: a planted cycle is found, through a function-level import."""
     edges = graph()
-    edges["cognito_groups._paginate"].add("cognito_groups._iterators")
+    edges["cognito_groups._listing._paginate"].add("cognito_groups._client._iterators")
     assert find_cycle(edges) is not None
 
 
@@ -87,13 +87,80 @@ def test_the_command_line_modules_are_in_the_graph() -> None:
 def test_async_twin_never_imports_the_sync_facade() -> None:
     """The async module imports the shared modules, never the sync client or its iterators."""
     reached: set[str] = set()
-    todo = ["cognito_groups._async"]
+    todo = ["cognito_groups._client._async"]
     edges = graph()
     while todo:
         for target in edges[todo.pop()] - reached:
             reached.add(target)
             todo.append(target)
-    assert not reached & {"cognito_groups._client", "cognito_groups._iterators"}
+    assert not reached & {"cognito_groups._client._sync", "cognito_groups._client._iterators"}
+
+
+#: The rooms from the bottom up: each imports only rooms of its own line or a line above.
+LAYERS = (
+    {"_errors", "_models", "_version"},
+    {"_durable", "_listing"},
+    {"_pacing"},
+    {"_client"},
+    {"_mirror"},
+    {"__init__", "testing", "demo"},
+    {"_cli", "pytest_plugin", "__main__"},
+)
+
+
+def room(module: str) -> str:
+    """``_client`` for ``cognito_groups._client._sync``; ``__init__`` for the package itself."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def upward_imports(edges: dict[str, set[str]]) -> list[str]:
+    """Each import of ``edges`` from a room to a room of a higher line, as ``a -> b``."""
+    line = {name: index for index, names in enumerate(LAYERS) for name in names}
+    return sorted(
+        f"{source} -> {target}"
+        for source, targets in edges.items()
+        for target in targets
+        if line[room(target)] > line[room(source)]
+    )
+
+
+def test_the_rooms_are_layered() -> None:
+    """Each room imports only the rooms below it (docs/architecture.md's list), and all are listed."""
+    edges = graph()
+    assert {room(name) for name in edges} == set().union(*LAYERS)
+    assert upward_imports(edges) == []
+
+
+def test_the_layer_check_can_fail() -> None:
+    """A plan without I/O that imports a facade is an upward import, and is named."""
+    edges = graph()
+    edges["cognito_groups._listing._paginate"].add("cognito_groups._client._sync")
+    assert upward_imports(edges) == [
+        "cognito_groups._listing._paginate -> cognito_groups._client._sync"
+    ]
+
+
+def test_the_top_level_is_the_public_surface() -> None:
+    """Beside the subpackages, the top level holds at most eight modules."""
+    top = sorted(path.name for path in PACKAGE.glob("*.py"))
+    assert top == [
+        "__init__.py", "__main__.py", "_errors.py", "_models.py", "_version.py",
+        "demo.py", "pytest_plugin.py", "testing.py",
+    ]  # fmt: skip
+
+
+def test_every_room_and_the_docs_map_their_modules() -> None:
+    """Each subpackage's docstring names its modules; docs/architecture.md names every one."""
+    package_map = (TESTS.parent / "docs" / "architecture.md").read_text()
+    for folder in sorted(path for path in PACKAGE.iterdir() if (path / "__init__.py").exists()):
+        docstring = ast.get_docstring(ast.parse((folder / "__init__.py").read_text())) or ""
+        assert f"`{folder.name}/`" in package_map
+        for module in sorted(folder.glob("_*.py")):
+            if module.name == "__init__.py":
+                continue
+            assert f"``{module.stem}``" in docstring, (folder.name, module.stem)
+            assert f"`{folder.name}/{module.name}`" in package_map, module
 
 
 def undocumented_tests(paths: list[Path]) -> list[str]:

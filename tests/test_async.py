@@ -20,7 +20,7 @@ from cognito_groups import (
     User,
     aiter_users_in_group,
 )
-from cognito_groups._install import install_hint
+from cognito_groups._client._install import install_hint
 
 from .conftest import GROUP, POOL, ServedPool, params, wire_user
 from .fault_server import GROUP as FAULT_GROUP

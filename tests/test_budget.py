@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cognito_groups import AsyncCognitoGroups, CognitoGroups, TooManyRequestsError
-from cognito_groups._budget import (
+from cognito_groups._pacing._budget import (
     DEFAULT_PATIENCE,
     BudgetHome,
     Pacer,
@@ -22,7 +22,7 @@ from cognito_groups._budget import (
     Throttled,
     _Attempts,
 )
-from cognito_groups._pace_store import LocalPaceStore
+from cognito_groups._pacing._store import LocalPaceStore
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer

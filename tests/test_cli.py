@@ -23,8 +23,8 @@ from cognito_groups._cli._parser import build_parser
 from cognito_groups._cli._sync import Sync
 from cognito_groups._cli._terminal import Console
 from cognito_groups._cli._writers import user_to_json
-from cognito_groups._config import new_cognito_client
-from cognito_groups._install import install_hint
+from cognito_groups._client._config import new_cognito_client
+from cognito_groups._client._install import install_hint
 
 from .conftest import run_main
 from .servers import failing_proxy

@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 
 from cognito_groups import CognitoGroups, InvalidParameterError
-from cognito_groups._config import merge_config
+from cognito_groups._client._config import merge_config
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from cognito_groups._install import WHEEL
+from cognito_groups._client._install import WHEEL
 
 ROOT = Path(__file__).parent.parent
 

@@ -23,7 +23,7 @@ import pytest
 
 from cognito_groups._cli._aws import RATE_WINDOW, RequestRate
 from cognito_groups._cli._files import CheckpointFile, ExportCheckpoint
-from cognito_groups._pace import Pace
+from cognito_groups._pacing._pace import Pace
 
 from .conftest import wait_for
 from .quota_server import POOL, Fault, QuotaServer

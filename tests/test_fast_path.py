@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from cognito_groups import AsyncCognitoGroups, CognitoGroups
-from cognito_groups._config import new_cognito_client
+from cognito_groups._client._config import new_cognito_client
 
 from .fault_server import GROUP, POOL, FaultServer
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cognito_groups._install import WHEEL, install_hint
+from cognito_groups._client._install import WHEEL, install_hint
 
 ROOT = Path(__file__).parent.parent
 #: What people read: the README, the changelog, the site's pages, the examples and the package
@@ -71,7 +71,8 @@ def test_the_pages_are_read() -> None:
     names = {path.relative_to(ROOT).as_posix() for path in READ}
     assert {
         "README.md", "docs/getting-started.md", "docs/async.md", "docs/mirror.md",
-        "cognito_groups/_config.py", "cognito_groups/demo.py", "cognito_groups/_cli/_parser.py",
+        "cognito_groups/_client/_config.py", "cognito_groups/demo.py",
+        "cognito_groups/_cli/_parser.py",
         "cognito_groups/_mirror/_database.py",
     } <= names  # fmt: skip
 

@@ -450,7 +450,7 @@ def test_iter_groups_and_groups_by_user_on_the_quota_server(take: Take) -> None:
 def moto_groups() -> Iterator[tuple[Any, str]]:
     from moto import mock_aws
 
-    from cognito_groups._config import new_cognito_client
+    from cognito_groups._client._config import new_cognito_client
 
     with mock_aws():
         client = new_cognito_client(region_name="us-east-1")

@@ -893,7 +893,7 @@ def test_a_hand_edited_sync_is_refused_and_restart_starts_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str, what: str
 ) -> None:
     """An interrupted sync whose row was edited: exit 2 saying so; --restart completes."""
-    from cognito_groups._checkpoint import MembershipCheckpoint, encode_checkpoint
+    from cognito_groups._listing._checkpoint import MembershipCheckpoint, encode_checkpoint
 
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     db = str(tmp_path / "m.db")
@@ -974,7 +974,7 @@ def interrupted_after_a_change(server: QuotaServer, database: str) -> None:
 
 def every_group_finished(database: str) -> tuple[str, ...]:
     """The interrupted sync's cursor, still well-formed, saying every group was listed."""
-    from cognito_groups._checkpoint import decode_checkpoint, encode_checkpoint
+    from cognito_groups._listing._checkpoint import decode_checkpoint, encode_checkpoint
 
     (text,) = read_row(database, "SELECT listing_checkpoint FROM syncs WHERE id = 3")
     saved = decode_checkpoint(text)

@@ -20,7 +20,7 @@ from cognito_groups import (
     User,
     UserStatus,
 )
-from cognito_groups._config import new_cognito_client
+from cognito_groups._client._config import new_cognito_client
 from cognito_groups._models import _to_utc
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from cognito_groups._pace import (
+from cognito_groups._pacing._pace import (
     BETA,
     BURST_MAX,
     CONVERGE,

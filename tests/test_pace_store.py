@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from cognito_groups._pace import BURST_MAX, Pace, PaceState
-from cognito_groups._pace_store import (
+from cognito_groups._pacing._pace import BURST_MAX, Pace, PaceState
+from cognito_groups._pacing._store import (
     BUSY,
     LARGEST,
     LOCK_PATIENCE,

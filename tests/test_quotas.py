@@ -22,9 +22,9 @@ from cognito_groups import (
     aiter_users_in_group,
     iter_users_in_group,
 )
-from cognito_groups._budget import BudgetHome, CategoryBudget, list_groups_budget
-from cognito_groups._pace import SLACK
-from cognito_groups._quotas import OPERATION_QUOTAS, USER_LIST, USER_POOL_RESOURCE_READ
+from cognito_groups._pacing._budget import BudgetHome, CategoryBudget, list_groups_budget
+from cognito_groups._pacing._pace import SLACK
+from cognito_groups._pacing._quotas import OPERATION_QUOTAS, USER_LIST, USER_POOL_RESOURCE_READ
 
 from .quota_server import POOL, QuotaServer, stamp_sent_at
 

@@ -26,7 +26,7 @@ from cognito_groups import (
     TooManyRequestsError,
     User,
 )
-from cognito_groups._config import new_cognito_client
+from cognito_groups._client._config import new_cognito_client
 
 from .fault_server import GROUP, POOL, Fault, FaultServer
 from .listing import FLAVOURS, Outcome, list_once

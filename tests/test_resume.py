@@ -261,7 +261,7 @@ def test_malformed_tokens_of_ours_are_refused(token: str) -> None:
 
 def test_a_service_token_that_looks_like_ours_is_wrapped() -> None:
     """A service token starting with our prefix is handed out wrapped, and sent back as is."""
-    from cognito_groups._position import Position, parse_position
+    from cognito_groups._listing._position import Position, parse_position
 
     odd = "cg1:skip:7:looks-like-ours"
     token = Position(odd).to_token()

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from cognito_groups import User
 from cognito_groups._cli._safe_text import display_width, visible
 from cognito_groups._cli._writers import WRITERS
-from cognito_groups._config import new_cognito_client
+from cognito_groups._client._config import new_cognito_client
 from cognito_groups.testing import make_user
 
 from .fault_server import GROUP as FAULT_GROUP

@@ -26,16 +26,16 @@ from cognito_groups import (
     aiter_users_in_group,
     iter_users_in_group,
 )
-from cognito_groups._config import new_cognito_client
+from cognito_groups._client._config import new_cognito_client
 from cognito_groups._errors import translate_error
 from cognito_groups.demo import DemoPool, seed_demo_pool
 from cognito_groups.testing import expected_params, make_page, make_user
 
 from .conftest import GROUP, POOL, ServedPool
 
-PACKAGE = Path(__file__).parent.parent / "cognito_groups"
+CLIENT = Path(__file__).parent.parent / "cognito_groups" / "_client"
 #: Each sync module and its async twin.
-TWINS = {"_iterators.py": "_async_iterators.py", "_client.py": "_async.py"}
+TWINS = {"_iterators.py": "_async_iterators.py", "_sync.py": "_async.py"}
 
 
 def public_classes(path: Path) -> list[str]:
@@ -51,9 +51,9 @@ def public_classes(path: Path) -> list[str]:
 @pytest.mark.parametrize(("sync", "async_"), TWINS.items(), ids=list(TWINS))
 def test_each_sync_module_has_its_async_twin_class_for_class(sync: str, async_: str) -> None:
     """The async module defines ``Async<Name>`` for each class of the sync one, in order."""
-    sync_classes = public_classes(PACKAGE / sync)
+    sync_classes = public_classes(CLIENT / sync)
     assert sync_classes
-    assert public_classes(PACKAGE / async_) == [f"Async{name}" for name in sync_classes]
+    assert public_classes(CLIENT / async_) == [f"Async{name}" for name in sync_classes]
 
 
 @pytest.mark.parametrize("method", ["iter_pages", "iter_users", "iter_groups", "iter_memberships"])

@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING
 
 from botocore.config import Config
 
-from cognito_groups._budget import DEFAULT_PATIENCE
 from cognito_groups._cli._terminal import counted
-from cognito_groups._client import CognitoGroups
-from cognito_groups._counting import RequestCounter as Counting
+from cognito_groups._client._counting import RequestCounter as Counting
+from cognito_groups._client._sync import CognitoGroups
 from cognito_groups._errors import ClientSetupError
-from cognito_groups._pace import PAIR
+from cognito_groups._pacing._budget import DEFAULT_PATIENCE
+from cognito_groups._pacing._pace import PAIR
 
 if TYPE_CHECKING:
     import argparse
 
-    from cognito_groups._budget import RequestBudget
+    from cognito_groups._pacing._budget import RequestBudget
 
 __all__ = [
     "RATE_SHOWN_AFTER",

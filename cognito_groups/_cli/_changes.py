@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from cognito_groups._cli._report import ExportError
 from cognito_groups._cli._writers import WRITERS, iso_utc
+from cognito_groups._listing._validate import check_group_names, check_user_pool_id
 from cognito_groups._mirror._database import as_utc, dialect_for
 from cognito_groups._mirror._mirror import Mirror
 from cognito_groups._models import User
-from cognito_groups._validate import check_group_names, check_user_pool_id
 
 if TYPE_CHECKING:
     import argparse

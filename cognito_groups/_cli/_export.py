@@ -45,7 +45,7 @@ from cognito_groups._cli._spill import SIDE_FILES, MembershipSpill, spill_path
 from cognito_groups._cli._terminal import counted
 from cognito_groups._cli._writers import USER_COLUMNS, WRITERS, chosen_attributes
 from cognito_groups._errors import CognitoGroupsError, InvalidParameterError
-from cognito_groups._validate import check_membership_request
+from cognito_groups._listing._validate import check_membership_request
 
 if TYPE_CHECKING:
     import argparse

@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cognito_groups._cli._report import ExportError
-from cognito_groups._digest import canonical_digest
-from cognito_groups._lock import lock_beside, stem
+from cognito_groups._durable._digest import canonical_digest
+from cognito_groups._durable._lock import lock_beside, stem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping

@@ -7,7 +7,7 @@ each path the export writes (its ``--output`` and its ``--checkpoint``), an excl
 pid of the run that has it). A second run finds the lock taken and is refused at once
 (`ExportError`, exit 2), naming the first run's pid; it has written nothing.
 
-The lock files are those of `cognito_groups._lock` (the mirror's pool locks are too): the
+The lock files are those of `cognito_groups._durable._lock` (the mirror's pool locks are too): the
 kernel releases a ``flock`` when its holder dies, however it dies, so a killed run never
 leaves a lock that blocks the next one; the lock file is removed when the run ends; a file in
 its place that is not one is left as it is, and the run refused.
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from cognito_groups._cli._files import FileError, about, lock_path
 from cognito_groups._cli._report import ExportError
-from cognito_groups._lock import LockHeldError, NotALockFileError, release, take
+from cognito_groups._durable._lock import LockHeldError, NotALockFileError, release, take
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterable

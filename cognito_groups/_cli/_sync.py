@@ -13,19 +13,19 @@ from typing import TYPE_CHECKING
 from cognito_groups._cli._aws import RequestCounter, facade, listing_status
 from cognito_groups._cli._report import continuing_helps
 from cognito_groups._cli._terminal import counted
+from cognito_groups._listing._validate import check_group_names, check_user_pool_id
 from cognito_groups._mirror._database import dialect_for
 from cognito_groups._mirror._mirror import DEFAULT_ATTRIBUTES, Mirror
-from cognito_groups._validate import check_group_names, check_user_pool_id
 
 if TYPE_CHECKING:
     import argparse
     from typing import TextIO
 
-    from cognito_groups._budget import RequestBudget
     from cognito_groups._cli._terminal import Console
     from cognito_groups._errors import CognitoGroupsError
     from cognito_groups._mirror._job import SyncProgress
     from cognito_groups._mirror._records import SyncRecord
+    from cognito_groups._pacing._budget import RequestBudget
 
 __all__ = ["Sync"]
 

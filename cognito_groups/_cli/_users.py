@@ -24,9 +24,9 @@ from cognito_groups._cli._report import (
 )
 from cognito_groups._cli._terminal import RequestWatch, counted
 from cognito_groups._cli._writers import WRITERS, chosen_attributes
-from cognito_groups._client import CognitoGroups
-from cognito_groups._position import START, Position, parse_position
-from cognito_groups._validate import check_list_request
+from cognito_groups._client._sync import CognitoGroups
+from cognito_groups._listing._position import START, Position, parse_position
+from cognito_groups._listing._validate import check_list_request
 
 if TYPE_CHECKING:
     import argparse

@@ -8,6 +8,7 @@ One concern per module:
   dialect), and the lock that lets one sync of a pool run at a time;
 * ``_schema``: the tables, ``schema_version`` and the numbered forward migrations;
 * ``_staging``: a sync in progress, staged page by page with its cursor;
+* ``_staged_digest``: the digest of a sync's staged rows, checked before it is continued;
 * ``_swap``: the end of a sync: the diff and the swap, in one transaction;
 * ``_job``: one run of a sync: the pool's lock, start or continue, list, stage, complete;
 * ``_queries``: what readers ask (members, groups of a user, changes, syncs), one short

@@ -43,8 +43,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from cognito_groups._install import install_hint
-from cognito_groups._lock import LockHeldError, NotALockFileError, lock_beside, release, take
+from cognito_groups._client._install import install_hint
+from cognito_groups._durable._lock import (
+    LockHeldError,
+    NotALockFileError,
+    lock_beside,
+    release,
+    take,
+)
 from cognito_groups._mirror._errors import (
     DatabaseAuthenticationError,
     DatabaseUnavailableError,

@@ -29,13 +29,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from cognito_groups._checkpoint import decode_checkpoint
-from cognito_groups._counting import RequestCounter
+from cognito_groups._client._counting import RequestCounter
 from cognito_groups._errors import (
     CognitoGroupsError,
     InvalidParameterError,
     ResourceNotFoundError,
 )
+from cognito_groups._listing._checkpoint import decode_checkpoint
+from cognito_groups._listing._validate import check_listed_group_name
 from cognito_groups._mirror._errors import InterruptedSyncError, MirrorError, UnknownGroupError
 from cognito_groups._mirror._queries import sync_record
 from cognito_groups._mirror._schema import ensure_schema
@@ -51,13 +52,12 @@ from cognito_groups._mirror._staging import (
     user_row,
 )
 from cognito_groups._mirror._swap import complete
-from cognito_groups._validate import check_listed_group_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from cognito_groups._client import CognitoGroups
-    from cognito_groups._iterators import MembershipIterator
+    from cognito_groups._client._iterators import MembershipIterator
+    from cognito_groups._client._sync import CognitoGroups
     from cognito_groups._mirror._database import Database
     from cognito_groups._mirror._records import SyncRecord
     from cognito_groups._mirror._staging import RunningSync

@@ -6,13 +6,8 @@ import os
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, cast
 
-from cognito_groups._closing import Closing
-from cognito_groups._mirror import _job, _queries
-from cognito_groups._mirror._database import DEFAULT_DATABASE, Database, dialect_for
-from cognito_groups._mirror._readers import Readers, check_version
-from cognito_groups._mirror._reads import Reads
-from cognito_groups._mirror._snapshot import MirrorSnapshot, snapshot_of
-from cognito_groups._validate import (
+from cognito_groups._client._closing import Closing
+from cognito_groups._listing._validate import (
     DEFAULT_CONCURRENCY,
     check_concurrency,
     check_flag,
@@ -20,12 +15,17 @@ from cognito_groups._validate import (
     check_user_pool_id,
     fail,
 )
+from cognito_groups._mirror import _job, _queries
+from cognito_groups._mirror._database import DEFAULT_DATABASE, Database, dialect_for
+from cognito_groups._mirror._readers import Readers, check_version
+from cognito_groups._mirror._reads import Reads
+from cognito_groups._mirror._snapshot import MirrorSnapshot, snapshot_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
     from contextlib import AbstractContextManager
 
-    from cognito_groups._client import CognitoGroups
+    from cognito_groups._client._sync import CognitoGroups
     from cognito_groups._mirror._job import SyncProgress
     from cognito_groups._mirror._records import SyncRecord
 

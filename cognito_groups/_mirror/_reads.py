@@ -11,8 +11,13 @@ import re
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
+from cognito_groups._listing._validate import (
+    check_group_name,
+    check_group_names,
+    check_user_pool_id,
+    fail,
+)
 from cognito_groups._mirror import _queries
-from cognito_groups._validate import check_group_name, check_group_names, check_user_pool_id, fail
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence

@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cognito_groups._checkpoint import decode_checkpoint, encode_checkpoint
-from cognito_groups._digest import canonical_digest
+from cognito_groups._durable._digest import canonical_digest
 from cognito_groups._errors import LIST_USERS_IN_GROUP, MalformedResponseError
+from cognito_groups._listing._checkpoint import decode_checkpoint, encode_checkpoint
 from cognito_groups._mirror import _staged_digest
 from cognito_groups._mirror._database import to_json
 from cognito_groups._mirror._errors import NotAMirrorError

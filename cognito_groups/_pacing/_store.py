@@ -56,7 +56,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
 
-from cognito_groups._pace import BURST_MAX, WINDOW, PaceState
+from cognito_groups._pacing._pace import BURST_MAX, WINDOW, PaceState
 
 if sys.platform != "win32":
     import fcntl

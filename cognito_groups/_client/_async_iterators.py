@@ -18,19 +18,19 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
-from cognito_groups._closing import AsyncClosing
+from cognito_groups._client._closing import AsyncClosing
 from cognito_groups._errors import CognitoGroupsError
-from cognito_groups._groups import GroupIteratorBase
-from cognito_groups._memberships import MembershipIteratorBase
-from cognito_groups._paginate import PageIteratorBase, UserIteratorBase
+from cognito_groups._listing._groups import GroupIteratorBase
+from cognito_groups._listing._memberships import MembershipIteratorBase
+from cognito_groups._listing._paginate import PageIteratorBase, UserIteratorBase
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from cognito_groups._budget import AsyncCall
-    from cognito_groups._memberships import MembershipPlan
+    from cognito_groups._listing._memberships import MembershipPlan
+    from cognito_groups._listing._paginate import PageRequestPlan, PageSlice
     from cognito_groups._models import Group, Membership, Page, User
-    from cognito_groups._paginate import PageRequestPlan, PageSlice
+    from cognito_groups._pacing._budget import AsyncCall
 
 __all__ = [
     "AsyncGroupIterator",

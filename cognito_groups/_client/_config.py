@@ -21,10 +21,10 @@ from botocore.exceptions import BotoCoreError
 from botocore.session import Session as _BotocoreSession
 from botocore.session import get_session as get_botocore_session
 
+from cognito_groups._client._install import install_hint
 from cognito_groups._errors import ClientSetupError, InvalidParameterError, translate_error
-from cognito_groups._install import install_hint
+from cognito_groups._listing._validate import check_endpoint_url, check_region_name
 from cognito_groups._models import parse_utc_timestamp
-from cognito_groups._validate import check_endpoint_url, check_region_name
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:

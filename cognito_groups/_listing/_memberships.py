@@ -21,18 +21,18 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from cognito_groups._checkpoint import MembershipCheckpoint, encode_checkpoint
+from cognito_groups._listing._checkpoint import MembershipCheckpoint, encode_checkpoint
+from cognito_groups._listing._paginate import PageRequestPlan, UserCursor
+from cognito_groups._listing._validate import ListRequest, check_listed_group_name, check_next_token
 from cognito_groups._models import Membership
-from cognito_groups._paginate import PageRequestPlan, UserCursor
-from cognito_groups._validate import ListRequest, check_listed_group_name, check_next_token
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from cognito_groups._errors import CognitoGroupsError
+    from cognito_groups._listing._paginate import PageSlice
+    from cognito_groups._listing._validate import MembershipRequest
     from cognito_groups._models import User
-    from cognito_groups._paginate import PageSlice
-    from cognito_groups._validate import MembershipRequest
 
 __all__ = ["MembershipIteratorBase", "MembershipPlan"]
 

@@ -16,15 +16,14 @@ import asyncio
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, cast
 
-from cognito_groups._async_iterators import (
+from cognito_groups._client._async_iterators import (
     AsyncGroupIterator,
     AsyncMembershipIterator,
     AsyncPageIterator,
     AsyncUserIterator,
 )
-from cognito_groups._budget import DEFAULT_PATIENCE, FacadeBudgets, apaced
-from cognito_groups._closing import AsyncClosing
-from cognito_groups._config import (
+from cognito_groups._client._closing import AsyncClosing
+from cognito_groups._client._config import (
     LazyAsyncClient,
     PoolRegion,
     aio_configured_region,
@@ -34,16 +33,17 @@ from cognito_groups._config import (
     open_async_client,
 )
 from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, ClientSetupError, RegionError
-from cognito_groups._groups import GroupRequestPlan
-from cognito_groups._memberships import MembershipPlan
-from cognito_groups._paginate import PageRequestPlan
-from cognito_groups._validate import (
+from cognito_groups._listing._groups import GroupRequestPlan
+from cognito_groups._listing._memberships import MembershipPlan
+from cognito_groups._listing._paginate import PageRequestPlan
+from cognito_groups._listing._validate import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,
     check_list_request,
     check_membership_request,
     check_own_client_options,
 )
+from cognito_groups._pacing._budget import DEFAULT_PATIENCE, FacadeBudgets, apaced
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -53,8 +53,8 @@ if TYPE_CHECKING:
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
     from typing_extensions import Self
 
-    from cognito_groups._budget import AsyncCall
-    from cognito_groups._validate import ListRequest
+    from cognito_groups._listing._validate import ListRequest
+    from cognito_groups._pacing._budget import AsyncCall
 
 __all__ = ["AsyncCognitoGroups", "aiter_users_in_group"]
 

@@ -19,8 +19,8 @@ from cognito_groups._errors import (
     PaginationError,
     came_over_http,
 )
+from cognito_groups._listing._validate import check_page_size, check_user_pool_id
 from cognito_groups._models import Group
-from cognito_groups._validate import check_page_size, check_user_pool_id
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

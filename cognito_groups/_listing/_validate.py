@@ -32,13 +32,13 @@ from urllib.parse import urlparse
 
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
-from cognito_groups._checkpoint import (
+from cognito_groups._errors import LIST_GROUPS, InvalidParameterError, MalformedResponseError
+from cognito_groups._listing._checkpoint import (
     CHECKPOINT_PREFIX,
     MembershipCheckpoint,
     decode_checkpoint,
 )
-from cognito_groups._errors import LIST_GROUPS, InvalidParameterError, MalformedResponseError
-from cognito_groups._position import START, Position, parse_position
+from cognito_groups._listing._position import START, Position, parse_position
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

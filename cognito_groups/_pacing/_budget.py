@@ -49,8 +49,10 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, translated
-from cognito_groups._pace import Pace, PaceState
-from cognito_groups._pace_store import (
+from cognito_groups._listing._validate import check_flag, check_max_rps, check_patience
+from cognito_groups._pacing._pace import Pace, PaceState
+from cognito_groups._pacing._quotas import OPERATION_QUOTAS, QuotaCategory
+from cognito_groups._pacing._store import (
     BUSY,
     BUSY_DELAY,
     LocalPaceStore,
@@ -60,8 +62,6 @@ from cognito_groups._pace_store import (
     identity,
     open_store,
 )
-from cognito_groups._quotas import OPERATION_QUOTAS, QuotaCategory
-from cognito_groups._validate import check_flag, check_max_rps, check_patience
 
 if TYPE_CHECKING:
     from collections.abc import Generator

@@ -7,21 +7,25 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from cognito_groups._budget import DEFAULT_PATIENCE, FacadeBudgets, paced
-from cognito_groups._closing import Closing
-from cognito_groups._config import (
+from cognito_groups._client._closing import Closing
+from cognito_groups._client._config import (
     PoolRegion,
     build_client,
     check_client_options,
     configured_region,
     own_session,
 )
+from cognito_groups._client._iterators import (
+    GroupIterator,
+    MembershipIterator,
+    PageIterator,
+    UserIterator,
+)
 from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, RegionError
-from cognito_groups._groups import GroupRequestPlan
-from cognito_groups._iterators import GroupIterator, MembershipIterator, PageIterator, UserIterator
-from cognito_groups._memberships import MembershipPlan
-from cognito_groups._paginate import PageRequestPlan
-from cognito_groups._validate import (
+from cognito_groups._listing._groups import GroupRequestPlan
+from cognito_groups._listing._memberships import MembershipPlan
+from cognito_groups._listing._paginate import PageRequestPlan
+from cognito_groups._listing._validate import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,
     check_flag,
@@ -29,6 +33,7 @@ from cognito_groups._validate import (
     check_membership_request,
     check_own_client_options,
 )
+from cognito_groups._pacing._budget import DEFAULT_PATIENCE, FacadeBudgets, paced
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,7 +41,7 @@ if TYPE_CHECKING:
     from botocore.config import Config
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-    from cognito_groups._validate import ListRequest
+    from cognito_groups._listing._validate import ListRequest
 
 __all__ = ["CognitoGroups", "iter_users_in_group"]
 

@@ -40,16 +40,16 @@ from cognito_groups._errors import (
     came_over_http,
     resuming_at,
 )
+from cognito_groups._listing._position import Position
+from cognito_groups._listing._validate import PAGE_SIZE_MAX
 from cognito_groups._models import Page
-from cognito_groups._position import Position
-from cognito_groups._validate import PAGE_SIZE_MAX
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from contextlib import AbstractContextManager
 
+    from cognito_groups._listing._validate import ListRequest
     from cognito_groups._models import User
-    from cognito_groups._validate import ListRequest
 
 __all__ = [
     "PageIteratorBase",

@@ -2,7 +2,7 @@
 
 The rules are the plans' (`_paginate`, `_groups`, `_memberships`); the calls come from the
 facade already paced and translated (`_budget.paced()`). These classes only send and wait.
-[`_async_iterators`][cognito_groups._async_iterators] holds their twins, class for class.
+[`_async_iterators`][cognito_groups._client._async_iterators] holds their twins, class for class.
 
 With ``prefetch``, a `PageIterator` runs the same plan one page ahead on a single worker
 thread. What the caller sees is unchanged: the same pages in the same order, errors raised at
@@ -27,20 +27,20 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
-from cognito_groups._budget import Stopped
-from cognito_groups._closing import Closing
+from cognito_groups._client._closing import Closing
 from cognito_groups._errors import CognitoGroupsError
-from cognito_groups._groups import GroupIteratorBase
-from cognito_groups._memberships import MembershipIteratorBase
-from cognito_groups._paginate import PageIteratorBase, UserIteratorBase
+from cognito_groups._listing._groups import GroupIteratorBase
+from cognito_groups._listing._memberships import MembershipIteratorBase
+from cognito_groups._listing._paginate import PageIteratorBase, UserIteratorBase
+from cognito_groups._pacing._budget import Stopped
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from cognito_groups._budget import PacedCall
-    from cognito_groups._memberships import MembershipPlan
+    from cognito_groups._listing._memberships import MembershipPlan
+    from cognito_groups._listing._paginate import PageRequestPlan, PageSlice
     from cognito_groups._models import Group, Membership, Page, User
-    from cognito_groups._paginate import PageRequestPlan, PageSlice
+    from cognito_groups._pacing._budget import PacedCall
 
 __all__ = ["GroupIterator", "MembershipIterator", "PageIterator", "UserIterator"]
 

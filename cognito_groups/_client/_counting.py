@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from cognito_groups._client import CognitoGroups
+    from cognito_groups._client._sync import CognitoGroups
 
 __all__ = ["RequestCounter"]
 

@@ -1,0 +1,13 @@
+"""The facades and their iterators, sync and async twins class for class.
+
+One concern per module:
+
+* ``_config``: building clients: the botocore ``Config``, the session, the Region, the checks;
+* ``_sync``: `CognitoGroups` and `iter_users_in_group()`, on boto3;
+* ``_async``: `AsyncCognitoGroups` and `aiter_users_in_group()`, on aiobotocore;
+* ``_iterators`` / ``_async_iterators``: pages, users, groups and memberships, driving the
+  plans of ``_listing`` through a facade already paced (``_pacing``);
+* ``_counting``: the requests a facade sent and the throttled answers it got;
+* ``_closing``: the bases of everything that ``with`` / ``async with`` closes;
+* ``_install``: how to install an extra, for the errors that need one.
+"""
