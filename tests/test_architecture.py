@@ -126,7 +126,7 @@ def upward_imports(edges: dict[str, set[str]]) -> list[str]:
 
 
 def test_the_rooms_are_layered() -> None:
-    """Each room imports only the rooms below it (docs/architecture.md's list), and all are listed."""
+    """Each room imports only the rooms below it (docs/architecture.md's list); all are listed."""
     edges = graph()
     assert {room(name) for name in edges} == set().union(*LAYERS)
     assert upward_imports(edges) == []

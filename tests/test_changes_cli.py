@@ -14,7 +14,7 @@ import pytest
 
 from cognito_groups import CognitoGroups, Mirror
 from cognito_groups._cli._changes import parse_since
-from cognito_groups._cli._report import ExportError
+from cognito_groups._cli._report import UsageError
 from cognito_groups._cli._writers import iso_utc
 
 from .conftest import run_main
@@ -108,7 +108,7 @@ def test_a_table_of_one_pool_has_no_pool_column(server: QuotaServer, tmp_path: P
 def test_since_is_ascii_only(text: str) -> None:
     """Digits of other scripts (and other non-ASCII) are refused, not read as 0-9."""
     now = datetime(2026, 12, 1, tzinfo=timezone.utc)
-    with pytest.raises(ExportError) as caught:
+    with pytest.raises(UsageError) as caught:
         parse_since(text, now)
     assert (
         str(caught.value) == f"--since {text!r} is not ASCII: write its digits 0-9 (2026-11-01, 7d)"
@@ -119,7 +119,7 @@ def test_since_is_ascii_only(text: str) -> None:
 def test_a_time_ago_out_of_range_is_one_error(text: str) -> None:
     """Too far back, however many digits: the same error, naming the range."""
     now = datetime(2026, 12, 1, tzinfo=timezone.utc)
-    with pytest.raises(ExportError) as caught:
+    with pytest.raises(UsageError) as caught:
         parse_since(text, now)
     assert str(caught.value) == (
         f"--since {text!r} is out of range: it reaches back before the year 1"

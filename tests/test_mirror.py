@@ -37,7 +37,7 @@ from cognito_groups import (
     UnknownGroupError,
 )
 from cognito_groups._cli._changes import parse_since
-from cognito_groups._cli._report import ExportError
+from cognito_groups._cli._report import UsageError
 from cognito_groups._mirror._database import Database, dialect_for, to_json
 from cognito_groups._mirror._schema import MIGRATIONS, SCHEMA_VERSION, ensure_schema
 from cognito_groups._mirror._staging import cursor_digest
@@ -457,7 +457,7 @@ def test_since_takes_dates_times_and_times_ago(text: str, expected: datetime) ->
     """--since: ISO 8601 (UTC unless it says) or a time ago."""
     now = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
     assert parse_since(text, now) == expected
-    with pytest.raises(ExportError):
+    with pytest.raises(UsageError):
         parse_since("7y", now)
 
 

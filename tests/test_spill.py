@@ -16,7 +16,7 @@ import pytest
 
 from cognito_groups import Attribute, DeliveryMedium, MFAOption, User, UserStatus
 from cognito_groups._cli._files import Committed, ExportCheckpoint, FileError
-from cognito_groups._cli._report import ExportError
+from cognito_groups._cli._report import UsageError
 from cognito_groups._cli._spill import MembershipSpill, spill_path
 from cognito_groups._cli._writers import WRITERS
 
@@ -177,8 +177,8 @@ def test_a_spill_for_stdout_has_no_name_while_it_is_used(tmp_path: Path) -> None
 
 
 def test_a_checkpoint_without_its_spill_is_refused(tmp_path: Path) -> None:
-    """Continuing a spill that is gone is an ExportError naming it (start over)."""
-    with pytest.raises(ExportError, match=r"cognito-groups\.sqlite is missing: .*start over"):
+    """Continuing a spill that is gone is a UsageError naming it (start over)."""
+    with pytest.raises(UsageError, match=r"cognito-groups\.sqlite is missing: .*start over"):
         MembershipSpill.beside_checkpoint(tmp_path / "cp", saved(10, Committed(0, 1, 2)))
 
 
@@ -198,7 +198,7 @@ def test_a_checkpoint_continues_only_its_own_spill(tmp_path: Path, change: str) 
         target = tmp_path / "target"
         path.replace(target)
         path.symlink_to(target)
-    with pytest.raises(ExportError, match=r"is not the file its checkpoint was made for"):
+    with pytest.raises(UsageError, match=r"is not the file its checkpoint was made for"):
         MembershipSpill.beside_checkpoint(checkpoint, saved(1, committed))
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from cognito_groups._cli._report import ExportError
+from cognito_groups._cli._report import UsageError
 from cognito_groups._cli._writers import WRITERS, iso_utc
 from cognito_groups._listing._validate import check_group_names, check_user_pool_id
 from cognito_groups._mirror._database import as_utc, dialect_for
@@ -78,7 +78,7 @@ class Changes:
             syncs = mirror.syncs(pool)
             complete = [sync for sync in syncs if sync.status == "complete"]
             if pool is not None and not complete:
-                raise ExportError(
+                raise UsageError(
                     f"{pool} has no complete sync in {mirror.database}: run "
                     f"cognito-groups sync {pool} first"
                 )
@@ -156,12 +156,12 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
     """``--since``: an ISO 8601 date or time (UTC unless it says), or a time ago (``7d``).
 
     Raises:
-        ExportError: none of those (exit 2).
+        UsageError: none of those (exit 2).
     """
     if text is None:
         return None
     if not text.isascii():
-        raise ExportError(f"--since {text!r} is not ASCII: write its digits 0-9 (2026-11-01, 7d)")
+        raise UsageError(f"--since {text!r} is not ASCII: write its digits 0-9 (2026-11-01, 7d)")
     ago = _AGO.fullmatch(text.strip())
     if ago is not None:
         digits, unit = ago.groups()
@@ -170,13 +170,13 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
                 raise OverflowError
             return now - timedelta(**{_UNITS[unit]: int(digits)})
         except OverflowError:
-            raise ExportError(
+            raise UsageError(
                 f"--since {text!r} is out of range: it reaches back before the year 1"
             ) from None
     try:
         moment = datetime.fromisoformat(text.strip().removesuffix("Z").removesuffix("z"))
     except ValueError:
-        raise ExportError(
+        raise UsageError(
             f"--since {text!r} is not a date, a time or a time ago (2026-11-01, "
             "2026-11-01T08:00:00Z, 90m, 36h, 7d, 2w)"
         ) from None

@@ -40,7 +40,7 @@ from cognito_groups._cli._files import (
     replace_atomically,
 )
 from cognito_groups._cli._lock import locked
-from cognito_groups._cli._report import ExportError, export_hint, export_resume_hint
+from cognito_groups._cli._report import UsageError, export_hint, export_resume_hint
 from cognito_groups._cli._spill import SIDE_FILES, MembershipSpill, spill_path
 from cognito_groups._cli._terminal import counted
 from cognito_groups._cli._writers import USER_COLUMNS, WRITERS, chosen_attributes
@@ -422,7 +422,7 @@ def _refuse_one_file_for_two(args: argparse.Namespace) -> None:
     if not same and output.exists() and checkpoint.exists():
         same = output.samefile(checkpoint)
     if same:
-        raise ExportError(
+        raise UsageError(
             f"--output {args.output} and --checkpoint {args.checkpoint} are the same file: "
             "give the checkpoint a file of its own"
         )
@@ -476,7 +476,7 @@ def _refuse_the_runs_own_files(args: argparse.Namespace) -> None:
                 None,
             )
         if what is not None:
-            raise ExportError(f"{option} {name} is {what}: give the {option[2:]} a name of its own")
+            raise UsageError(f"{option} {name} is {what}: give the {option[2:]} a name of its own")
 
 
 def _same_file(given: Path, own: Path) -> bool:
@@ -525,14 +525,14 @@ def _unless_nothing_reached_the_output(
 def _check_options(args: argparse.Namespace) -> None:
     """Refuse options that do not go together."""
     if args.checkpoint and not args.output:
-        raise ExportError("--checkpoint needs --output (a file it can cut back and continue)")
+        raise UsageError("--checkpoint needs --output (a file it can cut back and continue)")
     if args.checkpoint and is_special(Path(args.output)):
-        raise ExportError(
+        raise UsageError(
             f"--checkpoint needs --output to be a file it can cut back and continue: "
             f"{args.output} is a device or a pipe"
         )
     if args.checkpoint and is_special(Path(args.checkpoint)):
-        raise ExportError(
+        raise UsageError(
             f"--checkpoint needs a file of its own: {args.checkpoint} is a device or a pipe"
         )
 
@@ -558,7 +558,7 @@ def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
             f"{what}: {_shown(made)} in the checkpoint, {_shown(given)} in this run"
             for what, made, given in differences
         )
-        raise ExportError(
+        raise UsageError(
             f"{args.checkpoint} was made for another {whats} ({values}): run the command it "
             "was made for, or remove it to start over"
         )
@@ -571,7 +571,7 @@ def _check_saved(args: argparse.Namespace, saved: ExportCheckpoint) -> None:
             checkpoint=saved.memberships,
         )
     except InvalidParameterError as err:
-        raise ExportError(
+        raise UsageError(
             f"{args.checkpoint} holds a membership checkpoint this export cannot continue "
             f"({err.message}): remove it to start over"
         ) from err

@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cognito_groups._cli._report import ExportError
+from cognito_groups._cli._report import UsageError
 from cognito_groups._durable._digest import canonical_digest
 from cognito_groups._durable._lock import lock_beside, stem
 
@@ -231,7 +231,7 @@ class CheckpointFile:
                 return None
             raise
         if len(data) > CHECKPOINT_MAX_BYTES:
-            raise ExportError(
+            raise UsageError(
                 f"{self.path} is not a checkpoint of cognito-groups export (it is larger than "
                 f"{CHECKPOINT_MAX_BYTES >> 20} MiB; a checkpoint is far smaller)"
             )
@@ -240,17 +240,17 @@ class CheckpointFile:
         except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested without end
             document = None
         if not isinstance(document, dict) or "version" not in document:
-            raise ExportError(f"{self.path} is not a checkpoint of cognito-groups export")
+            raise UsageError(f"{self.path} is not a checkpoint of cognito-groups export")
         fields: dict[str, object] = document  # pyright: ignore[reportUnknownVariableType]
         if fields["version"] != _VERSION:
-            raise ExportError(
+            raise UsageError(
                 f"{self.path} was written by another version of cognito-groups (checkpoint "
                 f"format {fields['version']!r}; this one reads {_VERSION}): finish it with "
                 "that version, or remove it to start over"
             )
         digest = fields.pop("digest", None)
         if digest != canonical_digest(fields) or not _well_formed(fields):
-            raise ExportError(
+            raise UsageError(
                 f"{self.path} was changed since cognito-groups wrote it (its digest does not "
                 "match its content), so it cannot say where the output stopped: remove it to "
                 "start over"
@@ -403,7 +403,7 @@ class OutputFile:
     def _check_length(self, found: int, expected: int) -> None:
         """Refuse a file another program wrote to since we opened it."""
         if self._regular and found != expected:
-            raise ExportError(
+            raise UsageError(
                 f"{self.path} was written to by another program during the export (it is "
                 f"{found} bytes long, the export wrote {expected})"
             )
@@ -423,7 +423,7 @@ def _hold(descriptor: int, path: Path) -> None:
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise ExportError(
+        raise UsageError(
             f"{path} is being written by another cognito-groups export, under another name "
             "for the same file (a link to it): wait for it to end, or stop it"
         ) from None
@@ -435,7 +435,7 @@ def _continued(path: Path, saved: ExportCheckpoint, digest: hashlib._Hash) -> in
     try:
         descriptor = os.open(path, os.O_RDWR)
     except FileNotFoundError:
-        raise ExportError(
+        raise UsageError(
             f"{path} is missing: the checkpoint continues that file (remove the checkpoint to "
             "start over)"
         ) from None
@@ -443,7 +443,7 @@ def _continued(path: Path, saved: ExportCheckpoint, digest: hashlib._Hash) -> in
         _hold(descriptor, path)
         found = os.fstat(descriptor)
         if (found.st_dev, found.st_ino) != (saved.output_device, saved.output_inode):
-            raise ExportError(
+            raise UsageError(
                 f"{path} is not the file its checkpoint was made for (it was replaced since "
                 f"by another file): {start_over}"
             )
@@ -451,20 +451,20 @@ def _continued(path: Path, saved: ExportCheckpoint, digest: hashlib._Hash) -> in
             # Our output stays empty until a checkpoint covers its bytes (OutputFile.commit):
             # these are another file's, put there since (written again in place, or another
             # file given the same inode).
-            raise ExportError(
+            raise UsageError(
                 f"{path} is not the file its checkpoint was made for: it holds "
                 f"{found.st_size} bytes, and the checkpoint covers none (nothing was "
                 f"committed before the run stopped; another file was put there since): "
                 f"{start_over}"
             )
         if found.st_size < saved.offset:
-            raise ExportError(
+            raise UsageError(
                 f"{path} is shorter than its checkpoint says ({found.st_size} bytes, the "
                 f"checkpoint covers {saved.offset}): it was changed since; {start_over}"
             )
         _hash_prefix(descriptor, saved.offset, digest)
         if digest.hexdigest() != saved.output_sha256:
-            raise ExportError(
+            raise UsageError(
                 f"{path} was changed since its checkpoint was made (its first {saved.offset} "
                 f"bytes are not those the export wrote): {start_over}"
             )

@@ -5,7 +5,7 @@ and each other's checkpoints. So before anything is opened for writing, `locked(
 each path the export writes (its ``--output`` and its ``--checkpoint``), an exclusive
 ``flock`` on a lock file beside it, ``.<name>.cognito-groups.lock`` (mode 0600, holding the
 pid of the run that has it). A second run finds the lock taken and is refused at once
-(`ExportError`, exit 2), naming the first run's pid; it has written nothing.
+(`UsageError`, exit 2), naming the first run's pid; it has written nothing.
 
 The lock files are those of `cognito_groups._durable._lock` (the mirror's pool locks are too): the
 kernel releases a ``flock`` when its holder dies, however it dies, so a killed run never
@@ -20,7 +20,7 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from cognito_groups._cli._files import FileError, about, lock_path
-from cognito_groups._cli._report import ExportError
+from cognito_groups._cli._report import UsageError
 from cognito_groups._durable._lock import LockHeldError, NotALockFileError, release, take
 
 if TYPE_CHECKING:
@@ -49,18 +49,18 @@ def _locked(path: Path, name: str) -> Generator[None, None, None]:
         with about(lock):
             descriptor = take(lock)
     except LockHeldError as err:
-        raise ExportError(
+        raise UsageError(
             f"{name} is being written by another cognito-groups export "
             f"({err.holder or 'pid unknown'}): wait for it to end, or stop it"
         ) from err
     except NotALockFileError as err:
-        raise ExportError(
+        raise UsageError(
             f"{lock} is in the place of the export's lock file, but is not one (another file, "
             "or a link to one): move it away, then run the command again"
         ) from err
     except FileError as err:
         if isinstance(err.__cause__, OSError) and err.__cause__.errno == errno.ELOOP:
-            raise ExportError(
+            raise UsageError(
                 f"{lock} is a symlink in the place of the export's lock file: remove it, then "
                 "run the command again"
             ) from err

@@ -17,7 +17,7 @@ from cognito_groups._cli._report import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    ExportError,
+    UsageError,
     exit_code,
     message,
     mirror_exit_code,
@@ -75,7 +75,7 @@ def _run(
     except CognitoGroupsError as err:
         console.fail(err, message(err, args), command.hint(err))
         return exit_code(err)
-    except ExportError as err:
+    except UsageError as err:
         console.fail(err, str(err))
         return EXIT_USAGE
     except MirrorError as err:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_CODES",
     "MIRROR_EXIT_CODES",
-    "ExportError",
+    "UsageError",
     "continuing_helps",
     "exit_code",
     "export_hint",
@@ -111,8 +111,11 @@ _GROUP_COMMANDS = frozenset({"export", "sync", "changes"})
 _LONGEST_MESSAGE = 300
 
 
-class ExportError(Exception):
-    """A problem with the export's files or options: exit 2, with this message."""
+class UsageError(Exception):
+    """A command refused before it does anything: exit 2, with this message.
+
+    An option, or a file an option names, that cannot be used (another run's lock included).
+    """
 
 
 def exit_code(err: CognitoGroupsError) -> int:

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cognito_groups._cli._files import Committed, FileError, about
-from cognito_groups._cli._report import ExportError
+from cognito_groups._cli._report import UsageError
 from cognito_groups._models import User
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ class MembershipSpill:
         checkpoint was made for (its device and inode), not a symlink.
 
         Raises:
-            ExportError: the checkpoint continues a spill that is missing, or another file.
+            UsageError: the checkpoint continues a spill that is missing, or another file.
         """
         path = spill_path(checkpoint)
         start_over = f"remove the checkpoint {checkpoint} to start over"
@@ -152,14 +152,14 @@ class MembershipSpill:
                 _remove(path)
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _MODE))
             elif not path.exists():
-                raise ExportError(
+                raise UsageError(
                     f"{path} is missing: the checkpoint {checkpoint} continues it (remove the "
                     "checkpoint to start over)"
                 )
             else:
                 found = os.stat(path, follow_symlinks=False)
                 if (found.st_dev, found.st_ino) != (saved.output_device, saved.output_inode):
-                    raise ExportError(
+                    raise UsageError(
                         f"{path} is not the file its checkpoint was made for (it was replaced "
                         f"since): {start_over}"
                     )

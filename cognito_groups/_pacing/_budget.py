@@ -4,12 +4,10 @@ Cognito limits requests per quota category (`_quotas.OPERATION_QUOTAS`), for the
 and Region, shared with every other caller. A `RequestBudget` paces one bucket of a category (its
 limit per account, or per user pool) at an adaptive rate (`_pace`): up to its ceiling (the
 quota, or ``max_rps``), cut at once when the service throttles, climbing back to just below the
-rate where it was throttled. Its state lives in a `_pace_store` store: by default a file shared
+rate where it was throttled. Its state lives in a `_store` store: by default a file shared
 by the machine's processes that list the same account and Region, so that they spend one budget
-together. A token is taken for every attempt of a request, retries included, at the moment it
-is sent, and the request then leaves at a random moment within one interval of the rate: a
-paced stream that kept step with the service's own token clock would win every race for a
-token against other callers, and never see that it crowds them out.
+together. A token is taken for every attempt of a request, retries included, and the request
+leaves at the token's moment.
 
 ``ListUsersInGroup`` (UserList) takes a token from one budget; ``ListGroups``
 (UserPoolResourceRead) from its pool's budget and then from the category's (`CategoryBudget`).
@@ -36,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import random
 import re
 import threading
 import time
@@ -107,7 +104,7 @@ _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/,\s]*/([^/,\s]+)/")
 
 
 class BudgetHome:
-    """Where the budgets of one facade keep their pace (see `_pace_store`).
+    """Where the budgets of one facade keep their pace (see `_store`).
 
     Shared (the default): the file of the account and Region of the first request sent, read
     off that signed request; until then, and with ``shared=False``, this process alone.
@@ -169,7 +166,6 @@ class RequestBudget:
         home: Where its state lives.
         limit: This process's own ceiling (``max_rps``), if lower than ``quota``.
         clock: Seconds, monotonic (a test's own makes the arithmetic exact).
-        spread: A random number in [0, 1) for each request's moment within its interval.
         burst_max: The most requests sent on tokens saved during a pause (``None``: the
             pace's own; the quota category's, `QuotaCategory.burst_max`).
     """
@@ -187,7 +183,6 @@ class RequestBudget:
         "_not_before",
         "_pace",
         "_pending",
-        "_random",
         "_rate",
         "_round_trip",
         "_tat",
@@ -203,7 +198,6 @@ class RequestBudget:
         *,
         limit: float | None = None,
         clock: Callable[[], float] = time.monotonic,
-        spread: Callable[[], float] = random.random,
         burst_max: int | None = None,
     ) -> None:
         self._name = name
@@ -213,7 +207,6 @@ class RequestBudget:
         self._pace = Pace(ceiling) if burst_max is None else Pace(ceiling, burst_max=burst_max)
         self._home = home
         self._clock = clock
-        self._random = spread
         self._lock = threading.Lock()
         self._rate = self.ceiling
         self._tat = -math.inf  # the limit's theoretical arrival time (GCRA)
@@ -417,7 +410,7 @@ class CategoryBudget:
     a pool's.
     """
 
-    __slots__ = ("_account", "_clock", "_home", "_lock", "_pools", "_spread", "category")
+    __slots__ = ("_account", "_clock", "_home", "_lock", "_pools", "category")
 
     def __init__(
         self,
@@ -425,19 +418,16 @@ class CategoryBudget:
         home: BudgetHome,
         *,
         clock: Callable[[], float] = time.monotonic,
-        spread: Callable[[], float] = random.random,
     ) -> None:
         self.category = category
         self._home = home
         self._clock = clock
-        self._spread = spread
         self._account = RequestBudget(
             category.name,
             category.name,
             category.account_rps,
             home,
             clock=clock,
-            spread=spread,
             burst_max=category.burst_max,
         )
         self._pools: dict[str, RequestBudget] = {}
@@ -457,7 +447,6 @@ class CategoryBudget:
                     rate,
                     self._home,
                     clock=self._clock,
-                    spread=self._spread,
                     burst_max=self.category.burst_max,
                 )
         return budget
@@ -810,7 +799,6 @@ def user_list_budget(
     max_rps: float | None,
     *,
     clock: Callable[[], float] = time.monotonic,
-    spread: Callable[[], float] = random.random,
 ) -> RequestBudget:
     """The budget of ``ListUsersInGroup`` (UserList): adaptive up to the quota or ``max_rps``."""
     category = OPERATION_QUOTAS[LIST_USERS_IN_GROUP]
@@ -821,7 +809,6 @@ def user_list_budget(
         home,
         limit=max_rps,
         clock=clock,
-        spread=spread,
         burst_max=category.burst_max,
     )
 

@@ -31,7 +31,7 @@ stop (the probe). Scaling the curve to ``peak`` makes its times the same at 1 an
 per second. The constants are explained in ``docs/many-groups.md``.
 
 `PaceState` is what a budget remembers; it is plain data, so that processes can share it (see
-`_pace_store`). `Pace` holds the rules; every method takes the time ``now`` (seconds on the
+`_store`). `Pace` holds the rules; every method takes the time ``now`` (seconds on the
 monotonic clock), so a test drives it on its own clock and checks its arithmetic exactly.
 """
 
