@@ -495,14 +495,14 @@ MUTATIONS = (
     ),
     Mutation(
         "two syncs of one pool run at once (PostgreSQL)",
-        "_mirror/_database.py",
+        "_mirror/_postgres.py",
         '"SELECT pg_try_advisory_lock(%s, %s)", key',
         '"SELECT pg_try_advisory_lock(%s, %s) OR true", key',
         ("tests/test_mirror.py::test_two_syncs_of_one_pool_at_once_the_second_exits_2",),
     ),
     Mutation(
         "the mirror's file is created readable by others",
-        "_mirror/_database.py",
+        "_mirror/_sqlite.py",
         "_MODE = 0o600",
         "_MODE = 0o644",
         ("tests/test_mirror.py::test_a_sqlite_mirror_is_its_owners_alone",),
@@ -568,21 +568,21 @@ MUTATIONS = (
     ),
     Mutation(
         "a symbolic link to the mirror names another pool lock",
-        "_mirror/_database.py",
+        "_mirror/_sqlite.py",
         "        real = Path(os.path.realpath(self.path))",
         "        real = self.path",
         ("tests/test_mirror.py::test_one_database_by_other_names_has_one_lock_or_is_refused",),
     ),
     Mutation(
         "a hard link to the mirror is opened",
-        "_mirror/_database.py",
+        "_mirror/_sqlite.py",
         "                if found.st_nlink != 1:",
         "                if False:",
         ("tests/test_mirror.py::test_one_database_by_other_names_has_one_lock_or_is_refused",),
     ),
     Mutation(
         "a year before 1000 is bound in 3 digits",
-        "_mirror/_database.py",
+        "_mirror/_sqlite.py",
         'return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"',
         'return f"{utc.year}-{utc:%m-%dT%H:%M:%S.%f}Z"',
         ("tests/test_mirror.py::test_since_far_in_the_past_or_future",),
@@ -607,7 +607,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a reader that cannot follow the syncs is not refused when it connects",
-        "_mirror/_database.py",
+        "_mirror/_sqlite.py",
         "            if reader:\n                self._check_follows()",
         "            if False:\n                self._check_follows()",
         (
@@ -725,7 +725,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a reader's connection belongs to the thread that made it",
-        "_mirror/_database.py",
+        "_mirror/_sqlite.py",
         "            check_same_thread=False,",
         "            check_same_thread=True,",
         ("tests/test_mirror_readers.py::test_one_mirror_serves_eight_threads",),
@@ -749,7 +749,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a database is switched to WAL mode before it is known to be a mirror",
-        "_mirror/_database.py",
+        "_mirror/_sqlite.py",
         "                    self._first_read(connection)\n"
         '                connection.execute("PRAGMA synchronous = NORMAL")',
         "                    self._first_read(connection)\n"
@@ -839,7 +839,7 @@ MUTATIONS = (
     ),
     Mutation(
         "PostgreSQL refusing the credentials is an outage (exit 7)",
-        "_mirror/_database.py",
+        "_mirror/_postgres.py",
         "                if not _refused_credentials(err):\n",
         "                if True:\n",
         ("tests/test_mirror_credentials.py",),

@@ -73,7 +73,7 @@ def test_the_pages_are_read() -> None:
         "README.md", "docs/getting-started.md", "docs/async.md", "docs/mirror.md",
         "cognito_groups/_client/_config.py", "cognito_groups/demo.py",
         "cognito_groups/_cli/_parser.py",
-        "cognito_groups/_mirror/_database.py",
+        "cognito_groups/_mirror/_postgres.py",
     } <= names  # fmt: skip
 
 

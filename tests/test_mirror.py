@@ -38,7 +38,8 @@ from cognito_groups import (
 )
 from cognito_groups._cli._changes import parse_since
 from cognito_groups._cli._report import UsageError
-from cognito_groups._mirror._database import Database, dialect_for, to_json
+from cognito_groups._mirror._database import Database, dialect_for
+from cognito_groups._mirror._dialect import to_json
 from cognito_groups._mirror._schema import MIGRATIONS, SCHEMA_VERSION, ensure_schema
 from cognito_groups._mirror._staging import cursor_digest
 

@@ -4,8 +4,10 @@ One concern per module:
 
 * ``_errors``: the mirror's exceptions;
 * ``_records``: the frozen dataclasses the mirror returns;
-* ``_database``: a connection to SQLite or PostgreSQL, the one place the two differ (the
-  dialect), and the lock that lets one sync of a pool run at a time;
+* ``_dialect``: what differs between SQLite and PostgreSQL (the `Dialect`): connecting, types,
+  transactions, moments, errors, and the lock that lets one sync of a pool run at a time;
+* ``_sqlite`` / ``_postgres``: the two dialects, one file each;
+* ``_database``: a connection through its dialect, ``dialect_for`` a ``--db``;
 * ``_schema``: the tables, ``schema_version`` and the numbered forward migrations;
 * ``_staging``: a sync in progress, staged page by page with its cursor;
 * ``_staged_digest``: the digest of a sync's staged rows, checked before it is continued;

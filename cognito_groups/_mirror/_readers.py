@@ -29,7 +29,7 @@ from cognito_groups._mirror._schema import SCHEMA_VERSION, check_schema
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from cognito_groups._mirror._database import Dialect
+    from cognito_groups._mirror._dialect import Dialect
 
 __all__ = ["Readers", "check_version"]
 

@@ -29,7 +29,7 @@ from cognito_groups._durable._digest import canonical_digest
 from cognito_groups._errors import LIST_USERS_IN_GROUP, MalformedResponseError
 from cognito_groups._listing._checkpoint import decode_checkpoint, encode_checkpoint
 from cognito_groups._mirror import _staged_digest
-from cognito_groups._mirror._database import to_json
+from cognito_groups._mirror._dialect import to_json
 from cognito_groups._mirror._errors import NotAMirrorError
 
 if TYPE_CHECKING:
