@@ -365,7 +365,7 @@ def translate_error(
 def translated(operation: str) -> Generator[None, None, None]:
     """Around one ``operation`` request: a botocore error inside becomes ours, ``from`` it.
 
-    The one translation point of every request the library sends (see `_budget.paced()`).
+    The one translation point of every request the library sends (see `_paced.paced()`).
     """
     try:
         yield

@@ -135,14 +135,14 @@ MUTATIONS = (
     ),
     Mutation(
         "a paced request's throttle is left to botocore's retries",
-        "_pacing/_budget.py",
+        "_pacing/_paced.py",
         "        raise Throttled(parsed, _sent_at.get())",
         "        return",
         ("tests/test_budget.py",),
     ),
     Mutation(
         "patience never runs out",
-        "_pacing/_budget.py",
+        "_pacing/_paced.py",
         "        return since + self.patience",
         "        return math.inf",
         ("tests/test_budget.py",),
@@ -282,7 +282,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a request is sent without its budget",
-        "_pacing/_budget.py",
+        "_pacing/_paced.py",
         "with pacing(home, attempts.budgets, self._stop, attempts.deadline):",
         "with pacing(home, (), self._stop, attempts.deadline):",
         ("tests/test_memberships.py",),

@@ -14,14 +14,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cognito_groups import AsyncCognitoGroups, CognitoGroups, TooManyRequestsError
-from cognito_groups._pacing._budget import (
-    DEFAULT_PATIENCE,
-    BudgetHome,
-    Pacer,
-    RequestBudget,
-    Throttled,
-    _Attempts,
-)
+from cognito_groups._pacing._budget import RequestBudget
+from cognito_groups._pacing._home import BudgetHome
+from cognito_groups._pacing._paced import DEFAULT_PATIENCE, Pacer, Throttled, _Attempts
 from cognito_groups._pacing._store import LocalPaceStore
 
 from .conftest import wait_for

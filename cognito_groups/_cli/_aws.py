@@ -13,8 +13,8 @@ from cognito_groups._cli._terminal import counted
 from cognito_groups._client._counting import RequestCounter as Counting
 from cognito_groups._client._sync import CognitoGroups
 from cognito_groups._errors import ClientSetupError
-from cognito_groups._pacing._budget import DEFAULT_PATIENCE
 from cognito_groups._pacing._pace import PAIR
+from cognito_groups._pacing._paced import DEFAULT_PATIENCE
 
 if TYPE_CHECKING:
     import argparse

@@ -13,7 +13,7 @@ from cognito_groups._client._install import install_hint
 from cognito_groups._listing._validate import DEFAULT_PAGE_SIZE, PAGE_SIZE_MAX
 from cognito_groups._mirror._database import DEFAULT_DATABASE
 from cognito_groups._models import UserStatus
-from cognito_groups._pacing._budget import DEFAULT_PATIENCE
+from cognito_groups._pacing._paced import DEFAULT_PATIENCE
 from cognito_groups._pacing._quotas import USER_LIST
 from cognito_groups._version import __version__
 

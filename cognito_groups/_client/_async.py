@@ -43,7 +43,7 @@ from cognito_groups._listing._validate import (
     check_membership_request,
     check_own_client_options,
 )
-from cognito_groups._pacing._budget import DEFAULT_PATIENCE, FacadeBudgets, apaced
+from cognito_groups._pacing._paced import DEFAULT_PATIENCE, FacadeBudgets, apaced
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from cognito_groups._listing._validate import ListRequest
-    from cognito_groups._pacing._budget import AsyncCall
+    from cognito_groups._pacing._paced import AsyncCall
 
 __all__ = ["AsyncCognitoGroups", "aiter_users_in_group"]
 

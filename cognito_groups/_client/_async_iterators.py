@@ -1,7 +1,7 @@
 """The asynchronous iterators: `_iterators`, class for class, awaited on the running loop.
 
 The rules are the same plans'; the calls come from the async facade already paced and
-translated (`_budget.apaced()`, whose wait is ``asyncio.sleep``). Each iterator supports
+translated (`_paced.apaced()`, whose wait is ``asyncio.sleep``). Each iterator supports
 ``async with`` and ``aclose()``, as its sync twin supports ``with`` and ``close()``.
 
 `AsyncMembershipIterator` runs each group's requests as tasks. After an error in one group
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from cognito_groups._listing._memberships import MembershipPlan
     from cognito_groups._listing._paginate import PageRequestPlan, PageSlice
     from cognito_groups._models import Group, Membership, Page, User
-    from cognito_groups._pacing._budget import AsyncCall
+    from cognito_groups._pacing._paced import AsyncCall
 
 __all__ = [
     "AsyncGroupIterator",

@@ -1,7 +1,7 @@
 """The synchronous iterators: pages, users, groups and memberships, waiting in threads.
 
 The rules are the plans' (`_paginate`, `_groups`, `_memberships`); the calls come from the
-facade already paced and translated (`_budget.paced()`). These classes only send and wait.
+facade already paced and translated (`_paced.paced()`). These classes only send and wait.
 [`_async_iterators`][cognito_groups._client._async_iterators] holds their twins, class for class.
 
 With ``prefetch``, a `PageIterator` runs the same plan one page ahead on a single worker
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from cognito_groups._listing._memberships import MembershipPlan
     from cognito_groups._listing._paginate import PageRequestPlan, PageSlice
     from cognito_groups._models import Group, Membership, Page, User
-    from cognito_groups._pacing._budget import PacedCall
+    from cognito_groups._pacing._paced import PacedCall
 
 __all__ = ["GroupIterator", "MembershipIterator", "PageIterator", "UserIterator"]
 

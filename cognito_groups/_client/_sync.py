@@ -33,7 +33,7 @@ from cognito_groups._listing._validate import (
     check_membership_request,
     check_own_client_options,
 )
-from cognito_groups._pacing._budget import DEFAULT_PATIENCE, FacadeBudgets, paced
+from cognito_groups._pacing._paced import DEFAULT_PATIENCE, FacadeBudgets, paced
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -6,6 +6,9 @@ One concern per module:
 * ``_pace``: the adaptive pace of one budget, a state machine without I/O on the caller's clock;
 * ``_store``: where budgets keep their pace: this process, or a file the machine's processes
   share;
-* ``_budget``: the budgets, one per quota bucket, and the botocore handlers through which every
-  request is paced, retried when throttled, and translated.
+* ``_home``: where one facade's budgets keep their pace: this process, or the shared file of
+  the account and Region its first request is signed for;
+* ``_budget``: the budgets, one per quota bucket (a pool's, the account's);
+* ``_paced``: the facades' pacing options, and the paced call: botocore's handlers through
+  which every request waits for its tokens, is sent again when throttled, and is translated.
 """
