@@ -72,22 +72,6 @@ def _run(
         if not isinstance(command, Listing) and (hint := command.interrupt_hint()) is not None:
             console.say(hint)  # exact after any signal (a ``users`` token is exact after Ctrl-C)
         return 128 + err.signum
-    except CognitoGroupsError as err:
-        console.fail(err, message(err, args), command.hint(err))
-        return exit_code(err)
-    except UsageError as err:
-        console.fail(err, str(err))
-        return EXIT_USAGE
-    except MirrorError as err:
-        code = mirror_exit_code(err)
-        console.fail(err, str(err), command.file_hint() if code != EXIT_USAGE else None)
-        return code
-    except FileError as err:
-        console.fail(err, str(err), command.file_hint())
-        return EXIT_FILE
-    except ImportError as err:  # the demo without its extra
-        console.fail(err, str(err))
-        return EXIT_USAGE
     except KeyboardInterrupt:
         console.say("cognito-groups: interrupted")
         if (hint := command.interrupt_hint()) is not None:
@@ -96,16 +80,43 @@ def _run(
     except BrokenPipeError:  # e.g. `| head`: the reader is gone, nothing left to say
         _silence_stdout()
         return EXIT_OK
-    except OSError as err:  # every file of ours is named (FileError): this is standard output
+    except Exception as err:  # noqa: BLE001 (each family is told apart by `_failed`)
+        return _failed(err, command, args, console)
+    return EXIT_OK
+
+
+def _failed(
+    err: Exception,
+    command: Export | Sync | Changes | Listing,
+    args: argparse.Namespace,
+    console: Console,
+) -> int:
+    """Say what went wrong, in the words of ``err``'s family; return the family's exit code."""
+    if isinstance(err, CognitoGroupsError):
+        console.fail(err, message(err, args), command.hint(err))
+        return exit_code(err)
+    if isinstance(err, UsageError):
+        console.fail(err, str(err))
+        return EXIT_USAGE
+    if isinstance(err, MirrorError):
+        code = mirror_exit_code(err)
+        console.fail(err, str(err), command.file_hint() if code != EXIT_USAGE else None)
+        return code
+    if isinstance(err, FileError):
+        console.fail(err, str(err), command.file_hint())
+        return EXIT_FILE
+    if isinstance(err, ImportError):  # the demo without its extra
+        console.fail(err, str(err))
+        return EXIT_USAGE
+    if isinstance(err, OSError):  # every file of ours is named (FileError): this is standard output
         where = err.filename or "standard output"
         console.fail(err, f"{where}: {err.strerror or err}", command.file_hint())
         return EXIT_FILE
-    except Exception as err:  # noqa: BLE001 (a bug of ours: say so in two lines, keep exit 1)
-        console.fail(err, f"unexpected {type(err).__name__}: {err}")
-        if not args.debug:
-            console.say("this is a bug: please report it with the output of --debug")
-        return EXIT_BUG
-    return EXIT_OK
+    # A bug of ours: say so in two lines, keep exit 1.
+    console.fail(err, f"unexpected {type(err).__name__}: {err}")
+    if not args.debug:
+        console.say("this is a bug: please report it with the output of --debug")
+    return EXIT_BUG
 
 
 def _silence_stdout() -> None:
