@@ -52,9 +52,8 @@ from cognito_groups._mirror._errors import (
     SyncInProgressError,
     UnknownGroupError,
 )
-from cognito_groups._mirror._job import SyncProgress
 from cognito_groups._mirror._mirror import Mirror
-from cognito_groups._mirror._records import MembershipChange, SyncRecord
+from cognito_groups._mirror._records import MembershipChange, SyncProgress, SyncRecord
 from cognito_groups._mirror._snapshot import MirrorSnapshot
 from cognito_groups._models import (
     Attribute,

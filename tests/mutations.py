@@ -543,16 +543,6 @@ MUTATIONS = (
         ("tests/test_mirror.py::test_a_value_edited_into_what_no_mirror_writes_exits_2",),
     ),
     Mutation(
-        "a version 1 mirror's interrupted sync gets no digest",
-        "_mirror/_schema.py",
-        "    _digest_interrupted_syncs,\n)",
-        '    "SELECT 1",\n)',
-        (
-            "tests/test_mirror.py::"
-            "test_a_version_1_mirror_is_migrated_and_its_interrupted_sync_continues",
-        ),
-    ),
-    Mutation(
         "attributes not asked for are kept",
         "_mirror/_staging.py",
         "if attributes is None or attribute.name in attributes",
@@ -649,19 +639,9 @@ MUTATIONS = (
         ),
     ),
     Mutation(
-        "an interrupted sync's groups are compared in the order it stored them",
-        "_mirror/_job.py",
-        "            by_name(running.group_names),",
-        "            running.group_names,",
-        (
-            "tests/test_mirror.py::"
-            "test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_order",
-        ),
-    ),
-    Mutation(
         "a sync stores its groups in the order given",
         "_mirror/_mirror.py",
-        "names = _job.by_name(check_group_names(group_names))",
+        "names = _resume.by_name(check_group_names(group_names))",
         "names = check_group_names(group_names)",
         (
             "tests/test_mirror.py::"

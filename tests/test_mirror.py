@@ -41,11 +41,9 @@ from cognito_groups._cli._report import UsageError
 from cognito_groups._mirror._database import Database, dialect_for
 from cognito_groups._mirror._dialect import to_json
 from cognito_groups._mirror._schema import MIGRATIONS, SCHEMA_VERSION, ensure_schema
-from cognito_groups._mirror._staging import cursor_digest
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer, members_of
-from .schema_downgrade import UNDO_VERSION_3
 from .users import HOSTILE_VALUES
 
 if TYPE_CHECKING:
@@ -632,55 +630,6 @@ def test_migrations_run_forward_one_transaction_each(tmp_path: Path) -> None:
             ensure_schema(db, migrations=(*MIGRATIONS, extra, broken))
         assert db.one("SELECT version FROM schema_version") == (SCHEMA_VERSION + 1,)
         assert "again" not in db.tables()  # rolled back with its version
-    finally:
-        db.close()
-
-
-def test_a_version_1_mirror_is_migrated_and_its_interrupted_sync_continues(
-    database: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Version 1 (no cursor_digest): the next sync adds the column, and continues its sync.
-
-    The interrupted sync's digest is computed by the migration: an upgrade mid-sync needs no
-    --restart. Readers ask for a sync first.
-    """
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    state = {"from": 1}
-    with QuotaServer({"a": 300, "b": 300}, rate=None, fault=fail_after(4, state)) as server:
-        assert sync(server.url, database, "--concurrency", "1").returncode == 6
-        state["from"] = 0
-        edit_rows(database, "ALTER TABLE syncs DROP COLUMN cursor_digest")
-        for statement in UNDO_VERSION_3:
-            edit_rows(database, statement)
-        edit_rows(database, "UPDATE schema_version SET version = 1")
-        with Mirror(database) as mirror, pytest.raises(NotAMirrorError, match="older schema"):
-            mirror.syncs(POOL)
-        again = sync(server.url, database)
-        assert again.returncode == 0, again.stderr
-        assert "(sync 1 continued: " in again.stderr
-        assert read_row(database, "SELECT version FROM schema_version") == (SCHEMA_VERSION,)
-        assert read_row(database, "SELECT COUNT(cursor_digest) FROM syncs") == (0,)  # complete
-        assert pairs(database) == set(server.memberships())
-
-
-def test_a_version_1_sync_that_cannot_be_read_is_migrated_without_a_digest(
-    tmp_path: Path,
-) -> None:
-    """The migration leaves an unreadable interrupted sync without a digest: refused later."""
-    from cognito_groups._mirror._staging import resumable
-
-    db = Database(dialect_for(tmp_path / "m.db"), create=True, reader=False)
-    try:
-        assert ensure_schema(db, migrations=MIGRATIONS[:1]) == 0
-        db.execute(
-            "INSERT INTO syncs (pool_id, started, status, baseline, memberships) "
-            "VALUES (?, '2026-11-27T14:43:51.000000Z', 'running', 0, 'abc')",
-            (POOL,),
-        )
-        assert ensure_schema(db) == 1
-        assert db.one("SELECT cursor_digest FROM syncs") == (None,)
-        (found,) = resumable(db, POOL)
-        assert found.damaged == "its syncs.memberships"
     finally:
         db.close()
 
@@ -1518,10 +1467,7 @@ def test_a_username_no_database_stores_fails_the_sync_naming_the_group(
 def test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_order(
     database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--group b --group a continues a sync of --group a --group b; so do attributes.
-
-    A sync an earlier release stored in the order given (its digest over that) continues too.
-    """
+    """--group b --group a continues a sync of --group a --group b; so do attributes."""
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     state = {"from": 1}
     groups = {"a": 200, "b": 200, "c": 10}
@@ -1529,10 +1475,7 @@ def test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_ord
         QuotaServer(groups, rate=None, fault=fail_after(4, state)) as server,
         Mirror(database) as mirror,
     ):
-        for given, again, earlier in (
-            (["b", "a"], ["a", "b"], False),
-            (["a", "b"], ["b", "a"], True),
-        ):
+        for given, again in ((["b", "a"], ["a", "b"]), (["a", "b"], ["b", "a"])):
             with pytest.raises(InternalError):
                 mirror.sync(facade(server), POOL, given, attributes=["sub", "email"])
             failed = mirror.syncs(POOL)[-1]
@@ -1541,21 +1484,6 @@ def test_an_interrupted_sync_continues_with_its_groups_and_attributes_in_any_ord
                 json.loads(value) if isinstance(value, str) else value
                 for value in read_row(database, stored)
             ] == [["a", "b"], ["email", "sub"]]
-            if earlier:  # as an earlier release stored it: in the order given (b, a)
-                checkpoint, memberships = read_row(
-                    database,
-                    "SELECT listing_checkpoint, memberships FROM syncs "  # noqa: S608
-                    f"WHERE id = {failed.id}",
-                )
-                digest = cursor_digest(
-                    failed.id, POOL, ("b", "a"), ("sub", "email"), checkpoint, memberships
-                )
-                edit_rows(
-                    database,
-                    "UPDATE syncs SET group_names = ?, attributes = ?, cursor_digest = ? "
-                    "WHERE id = ?",
-                    ('["b","a"]', '["sub","email"]', digest, failed.id),
-                )
             state["from"] = 0
             record = mirror.sync(facade(server), POOL, again, attributes=["email", "sub"])
             assert (record.id, record.status) == (failed.id, "complete")

@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 
     from cognito_groups._cli._terminal import Console
     from cognito_groups._errors import CognitoGroupsError
-    from cognito_groups._mirror._job import SyncProgress
-    from cognito_groups._mirror._records import SyncRecord
+    from cognito_groups._mirror._records import SyncProgress, SyncRecord
     from cognito_groups._pacing._budget import RequestBudget
 
 __all__ = ["Sync"]

@@ -3,7 +3,7 @@
 One concern per module:
 
 * ``_errors``: the mirror's exceptions;
-* ``_records``: the frozen dataclasses the mirror returns;
+* ``_records``: the frozen dataclasses the mirror returns, and a sync's options;
 * ``_dialect``: what differs between SQLite and PostgreSQL (the `Dialect`): connecting, types,
   transactions, moments, errors, and the lock that lets one sync of a pool run at a time;
 * ``_sqlite`` / ``_postgres``: the two dialects, one file each;
@@ -13,6 +13,7 @@ One concern per module:
 * ``_staged_digest``: the digest of a sync's staged rows, checked before it is continued;
 * ``_swap``: the end of a sync: the diff and the swap, in one transaction;
 * ``_job``: one run of a sync: the pool's lock, start or continue, list, stage, complete;
+* ``_resume``: how a run begins: the interrupted sync continued (or refused), or a new one;
 * ``_queries``: what readers ask (members, groups of a user, changes, syncs), one short
   statement each;
 * ``_readers``: the reader connections of a `Mirror`, a small pool shared by threads;

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -36,25 +35,22 @@ from cognito_groups._errors import (
     ResourceNotFoundError,
 )
 from cognito_groups._listing._checkpoint import decode_checkpoint
-from cognito_groups._listing._validate import check_listed_group_name
-from cognito_groups._mirror._errors import InterruptedSyncError, MirrorError, UnknownGroupError
+from cognito_groups._mirror._errors import MirrorError
 from cognito_groups._mirror._queries import sync_record
+from cognito_groups._mirror._records import SyncOptions, SyncProgress
+from cognito_groups._mirror._resume import damaged, started
 from cognito_groups._mirror._schema import ensure_schema
 from cognito_groups._mirror._staging import (
-    abandon,
     check_listed_username,
-    clear_finished,
     drop_group,
     restart_group,
-    resumable,
     stage,
-    start,
     user_row,
 )
 from cognito_groups._mirror._swap import complete
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from cognito_groups._client._iterators import MembershipIterator
     from cognito_groups._client._sync import CognitoGroups
@@ -66,9 +62,6 @@ __all__ = [
     "COMMIT_ROWS",
     "COMMIT_SECONDS",
     "LOGGER",
-    "SyncOptions",
-    "SyncProgress",
-    "by_name",
     "run",
 ]
 
@@ -76,45 +69,6 @@ COMMIT_SECONDS = 0.25
 COMMIT_ROWS = 1000
 #: Where a sync says how long its swap took (DEBUG; no name of a user or group).
 LOGGER = logging.getLogger("cognito_groups.mirror")
-
-
-@dataclass(frozen=True, slots=True)
-class SyncProgress:
-    """How far a sync has got, as a progress callback is told.
-
-    Attributes:
-        sync_id: The sync (continued ones keep their number).
-        continued: Whether this run continues a sync an earlier run started.
-        memberships: Memberships listed, by every run of the sync.
-        listed_by_this_run: Of them, listed by this run.
-        groups_done: Groups whose every member was listed (by this run's listing).
-        groups_total: Groups this run lists (``None`` until known).
-        requests: Requests this run sent (each retry counts).
-        throttled: Throttled answers among them (retried).
-    """
-
-    sync_id: int
-    continued: bool
-    memberships: int
-    listed_by_this_run: int
-    groups_done: int
-    groups_total: int | None
-    requests: int
-    throttled: int
-
-
-@dataclass(frozen=True)
-class SyncOptions:
-    """What a sync covers and how it runs (checked by `Mirror.sync()`)."""
-
-    user_pool_id: str
-    group_names: tuple[str, ...] | None
-    attributes: tuple[str, ...] | None
-    concurrency: int
-    wait: bool
-    restart: bool
-    progress: Callable[[SyncProgress], object] | None
-    waiting: Callable[[str], object] | None
 
 
 def run(db: Database, cognito: CognitoGroups, options: SyncOptions) -> SyncRecord:
@@ -129,7 +83,7 @@ def run(db: Database, cognito: CognitoGroups, options: SyncOptions) -> SyncRecor
     with db.dialect.pool_lock(db.connection, pool, wait=options.wait, waiting=waiting):
         counter = RequestCounter(cognito, pool)
         try:
-            running, continued = _started(db, cognito, options)
+            running, continued = started(db, cognito, options)
             return _Run(db, cognito, options, running, counter, continued).finish()
         finally:
             counter.close()
@@ -137,95 +91,6 @@ def run(db: Database, cognito: CognitoGroups, options: SyncOptions) -> SyncRecor
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _started(
-    db: Database, cognito: CognitoGroups, options: SyncOptions
-) -> tuple[RunningSync, bool]:
-    """The pool's sync to continue, or a new one (its groups listed); whether it continues."""
-    pool = options.user_pool_id
-    clear_finished(db, pool)
-    found = resumable(db, pool)
-    for extra in found[1:]:  # pragma: no cover (the pool's lock allows one at a time)
-        abandon(db, extra.id, _now(), "abandoned: a newer sync of the pool was continued")
-    if found:
-        running = found[0]
-        if running.damaged and not options.restart:
-            raise _damaged(db, running)
-        # Compared by name: a sync started by an earlier release stored them as given.
-        same = not running.damaged and (
-            by_name(running.group_names),
-            by_name(running.attributes),
-        ) == (by_name(options.group_names), by_name(options.attributes))
-        if same and not options.restart:
-            return running, True
-        if not options.restart:
-            raise InterruptedSyncError(
-                db.shown,
-                f"sync {running.id} of {pool} in {db.shown} was interrupted, and was started "
-                f"for {_scope(running.group_names, running.attributes)}; this one is for "
-                f"{_scope(options.group_names, options.attributes)}: run it with the same "
-                "options to continue it, or restart it (--restart)",
-            )
-        abandon(db, running.id, _now(), "abandoned: restarted")
-    listed = list(cognito.iter_groups(pool))
-    names = options.group_names
-    for group in listed:  # those to be listed (another group's bad name is not this sync's)
-        if names is None or group.group_name in names:
-            check_listed_group_name(group.group_name)
-    if names is not None:
-        present = {group.group_name for group in listed}
-        known = {
-            name for (name,) in db.rows("SELECT group_name FROM groups WHERE pool_id = ?", (pool,))
-        }
-        for name in names:
-            if name not in present and name not in known:
-                raise UnknownGroupError(
-                    db.shown,
-                    f"group {name!r} not found in user pool {pool} (nor in {db.shown})",
-                    group_name=name,
-                )
-    baseline = db.one(
-        "SELECT COUNT(*) FROM syncs WHERE pool_id = ? AND status = 'complete'", (pool,)
-    )
-    return (
-        start(
-            db,
-            pool,
-            group_names=names,
-            attributes=options.attributes,
-            listed=listed,
-            now=_now(),
-            baseline=baseline is not None and baseline[0] == 0,
-        ),
-        False,
-    )
-
-
-def by_name(names: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """``names`` sorted, as a sync stores its groups and attributes (``None``: every one)."""
-    return None if names is None else tuple(sorted(names))
-
-
-def _damaged(db: Database, running: RunningSync) -> InterruptedSyncError:
-    what = running.damaged or "its row in syncs"
-    verb = "were" if "rows" in what else "was"
-    return InterruptedSyncError(
-        db.shown,
-        f"sync {running.id} of {running.user_pool_id} in {db.shown} cannot be continued: "
-        f"{what} {verb} changed by hand or damaged; restart it (--restart)",
-    )
-
-
-def _scope(group_names: tuple[str, ...] | None, attributes: tuple[str, ...] | None) -> str:
-    groups = "every group" if group_names is None else "groups " + ", ".join(group_names)
-    if attributes is None:
-        kept = "all attributes"
-    elif attributes:
-        kept = "attributes " + ", ".join(attributes)
-    else:
-        kept = "no attribute"
-    return f"{groups} with {kept}"
 
 
 class _Run:
@@ -269,7 +134,7 @@ class _Run:
             except InvalidParameterError as err:
                 # The pool and the options were checked by sync(), the groups when listed: the
                 # cursor or the groups read back from the sync's rows are not what was written.
-                raise _damaged(self.db, self.running) from err
+                raise damaged(self.db, self.running) from err
             try:
                 with listing:
                     self._list(listing)

@@ -15,10 +15,11 @@ from cognito_groups._listing._validate import (
     check_user_pool_id,
     fail,
 )
-from cognito_groups._mirror import _job, _queries
+from cognito_groups._mirror import _job, _queries, _resume
 from cognito_groups._mirror._database import DEFAULT_DATABASE, Database, dialect_for
 from cognito_groups._mirror._readers import Readers, check_version
 from cognito_groups._mirror._reads import Reads
+from cognito_groups._mirror._records import SyncOptions
 from cognito_groups._mirror._snapshot import MirrorSnapshot, snapshot_of
 
 if TYPE_CHECKING:
@@ -26,8 +27,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from cognito_groups._client._sync import CognitoGroups
-    from cognito_groups._mirror._job import SyncProgress
-    from cognito_groups._mirror._records import SyncRecord
+    from cognito_groups._mirror._records import SyncProgress, SyncRecord
 
 __all__ = ["DEFAULT_ATTRIBUTES", "Mirror"]
 
@@ -123,9 +123,9 @@ class Mirror(Reads, Closing):
         """
         pool = check_user_pool_id(user_pool_id)
         # By name: the same groups or attributes in another order are the same sync.
-        names = _job.by_name(check_group_names(group_names))
-        kept = _job.by_name(_check_attributes(attributes))
-        options = _job.SyncOptions(
+        names = _resume.by_name(check_group_names(group_names))
+        kept = _resume.by_name(_check_attributes(attributes))
+        options = SyncOptions(
             pool,
             names,
             kept,

@@ -6,9 +6,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
-__all__ = ["ChangeKind", "MembershipChange", "SyncRecord", "SyncStatus"]
+__all__ = [
+    "ChangeKind",
+    "MembershipChange",
+    "SyncOptions",
+    "SyncProgress",
+    "SyncRecord",
+    "SyncStatus",
+]
 
 #: A sync's status: ``running`` (or killed: the next sync of the pool continues it),
 #: ``failed`` (stopped by an error; continued by the next sync unless ``finished`` is set,
@@ -69,9 +77,8 @@ class MembershipChange:
             previous complete sync and this moment.
         sub: The account's ``sub`` (Cognito's id of a user, never reused): a username deleted
             and created again is another account, and a membership it holds again is a
-            ``left`` of the old ``sub`` and a ``joined`` of the new one. ``None`` for a change
-            recorded before the mirror kept it (schema version 3), or where the service sent
-            none.
+            ``left`` of the old ``sub`` and a ``joined`` of the new one. ``None`` where the
+            service sent none.
     """
 
     user_pool_id: str
@@ -81,3 +88,42 @@ class MembershipChange:
     sync_id: int
     observed_at: datetime
     sub: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    """How far a sync has got, as a progress callback is told.
+
+    Attributes:
+        sync_id: The sync (continued ones keep their number).
+        continued: Whether this run continues a sync an earlier run started.
+        memberships: Memberships listed, by every run of the sync.
+        listed_by_this_run: Of them, listed by this run.
+        groups_done: Groups whose every member was listed (by this run's listing).
+        groups_total: Groups this run lists (``None`` until known).
+        requests: Requests this run sent (each retry counts).
+        throttled: Throttled answers among them (retried).
+    """
+
+    sync_id: int
+    continued: bool
+    memberships: int
+    listed_by_this_run: int
+    groups_done: int
+    groups_total: int | None
+    requests: int
+    throttled: int
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """What a sync covers and how it runs (checked by `Mirror.sync()`)."""
+
+    user_pool_id: str
+    group_names: tuple[str, ...] | None
+    attributes: tuple[str, ...] | None
+    concurrency: int
+    wait: bool
+    restart: bool
+    progress: Callable[[SyncProgress], object] | None
+    waiting: Callable[[str], object] | None

@@ -10,15 +10,15 @@ another program is not taken for ours) and the version. ``MIGRATIONS[n - 1]`` ta
 database from version ``n - 1`` to ``n``; each runs in its own transaction, with the version
 row, so a database is always at one version. A sync brings its database up to
 `SCHEMA_VERSION`; a database of a newer version is refused, never written (`SchemaVersionError`).
+Version 1 is the schema of 0.1.0, the first release; the development schemas before it were
+never released and are not migrated.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cognito_groups._mirror import _staged_digest
 from cognito_groups._mirror._errors import NotAMirrorError, SchemaVersionError
-from cognito_groups._mirror._staging import cursor_digest
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -40,7 +40,9 @@ _VERSION_1 = (
     version {int} NOT NULL
 )""",
     # One row per sync. A running or failed sync with no `finished` is continued by the next
-    # sync of its pool, from `listing_checkpoint` (committed with the rows it covers).
+    # sync of its pool, from `listing_checkpoint` (committed with the rows it covers), once
+    # `cursor_digest` (the SHA-256 of what decides how it continues, written with its cursor)
+    # and `staged_digest` (of what it has staged, `_staged_digest`) say they are as written.
     """CREATE TABLE syncs (
     id {id},
     pool_id TEXT NOT NULL,
@@ -56,7 +58,9 @@ _VERSION_1 = (
     group_names {json},
     attributes {json},
     listing_checkpoint TEXT,
-    error TEXT
+    error TEXT,
+    cursor_digest TEXT,
+    staged_digest TEXT
 )""",
     "CREATE INDEX syncs_by_pool ON syncs (pool_id, status)",
     # The groups whose members the mirror holds (groups of the pool covered by a complete sync).
@@ -74,7 +78,10 @@ _VERSION_1 = (
     last_sync_id {int} NOT NULL,
     PRIMARY KEY (pool_id, group_name)
 ){rowid}""",
-    # The latest record of each user in at least one mirrored group.
+    # The latest record of each user in at least one mirrored group. Its `sub` is Cognito's id
+    # of the account, never reused: a username deleted and created again is another person
+    # (null where the listing gave none). A membership's `sub` is the account that holds it, a
+    # change's the account that joined or left.
     """CREATE TABLE users (
     pool_id TEXT NOT NULL,
     username TEXT NOT NULL,
@@ -86,6 +93,7 @@ _VERSION_1 = (
     first_seen {ts} NOT NULL,
     updated {ts} NOT NULL,
     updated_sync_id {int} NOT NULL,
+    sub TEXT,
     PRIMARY KEY (pool_id, username)
 ){rowid}""",
     """CREATE TABLE memberships (
@@ -96,6 +104,7 @@ _VERSION_1 = (
     last_seen {ts} NOT NULL,
     first_sync_id {int} NOT NULL,
     last_sync_id {int} NOT NULL,
+    sub TEXT,
     PRIMARY KEY (pool_id, group_name, username)
 ){rowid}""",
     "CREATE INDEX memberships_by_user ON memberships (pool_id, username)",
@@ -106,10 +115,14 @@ _VERSION_1 = (
     username TEXT NOT NULL,
     change TEXT NOT NULL CHECK (change IN ('joined', 'left')),
     sync_id {int} NOT NULL,
-    observed_at {ts} NOT NULL
+    observed_at {ts} NOT NULL,
+    sub TEXT
 )""",
     "CREATE INDEX membership_changes_by_time ON membership_changes (pool_id, observed_at)",
     "CREATE INDEX membership_changes_by_user ON membership_changes (pool_id, username)",
+    # Readers page a pool's changes by id (`_queries`): without it, each page sorted all of
+    # the pool's later changes (100,000 changes of one pool: 8.5 s instead of a fraction).
+    "CREATE INDEX membership_changes_by_pool_id ON membership_changes (pool_id, id)",
     # What a sync in progress has listed (staged): swapped in when it completes, then removed.
     """CREATE TABLE sync_groups (
     sync_id {int} NOT NULL,
@@ -127,6 +140,7 @@ _VERSION_1 = (
     sync_id {int} NOT NULL,
     group_name TEXT NOT NULL,
     username TEXT NOT NULL,
+    sub TEXT,
     PRIMARY KEY (sync_id, group_name, username)
 ){rowid}""",
     """CREATE TABLE sync_users (
@@ -137,76 +151,15 @@ _VERSION_1 = (
     user_create_date {ts},
     user_last_modified_date {ts},
     attributes {json} NOT NULL,
+    sub TEXT,
     PRIMARY KEY (sync_id, username)
 ){rowid}""",
 )
 
 
-def _digest_interrupted_syncs(db: Database) -> None:
-    """Version 2: the digest of each sync that a sync of the new release may continue.
-
-    Syncs interrupted before the upgrade had none: their rows are taken as they are (edited
-    or not, they were written without a digest), so that an upgrade mid-sync needs no
-    ``--restart``. One that cannot be read is left without one, and refused as damaged.
-    """
-    rows = list(
-        db.rows(
-            "SELECT id, pool_id, group_names, attributes, listing_checkpoint, memberships "
-            "FROM syncs WHERE status <> 'complete' AND finished IS NULL"
-        )
-    )
-    for sync_id, pool, names, attributes, checkpoint, memberships in rows:
-        try:
-            digest = cursor_digest(
-                db.read_int(sync_id, "syncs.id", minimum=1),
-                pool,
-                db.read_names(names, "syncs.group_names"),
-                db.read_names(attributes, "syncs.attributes"),
-                checkpoint,
-                db.read_int(memberships, "syncs.memberships"),
-            )
-        except NotAMirrorError:
-            continue
-        db.execute("UPDATE syncs SET cursor_digest = ? WHERE id = ?", (digest, sync_id))
-
-
-_VERSION_2 = (
-    # The SHA-256 of what decides how a sync in progress continues, written with its cursor.
-    "ALTER TABLE syncs ADD COLUMN cursor_digest TEXT",
-    _digest_interrupted_syncs,
-)
-
-
-def _digest_staged_rows(db: Database) -> None:
-    """Version 3: the staged rows' digest of each sync that may be continued, taken as they are."""
-    rows = list(db.rows("SELECT id FROM syncs WHERE status <> 'complete' AND finished IS NULL"))
-    for (sync_id,) in rows:
-        digest = _staged_digest.of_staged(db, sync_id)
-        db.execute("UPDATE syncs SET staged_digest = ? WHERE id = ?", (digest, sync_id))
-
-
-_VERSION_3 = (
-    # Every mirrored user's ``sub`` (Cognito's id of the account, never reused): a username
-    # deleted and created again is another person. Null where a sync of an older version wrote
-    # the row (taken as the same account, until a sync sees its sub).
-    "ALTER TABLE users ADD COLUMN sub TEXT",
-    "ALTER TABLE sync_users ADD COLUMN sub TEXT",
-    "ALTER TABLE sync_memberships ADD COLUMN sub TEXT",
-    # The account that holds the membership, and the one a change is about.
-    "ALTER TABLE memberships ADD COLUMN sub TEXT",
-    "ALTER TABLE membership_changes ADD COLUMN sub TEXT",
-    # The digest of what a sync in progress has staged (`_staged_digest`), checked before it
-    # is continued; computed here for a sync interrupted before the upgrade, as it is.
-    "ALTER TABLE syncs ADD COLUMN staged_digest TEXT",
-    _digest_staged_rows,
-    # Readers page a pool's changes by id (`_queries`): without it, each page sorted all of
-    # the pool's later changes (100,000 changes of one pool: 8.5 s instead of a fraction).
-    "CREATE INDEX membership_changes_by_pool_id ON membership_changes (pool_id, id)",
-)
-
 #: Each migration's steps: ``MIGRATIONS[n - 1]`` makes version ``n``. A step is a statement,
 #: or a function given the database (inside the migration's transaction).
-MIGRATIONS: tuple[Sequence[Migration], ...] = (_VERSION_1, _VERSION_2, _VERSION_3)
+MIGRATIONS: tuple[Sequence[Migration], ...] = (_VERSION_1,)
 #: The version this release writes and reads.
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The mirror's tables (a database holding one of them without being a mirror is refused).

@@ -56,8 +56,8 @@ WHERE sync_id = ?
 """
 # A membership held now by another account of its username than before (deleted and created
 # again: another ``sub``) is the old account's `left` and the new one's `joined`: a staged row
-# "matches" a mirrored one only with the same sub, or where either is unknown (a row of an older
-# version). So the two scans below find both, with no pass of their own; lefts come first.
+# "matches" a mirrored one only with the same sub, or where either is unknown (the listing gave
+# none). So the two scans below find both, with no pass of their own; lefts come first.
 _LEFT = """
 INSERT INTO membership_changes (pool_id, group_name, username, sub, change, sync_id, observed_at)
 SELECT pool_id, group_name, username, sub, 'left', ?, ?
