@@ -346,10 +346,17 @@ def test_the_folder_follows_the_environment(
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("tokens", -1e9), ("cut_at", 1e12), ("peak", 1e12), ("stamp", 1e12), ("sent", [1e12])],
+    [
+        ("tokens", -1e9),
+        ("tokens", BURST_MAX + 1.0),
+        ("cut_at", 1e12),
+        ("peak", 1e12),
+        ("stamp", 1e12),
+        ("sent", [1e12]),
+    ],
 )
 def test_values_no_pace_makes_are_not_trusted(tmp_path: Path, field: str, value: object) -> None:
-    """A file edited to a billion tokens owed, a cut in the far future...: started afresh.
+    """A file edited to a billion tokens owed, more saved than a burst...: started afresh.
 
     (Trusted, such a state made every process of the account sleep for a year, or crawl.)
     """
@@ -365,24 +372,6 @@ def test_values_no_pace_makes_are_not_trusted(tmp_path: Path, field: str, value:
     assert take(SharedPaceStore(path), now + 0.01) == 0.0  # a fresh state: a pair's tokens
     stored = json.loads(path.read_text())["budgets"]["UserList"]
     assert stored["cut_at"] is None
-
-
-def test_a_state_saved_by_an_older_release_is_kept_with_this_burst(tmp_path: Path) -> None:
-    """A state with 5 tokens, as older releases saved: kept with `BURST_MAX` tokens.
-
-    (Refused, it lost its cut: a process upgraded while another ran forgot the throttles.)
-    """
-    path = tmp_path / "a.json"
-    now = time.monotonic()
-    take(SharedPaceStore(path), now)
-    data = json.loads(path.read_text())
-    state = data["budgets"]["UserList"]
-    state.update(tokens=5.0, stamp=now, cut_at=now - 1.0, peak=20.0, sent=[])
-    path.write_text(json.dumps(data))
-    seen: list[PaceState] = []
-    SharedPaceStore(path).update("UserList", now, lambda state: seen.append(state))
-    assert seen[0].cut_at == now - 1.0
-    assert seen[0].tokens == BURST_MAX
 
 
 def test_a_file_written_on_another_clock_leaves_the_budget_alone(

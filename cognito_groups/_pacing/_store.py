@@ -101,9 +101,8 @@ _SKEW = 1.0
 #: No pace goes above this many requests per second, or remembers more sends.
 _RATE_MAX = 1e6
 _SENT_MAX = 100_000
-#: The most tokens a state of any release holds (releases before 3eb988b saved up to 5, the
-#: service's burst); a state holding more than `BURST_MAX` is trusted with `BURST_MAX`.
-_TOKENS_MAX = 5.0
+#: The most tokens a pace saves: a state holding more was not written by one.
+_TOKENS_MAX = float(BURST_MAX)
 _OFF = frozenset({"", "0", "off", "no", "false", "none"})
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -340,10 +339,7 @@ class SharedPaceStore(PaceStore):
                 # or another clock namespace uses this file. Its times mean nothing here.
                 raise _OtherClock
             return {}  # written before the machine (re)started
-        kept = {name: state for name, state in states.items() if _sane(state, now)}
-        for state in kept.values():
-            state.tokens = min(state.tokens, BURST_MAX)
-        return kept
+        return {name: state for name, state in states.items() if _sane(state, now)}
 
     def _write(self, fd: int, states: dict[str, PaceState]) -> None:
         data = {
