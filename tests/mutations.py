@@ -720,7 +720,7 @@ MUTATIONS = (
     Mutation(
         "a NUL or lone surrogate in a group's description is stored as sent",
         "_mirror/_staging.py",
-        '    return _NOT_TEXT.sub(lambda found: f"\\\\u{ord(found.group()):04x}", value)',
+        '    return NOT_TEXT.sub(lambda found: f"\\\\u{ord(found.group()):04x}", value)',
         "    return value",
         (
             "tests/test_mirror.py::"

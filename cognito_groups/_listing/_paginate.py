@@ -131,7 +131,7 @@ class PageRequestPlan:
             return self._accept(response)
 
     def _accept(self, response: Mapping[str, Any]) -> PageSlice:
-        """`accept()`, its errors carrying the token of where the page started."""
+        """`accept()`; its errors get the token of where the page started from `accept()`."""
         start = self._position
         if "Users" not in response and came_over_http(response):
             # botocore parses a 2xx body that is not JSON (malformed, truncated, empty) as {}:
@@ -139,7 +139,6 @@ class PageRequestPlan:
             raise MalformedResponseError(
                 "the ListUsersInGroup response had no Users member (its body was empty or not "
                 "JSON)",
-                next_token=start.to_token(),
                 operation=LIST_USERS_IN_GROUP,
             )
         try:
@@ -147,7 +146,6 @@ class PageRequestPlan:
         except CONVERSION_ERRORS as err:
             raise MalformedResponseError(
                 f"the ListUsersInGroup response could not be converted ({type(err).__name__})",
-                next_token=start.to_token(),
                 operation=LIST_USERS_IN_GROUP,
             ) from err
         service_token = page.next_token
@@ -155,7 +153,6 @@ class PageRequestPlan:
             raise PaginationError(
                 "the service returned the same NextToken it was sent; stopping instead of "
                 "looping forever",
-                next_token=start.to_token(),
                 operation=LIST_USERS_IN_GROUP,
             )
         users = page.users

@@ -83,7 +83,6 @@ class Database:
         #: The file it opened (`Dialect.identity()`): checked before each write transaction,
         #: and before a reader's connection is used again (`Readers.borrowed()`).
         self.identity = dialect.identity()
-        self.reader = reader
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Any:
         """Run one statement; its cursor (for ``rowcount``)."""

@@ -23,9 +23,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping
 
-__all__ = ["Dialect", "as_utc", "from_json", "to_json"]
+__all__ = ["NOT_TEXT", "Dialect", "as_utc", "from_json", "to_json"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: What no database of the mirror stores in a text column: a NUL (PostgreSQL), a lone
+#: surrogate (no UTF-8 text holds one).
+NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 def to_json(document: object) -> str:

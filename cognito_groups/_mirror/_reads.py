@@ -7,7 +7,6 @@ borrows a connection for the call (each answer from the latest complete sync); a
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from cognito_groups._listing._validate import (
     fail,
 )
 from cognito_groups._mirror import _queries
+from cognito_groups._mirror._dialect import NOT_TEXT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -32,8 +32,6 @@ __all__ = ["CHANGES_PAGE", "Reads"]
 
 #: Changes read at once by `Reads.changes()`: its memory, whatever the history's size.
 CHANGES_PAGE = 500
-#: What no username the mirror holds has (a sync refuses it): a NUL, a lone surrogate.
-_NOT_STORED = re.compile("[\x00\ud800-\udfff]")
 
 
 class Reads(ABC):
@@ -63,7 +61,7 @@ class Reads(ABC):
         """
         pool = check_user_pool_id(user_pool_id)
         name = _check_username(username)
-        if _NOT_STORED.search(name) is not None:
+        if NOT_TEXT.search(name) is not None:
             return frozenset()  # no sync stores such a name: in no group (nothing is asked)
         with self._reading() as db:
             return _queries.groups_of(db, pool, name)

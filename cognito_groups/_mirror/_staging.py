@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,7 @@ from cognito_groups._durable._digest import canonical_digest
 from cognito_groups._errors import LIST_USERS_IN_GROUP, MalformedResponseError
 from cognito_groups._listing._checkpoint import decode_checkpoint, encode_checkpoint
 from cognito_groups._mirror import _staged_digest
-from cognito_groups._mirror._dialect import to_json
+from cognito_groups._mirror._dialect import NOT_TEXT, to_json
 from cognito_groups._mirror._errors import NotAMirrorError
 
 if TYPE_CHECKING:
@@ -88,7 +87,6 @@ DELETE FROM sync_users WHERE sync_id = ? AND username IN (
 RETURNING username
 """
 _STAGING_TABLES = ("sync_memberships", "sync_users", "sync_groups")
-_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 #: Where a sync says what it stored otherwise than it was sent (no value: names only).
 _LOG = logging.getLogger("cognito_groups.mirror")
 
@@ -315,7 +313,7 @@ def storable(value: str | None, field: str, group_name: str | None = None) -> st
     so at WARNING, naming the field and the group (never the value), rather than fail the
     mirror of the whole pool for ever.
     """
-    if value is None or _NOT_TEXT.search(value) is None:
+    if value is None or NOT_TEXT.search(value) is None:
         return value
     _LOG.warning(
         "the service sent a %s%s that no database stores as text (a NUL or a lone surrogate): "
@@ -323,7 +321,7 @@ def storable(value: str | None, field: str, group_name: str | None = None) -> st
         field,
         "" if group_name is None else f" of group {group_name!r}",
     )
-    return _NOT_TEXT.sub(lambda found: f"\\u{ord(found.group()):04x}", value)
+    return NOT_TEXT.sub(lambda found: f"\\u{ord(found.group()):04x}", value)
 
 
 def _precedence(value: int | None, group_name: str) -> int | None:
@@ -343,7 +341,7 @@ def _text_or_none(value: str | None) -> str | None:
     Only a broken or hostile endpoint sends a ``sub`` that is not a UUID; such a one is kept as
     unknown (the account is then taken as the same), never a failed sync.
     """
-    return None if value is None or _NOT_TEXT.search(value) is not None else value
+    return None if value is None or NOT_TEXT.search(value) is not None else value
 
 
 def stage(
@@ -526,7 +524,7 @@ def check_listed_username(username: str, group_name: str) -> str:
     Raises:
         MalformedResponseError: naming ``ListUsersInGroup`` and the group.
     """
-    if _NOT_TEXT.search(username) is not None:
+    if NOT_TEXT.search(username) is not None:
         error = MalformedResponseError(
             f"ListUsersInGroup sent a username in group {group_name!r} that is not valid text "
             "(a NUL or a lone surrogate): it cannot be mirrored",
@@ -543,7 +541,7 @@ def _check_name(what: str, name: str) -> None:
     The service model allows neither in group names; only a broken or hostile endpoint sends
     one (and `check_listed_group_name()` refuses it first).
     """
-    if _NOT_TEXT.search(name) is not None:
+    if NOT_TEXT.search(name) is not None:
         raise MalformedResponseError(
             f"the service sent a {what} that is not valid text (a NUL or a lone surrogate): "
             "it cannot be mirrored"
