@@ -212,14 +212,14 @@ MUTATIONS = (
     ),
     Mutation(
         "the export does not cut back to its checkpoint",
-        "_cli/_files.py",
+        "_cli/_output_file.py",
         "os.ftruncate(descriptor, saved.offset)",
         "pass",
         ("tests/test_export.py",),
     ),
     Mutation(
         "the checkpoint is written before the rows are synced",
-        "_cli/_files.py",
+        "_cli/_output_file.py",
         "            save(self.sync())\n",
         "            save(Committed(self.sync().offset + 4096))\n",
         ("tests/test_export.py",),
@@ -333,7 +333,7 @@ MUTATIONS = (
     ),
     Mutation(
         "an output is continued under a checkpoint of none though it holds bytes",
-        "_cli/_files.py",
+        "_cli/_output_file.py",
         "        if saved.offset == 0 and found.st_size > 0:\n",
         "        if False:\n",
         (
@@ -342,7 +342,7 @@ MUTATIONS = (
     ),
     Mutation(
         "an output's first bytes are written before the checkpoint that covers them",
-        "_cli/_files.py",
+        "_cli/_output_file.py",
         "        save(Committed(raw.length, found.st_dev, found.st_ino, raw.digest.hexdigest()))\n"
         "        if raw.held:\n            self.sync()\n",
         "        if raw.held:\n            self.sync()\n"
@@ -396,21 +396,21 @@ MUTATIONS = (
     ),
     Mutation(
         "an edited checkpoint is applied",
-        "_cli/_files.py",
+        "_cli/_checkpoint_file.py",
         "if digest != canonical_digest(fields) or not _well_formed(fields):",
         "if not _well_formed(fields):",
         ("tests/test_export_files.py::test_every_field_of_a_checkpoint_edited_is_refused",),
     ),
     Mutation(
         "a checkpoint continues a file whose committed bytes changed",
-        "_cli/_files.py",
+        "_cli/_output_file.py",
         "if digest.hexdigest() != saved.output_sha256:",
         "if False:",
         ("tests/test_export_files.py::test_a_checkpoint_resumes_only_the_file_it_was_made_for",),
     ),
     Mutation(
         "a checkpoint continues another file at its path",
-        "_cli/_files.py",
+        "_cli/_output_file.py",
         "if (found.st_dev, found.st_ino) != (saved.output_device, saved.output_inode):",
         "if False:",
         ("tests/test_export_files.py::test_a_checkpoint_resumes_only_the_file_it_was_made_for",),
@@ -431,7 +431,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a hard link to an output being written is cut",
-        "_cli/_files.py",
+        "_cli/_output_file.py",
         "        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)\n",
         "        pass\n",
         (

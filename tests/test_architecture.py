@@ -171,7 +171,6 @@ MAX_COMPLEXITY = 14
 LONG_MODULES = {
     "_cli/_export.py": 599,
     "_mirror/_staging.py": 550,
-    "_cli/_files.py": 540,
     "_cli/_writers.py": 496,
     "_cli/_parser.py": 480,
     "_pacing/_store.py": 441,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cognito_groups._cli._aws import RATE_WINDOW, RequestRate
-from cognito_groups._cli._files import CheckpointFile, ExportCheckpoint
+from cognito_groups._cli._checkpoint_file import CheckpointFile, ExportCheckpoint
 from cognito_groups._pacing._pace import Pace
 
 from .conftest import wait_for

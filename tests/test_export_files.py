@@ -25,13 +25,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cognito_groups._cli import main
-from cognito_groups._cli._files import (
+from cognito_groups._cli._checkpoint_file import (
     CHECKPOINT_MAX_BYTES,
     CheckpointFile,
-    Committed,
     ExportCheckpoint,
-    OutputFile,
 )
+from cognito_groups._cli._output_file import Committed, OutputFile
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from cognito_groups import Attribute, DeliveryMedium, MFAOption, User, UserStatus
-from cognito_groups._cli._files import Committed, ExportCheckpoint, FileError
+from cognito_groups._cli._checkpoint_file import ExportCheckpoint
+from cognito_groups._cli._files import FileError
+from cognito_groups._cli._output_file import Committed
 from cognito_groups._cli._report import UsageError
 from cognito_groups._cli._spill import MembershipSpill, spill_path
 from cognito_groups._cli._writers import WRITERS

@@ -11,7 +11,8 @@ modules, one concern each:
 * ``_spill``: ``export --by-user``, the memberships regrouped by user in a file on disk;
 * ``_sync``: ``sync``, a pool mirrored into a database (the library's `Mirror`);
 * ``_changes``: ``changes``, who joined and who left, from the mirror;
-* ``_files``: the files ``export`` writes (atomic replace, checkpoint file, continued output);
+* ``_files``: the files ``export`` writes (named errors, atomic replace, temporaries);
+* ``_checkpoint_file``: its checkpoint; ``_output_file``: its output, created or continued;
 * ``_lock``: one export per file (a lock beside each file written, held for the run);
 * ``_writers``: the one writer family (table, json, jsonl, csv) of both commands;
 * ``_terminal``: stderr, with the live status line; ``_safe_text``: text made safe to show;

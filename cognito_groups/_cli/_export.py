@@ -24,12 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from cognito_groups._cli._aws import RequestCounter, facade, listing_status
+from cognito_groups._cli._checkpoint_file import CheckpointFile, ExportCheckpoint
 from cognito_groups._cli._files import (
-    CheckpointFile,
-    Committed,
-    ExportCheckpoint,
     FileError,
-    OutputFile,
     about,
     check_writable,
     is_special,
@@ -40,6 +37,7 @@ from cognito_groups._cli._files import (
     replace_atomically,
 )
 from cognito_groups._cli._lock import locked
+from cognito_groups._cli._output_file import Committed, OutputFile
 from cognito_groups._cli._report import UsageError, export_hint, export_resume_hint
 from cognito_groups._cli._spill import SIDE_FILES, MembershipSpill, spill_path
 from cognito_groups._cli._terminal import counted

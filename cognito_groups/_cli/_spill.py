@@ -51,14 +51,15 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cognito_groups._cli._files import Committed, FileError, about
+from cognito_groups._cli._files import FileError, about
+from cognito_groups._cli._output_file import Committed
 from cognito_groups._cli._report import UsageError
 from cognito_groups._models import User
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Mapping
 
-    from cognito_groups._cli._files import ExportCheckpoint
+    from cognito_groups._cli._checkpoint_file import ExportCheckpoint
 
 __all__ = ["SIDE_FILES", "MembershipSpill", "spill_path"]
 
