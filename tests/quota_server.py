@@ -63,6 +63,20 @@ _PREFIX = "AWSCognitoIdentityProviderService."
 Fault = Callable[[int, str, Mapping[str, Any]], "str | tuple[int, str] | None"]
 
 
+def held_from(number: int, release: threading.Event) -> Fault:
+    """A fault that holds the ``number``-th request and later ones until ``release`` is set.
+
+    Then each is answered as usual (held 60 s at most). A test stops a run mid-listing this
+    way, whatever the machine's load: the run cannot finish before the test has acted.
+    """
+
+    def fault(request: int, operation: str, params: Mapping[str, Any]) -> None:
+        if request >= number:
+            release.wait(60)
+
+    return fault
+
+
 def members_of(group: str, count: int) -> list[str]:
     """The usernames of a generated group: ``<group>-u0000`` ...."""
     return [f"{group}-u{index:04d}" for index in range(count)]

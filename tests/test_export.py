@@ -15,6 +15,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from cognito_groups._cli._checkpoint_file import CheckpointFile, ExportCheckpoin
 from cognito_groups._pacing._pace import Pace
 
 from .conftest import wait_for
-from .quota_server import POOL, Fault, QuotaServer
+from .quota_server import POOL, Fault, QuotaServer, held_from
 from .terminal import AS_A_SHELL_STARTS_IT, run_in_terminal
 from .users import HOSTILE_VALUES
 
@@ -285,14 +286,19 @@ def test_ctrl_c_on_by_user(tmp_path: Path, resumable: bool) -> None:
     """Ctrl-C on --by-user: exit 130; no file left, or a checkpoint the same command completes."""
     output, checkpoint = tmp_path / "users.csv", tmp_path / "users.cp"
     extra = ["--checkpoint", str(checkpoint)] if resumable else []
-    with QuotaServer(overlapping("c", [600, 400, 200]), rate=None, latency=0.01) as server:
+    release = threading.Event()  # from the 4th request on, each waits for the Ctrl-C
+    groups = overlapping("c", [600, 400, 200])
+    with QuotaServer(groups, rate=None, fault=held_from(4, release)) as server:
         command = [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "--by-user",
                    "-o", str(output), "--format", "csv", "--max-rps", "10", *extra]  # fmt: skip
         process = subprocess.Popen(  # noqa: S603
             [*AS_A_SHELL_STARTS_IT, *command], stderr=subprocess.PIPE, text=True
         )
-        assert wait_for(lambda: len(server.admitted) >= 4)  # in the middle of the listing
-        process.send_signal(signal.SIGINT)
+        try:
+            assert wait_for(lambda: server.requests >= 4)  # in the middle of the listing
+            process.send_signal(signal.SIGINT)
+        finally:
+            release.set()
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 130, stderr
         if not resumable:
@@ -471,16 +477,20 @@ def test_ctrl_c_exits_130_with_a_valid_checkpoint(tmp_path: Path) -> None:
     At 20 requests/s the export takes about 2 s, so Ctrl-C comes in its middle.
     """
     groups = {f"c{index}": 300 for index in range(8)}
-    with QuotaServer(groups, rate=None, latency=0.01) as server:
+    release = threading.Event()  # two groups' pages answered, then each waits for the Ctrl-C
+    with QuotaServer(groups, rate=None, fault=held_from(12, release)) as server:
         output, checkpoint = tmp_path / "c.csv", tmp_path / "c.cp"
         command = [str(SCRIPT), "export", POOL, "--endpoint-url", server.url, "-o", str(output),
                    "--format", "csv", "--checkpoint", str(checkpoint),
-                   "--max-rps", "20"]  # fmt: skip
+                   "--max-rps", "20", "--concurrency", "1"]  # fmt: skip
         process = subprocess.Popen(  # noqa: S603
             [*AS_A_SHELL_STARTS_IT, *command], stderr=subprocess.PIPE, text=True
         )
-        assert wait_for(lambda: checkpoint.exists() and output.stat().st_size > 500)
-        process.send_signal(signal.SIGINT)
+        try:
+            assert wait_for(lambda: checkpoint.exists() and output.stat().st_size > 500)
+            process.send_signal(signal.SIGINT)
+        finally:
+            release.set()
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 130, stderr
         assert stderr.endswith(

@@ -33,7 +33,7 @@ from cognito_groups._cli._checkpoint_file import (
 from cognito_groups._cli._output_file import Committed, OutputFile
 
 from .conftest import wait_for
-from .quota_server import POOL, QuotaServer
+from .quota_server import POOL, QuotaServer, held_from
 from .test_export import SCRIPT, export, pairs_of
 
 if TYPE_CHECKING:
@@ -596,13 +596,18 @@ def test_sigterm_and_sighup_clean_up_and_say_how_to_continue(tmp_path: Path, sto
     The same command then finishes exactly.
     """
     signum = signal.Signals[stop]
-    with QuotaServer(GROUPS, rate=None, latency=0.02) as served:
+    release = threading.Event()
+    # ListGroups, then the first page are answered; the next request waits for the signal.
+    with QuotaServer(GROUPS, rate=None, fault=held_from(3, release)) as served:
         output, checkpoint = tmp_path / "s.jsonl", tmp_path / "s.cp"
         command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o", str(output),
-                   "--checkpoint", str(checkpoint), "--max-rps", "50"]  # fmt: skip
+                   "--checkpoint", str(checkpoint), "--concurrency", "1"]  # fmt: skip
         run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
-        assert wait_for(lambda: checkpoint.exists() and output.stat().st_size > 0)
-        run.send_signal(signum)
+        try:
+            assert wait_for(lambda: checkpoint.exists() and output.stat().st_size > 0)
+            run.send_signal(signum)
+        finally:
+            release.set()
         _, stderr = run.communicate(timeout=60)
         assert run.returncode == 128 + signum, stderr
         assert stderr == (
@@ -723,17 +728,22 @@ def test_signals_close_together_end_the_run_once(tmp_path: Path) -> None:
     (Before, the second signal, raised in the middle of the clean-up, could hang the exit or
     end it with exit 1, "release unlocked lock".)
     """
-    with QuotaServer(GROUPS, rate=None, latency=0.02) as served:
-        for trial in range(3):
+    for trial in range(3):
+        release = threading.Event()  # the first page answered, then each waits for the stop
+        with QuotaServer(GROUPS, rate=None, fault=held_from(3, release)) as served:
             output, checkpoint = tmp_path / f"{trial}.jsonl", tmp_path / f"{trial}.cp"
             command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o",
-                       str(output), "--checkpoint", str(checkpoint), "--max-rps", "50"]  # fmt: skip
+                       str(output), "--checkpoint", str(checkpoint),
+                       "--concurrency", "1"]  # fmt: skip
             run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
-            assert wait_for(lambda: checkpoint.exists())  # noqa: B023
-            run.send_signal(signal.SIGTERM)
-            time.sleep(0.005)
-            run.send_signal(signal.SIGTERM)
-            run.send_signal(signal.SIGHUP)
+            try:
+                assert wait_for(lambda: checkpoint.exists())  # noqa: B023
+                run.send_signal(signal.SIGTERM)
+                time.sleep(0.005)
+                run.send_signal(signal.SIGTERM)
+                run.send_signal(signal.SIGHUP)
+            finally:
+                release.set()
             _, stderr = run.communicate(timeout=60)
             # A stop that comes once the clean-up is over ends the process by the signal
             # itself: a shell sees 128 + N either way. On a busy machine all three may be

@@ -43,7 +43,7 @@ from cognito_groups._mirror._dialect import to_json
 from cognito_groups._mirror._schema import MIGRATIONS, SCHEMA_VERSION, ensure_schema
 
 from .conftest import wait_for
-from .quota_server import POOL, QuotaServer, members_of
+from .quota_server import POOL, QuotaServer, held_from, members_of
 from .users import HOSTILE_VALUES
 
 if TYPE_CHECKING:
@@ -1295,14 +1295,18 @@ def test_a_stopped_sync_says_so_and_the_next_one_continues_it(
 ) -> None:
     """Ctrl-C, SIGTERM, SIGHUP mid-sync: 128+N, the sync failed saying why, its lock gone."""
     db = tmp_path / "m.db"
-    # 0.3 s a request (not held: a request in flight is waited for, up to the read timeout).
-    with QuotaServer({"w0": 900, "w1": 900}, rate=None, latency=0.3) as server:
+    release = threading.Event()
+    # From the 4th request on, each waits for the signal: mid-listing (31 requests in all).
+    with QuotaServer({"w0": 900, "w1": 900}, rate=None, fault=held_from(4, release)) as server:
         process = subprocess.Popen(  # noqa: S603
             [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", str(db)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        assert wait_for(lambda: server.requests >= 4)  # mid-listing: 31 requests in all
-        process.send_signal(signum)
+        try:
+            assert wait_for(lambda: server.requests >= 4)
+            process.send_signal(signum)
+        finally:
+            release.set()
         _, err = process.communicate(timeout=60)
         assert server.requests < 31
         assert process.returncode == 128 + signum, err
