@@ -17,16 +17,17 @@ from dataclasses import dataclass
 
 import pyte
 
-#: Runs a command with Ctrl-C (SIGINT) at its default, as an interactive shell starts it. A
-#: test run started in the background by a non-interactive shell (`make test &`, some CI
-#: runners) has SIGINT and SIGQUIT ignored, as POSIX asks for asynchronous commands; every
-#: child inherits that, and Python then rightly leaves SIGINT ignored, so the command would
-#: never see the Ctrl-C.
+#: Runs a command with Ctrl-C (SIGINT) and the hang-up (SIGHUP) at their defaults, as a
+#: terminal's shell starts it. A test run started in the background by a non-interactive shell
+#: (`make test &`, some CI runners) has SIGINT and SIGQUIT ignored, as POSIX asks for
+#: asynchronous commands, and one started under `nohup` has SIGHUP ignored; every child
+#: inherits that, and the command rightly leaves an ignored signal ignored, so it would never
+#: see the Ctrl-C or the hang-up the test sends.
 AS_A_SHELL_STARTS_IT = [
     sys.executable,
     "-c",
     "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-    "os.execv(sys.argv[1], sys.argv[1:])",
+    "signal.signal(signal.SIGHUP, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
 ]
 
 

@@ -34,6 +34,7 @@ from cognito_groups._cli._output_file import Committed, OutputFile
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer, held_from
+from .terminal import AS_A_SHELL_STARTS_IT
 from .test_export import SCRIPT, export, pairs_of
 
 if TYPE_CHECKING:
@@ -602,7 +603,9 @@ def test_sigterm_and_sighup_clean_up_and_say_how_to_continue(tmp_path: Path, sto
         output, checkpoint = tmp_path / "s.jsonl", tmp_path / "s.cp"
         command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o", str(output),
                    "--checkpoint", str(checkpoint), "--concurrency", "1"]  # fmt: skip
-        run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
+        run = subprocess.Popen(  # noqa: S603
+            [*AS_A_SHELL_STARTS_IT, *command], stderr=subprocess.PIPE, text=True
+        )
         try:
             assert wait_for(lambda: checkpoint.exists() and output.stat().st_size > 0)
             run.send_signal(signum)
@@ -735,7 +738,9 @@ def test_signals_close_together_end_the_run_once(tmp_path: Path) -> None:
             command = [str(SCRIPT), "export", POOL, "--endpoint-url", served.url, "-o",
                        str(output), "--checkpoint", str(checkpoint),
                        "--concurrency", "1"]  # fmt: skip
-            run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
+            run = subprocess.Popen(  # noqa: S603
+                [*AS_A_SHELL_STARTS_IT, *command], stderr=subprocess.PIPE, text=True
+            )
             try:
                 assert wait_for(lambda: checkpoint.exists())  # noqa: B023
                 run.send_signal(signal.SIGTERM)

@@ -44,6 +44,7 @@ from cognito_groups._mirror._schema import MIGRATIONS, SCHEMA_VERSION, ensure_sc
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer, held_from, members_of
+from .terminal import AS_A_SHELL_STARTS_IT
 from .users import HOSTILE_VALUES
 
 if TYPE_CHECKING:
@@ -1299,7 +1300,8 @@ def test_a_stopped_sync_says_so_and_the_next_one_continues_it(
     # From the 4th request on, each waits for the signal: mid-listing (31 requests in all).
     with QuotaServer({"w0": 900, "w1": 900}, rate=None, fault=held_from(4, release)) as server:
         process = subprocess.Popen(  # noqa: S603
-            [str(SCRIPT), "sync", POOL, "--endpoint-url", server.url, "--db", str(db)],
+            [*AS_A_SHELL_STARTS_IT, str(SCRIPT), "sync", POOL, "--endpoint-url", server.url,
+             "--db", str(db)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         try:
