@@ -31,6 +31,7 @@ from botocore.stub import Stubber
 
 from cognito_groups._client._closing import Closing
 from cognito_groups._client._config import new_cognito_client
+from cognito_groups._client._session import with_shared_data
 from cognito_groups._client._sync import CognitoGroups
 from cognito_groups._errors import CognitoServiceError, InternalError
 from cognito_groups._listing._paginate import PageRequestPlan
@@ -278,10 +279,13 @@ class GroupStub(Closing):
 
 
 def _fake_session() -> boto3.Session:
+    """A session with fake keys that reads botocore's data once a process (a stub per test)."""
     import boto3
+    import botocore.session
 
     return boto3.Session(
         aws_access_key_id="stub",
         aws_secret_access_key="stub",  # noqa: S106 (a stubbed client sends nothing)
         region_name="us-east-1",
+        botocore_session=with_shared_data(botocore.session.get_session()),
     )

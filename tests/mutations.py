@@ -254,7 +254,7 @@ MUTATIONS = (
     ),
     Mutation(
         "the async default client forgets the pool's Region",
-        "_client/_config.py",
+        "_client/_region.py",
         "    return region_from_pool_id(user_pool_id)\n",
         "    return None\n",
         ("tests/test_twins.py", "tests/test_cli_daily.py"),
@@ -805,7 +805,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a facade lists a pool of another Region than its client's",
-        "_client/_config.py",
+        "_client/_region.py",
         "        if self.region is not None and region is not None and region != self.region:",
         "        if False:",
         ("tests/test_twins.py::test_a_facade_without_region_refuses_a_pool_of_another_region",),
@@ -889,6 +889,13 @@ MUTATIONS = (
         '"u.user_last_modified_date, u.attributes, COALESCE(m.sub, u.sub) "',
         '"u.user_last_modified_date, u.attributes, u.sub "',
         ("tests/test_mirror_readers.py::test_members_name_the_account_that_holds_each_membership",),
+    ),
+    Mutation(
+        "one data loader for every data path",
+        "_client/_session.py",
+        "    return create_loader(data_path)",
+        "    return create_loader(None)",
+        ("tests/test_fast_path.py::test_sessions_the_library_makes_read_botocores_data_once",),
     ),
 )
 

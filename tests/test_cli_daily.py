@@ -37,7 +37,8 @@ from cognito_groups._cli._report import resume_hint
 from cognito_groups._cli._terminal import Console, StatusLine, counted
 from cognito_groups._cli._users import Listing, Progress
 from cognito_groups._cli._writers import iso_utc
-from cognito_groups._client._config import new_cognito_client, region_from_pool_id
+from cognito_groups._client._config import new_cognito_client
+from cognito_groups._client._region import region_from_pool_id
 
 from .conftest import run_main
 from .fault_server import GROUP, POOL, Fault, FaultServer

@@ -10,10 +10,14 @@ import boto3
 
 from cognito_groups import AsyncCognitoGroups, CognitoGroups
 from cognito_groups._client._config import new_cognito_client
+from cognito_groups._client._session import own_session
+from cognito_groups.testing import _fake_session
 
 from .fault_server import GROUP, POOL, FaultServer
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pytest
 
 FAULT_USERS = 70
@@ -84,3 +88,21 @@ def test_async_own_session_is_fast_too(server: FaultServer) -> None:
             return response["Users"][0].get("UserCreateDate")
 
     assert asyncio.run(run()).tzinfo is timezone.utc  # type: ignore[attr-defined]
+
+
+def test_sessions_the_library_makes_read_botocores_data_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Facades of one process share one data loader (per data path); a caller's keeps its own."""
+    first, second = own_session(None), own_session(None)
+    loader = first._session.get_component("data_loader")
+    assert second._session.get_component("data_loader") is loader
+    stubs = _fake_session()._session.get_component("data_loader")
+    assert stubs is loader  # a GroupStub per test: the models parsed once
+    callers = boto3.Session(region_name="us-east-1")
+    assert own_session(callers) is callers
+    assert callers._session.get_component("data_loader") is not loader
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    elsewhere = own_session(None)._session.get_component("data_loader")
+    assert elsewhere is not loader
+    assert str(tmp_path) in elsewhere.search_paths

@@ -2,7 +2,9 @@
 
 One concern per module:
 
-* ``_config``: building clients: the botocore ``Config``, the session, the Region, the checks;
+* ``_config``: building clients: the botocore ``Config``, the options' checks, the client;
+* ``_session``: the sessions the library makes (UTC times, botocore's data read once);
+* ``_region``: the Region rule (given, configured, or the first pool's);
 * ``_sync``: `CognitoGroups` and `iter_users_in_group()`, on boto3;
 * ``_async``: `AsyncCognitoGroups` and `aiter_users_in_group()`, on aiobotocore;
 * ``_iterators`` / ``_async_iterators``: pages, users, groups and memberships, driving the

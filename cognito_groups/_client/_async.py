@@ -25,13 +25,11 @@ from cognito_groups._client._async_iterators import (
 from cognito_groups._client._closing import AsyncClosing
 from cognito_groups._client._config import (
     LazyAsyncClient,
-    PoolRegion,
-    aio_configured_region,
-    aio_session_type,
     check_client_options,
-    open_aio_session,
     open_async_client,
 )
+from cognito_groups._client._region import PoolRegion, aio_configured_region
+from cognito_groups._client._session import aio_session_type, open_aio_session
 from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, ClientSetupError, RegionError
 from cognito_groups._listing._groups import GroupRequestPlan
 from cognito_groups._listing._memberships import MembershipPlan

@@ -1,35 +1,32 @@
-"""Building clients, sync and async: the ``Config``, the session, the Region, the checks.
+"""Building clients, sync and async: the ``Config``, the options' checks, the client itself.
 
 Shared by the sync facade, the async facade, [`testing`][cognito_groups.testing] and the demo, so
 that every client the library builds has the same defaults (standard retries, our user agent),
-the same Region rule (the pool's Region when none is configured, see `region_for()`), and
-every facade checks its options the same way.
+the same session (`_session`) and Region rule (`_region`), and every facade checks its options
+the same way.
 
 aiobotocore is the ``async`` extra: it is imported only when an async client is built, and its
-absence is an `ImportError` with the install hint (`aio_session_type()`).
+absence is an `ImportError` with the install hint (`_session.aio_session_type()`).
 """
 
 from __future__ import annotations
 
-import functools
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
-from botocore.session import Session as _BotocoreSession
-from botocore.session import get_session as get_botocore_session
 
-from cognito_groups._client._install import install_hint
+from cognito_groups._client._region import region_for
+from cognito_groups._client._session import open_aio_session, own_session
 from cognito_groups._errors import ClientSetupError, InvalidParameterError, translate_error
 from cognito_groups._listing._validate import check_endpoint_url, check_region_name
-from cognito_groups._models import parse_utc_timestamp
 from cognito_groups._version import __version__
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    import boto3
     from aiobotocore.session import AioSession
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from types_aiobotocore_cognito_idp import (
@@ -40,26 +37,16 @@ __all__ = [
     "DEFAULT_RETRY_MODE",
     "USER_AGENT_EXTRA",
     "LazyAsyncClient",
-    "PoolRegion",
-    "aio_configured_region",
-    "aio_session_type",
     "build_client",
     "check_client_options",
-    "configured_region",
     "merge_config",
     "new_cognito_client",
-    "open_aio_session",
     "open_async_client",
-    "own_session",
-    "region_for",
-    "region_from_pool_id",
-    "with_utc_timestamps",
 ]
 
 #: The library's own client options; a caller's ``config`` is merged over them.
 USER_AGENT_EXTRA = f"cognito-groups/{__version__}"
 DEFAULT_RETRY_MODE = "standard"
-_INSTALL_HINT = "AsyncCognitoGroups needs aiobotocore: " + install_hint("async")
 
 
 def merge_config(config: object) -> Config:
@@ -127,116 +114,6 @@ def check_client_options(
     merge_config(config)
 
 
-_AnySession = TypeVar("_AnySession", bound=_BotocoreSession)
-
-
-def with_utc_timestamps(session: _AnySession) -> _AnySession:
-    """Make a botocore session the library created parse timestamps straight to UTC.
-
-    Only ever applied to sessions the library creates itself: a caller's session or client is
-    never changed (their clients take the conversion path in ``_models._to_utc`` instead).
-    """
-    factory = session.get_component("response_parser_factory")
-    factory.set_parser_defaults(timestamp_parser=parse_utc_timestamp)
-    return session
-
-
-@functools.cache
-def _cognito_regions() -> frozenset[str]:
-    """Every Region botocore knows Cognito user pools in, across all partitions."""
-    session = get_botocore_session()
-    return frozenset(
-        region
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("cognito-idp", partition_name=partition)
-    )
-
-
-def region_from_pool_id(user_pool_id: str | None) -> str | None:
-    """The Region a pool id names (``us-east-1_AbC123`` -> ``us-east-1``), if botocore knows it.
-
-    A pool id is ``<region>_<id>``, the id being letters and digits only; a prefix that is not
-    a Region botocore knows for Cognito (an emulator's ``local_...``) gives ``None``.
-    """
-    if user_pool_id is None:
-        return None
-    prefix, underscore, _ = user_pool_id.rpartition("_")
-    return prefix if underscore and prefix in _cognito_regions() else None
-
-
-def region_for(
-    region_name: str | None, configured: str | None, user_pool_id: str | None
-) -> str | None:
-    """The Region to build a client with, sync or async: one rule for both.
-
-    The one given; else, when nothing is configured either, the one ``user_pool_id`` names
-    (``None`` leaves it to botocore, which then raises ``NoRegionError``).
-    """
-    if region_name is not None or configured is not None:
-        return region_name
-    return region_from_pool_id(user_pool_id)
-
-
-class PoolRegion:
-    """The Region of a facade that has none given or configured: the one its first pool names.
-
-    Its client is built for the first pool it lists, in that pool's Region (see
-    `region_for()`); a facade has one client and one set of budgets, of one account and Region,
-    so a pool whose id names another Region is refused, naming both, rather than listed in
-    the wrong one (where it would not be found).
-    """
-
-    __slots__ = ("pool", "region")
-
-    def __init__(self) -> None:
-        self.pool: str | None = None
-        self.region: str | None = None
-
-    def check(self, user_pool_id: str) -> None:
-        """Refuse a pool whose id names another Region than the one the client was built in.
-
-        Raises:
-            InvalidParameterError: naming ``user_pool_id``.
-        """
-        region = region_from_pool_id(user_pool_id)
-        if self.region is not None and region is not None and region != self.region:
-            raise InvalidParameterError._local(
-                "user_pool_id",
-                f"user_pool_id: {user_pool_id!r} is in {region}, and this facade's client is in "
-                f"{self.region}, the Region of the first pool it listed ({self.pool!r}; none was "
-                "given or configured): pass region_name=, or use one facade per Region",
-            )
-
-    def built(self, user_pool_id: str, region: str | None) -> None:
-        """The client was built for ``user_pool_id``, in ``region``."""
-        self.pool, self.region = user_pool_id, region
-
-
-def own_session(session: boto3.Session | None) -> boto3.Session:
-    """``session``, or a new one whose parser gives UTC datetimes directly (the fast path).
-
-    Raises:
-        ClientSetupError: botocore could not make one (e.g. ``AWS_PROFILE`` names no profile).
-    """
-    if session is not None:
-        return session
-    try:
-        return boto3.Session(botocore_session=with_utc_timestamps(get_botocore_session()))
-    except BotoCoreError as err:
-        raise translate_error(err, fallback=ClientSetupError) from err
-
-
-def configured_region(session: boto3.Session, region_name: str | None) -> str | None:
-    """The Region given, else the one configured for ``session`` (``None``: neither).
-
-    A boto3 session reads its configuration when it is made (`own_session()` translates what
-    goes wrong then), so reading its Region cannot fail.
-    """
-    if region_name is not None:
-        return region_name
-    return cast("str | None", session.region_name)
-
-
 def new_cognito_client(
     session: boto3.Session | None = None,
     *,
@@ -282,36 +159,6 @@ def build_client(
             endpoint_url=endpoint_url,
             config=merge_config(config),
         )
-    except BotoCoreError as err:
-        raise translate_error(err, fallback=ClientSetupError) from err
-
-
-def aio_session_type() -> type[AioSession]:
-    """The session class of aiobotocore, or the install hint if the ``async`` extra is missing."""
-    try:
-        from aiobotocore.session import AioSession
-    except ImportError as err:
-        raise ImportError(_INSTALL_HINT, name=err.name) from err
-    return AioSession
-
-
-def open_aio_session(session: AioSession | None) -> AioSession:
-    """``session``, or a new aiobotocore one whose parser gives UTC datetimes directly."""
-    from aiobotocore.session import get_session
-
-    return with_utc_timestamps(get_session()) if session is None else session
-
-
-def aio_configured_region(session: AioSession, region_name: str | None) -> str | None:
-    """`configured_region()` for an aiobotocore session.
-
-    Raises:
-        ClientSetupError: botocore could not read the configuration (e.g. a missing profile).
-    """
-    if region_name is not None:
-        return region_name
-    try:
-        return cast("str | None", session.get_config_variable("region"))
     except BotoCoreError as err:
         raise translate_error(err, fallback=ClientSetupError) from err
 

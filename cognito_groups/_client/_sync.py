@@ -8,19 +8,15 @@ from typing import TYPE_CHECKING
 import boto3
 
 from cognito_groups._client._closing import Closing
-from cognito_groups._client._config import (
-    PoolRegion,
-    build_client,
-    check_client_options,
-    configured_region,
-    own_session,
-)
+from cognito_groups._client._config import build_client, check_client_options
 from cognito_groups._client._iterators import (
     GroupIterator,
     MembershipIterator,
     PageIterator,
     UserIterator,
 )
+from cognito_groups._client._region import PoolRegion, configured_region
+from cognito_groups._client._session import own_session
 from cognito_groups._errors import LIST_GROUPS, LIST_USERS_IN_GROUP, RegionError
 from cognito_groups._listing._groups import GroupRequestPlan
 from cognito_groups._listing._memberships import MembershipPlan
