@@ -42,7 +42,7 @@ from cognito_groups._mirror._database import Database, dialect_for
 from cognito_groups._mirror._dialect import to_json
 from cognito_groups._mirror._schema import MIGRATIONS, SCHEMA_VERSION, ensure_schema
 
-from .conftest import wait_for
+from .conftest import run_main, wait_for
 from .quota_server import POOL, QuotaServer, held_from, members_of
 from .terminal import AS_A_SHELL_STARTS_IT
 from .users import HOSTILE_VALUES
@@ -59,7 +59,14 @@ Pairs = set[tuple[str, str]]
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The installed command, in a process of its own."""
+    """The command: in this process, or the installed one in a process of its own given ``env``.
+
+    In this process unless the test needs another environment: what these tests check is the
+    command's work and words, not its process (the signal and kill tests start their own).
+    """
+    if env is None:
+        code, out, err = run_main([str(arg) for arg in args])
+        return subprocess.CompletedProcess([str(SCRIPT), *map(str, args)], code, out, err)
     return subprocess.run(  # noqa: S603 (our own script)
         [str(SCRIPT), *map(str, args)],
         capture_output=True, text=True, timeout=120, check=False, env=env,
