@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from .servers import STOPS_QUICKLY
 from .users import GROUP as GROUP  # the tests import the pool and group from here too
 from .users import POOL as POOL
 from .users import numbered_user, username, wire_json
@@ -100,7 +101,9 @@ class FaultServer:
         self._token_of: dict[int, str] = {}
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs=STOPS_QUICKLY, daemon=True
+        )
 
     @property
     def url(self) -> str:

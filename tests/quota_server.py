@@ -55,6 +55,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .servers import STOPS_QUICKLY
 from .users import POOL as POOL  # the tests import the pool from here too
 from .users import numbered_user, wire_json
 
@@ -231,7 +232,9 @@ class QuotaServer:
         self._lock = threading.Lock()
         self._tokens: dict[str, tuple[str, int]] = {}
         self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs=STOPS_QUICKLY, daemon=True
+        )
 
     @property
     def url(self) -> str:

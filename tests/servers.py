@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _ROOT = Path(__file__).resolve().parent.parent
+#: ``serve_forever``'s options for the loopback servers: ``shutdown()`` waits for the loop's next
+#: poll, every half second by default, and every test stops a server or more.
+STOPS_QUICKLY: dict[str, Any] = {"poll_interval": 0.01}
 _STARTED: list[subprocess.Popen[bytes]] = []  # kept, so that none is collected while running
 
 
@@ -165,7 +168,7 @@ def failing_proxy(upstream: str, *, fail_from: int) -> Iterator[str]:
             """Quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=STOPS_QUICKLY, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
