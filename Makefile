@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test test-fast mutations lint typecheck pytest docs bench bench-quota bench-by-user bench-mirror bench-readers dist clean
+.PHONY: demo test test-fast soak mutations lint typecheck pytest docs bench bench-quota bench-by-user bench-mirror bench-readers dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,13 @@ mutations: $(STAMP)
 	$(BIN)/python tests/mutations.py
 
 # Four workers (pytest-xdist): most tests wait on loopback servers, so four beat two cores.
+# The random kill trials run a few seeds here; `make soak` runs the others.
 pytest: $(STAMP)
-	$(BIN)/pytest -n 4
+	$(BIN)/pytest -n 4 -m "not soak"
+
+# The seeds of the random kill trials that `make test` leaves out (about 3 minutes).
+soak: $(STAMP)
+	$(BIN)/pytest -n 4 -m soak --no-cov
 
 # The documentation site, warnings as errors (its code blocks run in tests/test_docs.py).
 docs: $(STAMP)

@@ -72,14 +72,21 @@ def started(server: QuotaServer, sent: int, process: subprocess.Popen[bytes]) ->
     return lambda: server.requests > sent or process.poll() is not None
 
 
-TRIALS = [("sqlite", trial) for trial in range(10)] + [("postgresql", trial) for trial in range(2)]
+#: Three trials in `make test` (two on SQLite, one on PostgreSQL); `make soak` adds nine more.
+TRIALS = [
+    pytest.param(
+        backend, trial, id=f"{backend}-{trial}", marks=[pytest.mark.soak] * (trial >= kept)
+    )
+    for backend, trials, kept in (("sqlite", 10, 2), ("postgresql", 2, 1))
+    for trial in range(trials)
+]
 
 
-@pytest.mark.parametrize(("backend", "trial"), TRIALS, ids=[f"{b}-{t}" for b, t in TRIALS])
+@pytest.mark.parametrize(("backend", "trial"), TRIALS)
 def test_sigkill_at_random_moments_then_rerun(
     backend: str, trial: int, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    """12 seeded trials (10 on SQLite, 2 on PostgreSQL): killed, re-run, exact."""
+    """12 seeded trials (10 on SQLite, 2 on PostgreSQL; 3 of them in `make test`): exact."""
     db = str(tmp_path / "mirror.db")
     if backend == "postgresql":
         db = request.getfixturevalue("postgres_url")
