@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -281,9 +282,18 @@ def session_owner() -> int:
 
 
 def run_main(args: list[str]) -> tuple[int, str, str]:
-    """Run the command in this process (faster, and measured by coverage): code, out, err."""
+    """Run the command in this process (faster, and measured by coverage): code, out, err.
+
+    As the console script runs it: argparse writes its usage errors and ``--help`` to
+    ``sys.stderr`` and ``sys.stdout`` and exits (2, or 0), so those are captured too.
+    """
     out, err = io.StringIO(), io.StringIO()
-    return main(args, stdout=out, stderr=err), out.getvalue(), err.getvalue()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(args, stdout=out, stderr=err)
+        except SystemExit as exited:
+            code = exited.code if isinstance(exited.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> bool:

@@ -26,7 +26,7 @@ from cognito_groups._cli._aws import RATE_WINDOW, RequestRate
 from cognito_groups._cli._checkpoint_file import CheckpointFile, ExportCheckpoint
 from cognito_groups._pacing._pace import Pace
 
-from .conftest import wait_for
+from .conftest import run_main, wait_for
 from .quota_server import POOL, Fault, QuotaServer, held_from
 from .terminal import AS_A_SHELL_STARTS_IT, run_in_terminal
 from .users import HOSTILE_VALUES
@@ -56,10 +56,18 @@ Pair = tuple[str, str]
 def export(
     url: str, *extra: str | Path, pool: str = POOL, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """``cognito-groups export``: in this process, unless it needs a process of its own.
+
+    Its own process when the test gives another environment, or names a device (``-o
+    /dev/stdout`` is the process's own standard output).
+    """
+    args = ["export", pool, "--endpoint-url", url, *map(str, extra)]
+    if env is None and not any(arg.startswith("/dev/") for arg in args):
+        code, out, err = run_main(args)
+        return subprocess.CompletedProcess([str(SCRIPT), *args], code, out, err)
     return subprocess.run(  # noqa: S603 (our own script)
-        [str(SCRIPT), "export", pool, "--endpoint-url", url, *map(str, extra)],
-        capture_output=True, text=True, timeout=120, check=False, env=env,
-    )  # fmt: skip
+        [str(SCRIPT), *args], capture_output=True, text=True, timeout=120, check=False, env=env
+    )
 
 
 def records_of(path: Path, format_name: str) -> list[dict[str, Any]]:
