@@ -197,11 +197,11 @@ MUTATIONS = (
         ("tests/test_security.py", "tests/test_render.py"),
     ),
     Mutation(
-        "timestamps lose their fixed shape",
-        "_cli/_writers.py",
-        'return utc.isoformat(timespec="microseconds") + "Z"',
-        'return utc.isoformat() + "Z"',
-        ("tests/test_cli_daily.py", "tests/test_render.py"),
+        "timestamps lose their microseconds",
+        "_models/_time.py",
+        '%H:%M:%S.%f}Z"',
+        '%H:%M:%S}Z"',
+        ("tests/test_cli_daily.py", "tests/test_render.py", "tests/test_spill.py"),
     ),
     Mutation(
         "a resume hint for a rejected parameter",
@@ -572,7 +572,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a year before 1000 is bound in 3 digits",
-        "_mirror/_sqlite.py",
+        "_models/_time.py",
         'return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"',
         'return f"{utc.year}-{utc:%m-%dT%H:%M:%S.%f}Z"',
         ("tests/test_mirror.py::test_since_far_in_the_past_or_future",),
@@ -889,6 +889,13 @@ MUTATIONS = (
         '"u.user_last_modified_date, u.attributes, COALESCE(m.sub, u.sub) "',
         '"u.user_last_modified_date, u.attributes, u.sub "',
         ("tests/test_mirror_readers.py::test_members_name_the_account_that_holds_each_membership",),
+    ),
+    Mutation(
+        "a moment of another shape is read as one",
+        "_models/_time.py",
+        "    if _MOMENT.fullmatch(text) is None:",
+        "    if False:",
+        ("tests/test_mirror.py::test_a_value_edited_into_what_no_mirror_writes_exits_2",),
     ),
     Mutation(
         "one data loader for every data path",

@@ -1019,6 +1019,12 @@ UNREADABLE_EDITS = {
         "membership_changes.observed_at",
         ("changes",),
     ),
+    # A moment Python reads, without microseconds: its text no longer sorts as time does.
+    "observed_at-of-another-shape": (
+        "UPDATE membership_changes SET observed_at = '2026-01-01T00:00:00Z'",
+        "membership_changes.observed_at",
+        ("changes",),
+    ),
     "schema-version-text": (
         "UPDATE schema_version SET version = 'abc'",
         "schema_version.version",

@@ -21,7 +21,7 @@ from cognito_groups import (
     UserStatus,
 )
 from cognito_groups._client._config import new_cognito_client
-from cognito_groups._models import _to_utc
+from cognito_groups._models._time import to_utc as _to_utc
 
 if TYPE_CHECKING:
     import boto3

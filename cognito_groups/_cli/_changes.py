@@ -18,9 +18,9 @@ from cognito_groups._cli._report import UsageError
 from cognito_groups._cli._writers import WRITERS, iso_utc
 from cognito_groups._listing._validate import check_group_names, check_user_pool_id
 from cognito_groups._mirror._database import dialect_for
-from cognito_groups._mirror._dialect import as_utc
 from cognito_groups._mirror._mirror import Mirror
 from cognito_groups._models import User
+from cognito_groups._models._time import as_utc
 
 if TYPE_CHECKING:
     import argparse

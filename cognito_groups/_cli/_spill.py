@@ -45,7 +45,6 @@ import os
 import sqlite3
 import tempfile
 from contextlib import contextmanager
-from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -55,6 +54,7 @@ from cognito_groups._cli._files import FileError, about
 from cognito_groups._cli._output_file import Committed
 from cognito_groups._cli._report import UsageError
 from cognito_groups._models import User
+from cognito_groups._models._time import format_moment, parse_moment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Mapping
@@ -292,11 +292,11 @@ def _key(name: str) -> bytes:
 
 
 def _encode(user: User) -> str:
-    """``user`` as ASCII JSON of its wire shape, dates ISO 8601 with microseconds and zone."""
+    """``user`` as ASCII JSON of its wire shape, dates as the library writes moments."""
     wire = user._to_wire()
     for key in _DATES:
         if key in wire:
-            wire[key] = wire[key].isoformat()
+            wire[key] = format_moment(wire[key])
     return json.dumps(wire, separators=(",", ":"))
 
 
@@ -305,5 +305,5 @@ def _decode(text: str) -> User:
     wire: dict[str, Any] = json.loads(text)
     for key in _DATES:
         if key in wire:
-            wire[key] = datetime.fromisoformat(wire[key])
+            wire[key] = parse_moment(wire[key])
     return User._from_wire(wire)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -42,6 +41,7 @@ from cognito_groups._cli._safe_text import (
     visible,
 )
 from cognito_groups._cli._terminal import terminal_columns
+from cognito_groups._models._time import format_moment
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
@@ -73,15 +73,12 @@ _NO_LEAD: Lead = {}
 
 
 def iso_utc(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC, always of one shape: ``2026-11-27T14:43:51.000000Z`` (or ``None``).
+    """ISO 8601 in UTC, the library's one shape (`format_moment()`), or ``None``.
 
-    Microseconds are always written, even when they are zero, so that a consumer's fixed parse
-    format (``%Y-%m-%dT%H:%M:%S.%fZ``) never meets a value without them.
+    ``2026-11-27T14:43:51.000000Z``: microseconds always written, so that a consumer's fixed
+    parse format (``%Y-%m-%dT%H:%M:%S.%fZ``) never meets a value without them.
     """
-    if moment is None:
-        return None
-    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return utc.isoformat(timespec="microseconds") + "Z"
+    return None if moment is None else format_moment(moment)
 
 
 def user_to_json(user: User, attributes: Sequence[str] | None = None) -> dict[str, Any]:

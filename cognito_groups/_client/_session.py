@@ -40,7 +40,7 @@ def with_utc_timestamps(session: _AnySession) -> _AnySession:
     """Make a botocore session the library created parse timestamps straight to UTC.
 
     Only ever applied to sessions the library creates itself: a caller's session or client is
-    never changed (their clients take the conversion path in ``_models._to_utc`` instead).
+    never changed (their clients take the conversion path in ``_models._time.to_utc`` instead).
     """
     factory = session.get_component("response_parser_factory")
     factory.set_parser_defaults(timestamp_parser=parse_utc_timestamp)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping
 
-__all__ = ["NOT_TEXT", "Dialect", "as_utc", "from_json", "to_json"]
+__all__ = ["NOT_TEXT", "Dialect", "from_json", "to_json"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 #: What no database of the mirror stores in a text column: a NUL (PostgreSQL), a lone
@@ -39,15 +39,6 @@ def to_json(document: object) -> str:
     """
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; within a day of year 1 or 9999, the calendar's first or last moment."""
-    try:
-        return moment.astimezone(timezone.utc)
-    except OverflowError:
-        edge = datetime.min if moment.year == 1 else datetime.max
-        return edge.replace(tzinfo=timezone.utc)
 
 
 def from_json(value: object) -> Any:

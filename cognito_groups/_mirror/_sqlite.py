@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import sqlite3
 import stat
 from contextlib import contextmanager, suppress
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -33,7 +31,7 @@ from cognito_groups._durable._lock import (
     release,
     take,
 )
-from cognito_groups._mirror._dialect import Dialect, as_utc
+from cognito_groups._mirror._dialect import Dialect
 from cognito_groups._mirror._errors import (
     DatabaseUnavailableError,
     DatabaseWriteError,
@@ -41,9 +39,11 @@ from cognito_groups._mirror._errors import (
     NotAMirrorError,
     SyncInProgressError,
 )
+from cognito_groups._models._time import format_moment, parse_moment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping
+    from datetime import datetime
 
 __all__ = ["SQLITE_MINIMUM", "SQLiteDialect"]
 
@@ -53,7 +53,6 @@ _BUSY_SECONDS = 30.0
 #: The oldest SQLite the mirror's SQL runs on (``INSERT ... RETURNING``: 3.35.0).
 SQLITE_MINIMUM = (3, 35, 0)
 #: A moment in a SQLite column: always this shape, UTC (`SQLiteDialect.bind_time()`).
-_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
 class SQLiteDialect(Dialect):
@@ -258,18 +257,12 @@ class SQLiteDialect(Dialect):
         return {name for (name,) in rows if not name.startswith("sqlite_")}
 
     def bind_time(self, moment: datetime) -> object:
-        utc = as_utc(moment)
-        # The year in 4 digits, as the column's text order needs (strftime("%Y") gives "999").
-        return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
+        return format_moment(moment)  # its text order is time order, as the column needs
 
     def read_time(self, value: object) -> datetime:
         if not isinstance(value, str):
             raise TypeError(f"a moment column held {type(value).__name__}")
-        # The one shape bind_time() writes, checked, then parsed by fromisoformat (strptime
-        # took most of the time of a members() call).
-        if _MOMENT.fullmatch(value) is None:
-            raise ValueError(f"not a moment of the mirror: {value!r}")
-        return datetime.fromisoformat(value[:-1]).replace(tzinfo=timezone.utc)
+        return parse_moment(value)
 
     @contextmanager
     def translated(self) -> Generator[None, None, None]:

@@ -16,8 +16,9 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from botocore.utils import parse_timestamp
 from typing_extensions import Self
+
+from cognito_groups._models._time import to_utc
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -88,44 +89,6 @@ class DeliveryMedium(_OpenStrEnum):
 # Known values resolved by one dict look-up; unknown ones go through the enum's `_missing_`.
 _USER_STATUS_BY_VALUE: dict[str, UserStatus] = {m.value: m for m in UserStatus}
 _DELIVERY_MEDIUM_BY_VALUE: dict[str, DeliveryMedium] = {m.value: m for m in DeliveryMedium}
-
-
-def _to_utc(value: object) -> datetime | None:
-    """Return ``value`` as an aware UTC datetime.
-
-    botocore gives datetimes in the machine's local zone (or in UTC on the library's own fast
-    client); a stubbed client may give a datetime, an epoch number or a string. A naive datetime
-    is taken as UTC.
-
-    Raises:
-        TypeError: ``value`` is none of those types.
-        ValueError: a string that is not a timestamp.
-    """
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        if value.tzinfo is timezone.utc:
-            return value
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-        return parse_utc_timestamp(value)
-    raise TypeError(f"expected a timestamp, got {type(value).__name__}")
-
-
-def parse_utc_timestamp(value: str | float) -> datetime:
-    """Botocore's timestamp parser, but straight to UTC (installed on the library's sessions).
-
-    botocore's default turns every epoch number into a datetime in the machine's local zone
-    (``tzlocal()``, which is slow), only for `_to_utc()` to convert it back.
-    """
-    if isinstance(value, str):
-        parsed = parse_timestamp(value)
-        if parsed.tzinfo is None:  # no zone in the string: taken as UTC, like naive datetimes
-            return parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc)
-    return datetime.fromtimestamp(value, timezone.utc)
 
 
 def _parse_bool(value: str | None) -> bool | None:
@@ -367,8 +330,8 @@ class Group:
             wire.get("Description"),
             wire.get("RoleArn"),
             wire.get("Precedence"),
-            _to_utc(wire.get("LastModifiedDate")),
-            _to_utc(wire.get("CreationDate")),
+            to_utc(wire.get("LastModifiedDate")),
+            to_utc(wire.get("CreationDate")),
         )
 
 
@@ -406,10 +369,10 @@ def _user_from_wire(wire: Mapping[str, Any]) -> User:
     attributes = wire.get("Attributes")
     created = wire.get("UserCreateDate")
     if created is not None and (created.__class__ is not datetime or created.tzinfo is not _UTC):
-        created = _to_utc(created)
+        created = to_utc(created)
     modified = wire.get("UserLastModifiedDate")
     if modified is not None and (modified.__class__ is not datetime or modified.tzinfo is not _UTC):
-        modified = _to_utc(modified)
+        modified = to_utc(modified)
     status = wire.get("UserStatus")
     if status is not None:
         status = _USER_STATUS_BY_VALUE.get(status) or UserStatus(status)
