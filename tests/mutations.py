@@ -268,7 +268,7 @@ MUTATIONS = (
     ),
     Mutation(
         "an error loses its resume token",
-        "_errors.py",
+        "_errors/_translate.py",
         "        err.next_token = next_token\n",
         "        pass\n",
         PAGING,
@@ -380,7 +380,7 @@ MUTATIONS = (
     ),
     Mutation(
         "service errors lose their class",
-        "_errors.py",
+        "_errors/_translate.py",
         "cls = _SERVICE_ERRORS.get(code, CognitoServiceError)",
         "cls = CognitoServiceError",
         ("tests/test_errors.py",),
@@ -812,7 +812,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a single group's error does not name the group",
-        "_errors.py",
+        "_errors/_translate.py",
         "        if group_name is not None:\n            err.group_name = group_name\n",
         "",
         ("tests/test_reliability.py::test_a_single_group_error_names_its_group",),
