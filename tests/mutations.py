@@ -247,7 +247,7 @@ MUTATIONS = (
     ),
     Mutation(
         "the command waits as long as the library for a silent endpoint",
-        "_cli/_parser.py",
+        "_cli/_options.py",
         "READ_TIMEOUT = 10.0",
         "READ_TIMEOUT = 60.0",
         ("tests/test_cli_daily.py",),

@@ -172,7 +172,6 @@ LONG_MODULES = {
     "_cli/_export.py": 599,
     "_mirror/_staging.py": 550,
     "_cli/_writers.py": 496,
-    "_cli/_parser.py": 480,
     "_pacing/_store.py": 441,
     "_client/_sync.py": 442,
     "_pacing/_budget.py": 413,

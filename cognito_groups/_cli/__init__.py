@@ -4,7 +4,8 @@ It writes no paging, validation or error translation of its own: it calls the li
 modules, one concern each:
 
 * ``_main``: the entry (parse, run the command, map its errors to exit codes and messages);
-* ``_parser``: the options, and usage errors;
+* ``_parser``: the parser: its commands, their help, and usage errors;
+* ``_options``: each command's options, in the groups the commands share, and their types;
 * ``_aws``: the facade built from the AWS options, and the count of requests it sent;
 * ``_users``: ``users`` and ``demo``, a group listed page by page;
 * ``_export``: ``export``, every membership of a pool, crash-safe;
