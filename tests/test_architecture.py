@@ -171,7 +171,6 @@ MAX_COMPLEXITY = 14
 LONG_MODULES = {
     "_cli/_export.py": 599,
     "_mirror/_staging.py": 550,
-    "_cli/_writers.py": 496,
     "_pacing/_store.py": 441,
     "_client/_sync.py": 442,
     "_pacing/_budget.py": 413,
@@ -181,7 +180,6 @@ COMPLEX_FUNCTIONS = {
     "_listing/_paginate.py:PageRequestPlan._accept": 17,
     "_pacing/_store.py:SharedPaceStore._read": 15,
     "_mirror/_sqlite.py:SQLiteDialect._error": 16,
-    "_cli/_writers.py:_text_cell": 16,
     "_cli/_export.py:_refuse_the_runs_own_files": 16,
     "_mirror/_sqlite.py:SQLiteDialect.connect": 15,
     "_mirror/_job.py:_Run.finish": 15,

@@ -14,8 +14,8 @@ import pytest
 
 from cognito_groups import CognitoGroups, Mirror
 from cognito_groups._cli._changes import parse_since
+from cognito_groups._cli._records import iso_utc
 from cognito_groups._cli._report import UsageError
-from cognito_groups._cli._writers import iso_utc
 
 from .conftest import run_main
 from .quota_server import POOL, QuotaServer

@@ -20,9 +20,9 @@ from cognito_groups import CognitoGroups, User
 from cognito_groups._cli import _report, main
 from cognito_groups._cli._export import Export
 from cognito_groups._cli._parser import build_parser
+from cognito_groups._cli._records import user_to_json
 from cognito_groups._cli._sync import Sync
 from cognito_groups._cli._terminal import Console
-from cognito_groups._cli._writers import user_to_json
 from cognito_groups._client._config import new_cognito_client
 from cognito_groups._client._install import install_hint
 

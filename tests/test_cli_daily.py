@@ -33,10 +33,10 @@ from cognito_groups._cli import build_parser, main
 from cognito_groups._cli._aws import facade
 from cognito_groups._cli._interrupt import HeldInterrupt
 from cognito_groups._cli._parser import parse
+from cognito_groups._cli._records import iso_utc
 from cognito_groups._cli._report import resume_hint
 from cognito_groups._cli._terminal import Console, StatusLine, counted
 from cognito_groups._cli._users import Listing, Progress
-from cognito_groups._cli._writers import iso_utc
 from cognito_groups._client._config import new_cognito_client
 from cognito_groups._client._region import region_from_pool_id
 

@@ -16,6 +16,7 @@ modules, one concern each:
 * ``_checkpoint_file``: its checkpoint; ``_output_file``: its output, created or continued;
 * ``_lock``: one export per file (a lock beside each file written, held for the run);
 * ``_writers``: the one writer family (table, json, jsonl, csv) of both commands;
+* ``_records``: a row of output: a user and its lead as one JSON object or as cell text;
 * ``_terminal``: stderr, with the live status line; ``_safe_text``: text made safe to show;
 * ``_interrupt``: Ctrl-C held back while a row is written and counted (exact resume hints),
   SIGTERM and SIGHUP raised so that clean-up runs;

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta, timezone
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from cognito_groups._cli._records import iso_utc
 from cognito_groups._cli._report import UsageError
-from cognito_groups._cli._writers import WRITERS, iso_utc
+from cognito_groups._cli._writers import WRITERS
 from cognito_groups._listing._validate import check_group_names, check_user_pool_id
 from cognito_groups._mirror._database import dialect_for
 from cognito_groups._mirror._mirror import Mirror
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import TextIO
 
+    from cognito_groups._cli._records import Lead
     from cognito_groups._cli._terminal import Console
-    from cognito_groups._cli._writers import Lead
     from cognito_groups._errors import CognitoGroupsError
     from cognito_groups._mirror._records import MembershipChange, SyncRecord
 

@@ -38,10 +38,11 @@ from cognito_groups._cli._files import (
 )
 from cognito_groups._cli._lock import locked
 from cognito_groups._cli._output_file import Committed, OutputFile
+from cognito_groups._cli._records import USER_COLUMNS, chosen_attributes
 from cognito_groups._cli._report import UsageError, export_hint, export_resume_hint
 from cognito_groups._cli._spill import SIDE_FILES, MembershipSpill, spill_path
 from cognito_groups._cli._terminal import counted
-from cognito_groups._cli._writers import USER_COLUMNS, WRITERS, chosen_attributes
+from cognito_groups._cli._writers import WRITERS
 from cognito_groups._errors import CognitoGroupsError, InvalidParameterError
 from cognito_groups._listing._validate import check_membership_request
 

@@ -4,7 +4,7 @@ The status line (progress, or a waiting notice) is drawn only when stderr is a t
 not ``--quiet``), always on one line that is erased before anything else is written to the
 terminal: a row, a header, an error. So rows and headers start at column 0 and no progress
 text is left among them. The line is cut to the terminal's width, so that it never wraps (a
-wrapped line could not be erased).
+wrapped line could not be erased); a table's columns are cut to fit it (`capped_widths()`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from urllib.parse import urlparse
 from cognito_groups._cli._safe_text import display_width, visible
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    from collections.abc import Callable, Generator, Sequence
     from typing import TextIO
 
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-__all__ = ["Console", "RequestWatch", "StatusLine", "counted", "terminal_columns"]
+__all__ = ["Console", "RequestWatch", "StatusLine", "capped_widths", "counted", "terminal_columns"]
 
 _ERASE = "\r\x1b[K"  # back to column 0, and clear to the end of the line
 
@@ -231,3 +231,28 @@ class RequestWatch:
             if text != shown:
                 self._status.show(text)
                 shown = text
+
+
+def capped_widths(needed: Sequence[int], floors: Sequence[int], room: int) -> list[int]:
+    """``needed`` cut to one common width (never below ``floors``) to fit ``room`` if it can.
+
+    The widest columns are cut first, to the largest common width that fits; the columns
+    that leaves spare go to the first of the cut columns, one each. When even the floors do
+    not fit, the floors.
+    """
+
+    def under(cap: int) -> list[int]:
+        return [max(min(width, cap), floor) for width, floor in zip(needed, floors, strict=True)]
+
+    cap = max(needed)
+    while cap > 1 and sum(under(cap)) > room:
+        cap -= 1
+    widths = under(cap)
+    spare = room - sum(widths)
+    for index, width in enumerate(widths):
+        if spare <= 0:
+            break
+        if width == cap < needed[index]:
+            widths[index] += 1
+            spare -= 1
+    return widths

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from cognito_groups._cli._aws import facade
 from cognito_groups._cli._interrupt import HeldInterrupt
 from cognito_groups._cli._parser import output_format
+from cognito_groups._cli._records import chosen_attributes
 from cognito_groups._cli._report import (
     WHERE_TOKENS_COME_FROM,
     rejected_token,
@@ -23,7 +24,7 @@ from cognito_groups._cli._report import (
     token_option,
 )
 from cognito_groups._cli._terminal import RequestWatch, counted
-from cognito_groups._cli._writers import WRITERS, chosen_attributes
+from cognito_groups._cli._writers import WRITERS
 from cognito_groups._client._sync import CognitoGroups
 from cognito_groups._listing._position import START, Position, parse_position
 from cognito_groups._listing._validate import check_list_request

@@ -3,7 +3,7 @@
 One row is a user and its *lead*: the fields written before the user's own (none for ``users``;
 ``group_name`` for a membership of ``export``; ``username`` and ``groups`` for ``export
 --by-user``). Each row is converted once, straight from the `User`: to its CSV or table cells,
-or to one JSON object. Timestamps always have one shape (`iso_utc()`).
+or to one JSON object (`_records`).
 
 ``users`` writes a page at a time (`Writer.write_page()`, flushed), so ``jsonl`` and ``csv``
 never hold more than one page, and a listing that fails part-way leaves complete lines behind.
@@ -31,6 +31,7 @@ import json
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
+from cognito_groups._cli._records import USER_COLUMNS, text_cell, user_to_json
 from cognito_groups._cli._safe_text import (
     cut,
     display_width,
@@ -40,114 +41,24 @@ from cognito_groups._cli._safe_text import (
     pad,
     visible,
 )
-from cognito_groups._cli._terminal import terminal_columns
-from cognito_groups._models._time import format_moment
+from cognito_groups._cli._terminal import capped_widths, terminal_columns
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
-    from datetime import datetime
+    from collections.abc import Sequence
 
     from cognito_groups import User
-
-    #: The fields written before the user's: a text, a number, a list (``;``-joined in CSV),
-    #: or ``None`` (unknown: an empty cell, JSON's null). A writer made ``lead_only`` writes
-    #: rows that are their lead alone.
-    Lead = Mapping[str, str | int | list[str] | None]
+    from cognito_groups._cli._records import Lead
 
 __all__ = [
     "EXPORT_FORMATS",
     "FORMATS",
-    "USER_COLUMNS",
     "WRITERS",
     "Writer",
-    "chosen_attributes",
-    "iso_utc",
-    "user_to_json",
 ]
 
 FORMATS = ("table", "json", "jsonl", "csv")
 EXPORT_FORMATS = ("jsonl", "csv", "json")
-#: The fixed columns of ``users`` (``export`` adds ``user_last_modified_date`` and its lead).
-USER_COLUMNS = ("username", "user_status", "enabled", "user_create_date")
 _NO_LEAD: Lead = {}
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC, the library's one shape (`format_moment()`), or ``None``.
-
-    ``2026-11-27T14:43:51.000000Z``: microseconds always written, so that a consumer's fixed
-    parse format (``%Y-%m-%dT%H:%M:%S.%fZ``) never meets a value without them.
-    """
-    return None if moment is None else format_moment(moment)
-
-
-def user_to_json(user: User, attributes: Sequence[str] | None = None) -> dict[str, Any]:
-    """A user as a JSON-ready dict: every field, attributes as a name -> value object.
-
-    Args:
-        user: The user.
-        attributes: Keep only these attributes (those the user has); ``None``: all of them.
-    """
-    chosen = user.attributes
-    if attributes is not None:
-        chosen = tuple(attribute for attribute in chosen if attribute.name in attributes)
-    return {
-        "username": user.username,
-        "user_status": None if user.user_status is None else user.user_status.value,
-        "enabled": user.enabled,
-        "user_create_date": iso_utc(user.user_create_date),
-        "user_last_modified_date": iso_utc(user.user_last_modified_date),
-        "attributes": {attribute.name: attribute.value for attribute in chosen},
-        "mfa_options": [
-            {
-                "delivery_medium": None
-                if option.delivery_medium is None
-                else option.delivery_medium.value,
-                "attribute_name": option.attribute_name,
-            }
-            for option in user.mfa_options
-        ],
-    }
-
-
-def _text_cell(user: User, lead: Lead, column: str, fields: Collection[str]) -> str:
-    """The text of ``column`` in a row: the lead's, the user's field, else the attribute.
-
-    A column named like a user field is that field only among ``fields`` (the fixed columns).
-    """
-    if column in lead:
-        value = lead[column]
-        if value is None:  # unknown: an empty cell (JSON: null)
-            return ""
-        if isinstance(value, int):
-            return str(value)
-        return value if isinstance(value, str) else ";".join(value)
-    if column in fields:
-        if column == "username":
-            return user.username
-        if column == "user_status":
-            return "" if user.user_status is None else user.user_status.value
-        if column == "enabled":
-            return "" if user.enabled is None else str(user.enabled).lower()
-        if column == "user_create_date":
-            return iso_utc(user.user_create_date) or ""
-        if column == "user_last_modified_date":
-            return iso_utc(user.user_last_modified_date) or ""
-    return user.get_attribute(column) or ""
-
-
-def chosen_attributes(
-    format_name: str, named: Sequence[str] | None, *, every: bool = False
-) -> list[str] | None:
-    """What ``--attribute`` (``named``) means in ``format_name``.
-
-    In ``table`` and ``csv``, the attribute columns: those named, else the email column
-    (``every``: one per attribute of the first page, ``None``). In ``json`` and ``jsonl``,
-    the attributes kept: those named, else all of them (``None``).
-    """
-    if format_name in ("table", "csv"):
-        return None if every else list(named or ["email"])
-    return None if named is None else list(named)
 
 
 class Writer:
@@ -276,7 +187,7 @@ class Writer:
 
     def cells(self, user: User, lead: Lead) -> list[str]:
         """The row's text, column by column."""
-        return [_text_cell(user, lead, column, self._fields) for column in self.columns]
+        return [text_cell(user, lead, column, self._fields) for column in self.columns]
 
     def json_text(self, user: User, lead: Lead) -> str:
         """The row as one line of JSON (lead first), exact once parsed, safe to print."""
@@ -434,9 +345,9 @@ class TableWriter(Writer):
             width if fixed_form else min(width, 1)
             for width, fixed_form in zip(needed, fixed, strict=True)
         ]
-        widths = _capped(needed, floors, room)
+        widths = capped_widths(needed, floors, room)
         if sum(widths) > room:
-            widths = _capped(needed, [min(width, 1) for width in needed], room)
+            widths = capped_widths(needed, [min(width, 1) for width in needed], room)
         return widths
 
     def _write_header(self) -> None:
@@ -457,31 +368,6 @@ class TableWriter(Writer):
 
 #: The table's columns of a fixed form, cut on a terminal only once the others are narrow.
 _FIXED_FORM = frozenset({"user_status", "enabled", "user_create_date", "user_last_modified_date"})
-
-
-def _capped(needed: Sequence[int], floors: Sequence[int], room: int) -> list[int]:
-    """``needed`` cut to one common width (never below ``floors``) to fit ``room`` if it can.
-
-    The widest columns are cut first, to the largest common width that fits; the columns
-    that leaves spare go to the first of the cut columns, one each. When even the floors do
-    not fit, the floors.
-    """
-
-    def under(cap: int) -> list[int]:
-        return [max(min(width, cap), floor) for width, floor in zip(needed, floors, strict=True)]
-
-    cap = max(needed)
-    while cap > 1 and sum(under(cap)) > room:
-        cap -= 1
-    widths = under(cap)
-    spare = room - sum(widths)
-    for index, width in enumerate(widths):
-        if spare <= 0:
-            break
-        if width == cap < needed[index]:
-            widths[index] += 1
-            spare -= 1
-    return widths
 
 
 #: The writer of each format, by name.
