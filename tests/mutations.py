@@ -478,7 +478,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a continued sync lists its groups in another order than its cursor's",
-        "_mirror/_staging.py",
+        "_mirror/_resume.py",
         "saved = decode_checkpoint(checkpoint).groups",
         "saved = None",
         (
@@ -516,7 +516,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a continued sync's row is not checked against its digest",
-        "_mirror/_staging.py",
+        "_mirror/_resume.py",
         "            if digest != expected:  # a well-formed edit (or a damaged digest)",
         "            if False:",
         ("tests/test_mirror.py::test_a_well_formed_edit_of_an_interrupted_sync_is_refused",),
@@ -544,7 +544,7 @@ MUTATIONS = (
     ),
     Mutation(
         "attributes not asked for are kept",
-        "_mirror/_staging.py",
+        "_mirror/_rows.py",
         "if attributes is None or attribute.name in attributes",
         "if True",
         ("tests/test_mirror.py::test_users_hold_the_latest_record_and_only_the_attributes_kept",),
@@ -615,7 +615,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a user's attributes are stored in the service's order",
-        "_mirror/_staging.py",
+        "_mirror/_rows.py",
         "    kept = dict(\n        sorted(\n",
         "    kept = dict(\n        list(\n",
         ("tests/test_mirror.py::test_attributes_in_another_order_are_no_change",),
@@ -698,7 +698,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a user's sub is kept only when asked for",
-        "_mirror/_staging.py",
+        "_mirror/_rows.py",
         "        _text_or_none(user.sub),",
         "        None,",
         ("tests/test_mirror_readers.py::test_a_username_created_again_is_another_account",),
@@ -719,7 +719,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a NUL or lone surrogate in a group's description is stored as sent",
-        "_mirror/_staging.py",
+        "_mirror/_rows.py",
         '    return NOT_TEXT.sub(lambda found: f"\\\\u{ord(found.group()):04x}", value)',
         "    return value",
         (
@@ -740,7 +740,7 @@ MUTATIONS = (
     ),
     Mutation(
         "an interrupted sync's staged rows edited by hand are continued",
-        "_mirror/_staging.py",
+        "_mirror/_resume.py",
         "            elif _staged_digest.of_staged(db, sync_id) != staged:",
         "            elif False:",
         ("tests/test_mirror.py::test_hand_edited_staged_rows_are_refused_before_a_continuation",),

@@ -39,14 +39,9 @@ from cognito_groups._mirror._errors import MirrorError
 from cognito_groups._mirror._queries import sync_record
 from cognito_groups._mirror._records import SyncOptions, SyncProgress
 from cognito_groups._mirror._resume import damaged, started
+from cognito_groups._mirror._rows import check_listed_username, user_row
 from cognito_groups._mirror._schema import ensure_schema
-from cognito_groups._mirror._staging import (
-    check_listed_username,
-    drop_group,
-    restart_group,
-    stage,
-    user_row,
-)
+from cognito_groups._mirror._staging import drop_group, restart_group, stage
 from cognito_groups._mirror._swap import complete
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """How a run of a sync begins: the pool's interrupted sync continued, or a new one started.
 
-An interrupted sync (`_staging.resumable()`) is continued when it was started with this run's
+An interrupted sync (`resumable()`) is continued when it was started with this run's
 groups and attributes and reads back as written (its digests); with other options it is
 refused (`InterruptedSyncError`), unless ``--restart`` abandons it. A new sync lists the pool's
 groups first (``ListGroups``), and checks those it will list.
@@ -11,18 +11,25 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from cognito_groups._listing._checkpoint import decode_checkpoint
 from cognito_groups._listing._validate import check_listed_group_name
-from cognito_groups._mirror._errors import InterruptedSyncError, UnknownGroupError
-from cognito_groups._mirror._staging import abandon, clear_finished, resumable, start
+from cognito_groups._mirror import _staged_digest
+from cognito_groups._mirror._errors import InterruptedSyncError, NotAMirrorError, UnknownGroupError
+from cognito_groups._mirror._staging import (
+    RunningSync,
+    abandon,
+    clear_finished,
+    cursor_digest,
+    start,
+)
 
 if TYPE_CHECKING:
     from cognito_groups._client._sync import CognitoGroups
     from cognito_groups._mirror._database import Database
     from cognito_groups._mirror._records import SyncOptions
-    from cognito_groups._mirror._staging import RunningSync
     from cognito_groups._models import Group
 
-__all__ = ["by_name", "damaged", "started"]
+__all__ = ["by_name", "damaged", "resumable", "started"]
 
 
 def _now() -> datetime:
@@ -136,3 +143,82 @@ def _scope(group_names: tuple[str, ...] | None, attributes: tuple[str, ...] | No
     else:
         kept = "no attribute"
     return f"{groups} with {kept}"
+
+
+_RESUMABLE = """
+SELECT id, group_names, attributes, listing_checkpoint, memberships, requests, throttled,
+       started, cursor_digest, staged_digest
+FROM syncs WHERE pool_id = ? AND status <> 'complete' AND finished IS NULL
+ORDER BY id DESC
+"""
+
+
+def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
+    """The pool's syncs that can be continued, newest first (one, unless a bug left more)."""
+    found: list[RunningSync] = []
+    for row in list(db.rows(_RESUMABLE, (user_pool_id,))):
+        sync_id = int(row[0])
+        names, attributes, checkpoint, memberships, requests, throttled, started, digest = row[1:9]
+        staged = row[9]
+        scope = kept = saved = None
+        counts = (0, 0, 0)
+        damaged: str | None = None
+        column = ""
+        try:
+            # Every value is read as the rest of the run uses it (the record at its end reads
+            # `started`): one no sync writes makes the sync damaged, not a crash.
+            column = "group_names"
+            scope = db.read_names(names, "syncs.group_names")
+            column = "attributes"
+            kept = db.read_names(attributes, "syncs.attributes")
+            column = "started"
+            db.read_time(started, "syncs.started")
+            for column, value in (
+                ("memberships", memberships),
+                ("requests", requests),
+                ("throttled", throttled),
+            ):
+                db.read_int(value, f"syncs.{column}")
+            counts = (memberships, requests, throttled)
+            column = "listing_checkpoint"
+            # The listing continues with the groups of its checkpoint, in its order; before
+            # the first commit, with the sync's groups (a new listing: any order).
+            if checkpoint is not None:
+                if not isinstance(checkpoint, str):
+                    raise TypeError(type(checkpoint).__name__)
+                saved = decode_checkpoint(checkpoint).groups
+        except (NotAMirrorError, ValueError, TypeError):
+            damaged = f"its syncs.{column}"
+        else:
+            expected = cursor_digest(sync_id, user_pool_id, scope, kept, checkpoint, counts[0])
+            if digest != expected:  # a well-formed edit (or a damaged digest)
+                damaged = "its row in syncs"
+            elif _staged_digest.of_staged(db, sync_id) != staged:  # a row staged, edited
+                damaged = "its staged rows (sync_groups, sync_memberships, sync_users)"
+        if damaged is not None:  # only abandoning helps
+            scope = kept = saved = None
+        groups = (
+            saved
+            if saved is not None
+            else tuple(
+                name
+                for (name,) in db.rows(
+                    "SELECT group_name FROM sync_groups WHERE sync_id = ? AND present = ? "
+                    "ORDER BY group_name",
+                    (sync_id, True),
+                )
+            )
+        )
+        found.append(
+            RunningSync(
+                sync_id,
+                user_pool_id,
+                scope,
+                kept,
+                checkpoint,
+                groups,
+                *counts,
+                damaged,
+            )
+        )
+    return found

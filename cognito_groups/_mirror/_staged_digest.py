@@ -8,7 +8,7 @@ reverse. So each commit keeps, in the same transaction, ``syncs.staged_digest``:
 (modulo 2**256) of the SHA-256 of every staged row. The sum does not depend on the order, so a
 commit adds the rows it stages (those new: a row staged again adds nothing) and an unstaged
 group subtracts its rows, with no need to read the others. A sync is continued only if the
-digest of its staged rows, read whole, is the one committed (`_staging.resumable()`). It finds
+digest of its staged rows, read whole, is the one committed (`_resume.resumable()`). It finds
 edits and damage; like ``cursor_digest`` it is no signature: whoever can write the database can
 compute one.
 """

@@ -20,45 +20,33 @@ without it; the swap then treats it as a group gone from the pool.
 from __future__ import annotations
 
 import dataclasses
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cognito_groups._durable._digest import canonical_digest
-from cognito_groups._errors import LIST_USERS_IN_GROUP, MalformedResponseError
 from cognito_groups._listing._checkpoint import decode_checkpoint, encode_checkpoint
 from cognito_groups._mirror import _staged_digest
-from cognito_groups._mirror._dialect import NOT_TEXT, to_json
-from cognito_groups._mirror._errors import NotAMirrorError
+from cognito_groups._mirror._dialect import to_json
+from cognito_groups._mirror._rows import group_row
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from datetime import datetime
 
     from cognito_groups._mirror._database import Database
-    from cognito_groups._models import Group, User
+    from cognito_groups._models import Group
 
 __all__ = [
     "RunningSync",
     "abandon",
-    "check_listed_username",
     "clear_finished",
     "clear_staging",
     "cursor_digest",
     "drop_group",
-    "resumable",
     "stage",
     "start",
-    "storable",
-    "user_row",
 ]
 
-_RESUMABLE = """
-SELECT id, group_names, attributes, listing_checkpoint, memberships, requests, throttled,
-       started, cursor_digest, staged_digest
-FROM syncs WHERE pool_id = ? AND status <> 'complete' AND finished IS NULL
-ORDER BY id DESC
-"""
 _STAGE_MEMBERSHIP = """
 INSERT INTO sync_memberships (sync_id, group_name, username, sub) VALUES (?, ?, ?, ?)
 ON CONFLICT DO NOTHING
@@ -88,7 +76,6 @@ RETURNING username
 """
 _STAGING_TABLES = ("sync_memberships", "sync_users", "sync_groups")
 #: Where a sync says what it stored otherwise than it was sent (no value: names only).
-_LOG = logging.getLogger("cognito_groups.mirror")
 
 
 @dataclass(frozen=True)
@@ -135,77 +122,6 @@ def cursor_digest(
     )
 
 
-def resumable(db: Database, user_pool_id: str) -> list[RunningSync]:
-    """The pool's syncs that can be continued, newest first (one, unless a bug left more)."""
-    found: list[RunningSync] = []
-    for row in list(db.rows(_RESUMABLE, (user_pool_id,))):
-        sync_id = int(row[0])
-        names, attributes, checkpoint, memberships, requests, throttled, started, digest = row[1:9]
-        staged = row[9]
-        scope = kept = saved = None
-        counts = (0, 0, 0)
-        damaged: str | None = None
-        column = ""
-        try:
-            # Every value is read as the rest of the run uses it (the record at its end reads
-            # `started`): one no sync writes makes the sync damaged, not a crash.
-            column = "group_names"
-            scope = db.read_names(names, "syncs.group_names")
-            column = "attributes"
-            kept = db.read_names(attributes, "syncs.attributes")
-            column = "started"
-            db.read_time(started, "syncs.started")
-            for column, value in (
-                ("memberships", memberships),
-                ("requests", requests),
-                ("throttled", throttled),
-            ):
-                db.read_int(value, f"syncs.{column}")
-            counts = (memberships, requests, throttled)
-            column = "listing_checkpoint"
-            # The listing continues with the groups of its checkpoint, in its order; before
-            # the first commit, with the sync's groups (a new listing: any order).
-            if checkpoint is not None:
-                if not isinstance(checkpoint, str):
-                    raise TypeError(type(checkpoint).__name__)
-                saved = decode_checkpoint(checkpoint).groups
-        except (NotAMirrorError, ValueError, TypeError):
-            damaged = f"its syncs.{column}"
-        else:
-            expected = cursor_digest(sync_id, user_pool_id, scope, kept, checkpoint, counts[0])
-            if digest != expected:  # a well-formed edit (or a damaged digest)
-                damaged = "its row in syncs"
-            elif _staged_digest.of_staged(db, sync_id) != staged:  # a row staged, edited
-                damaged = "its staged rows (sync_groups, sync_memberships, sync_users)"
-        if damaged is not None:  # only abandoning helps
-            scope = kept = saved = None
-        groups = (
-            saved
-            if saved is not None
-            else tuple(
-                name
-                for (name,) in db.rows(
-                    "SELECT group_name FROM sync_groups WHERE sync_id = ? AND present = ? "
-                    "ORDER BY group_name",
-                    (sync_id, True),
-                )
-            )
-        )
-        found.append(
-            RunningSync(
-                sync_id,
-                user_pool_id,
-                scope,
-                kept,
-                checkpoint,
-                groups,
-                *counts,
-                damaged,
-            )
-        )
-    return found
-
-
 def start(
     db: Database,
     user_pool_id: str,
@@ -243,25 +159,7 @@ def start(
             "UPDATE syncs SET cursor_digest = ? WHERE id = ?",
             (cursor_digest(sync_id, user_pool_id, group_names, attributes, None, 0), sync_id),
         )
-        rows: list[tuple[object, ...]] = []
-        for name in scope:
-            group = by_name.get(name)
-            _check_name("group name", name)
-            if group is None:
-                rows.append((sync_id, name, False, None, None, None, None, None))
-                continue
-            rows.append(
-                (
-                    sync_id,
-                    name,
-                    True,
-                    storable(group.description, "Description", name),
-                    _precedence(group.precedence, name),
-                    storable(group.role_arn, "RoleArn", name),
-                    _time(db, group.creation_date),
-                    _time(db, group.last_modified_date),
-                )
-            )
+        rows = [group_row(db, sync_id, name, by_name.get(name)) for name in scope]
         db.executemany(_STAGE_GROUP, rows)
         staged = _staged_digest.added(
             _staged_digest.EMPTY,
@@ -270,78 +168,6 @@ def start(
         db.execute("UPDATE syncs SET staged_digest = ? WHERE id = ?", (staged, sync_id))
     present = tuple(name for name in scope if name in by_name)
     return RunningSync(sync_id, user_pool_id, group_names, attributes, None, present, 0, 0, 0)
-
-
-def _time(db: Database, moment: datetime | None) -> object:
-    return None if moment is None else db.dialect.bind_time(moment)
-
-
-def user_row(
-    db: Database, sync_id: int, user: User, attributes: tuple[str, ...] | None
-) -> tuple[Any, ...]:
-    """The ``sync_users`` row of ``user``: its attributes those kept (all for ``None``).
-
-    The attributes by name: the same record in another order is the same text (unchanged).
-    Its ``sub`` is kept whatever ``attributes`` says: it tells one account from another of
-    the same username (deleted and created again).
-    """
-    kept = dict(
-        sorted(
-            (attribute.name, attribute.value)
-            for attribute in user.attributes
-            if attributes is None or attribute.name in attributes
-        )
-    )
-    return (
-        sync_id,
-        user.username,
-        None if user.user_status is None else storable(user.user_status.value, "UserStatus"),
-        user.enabled,
-        _time(db, user.user_create_date),
-        _time(db, user.user_last_modified_date),
-        to_json(kept),
-        _text_or_none(user.sub),
-    )
-
-
-def storable(value: str | None, field: str, group_name: str | None = None) -> str | None:
-    r"""``value`` as a database stores it: a NUL or lone surrogate written as its escape.
-
-    Only a broken or hostile endpoint sends one in a group's ``Description`` or ``RoleArn`` or
-    a user's ``UserStatus`` (anyone who may edit a group can set its description): the sync
-    goes on with the text escaped (``\u0000``, ``\ud800``, as in the mirror's JSON), and says
-    so at WARNING, naming the field and the group (never the value), rather than fail the
-    mirror of the whole pool for ever.
-    """
-    if value is None or NOT_TEXT.search(value) is None:
-        return value
-    _LOG.warning(
-        "the service sent a %s%s that no database stores as text (a NUL or a lone surrogate): "
-        "mirrored with those characters escaped",
-        field,
-        "" if group_name is None else f" of group {group_name!r}",
-    )
-    return NOT_TEXT.sub(lambda found: f"\\u{ord(found.group()):04x}", value)
-
-
-def _precedence(value: int | None, group_name: str) -> int | None:
-    """A group's ``Precedence`` if a 64-bit column holds it, else ``None`` (said at WARNING)."""
-    if value is None or -(2**63) <= value < 2**63:
-        return value
-    _LOG.warning(
-        "the service sent a Precedence of group %r beyond a 64-bit integer: mirrored as none",
-        group_name,
-    )
-    return None
-
-
-def _text_or_none(value: str | None) -> str | None:
-    """A value a database stores as text: ``None`` for what is not text (a NUL, a surrogate).
-
-    Only a broken or hostile endpoint sends a ``sub`` that is not a UUID; such a one is kept as
-    unknown (the account is then taken as the same), never a failed sync.
-    """
-    return None if value is None or NOT_TEXT.search(value) is not None else value
 
 
 def stage(
@@ -513,36 +339,3 @@ def clear_staging(db: Database, sync_id: int) -> None:
     """Remove a sync's staged rows (inside the caller's transaction)."""
     for table in _STAGING_TABLES:
         db.execute(f"DELETE FROM {table} WHERE sync_id = ?", (sync_id,))  # noqa: S608 (fixed names)
-
-
-def check_listed_username(username: str, group_name: str) -> str:
-    """Return a username ``ListUsersInGroup`` sent in ``group_name``, if a database stores it.
-
-    A NUL or a lone surrogate is no text a database stores; the service model allows neither,
-    so only a broken or hostile endpoint sends one (the username is not shown: personal data).
-
-    Raises:
-        MalformedResponseError: naming ``ListUsersInGroup`` and the group.
-    """
-    if NOT_TEXT.search(username) is not None:
-        error = MalformedResponseError(
-            f"ListUsersInGroup sent a username in group {group_name!r} that is not valid text "
-            "(a NUL or a lone surrogate): it cannot be mirrored",
-            operation=LIST_USERS_IN_GROUP,
-        )
-        error.group_name = group_name
-        raise error
-    return username
-
-
-def _check_name(what: str, name: str) -> None:
-    """Refuse a name no database stores as text: a NUL or a lone surrogate.
-
-    The service model allows neither in group names; only a broken or hostile endpoint sends
-    one (and `check_listed_group_name()` refuses it first).
-    """
-    if NOT_TEXT.search(name) is not None:
-        raise MalformedResponseError(
-            f"the service sent a {what} that is not valid text (a NUL or a lone surrogate): "
-            "it cannot be mirrored"
-        )
