@@ -233,7 +233,7 @@ MUTATIONS = (
     ),
     Mutation(
         "one file for the output and the checkpoint is accepted",
-        "_cli/_export.py",
+        "_cli/_export_checks.py",
         "    if same:\n",
         "    if False:\n",
         ("tests/test_export.py",),
@@ -303,7 +303,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a --by-user checkpoint continues a plain export",
-        "_cli/_export.py",
+        "_cli/_export_checks.py",
         '("kind of record", _kind(saved.by_user), _kind(args.by_user)),',
         "",
         (
@@ -353,7 +353,7 @@ MUTATIONS = (
     ),
     Mutation(
         "an empty output under its checkpoint is refused, not started afresh",
-        "_cli/_export.py",
+        "_cli/_export_checks.py",
         "    return None if size == 0 else saved\n",
         "    return saved\n",
         (
@@ -362,7 +362,7 @@ MUTATIONS = (
     ),
     Mutation(
         "the spill of the checkpoint is accepted as the output",
-        "_cli/_export.py",
+        "_cli/_export_checks.py",
         "        what = next((what for path, what in own if _same_file(given, path)), None)\n",
         "        what = None\n",
         (
@@ -371,7 +371,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a hard link to one of the run's own files is accepted as the output",
-        "_cli/_export.py",
+        "_cli/_export_checks.py",
         "        return given.samefile(own)\n",
         "        return False\n",
         (
@@ -450,8 +450,8 @@ MUTATIONS = (
     ),
     Mutation(
         "a resume with another --csv-raw is applied",
-        "_cli/_export.py",
-        '("CSV cells", _cells(saved.csv_raw), _cells(_raw_cells(args))),',
+        "_cli/_export_checks.py",
+        '("CSV cells", _cells(saved.csv_raw), _cells(raw_cells(args))),',
         "",
         ("tests/test_export_files.py::test_a_resume_with_other_csv_cells_is_refused",),
     ),

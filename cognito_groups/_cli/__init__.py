@@ -9,6 +9,8 @@ modules, one concern each:
 * ``_aws``: the facade built from the AWS options, and the count of requests it sent;
 * ``_users``: ``users`` and ``demo``, a group listed page by page;
 * ``_export``: ``export``, every membership of a pool, crash-safe;
+* ``_export_checks``: what ``export`` refuses before it writes;
+* ``_commits``: when and how ``export`` commits (rows synced, then the checkpoint);
 * ``_spill``: ``export --by-user``, the memberships regrouped by user in a file on disk;
 * ``_sync``: ``sync``, a pool mirrored into a database (the library's `Mirror`);
 * ``_changes``: ``changes``, who joined and who left, from the mirror;
