@@ -65,7 +65,8 @@ from cognito_groups._models import (
     User,
     UserStatus,
 )
-from cognito_groups._pacing._budget import CategoryBudget, RequestBudget
+from cognito_groups._pacing._budget import RequestBudget
+from cognito_groups._pacing._categories import CategoryBudget
 from cognito_groups._version import __version__
 
 __all__ = [

@@ -22,7 +22,7 @@ from cognito_groups import (
     aiter_users_in_group,
     iter_users_in_group,
 )
-from cognito_groups._pacing._budget import CategoryBudget, list_groups_budget
+from cognito_groups._pacing._categories import CategoryBudget, list_groups_budget
 from cognito_groups._pacing._home import BudgetHome
 from cognito_groups._pacing._pace import SLACK
 from cognito_groups._pacing._quotas import OPERATION_QUOTAS, USER_LIST, USER_POOL_RESOURCE_READ

@@ -8,7 +8,8 @@ One concern per module:
   share;
 * ``_home``: where one facade's budgets keep their pace: this process, or the shared file of
   the account and Region its first request is signed for;
-* ``_budget``: the budgets, one per quota bucket (a pool's, the account's);
+* ``_budget``: a budget: the adaptive pace of one quota bucket, kept in its store;
+* ``_categories``: the budgets of each quota category, and of each pool where it has one;
 * ``_paced``: the facades' pacing options, and the paced call: botocore's handlers through
   which every request waits for its tokens, is sent again when throttled, and is translated.
 """

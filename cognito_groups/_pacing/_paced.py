@@ -32,10 +32,9 @@ from botocore.exceptions import ClientError
 
 from cognito_groups._errors import translated
 from cognito_groups._listing._validate import check_flag, check_max_rps, check_patience
-from cognito_groups._pacing._budget import (
+from cognito_groups._pacing._budget import OutOfPatience, RequestBudget
+from cognito_groups._pacing._categories import (
     CategoryBudget,
-    OutOfPatience,
-    RequestBudget,
     list_groups_budget,
     user_list_budget,
 )
