@@ -17,18 +17,15 @@ from pathlib import Path
 import pytest
 
 from cognito_groups._pacing._pace import BURST_MAX, Pace, PaceState
-from cognito_groups._pacing._store import (
-    BUSY,
+from cognito_groups._pacing._shared_store import (
     LARGEST,
     LOCK_PATIENCE,
     STALE_SECONDS,
     VERSION,
-    LocalPaceStore,
     SharedPaceStore,
-    budget_folder,
-    identity,
     open_store,
 )
+from cognito_groups._pacing._store import BUSY, LocalPaceStore, budget_folder, identity
 
 PACE = Pace(30, pair=None)
 

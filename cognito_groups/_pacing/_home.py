@@ -10,13 +10,8 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
-from cognito_groups._pacing._store import (
-    LocalPaceStore,
-    PaceStore,
-    budget_folder,
-    identity,
-    open_store,
-)
+from cognito_groups._pacing._shared_store import open_store
+from cognito_groups._pacing._store import LocalPaceStore, PaceStore, budget_folder, identity
 
 if TYPE_CHECKING:
     from pathlib import Path
