@@ -36,60 +36,10 @@ other botocore error (``ParamValidationError``, a test's ``StubAssertionError``)
 calling code and propagates unchanged, never disguised as a `TransportError`.
 """
 
-from cognito_groups._errors._classes import (
-    CONVERSION_ERRORS,
-    LIST_GROUPS,
-    LIST_USERS_IN_GROUP,
-    OPERATION_NAME,
-    ClientSetupError,
-    CognitoGroupsError,
-    CognitoServiceError,
-    ConnectionFailedError,
-    CredentialsError,
-    InternalError,
-    InvalidParameterError,
-    MalformedResponseError,
-    NotAuthorizedError,
-    OperationNotEnabledError,
-    PaginationError,
-    RegionError,
-    RequestTimeoutError,
-    ResourceNotFoundError,
-    TooManyRequestsError,
-    TransportError,
-)
-from cognito_groups._errors._translate import (
-    TRANSLATED_ERRORS,
-    came_over_http,
-    resuming_at,
-    translate_error,
-    translated,
-)
+from cognito_groups._errors import _classes, _translate
+from cognito_groups._errors._classes import *  # noqa: F403 (the package's names are theirs)
+from cognito_groups._errors._translate import *  # noqa: F403
 
-__all__ = [
-    "CONVERSION_ERRORS",
-    "LIST_GROUPS",
-    "LIST_USERS_IN_GROUP",
-    "OPERATION_NAME",
-    "TRANSLATED_ERRORS",
-    "ClientSetupError",
-    "CognitoGroupsError",
-    "CognitoServiceError",
-    "ConnectionFailedError",
-    "CredentialsError",
-    "InternalError",
-    "InvalidParameterError",
-    "MalformedResponseError",
-    "NotAuthorizedError",
-    "OperationNotEnabledError",
-    "PaginationError",
-    "RegionError",
-    "RequestTimeoutError",
-    "ResourceNotFoundError",
-    "TooManyRequestsError",
-    "TransportError",
-    "came_over_http",
-    "resuming_at",
-    "translate_error",
-    "translated",
-]
+__all__: list[str] = []
+__all__ += _classes.__all__
+__all__ += _translate.__all__

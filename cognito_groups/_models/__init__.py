@@ -8,26 +8,10 @@ One concern per module:
   (`format_moment()`, `parse_moment()`), and the service's timestamps parsed to UTC.
 """
 
-from cognito_groups._models._time import parse_utc_timestamp
-from cognito_groups._models._values import (
-    Attribute,
-    DeliveryMedium,
-    Group,
-    Membership,
-    MFAOption,
-    Page,
-    User,
-    UserStatus,
-)
+from cognito_groups._models import _time, _values
+from cognito_groups._models._time import *  # noqa: F403 (the package's names are theirs)
+from cognito_groups._models._values import *  # noqa: F403
 
-__all__ = [
-    "Attribute",
-    "DeliveryMedium",
-    "Group",
-    "MFAOption",
-    "Membership",
-    "Page",
-    "User",
-    "UserStatus",
-    "parse_utc_timestamp",
-]
+__all__: list[str] = []
+__all__ += _values.__all__
+__all__ += _time.__all__
