@@ -363,8 +363,8 @@ MUTATIONS = (
     Mutation(
         "the spill of the checkpoint is accepted as the output",
         "_cli/_export_checks.py",
-        "        what = next((what for path, what in own if _same_file(given, path)), None)\n",
-        "        what = None\n",
+        "    what = next((what for path, what in own if _same_file(given, path)), None)\n",
+        "    what = None\n",
         (
             "tests/test_export_files.py::test_an_output_that_is_one_of_the_runs_own_files_is_refused",
         ),
@@ -559,15 +559,15 @@ MUTATIONS = (
     Mutation(
         "a symbolic link to the mirror names another pool lock",
         "_mirror/_sqlite.py",
-        "        real = Path(os.path.realpath(self.path))",
-        "        real = self.path",
+        "        real = Path(os.path.realpath(self.path))\n        return lock_beside(",
+        "        real = self.path\n        return lock_beside(",
         ("tests/test_mirror.py::test_one_database_by_other_names_has_one_lock_or_is_refused",),
     ),
     Mutation(
         "a hard link to the mirror is opened",
         "_mirror/_sqlite.py",
-        "                if found.st_nlink != 1:",
-        "                if False:",
+        "        if found.st_nlink != 1:",
+        "        if False:",
         ("tests/test_mirror.py::test_one_database_by_other_names_has_one_lock_or_is_refused",),
     ),
     Mutation(
@@ -589,8 +589,8 @@ MUTATIONS = (
     Mutation(
         "a refused saved position stops the continued sync",
         "_mirror/_job.py",
-        "if err.parameter is not None or name is None or name not in saved:",
-        "if True:",
+        "if isinstance(err, InvalidParameterError) and err.parameter is None and name in saved:",
+        "if False:",
         (
             "tests/test_mirror.py::test_a_saved_position_the_service_refuses_restarts_that_group_once",
         ),
@@ -896,6 +896,13 @@ MUTATIONS = (
         "    if _MOMENT.fullmatch(text) is None:",
         "    if False:",
         ("tests/test_mirror.py::test_a_value_edited_into_what_no_mirror_writes_exits_2",),
+    ),
+    Mutation(
+        "a group deleted while the sync runs stops it",
+        "_mirror/_job.py",
+        "            if name not in self.running.groups or _pool_is_gone(err):",
+        "            if True:",
+        ("tests/test_mirror.py::test_a_group_deleted_during_the_sync_leaves_it",),
     ),
     Mutation(
         "one data loader for every data path",

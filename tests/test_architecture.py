@@ -169,17 +169,10 @@ MAX_COMPLEXITY = 14
 #: The modules still longer, with their length today: each may shrink, none may grow, and one
 #: that is short enough must leave the list (issue "Rooms by concern" empties it).
 LONG_MODULES = {
-    "_client/_sync.py": 442,
+    "_client/_sync.py": 438,
 }
 #: The functions still more complex, with their complexity today (the same rules).
-COMPLEX_FUNCTIONS = {
-    "_listing/_paginate.py:PageRequestPlan._accept": 17,
-    "_pacing/_shared_store.py:SharedPaceStore._read": 15,
-    "_mirror/_sqlite.py:SQLiteDialect._error": 16,
-    "_cli/_export_checks.py:_refuse_the_runs_own_files": 16,
-    "_mirror/_sqlite.py:SQLiteDialect.connect": 15,
-    "_mirror/_job.py:_Run.finish": 15,
-}
+COMPLEX_FUNCTIONS: dict[str, int] = {}
 
 
 def over(measures: dict[str, int], limit: int, known: dict[str, int]) -> list[str]:

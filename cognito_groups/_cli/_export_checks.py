@@ -64,6 +64,20 @@ def _refuse_the_runs_own_files(args: argparse.Namespace) -> None:
     if output is not None and is_special(output):
         output = None
     checkpoint = None if args.checkpoint is None else Path(args.checkpoint)
+    own, patterns = _own_files(args, output, checkpoint)
+    for option, given, name in (
+        ("--output", output, args.output),
+        ("--checkpoint", checkpoint, args.checkpoint),
+    ):
+        what = None if given is None else _what_it_is(given, own, patterns)
+        if what is not None:
+            raise UsageError(f"{option} {name} is {what}: give the {option[2:]} a name of its own")
+
+
+def _own_files(
+    args: argparse.Namespace, output: Path | None, checkpoint: Path | None
+) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+    """The run's own files, and the files whose temporary files it removes, each with its words."""
     own: list[tuple[Path, str]] = []
     patterns: list[tuple[Path, str]] = []
     if checkpoint is not None:
@@ -82,24 +96,24 @@ def _refuse_the_runs_own_files(args: argparse.Namespace) -> None:
     if output is not None:
         own.append((lock_path(real(output)), f"the lock file of --output {args.output}"))
         patterns.append((real(output), f"--output {args.output}"))
-    for option, given, name in (
-        ("--output", output, args.output),
-        ("--checkpoint", checkpoint, args.checkpoint),
-    ):
-        if given is None:
-            continue
-        what = next((what for path, what in own if _same_file(given, path)), None)
-        if what is None:
-            what = next(
-                (
-                    f"named as a temporary file of {of} (a run removes those a killed run left)"
-                    for path, of in patterns
-                    if _temporary_of(given, path)
-                ),
-                None,
-            )
-        if what is not None:
-            raise UsageError(f"{option} {name} is {what}: give the {option[2:]} a name of its own")
+    return own, patterns
+
+
+def _what_it_is(
+    given: Path, own: list[tuple[Path, str]], patterns: list[tuple[Path, str]]
+) -> str | None:
+    """Which of the run's files ``given`` is, in words, or ``None``: a file of its own."""
+    what = next((what for path, what in own if _same_file(given, path)), None)
+    if what is not None:
+        return what
+    return next(
+        (
+            f"named as a temporary file of {of} (a run removes those a killed run left)"
+            for path, of in patterns
+            if _temporary_of(given, path)
+        ),
+        None,
+    )
 
 
 def _same_file(given: Path, own: Path) -> bool:

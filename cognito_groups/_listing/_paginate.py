@@ -133,28 +133,8 @@ class PageRequestPlan:
     def _accept(self, response: Mapping[str, Any]) -> PageSlice:
         """`accept()`; its errors get the token of where the page started from `accept()`."""
         start = self._position
-        if "Users" not in response and came_over_http(response):
-            # botocore parses a 2xx body that is not JSON (malformed, truncated, empty) as {}:
-            # taken at its word, that is an empty last page and the rest of the group is lost.
-            raise MalformedResponseError(
-                "the ListUsersInGroup response had no Users member (its body was empty or not "
-                "JSON)",
-                operation=LIST_USERS_IN_GROUP,
-            )
-        try:
-            page = Page._from_wire(response)
-        except CONVERSION_ERRORS as err:
-            raise MalformedResponseError(
-                f"the ListUsersInGroup response could not be converted ({type(err).__name__})",
-                operation=LIST_USERS_IN_GROUP,
-            ) from err
+        page = _checked_page(response, start)
         service_token = page.next_token
-        if service_token is not None and service_token == start.token:
-            raise PaginationError(
-                "the service returned the same NextToken it was sent; stopping instead of "
-                "looping forever",
-                operation=LIST_USERS_IN_GROUP,
-            )
         users = page.users
         skipped = min(start.skip, len(users))
         if skipped:
@@ -188,6 +168,38 @@ class PageRequestPlan:
         And with the group's name (``err.group_name``).
         """
         return resuming_at(self._position.to_token(), self._request.group_name)
+
+
+def _checked_page(response: Mapping[str, Any], start: Position) -> Page:
+    """The page of a ``ListUsersInGroup`` response sent from ``start``, or what is wrong with it.
+
+    Raises:
+        MalformedResponseError: no ``Users`` in a body that came over HTTP, or a page that does
+            not convert.
+        PaginationError: the service sent back the token it was sent.
+    """
+    if "Users" not in response and came_over_http(response):
+        # botocore parses a 2xx body that is not JSON (malformed, truncated, empty) as {}:
+        # taken at its word, that is an empty last page and the rest of the group is lost.
+        raise MalformedResponseError(
+            "the ListUsersInGroup response had no Users member (its body was empty or not JSON)",
+            operation=LIST_USERS_IN_GROUP,
+        )
+    try:
+        page = Page._from_wire(response)
+    except CONVERSION_ERRORS as err:
+        raise MalformedResponseError(
+            f"the ListUsersInGroup response could not be converted ({type(err).__name__})",
+            operation=LIST_USERS_IN_GROUP,
+        ) from err
+    service_token = page.next_token
+    if service_token is not None and service_token == start.token:
+        raise PaginationError(
+            "the service returned the same NextToken it was sent; stopping instead of "
+            "looping forever",
+            operation=LIST_USERS_IN_GROUP,
+        )
+    return page
 
 
 class PageIteratorBase(Generic[_CallT, _OwnerT]):

@@ -135,33 +135,9 @@ class _Run:
                     self._list(listing)
                 self._commit(listing)
                 break
-            except ResourceNotFoundError as err:
-                name = err.group_name
-                if name is None or name not in self.running.groups or _pool_is_gone(err):
-                    self._failed(listing, err)
-                    raise
-                # The group was deleted while the sync ran: it leaves the sync, the rest goes on.
-                self._commit(listing)
-                self.running = drop_group(self.db, self.running, name, listing.checkpoint)
-            except InvalidParameterError as err:
-                name = err.group_name
-                if err.parameter is not None or name is None or name not in saved:
-                    self._failed(listing, err)
-                    raise
-                # The service refused a position saved by an earlier run (an expired or changed
-                # token): that group is listed again from its start, once; the rest goes on.
-                saved.discard(name)
-                self._commit(listing)
-                self.running = restart_group(self.db, self.running, name, listing.checkpoint)
-                LOGGER.info(
-                    "sync %d of %s: the service refused the saved position in group %r (%s); "
-                    "listing that group again from its start",
-                    self.running.id,
-                    self.options.user_pool_id,
-                    name,
-                    err.error_code,
-                )
             except CognitoGroupsError as err:
+                if self._goes_on_without(listing, err, saved):
+                    continue
                 if err is self.unmirrorable:
                     # The listing's cursor is past that membership: the last commit stands
                     # (exact), and the next run meets it again.
@@ -188,6 +164,39 @@ class _Run:
             time.perf_counter() - settled,
         )
         return sync_record(self.db, self.running.id)
+
+    def _goes_on_without(
+        self, listing: MembershipIterator, err: CognitoGroupsError, saved: set[str]
+    ) -> bool:
+        """Whether the sync goes on after ``err``, its group dropped or listed again.
+
+        A group deleted while the sync ran leaves it; a group whose position, saved by an
+        earlier run, the service refused (an expired or changed token) is listed again from
+        its start, once. Either way what was listed is committed first and the rest goes on.
+        """
+        name = err.group_name
+        if name is None:
+            return False
+        if isinstance(err, ResourceNotFoundError):
+            if name not in self.running.groups or _pool_is_gone(err):
+                return False
+            self._commit(listing)
+            self.running = drop_group(self.db, self.running, name, listing.checkpoint)
+            return True
+        if isinstance(err, InvalidParameterError) and err.parameter is None and name in saved:
+            saved.discard(name)
+            self._commit(listing)
+            self.running = restart_group(self.db, self.running, name, listing.checkpoint)
+            LOGGER.info(
+                "sync %d of %s: the service refused the saved position in group %r (%s); "
+                "listing that group again from its start",
+                self.running.id,
+                self.options.user_pool_id,
+                name,
+                err.error_code,
+            )
+            return True
+        return False
 
     def _list(self, listing: MembershipIterator) -> None:
         options = self.options

@@ -55,6 +55,59 @@ SQLITE_MINIMUM = (3, 35, 0)
 #: A moment in a SQLite column: always this shape, UTC (`SQLiteDialect.bind_time()`).
 
 
+#: SQLite's errors as the mirror says them, in this order: by the start of the error's name,
+#: or by words of its message (a SQLite before 3.38 names none); each made of where and text.
+_ERRORS: tuple[tuple[str, str, Callable[[str, str], MirrorError]], ...] = (
+    (
+        "SQLITE_NOTADB",
+        "file is not a database",
+        lambda where, _: NotAMirrorError(where, f"{where} is not a SQLite database"),
+    ),
+    (
+        "SQLITE_CORRUPT",
+        "malformed",
+        lambda where, text: NotAMirrorError(where, f"{where} is damaged (SQLite: {text})"),
+    ),
+    (
+        "SQLITE_BUSY",
+        "database is locked",
+        lambda where, _: DatabaseUnavailableError(
+            where,
+            f"{where} is busy: another program kept it locked for more than {_BUSY_SECONDS:g} s",
+        ),
+    ),
+    (
+        "SQLITE_READONLY",
+        "readonly",
+        lambda where, text: DatabaseWriteError(where, f"{where} is read-only: {text}"),
+    ),
+    (
+        "SQLITE_FULL",
+        "disk is full",
+        lambda where, text: DatabaseWriteError(where, f"{where}: the disk is full ({text})"),
+    ),
+    (
+        "SQLITE_IOERR",
+        "disk I/O error",
+        lambda where, text: DatabaseWriteError(
+            where, f"{where} cannot be written: {text} (a full disk, or a file size limit?)"
+        ),
+    ),
+)
+
+
+def _check_version(shown: str) -> None:
+    """Refuse a SQLite older than `SQLITE_MINIMUM`, naming both versions."""
+    if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+        needed = ".".join(map(str, SQLITE_MINIMUM))
+        raise MirrorError(
+            shown,
+            f"a SQLite mirror needs SQLite {needed} or newer; this Python's sqlite3 module "
+            f"has SQLite {sqlite3.sqlite_version}: use a Python built with a newer SQLite, "
+            "or a PostgreSQL database",
+        )
+
+
 class SQLiteDialect(Dialect):
     """SQLite, through the standard library: a file, WAL, and ``flock`` for the pool locks."""
 
@@ -81,54 +134,15 @@ class SQLiteDialect(Dialect):
         return self.location
 
     def connect(self, *, create: bool, reader: bool) -> Any:
-        if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
-            needed = ".".join(map(str, SQLITE_MINIMUM))
-            raise MirrorError(
-                self.shown,
-                f"a SQLite mirror needs SQLite {needed} or newer; this Python's sqlite3 module "
-                f"has SQLite {sqlite3.sqlite_version}: use a Python built with a newer SQLite, "
-                "or a PostgreSQL database",
-            )
+        _check_version(self.shown)
         path = self.path
         with self.translated():
             if path.is_dir():
                 raise NotAMirrorError(self.shown, f"{self.shown} is a folder, not a database")
             if path.exists():
-                found = path.stat()
-                if not stat.S_ISREG(found.st_mode):
-                    # /dev/null, a pipe: SQLite would make its journal beside it, in /dev.
-                    raise NotAMirrorError(
-                        self.shown, f"{self.shown} is a device or a pipe, not a database file"
-                    )
-                if found.st_nlink != 1:
-                    # SQLite names its -wal and -shm after the name it opens, and our pool
-                    # locks are named after the file's real path: two names, two of each.
-                    raise NotAMirrorError(
-                        self.shown,
-                        f"{self.shown} has {found.st_nlink} names (hard links): SQLite keeps a "
-                        "journal per name, so syncs through two names would damage it; give "
-                        "it one name (a symbolic link to it is fine)",
-                    )
-                if create and found.st_size == 0:
-                    if found.st_uid != os.geteuid():
-                        # Its owner would read the personal data the mirror writes in it.
-                        raise NotAMirrorError(
-                            self.shown,
-                            f"{self.shown} is an empty file of another user: a mirror holds "
-                            "personal data, so it is made in a file of yours (remove it, or "
-                            "give another path)",
-                        )
-                    path.chmod(_MODE)  # an empty file made for us: private, as a new one
+                self._check_file(path.stat(), create=create)
             if not path.exists():
-                if not create:
-                    raise NotAMirrorError(
-                        self.shown, f"{self.shown}: no such mirror (run cognito-groups sync first)"
-                    )
-                real = Path(os.path.realpath(path))  # a symbolic link to a file still to make
-                if not real.parent.is_dir():
-                    raise DatabaseWriteError(self.shown, f"{self.shown}: its folder does not exist")
-                with suppress(FileExistsError):  # made meanwhile by another run: use it
-                    os.close(os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE))
+                self._make(create=create)
             if reader:
                 self._check_follows()
             connection = self._open("mode=rw")
@@ -277,29 +291,53 @@ class SQLiteDialect(Dialect):
         name = getattr(err, "sqlite_errorname", "") or ""
         text = str(err)
         where = self.shown
-        if name == "SQLITE_NOTADB" or "file is not a database" in text:
-            return NotAMirrorError(where, f"{where} is not a SQLite database")
-        if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
-            return NotAMirrorError(where, f"{where} is damaged (SQLite: {text})")
-        if name.startswith("SQLITE_BUSY") or "database is locked" in text:
-            return DatabaseUnavailableError(
-                where,
-                f"{where} is busy: another program kept it locked for more than "
-                f"{_BUSY_SECONDS:g} s",
-            )
-        if name.startswith("SQLITE_READONLY") or "readonly" in text:
-            return DatabaseWriteError(where, f"{where} is read-only: {text}")
-        if name == "SQLITE_FULL" or "disk is full" in text:
-            return DatabaseWriteError(where, f"{where}: the disk is full ({text})")
-        if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
-            return DatabaseWriteError(
-                where, f"{where} cannot be written: {text} (a full disk, or a file size limit?)"
-            )
+        for names, words, made in _ERRORS:
+            if name.startswith(names) or words in text:
+                return made(where, text)
         if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM")) or isinstance(
             err, sqlite3.OperationalError
         ):
             return DatabaseWriteError(where, f"{where} cannot be written or read: {text}")
         raise err  # a programming error of ours: not the user's to mend
+
+    def _check_file(self, found: os.stat_result, *, create: bool) -> None:
+        """Refuse a file no mirror can be: not a file, of two names, an empty one of another."""
+        if not stat.S_ISREG(found.st_mode):
+            # /dev/null, a pipe: SQLite would make its journal beside it, in /dev.
+            raise NotAMirrorError(
+                self.shown, f"{self.shown} is a device or a pipe, not a database file"
+            )
+        if found.st_nlink != 1:
+            # SQLite names its -wal and -shm after the name it opens, and our pool
+            # locks are named after the file's real path: two names, two of each.
+            raise NotAMirrorError(
+                self.shown,
+                f"{self.shown} has {found.st_nlink} names (hard links): SQLite keeps a "
+                "journal per name, so syncs through two names would damage it; give "
+                "it one name (a symbolic link to it is fine)",
+            )
+        if create and found.st_size == 0:
+            if found.st_uid != os.geteuid():
+                # Its owner would read the personal data the mirror writes in it.
+                raise NotAMirrorError(
+                    self.shown,
+                    f"{self.shown} is an empty file of another user: a mirror holds "
+                    "personal data, so it is made in a file of yours (remove it, or "
+                    "give another path)",
+                )
+            self.path.chmod(_MODE)  # an empty file made for us: private, as a new one
+
+    def _make(self, *, create: bool) -> None:
+        """Make the database's file, private (0600), when a sync may; else no mirror is here."""
+        if not create:
+            raise NotAMirrorError(
+                self.shown, f"{self.shown}: no such mirror (run cognito-groups sync first)"
+            )
+        real = Path(os.path.realpath(self.path))  # a symbolic link to a file still to make
+        if not real.parent.is_dir():
+            raise DatabaseWriteError(self.shown, f"{self.shown}: its folder does not exist")
+        with suppress(FileExistsError):  # made meanwhile by another run: use it
+            os.close(os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE))
 
     def lock_path(self, user_pool_id: str) -> Path:
         """The lock file of the pool's syncs into this database, beside it.

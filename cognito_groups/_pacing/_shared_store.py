@@ -243,22 +243,8 @@ class SharedPaceStore(PaceStore):
         if not raw or len(raw) > LARGEST:
             return {}
         try:
-            data: Any = json.loads(raw)
-            version = data["version"]
-            boot = float(data["boot"])
-            wall = float(data.get("wall", 0.0))
-            buckets = data["budgets"]
-            if not isinstance(version, int) or not isinstance(buckets, dict):
-                raise TypeError("not a budget state")
-            if version > VERSION:
-                raise _Newer(version)
-            states = {
-                str(name): PaceState.from_json(value)
-                for name, value in cast("dict[object, object]", buckets).items()
-            }
-        except _Newer:
-            raise
-        except (ValueError, TypeError, KeyError) as err:
+            boot, wall, states = _decoded(raw)
+        except (ValueError, TypeError, KeyError) as err:  # a newer release's: _Newer, raised
             _log.debug("budget state %s was damaged (%s); starting afresh", self._path, err)
             return {}
         if abs(boot - _boot_time()) > 1.0:
@@ -321,6 +307,29 @@ class _Newer(OSError):
 
     def __init__(self, version: int) -> None:
         super().__init__(f"it was written in format {version}, newer than {VERSION}")
+
+
+def _decoded(raw: bytes) -> tuple[float, float, dict[str, PaceState]]:
+    """The boot time, the wall time and the states a file's ``raw`` text holds.
+
+    Raises:
+        _Newer: written by a newer release.
+        ValueError, TypeError, KeyError: not what this module writes.
+    """
+    data: Any = json.loads(raw)
+    version = data["version"]
+    boot = float(data["boot"])
+    wall = float(data.get("wall", 0.0))
+    buckets = data["budgets"]
+    if not isinstance(version, int) or not isinstance(buckets, dict):
+        raise TypeError("not a budget state")
+    if version > VERSION:
+        raise _Newer(version)
+    states = {
+        str(name): PaceState.from_json(value)
+        for name, value in cast("dict[object, object]", buckets).items()
+    }
+    return boot, wall, states
 
 
 def _sane(state: PaceState, now: float) -> bool:
