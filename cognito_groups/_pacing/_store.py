@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import logging
 import os
 import socket
 import sys
@@ -37,7 +36,6 @@ __all__ = [
     "identity",
 ]
 
-_log = logging.getLogger("cognito_groups")
 
 #: The environment variable naming the folder of the shared files (``off``: none).
 FOLDER_VARIABLE = "COGNITO_GROUPS_BUDGET_DIR"
