@@ -274,6 +274,13 @@ MUTATIONS = (
         PAGING,
     ),
     Mutation(
+        "a throttled answer is not told to its budgets (the job never slows)",
+        "_pacing/_paced.py",
+        "            budget.throttled_answer(signal.sent_at, signal.response)\n",
+        "            pass\n",
+        ("tests/test_quotas.py::test_another_caller_keeps_most_of_its_share",),
+    ),
+    Mutation(
         "ListGroups is sent without its category's budget",
         "_client/_sync.py",
         "return GroupIterator(paced(client, LIST_GROUPS, self._groups_pacer()), plan)",

@@ -116,7 +116,8 @@ class OtherCaller:
 
     Its calls are at fixed times (``start + k / rate``, whatever the answers), from when it
     starts for ``duration`` seconds (or until stopped), each taking a token from the server's
-    buckets in process. ``calls`` and ``throttled`` count them.
+    buckets in process (at its fixed time if the server has a ``jitter``: the moment the
+    client's stamped requests are decided at too). ``calls`` and ``throttled`` count them.
     """
 
     def __init__(
@@ -169,7 +170,11 @@ class OtherCaller:
             wait = due - time.monotonic()
             if wait > 0 and self._stop.wait(wait):
                 return
-            admitted = self.server.admit(self.operation, {"UserPoolId": POOL})
+            # With the server's jitter, a call counts at its own moment, as the client's
+            # requests do at theirs: this thread woken late on a busy machine would otherwise
+            # send the calls it missed at once, a burst the caller never meant.
+            at = due if self.server.jitter is not None else None
+            admitted = self.server.admit(self.operation, {"UserPoolId": POOL}, at)
             self.calls += 1
             if not admitted:
                 self.throttled += 1
