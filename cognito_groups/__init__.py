@@ -9,20 +9,22 @@ Example:
     ```
 """
 
-from cognito_groups._client._async import AsyncCognitoGroups, aiter_users_in_group
+from cognito_groups._client._async import AsyncCognitoGroups
 from cognito_groups._client._async_iterators import (
     AsyncGroupIterator,
     AsyncMembershipIterator,
     AsyncPageIterator,
     AsyncUserIterator,
 )
+from cognito_groups._client._async_shortcut import aiter_users_in_group
 from cognito_groups._client._iterators import (
     GroupIterator,
     MembershipIterator,
     PageIterator,
     UserIterator,
 )
-from cognito_groups._client._sync import CognitoGroups, iter_users_in_group
+from cognito_groups._client._shortcut import iter_users_in_group
+from cognito_groups._client._sync import CognitoGroups
 from cognito_groups._errors import (
     ClientSetupError,
     CognitoGroupsError,

@@ -1,9 +1,9 @@
-"""The asynchronous facade: `AsyncCognitoGroups` and `aiter_users_in_group()`, on aiobotocore.
+"""The asynchronous facade: `AsyncCognitoGroups`, on aiobotocore.
 
-The twin of `_client`, method for method. Everything but the waiting is shared with the sync
+The twin of ``_sync``, method for method. Everything but the waiting is shared with the sync
 facade: validation (``_validate``), the plans (``_paginate``, ``_groups``, ``_memberships``),
-pacing and error translation (``_budget``, ``_errors``), conversion (``_models``) and client
-building with its Region rule (``_config``). It never imports the sync facade.
+pacing (``_paced``), error translation (``_errors``), conversion (``_models``), client
+building (``_config``) and the Region rule (``_region``). It never imports the sync facade.
 
 aiobotocore is the ``async`` extra (``pip install '/path/to/cognito-groups[async]'``). This module
 imports without it, so that ``from cognito_groups import *`` works everywhere; building a
@@ -39,7 +39,6 @@ from cognito_groups._listing._validate import (
     DEFAULT_PAGE_SIZE,
     check_list_request,
     check_membership_request,
-    check_own_client_options,
 )
 from cognito_groups._pacing._paced import DEFAULT_PATIENCE, FacadeBudgets, apaced
 
@@ -54,7 +53,7 @@ if TYPE_CHECKING:
     from cognito_groups._listing._validate import ListRequest
     from cognito_groups._pacing._paced import AsyncCall
 
-__all__ = ["AsyncCognitoGroups", "aiter_users_in_group"]
+__all__ = ["AsyncCognitoGroups"]
 
 
 class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
@@ -322,42 +321,3 @@ class AsyncCognitoGroups(FacadeBudgets, AsyncClosing):
             async for membership in it:
                 found.setdefault(membership.user.username, set()).add(membership.group_name)
         return {username: frozenset(names) for username, names in found.items()}
-
-
-def aiter_users_in_group(
-    user_pool_id: str,
-    group_name: str,
-    *,
-    client: CognitoIdentityProviderClient | AsyncCognitoGroups | None = None,
-    region_name: str | None = None,
-    endpoint_url: str | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    max_users: int | None = None,
-    next_token: str | None = None,
-) -> AsyncUserIterator:
-    """``async for`` over a group's members: `iter_users_in_group()`, awaited.
-
-    ``region_name`` and ``endpoint_url`` are those of the client it creates (not with
-    ``client``). Without ``client`` it creates an aiobotocore client from the environment, in
-    the Region the pool id names when no Region is configured (as `iter_users_in_group()`
-    does), and closes it
-    when the iteration ends (exhausted, failed, or ``await iterator.aclose()`` / ``async
-    with``).
-
-    Example:
-        ```python
-        async def main() -> None:
-            async for user in aiter_users_in_group("us-east-1_AbC123", "admins"):
-                print(user.username)
-        ```
-    """
-    request = check_list_request(
-        user_pool_id, group_name, page_size=page_size, max_users=max_users, next_token=next_token
-    )
-    region, endpoint = check_own_client_options(client, region_name, endpoint_url)
-    if isinstance(client, AsyncCognitoGroups):
-        return AsyncUserIterator(client._pages(request))
-    if client is None:
-        cognito = AsyncCognitoGroups._for_pool(request.user_pool_id, region, endpoint)
-        return AsyncUserIterator(cognito._pages(request, owner=cognito))
-    return AsyncUserIterator(AsyncCognitoGroups(client)._pages(request))
