@@ -281,6 +281,22 @@ MUTATIONS = (
         ("tests/test_quotas.py::test_another_caller_keeps_most_of_its_share",),
     ),
     Mutation(
+        "an output that another run keeps, or a database, is replaced",
+        "_cli/_export_checks.py",
+        "            what = kept_or_foreign(given)  # another run's file, a database\n",
+        "            pass\n",
+        ("tests/test_export_files.py::test_an_output_another_run_keeps_or_no_export_is_refused",),
+    ),
+    Mutation(
+        "a checkpoint is taken for an output by its first bytes alone",
+        "_cli/_other_files.py",
+        "        if _CHECKPOINT_END in os.pread(descriptor, _CHECKPOINT_TAIL, tail):\n",
+        "        if True:\n",
+        (
+            "tests/test_export_files.py::test_an_output_like_a_checkpoint_or_a_database_only_at_one_end_is_replaced",
+        ),
+    ),
+    Mutation(
         "ListGroups is sent without its category's budget",
         "_client/_sync.py",
         "return GroupIterator(paced(client, LIST_GROUPS, self._groups_pacer()), plan)",

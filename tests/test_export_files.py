@@ -7,18 +7,20 @@ checkpoint, temporary files a killed run left, SIGTERM and SIGHUP.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
 import os
 import resource
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,7 @@ from cognito_groups._cli._checkpoint_file import (
     ExportCheckpoint,
 )
 from cognito_groups._cli._output_file import Committed, OutputFile
+from cognito_groups._durable._digest import canonical_digest
 
 from .conftest import wait_for
 from .quota_server import POOL, QuotaServer, held_from
@@ -38,7 +41,7 @@ from .terminal import AS_A_SHELL_STARTS_IT
 from .test_export import SCRIPT, export, pairs_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 GROUPS = {f"f{index}": 50 + 40 * index for index in range(5)}
 #: One attempt per request, so that an injected error fails the run at once.
@@ -548,6 +551,83 @@ def test_an_output_that_is_one_of_the_runs_own_files_is_refused(
     )
     after = {path.name: path.read_bytes() if path.exists() else None for path in tmp_path.iterdir()}
     assert after == before
+
+
+def _a_checkpoint(path: Path) -> None:
+    """A checkpoint as export writes one (its fields, then its digest)."""
+    fields = dataclasses.asdict(ExportCheckpoint(
+        pool=POOL, groups=None, format="jsonl", attributes=None, offset=0, written=0,
+        memberships=None, output_device=None, output_inode=None, output_sha256=None,
+    ))  # fmt: skip
+    path.write_text(json.dumps({**fields, "digest": canonical_digest(fields)}))
+
+
+def _a_database(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE memberships (username TEXT)")
+
+
+#: An output another run keeps, or no export: how the test makes it, what the refusal says.
+OTHER_FILES: dict[str, tuple[str, Callable[[Path], object] | None, str]] = {
+    "another-runs-spill": (".other.cp.cognito-groups.sqlite", _a_database,
+                           "named as the spill of a --by-user run of cognito-groups, or a file "
+                           "SQLite keeps beside one"),
+    "another-spills-wal": (".other.cp.cognito-groups.sqlite-wal", None,
+                           "named as the spill of a --by-user run of cognito-groups, or a file "
+                           "SQLite keeps beside one"),
+    "another-runs-lock": (".other.jsonl.cognito-groups.lock",
+                          lambda path: path.write_text("4242\n"),
+                          "named as the lock file of a run of cognito-groups"),
+    "another-runs-temporary-file": (".other.jsonl.cognito-groups-k3j2h1g0.tmp",
+                                    lambda path: path.write_text('{"username": "half'),
+                                    "named as a temporary file of a run of cognito-groups"),
+    "another-exports-checkpoint": ("other.checkpoint", _a_checkpoint,
+                                   "a checkpoint of cognito-groups export"),
+    "a-mirror": ("mirror.db", _a_database,
+                 "a SQLite database (a mirror, or a spill of --by-user)"),
+    "a-symlink-to-a-mirror": ("link", None,
+                              "a SQLite database (a mirror, or a spill of --by-user)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(OTHER_FILES))
+def test_an_output_another_run_keeps_or_no_export_is_refused(
+    server: QuotaServer, tmp_path: Path, case: str
+) -> None:
+    """An output that is another run's lock, spill, temporary file or checkpoint, or a mirror.
+
+    Exit 2 naming what it is, before anything is written: the folder is left exactly as it
+    was. (Each was replaced by the export, exit 0, under the run that kept it.)
+    """
+    name, make, what = OTHER_FILES[case]
+    output = tmp_path / name
+    if case == "a-symlink-to-a-mirror":
+        _a_database(tmp_path / "mirror.db")
+        output.symlink_to("mirror.db")
+    elif make is not None:
+        make(output)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.exists()}
+    result = export(server.url, "-o", output)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"cognito-groups: error: --output {output} is {what}: give the output a name of its own\n"
+    )
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
+def test_an_output_like_a_checkpoint_or_a_database_only_at_one_end_is_replaced(
+    server: QuotaServer, tmp_path: Path
+) -> None:
+    """Files that only begin like a checkpoint, or are too short for SQLite's header: replaced.
+
+    The checks read a file's first and last bytes: an earlier export is still an output.
+    """
+    for name, text in (("a.jsonl", '{"pool": "an export of mine"}\n'), ("b.jsonl", "SQLite")):
+        output = tmp_path / name
+        output.write_text(text)
+        result = export(server.url, "-o", output)
+        assert result.returncode == 0, result.stderr
+        assert output.read_text() != text
 
 
 def test_a_checkpoint_that_is_the_outputs_lock_is_refused(

@@ -10,6 +10,7 @@ modules, one concern each:
 * ``_users``: ``users`` and ``demo``, a group listed page by page;
 * ``_export``: ``export``, every membership of a pool, crash-safe;
 * ``_export_checks``: what ``export`` refuses before it writes;
+* ``_other_files``: files an output must not replace (another run's, a checkpoint, a database);
 * ``_commits``: when and how ``export`` commits (rows synced, then the checkpoint);
 * ``_spill``: ``export --by-user``, the memberships regrouped by user in a file on disk;
 * ``_sync``: ``sync``, a pool mirrored into a database (the library's `Mirror`);

@@ -1,8 +1,9 @@
 """What ``export`` refuses before it writes: options, its own files, another's checkpoint.
 
 Options that cannot go together; one of the run's own files (its checkpoint, its lock, its
-spill, a temporary file) given as the output or the checkpoint; a checkpoint made for another
-export, or one whose output is not the file it was made for.
+spill, a temporary file) given as the output or the checkpoint, or an output that another
+run keeps or that is no export (`_other_files`); a checkpoint made for another export, or one
+whose output is not the file it was made for.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cognito_groups._cli._files import (
     named_as_temporary,
     real,
 )
+from cognito_groups._cli._other_files import kept_or_foreign
 from cognito_groups._cli._records import chosen_attributes
 from cognito_groups._cli._report import UsageError
 from cognito_groups._cli._spill import SIDE_FILES, spill_path
@@ -58,7 +60,8 @@ def _refuse_the_runs_own_files(args: argparse.Namespace) -> None:
     and SQLite's files beside it, the lock files of the output and of the checkpoint, and the
     temporary files of both (those a killed run left are removed). An output named so would
     be removed with the spill at the end (``exported 200 users``, and no file), or locked
-    against itself. By any name: ``./`` in front, a symlink to it, a hard link.
+    against itself. By any name: ``./`` in front, a symlink to it, a hard link. An output
+    that is another run's file, a checkpoint or a database is refused too (`_other_files`).
     """
     output = None if args.output is None else Path(args.output)
     if output is not None and is_special(output):
@@ -70,6 +73,8 @@ def _refuse_the_runs_own_files(args: argparse.Namespace) -> None:
         ("--checkpoint", checkpoint, args.checkpoint),
     ):
         what = None if given is None else _what_it_is(given, own, patterns)
+        if what is None and given is output and given is not None:
+            what = kept_or_foreign(given)  # another run's file, a database
         if what is not None:
             raise UsageError(f"{option} {name} is {what}: give the {option[2:]} a name of its own")
 

@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 _TEMPORARY_SUFFIX = ".tmp"
+_TEMPORARY_MARK = ".cognito-groups-"
 #: Where a path names the process's own streams or a device, whatever file it reaches.
 _SPECIAL_FOLDERS = ("/dev/", "/proc/")
 
@@ -81,11 +82,14 @@ def lock_path(path: Path) -> Path:
 
 def _temporary_prefix(path: Path) -> str:
     """The start of the name of every temporary file made for ``path``."""
-    return f".{stem(path.name)}.cognito-groups-"
+    return f".{stem(path.name)}{_TEMPORARY_MARK}"
 
 
-def named_as_temporary(name: str, path: Path) -> bool:
-    """Whether a file called ``name`` beside ``path`` is named as one of its temporary files."""
+def named_as_temporary(name: str, path: Path | None = None) -> bool:
+    """Whether a file called ``name`` is named as a temporary file of ``path`` (or of any)."""
+    if path is None:
+        start, mark = name.startswith("."), _TEMPORARY_MARK in name[1:]
+        return start and mark and name.endswith(_TEMPORARY_SUFFIX)
     return name.startswith(_temporary_prefix(path)) and name.endswith(_TEMPORARY_SUFFIX)
 
 

@@ -61,13 +61,15 @@ if TYPE_CHECKING:
 
     from cognito_groups._cli._checkpoint_file import ExportCheckpoint
 
-__all__ = ["SIDE_FILES", "MembershipSpill", "spill_path"]
+__all__ = ["SIDE_FILES", "SPILL_SUFFIX", "MembershipSpill", "spill_path"]
 
 _MODE = 0o600
 #: Rows held in memory before they are inserted (one ``executemany`` each).
 _BATCH = 1000
 #: What SQLite may leave beside a database.
 SIDE_FILES = ("-journal", "-wal", "-shm")
+#: The end of every spill's name.
+SPILL_SUFFIX = ".cognito-groups.sqlite"
 _DATES = ("UserCreateDate", "UserLastModifiedDate")
 
 _SCHEMA = """
@@ -88,7 +90,7 @@ ORDER BY users.first_seq, memberships.group_name
 
 def spill_path(checkpoint: Path) -> Path:
     """Where the spill of ``--by-user --checkpoint C`` lives: ``.<C>.cognito-groups.sqlite``."""
-    return checkpoint.with_name(f".{checkpoint.name}.cognito-groups.sqlite")
+    return checkpoint.with_name(f".{checkpoint.name}{SPILL_SUFFIX}")
 
 
 class MembershipSpill:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "LOCK_SUFFIX",
     "LONGEST_NAME",
     "LockHeldError",
     "NotALockFileError",
@@ -44,7 +45,8 @@ __all__ = [
 ]
 
 _MODE = 0o600
-_SUFFIX = ".cognito-groups.lock"
+#: The end of every lock file's name.
+LOCK_SUFFIX = ".cognito-groups.lock"
 #: The longest name kept in the names made from it (file systems allow 255 bytes).
 LONGEST_NAME = 200
 #: How long to wait for another process to write its pid into a lock file it has just made.
@@ -77,7 +79,7 @@ def stem(name: str) -> str:
 
 def lock_beside(path: Path, name: str | None = None) -> Path:
     """The lock file ``.<name>.cognito-groups.lock`` beside ``path`` (``name``: its own)."""
-    return path.with_name(f".{stem(path.name if name is None else name)}{_SUFFIX}")
+    return path.with_name(f".{stem(path.name if name is None else name)}{LOCK_SUFFIX}")
 
 
 def take(lock: Path, *, wait: bool = False, waiting: Callable[[str], object] | None = None) -> int:
