@@ -297,6 +297,27 @@ MUTATIONS = (
         ),
     ),
     Mutation(
+        "rows wait for 1,000 more than the cadence allows",
+        "_durable/_cadence.py",
+        "or self._pending >= COMMIT_ROWS",
+        "or self._pending >= 2 * COMMIT_ROWS",
+        ("tests/test_cadence.py",),
+    ),
+    Mutation(
+        "a commit of no rows ends the first row's commit at once",
+        "_durable/_cadence.py",
+        "        if self._pending:\n            self._first = False\n",
+        "        self._first = False\n",
+        ("tests/test_cadence.py",),
+    ),
+    Mutation(
+        "export's first row waits for the cadence (its bytes held past a commit)",
+        "_cli/_commits.py",
+        "Cadence(first_at_once=True)",
+        "Cadence()",
+        ("tests/test_export_files.py",),
+    ),
+    Mutation(
         "ListGroups is sent without its category's budget",
         "_client/_sync.py",
         "return GroupIterator(paced(client, LIST_GROUPS, self._groups_pacer()), plan)",

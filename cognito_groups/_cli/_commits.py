@@ -1,15 +1,17 @@
-"""When and how ``export`` commits: the rows synced, then the checkpoint that covers them.
+"""How ``export`` commits: the rows synced, then the checkpoint that covers them.
 
-Every quarter of a second, and every 1,000 rows, the output (or ``--by-user``'s spill) is
-synced and only then the checkpoint replaced; the first row is committed at once. Without a
-checkpoint a commit only syncs, and without an output it flushes standard output.
+On the cadence of every commit (`_durable._cadence`: a quarter of a second, 1,000 rows) the
+output (or ``--by-user``'s spill) is synced and only then the checkpoint replaced; the first
+row is committed at once. Without a checkpoint a commit only syncs, and without an output it
+flushes standard output.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import TYPE_CHECKING, Protocol
+
+from cognito_groups._durable._cadence import Cadence
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -18,13 +20,7 @@ if TYPE_CHECKING:
     from cognito_groups._cli._checkpoint_file import CheckpointFile, ExportCheckpoint
     from cognito_groups._cli._output_file import Committed
 
-__all__ = ["COMMIT_ROWS", "COMMIT_SECONDS", "Commits", "Rows", "Synced"]
-
-
-COMMIT_SECONDS = 0.25
-
-
-COMMIT_ROWS = 1000
+__all__ = ["Commits", "Rows", "Synced"]
 
 
 class Rows(Protocol):
@@ -66,23 +62,16 @@ class Commits:
         self._output = output
         self._checkpoint = checkpoint
         self._writer = writer
-        self._last = 0.0
-        self._rows_committed = 0
+        self._cadence = Cadence(first_at_once=True)
 
     def when_due(self, now: float) -> None:
-        """Commit the first row, then when 0.25 s or 1,000 rows have gone by since the last."""
-        written = self._writer.written
-        if (
-            self._rows_committed == 0
-            or now - self._last >= COMMIT_SECONDS
-            or written % COMMIT_ROWS == 0
-        ):
+        """A row was written at ``now``: commit it, the first at once, then on the cadence."""
+        if self._cadence.added(now):
             self.now()
 
     def now(self) -> None:
         """Commit: without ``--output``, flush stdout; else sync it and replace the checkpoint."""
-        self._last = time.monotonic()
-        self._rows_committed = self._writer.written
+        self._cadence.committed()
         output = self._output
         if output is None:
             self._writer.flush()

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cognito_groups._client._counting import RequestCounter
+from cognito_groups._durable._cadence import Cadence
 from cognito_groups._errors import (
     CognitoGroupsError,
     InvalidParameterError,
@@ -54,14 +55,10 @@ if TYPE_CHECKING:
     from cognito_groups._mirror._staging import RunningSync
 
 __all__ = [
-    "COMMIT_ROWS",
-    "COMMIT_SECONDS",
     "LOGGER",
     "run",
 ]
 
-COMMIT_SECONDS = 0.25
-COMMIT_ROWS = 1000
 #: Where a sync says how long its swap took (DEBUG; no name of a user or group).
 LOGGER = logging.getLogger("cognito_groups.mirror")
 
@@ -110,7 +107,7 @@ class _Run:
         self.committed = 0  # by this run, committed
         self.memberships: list[tuple[str, str]] = []
         self.users: dict[str, tuple[Any, ...]] = {}
-        self.last_commit = time.monotonic()
+        self.cadence = Cadence()
         #: The error of a membership listed that cannot be mirrored (not staged), if any.
         self.unmirrorable: CognitoGroupsError | None = None
 
@@ -212,8 +209,7 @@ class _Run:
             self.memberships.append((membership.group_name, user.username))
             self.users[user.username] = user_row(self.db, sync_id, user, attributes)
             self.listed += 1
-            now = time.monotonic()
-            if now - self.last_commit >= COMMIT_SECONDS or len(self.memberships) >= COMMIT_ROWS:
+            if self.cadence.added(time.monotonic()):
                 self._commit(listing)
 
     def _progress(self, listing: MembershipIterator) -> SyncProgress:
@@ -244,7 +240,7 @@ class _Run:
         self.memberships.clear()
         self.users.clear()
         self.committed = self.listed
-        self.last_commit = time.monotonic()
+        self.cadence.committed()
         if self.options.progress is not None:
             self.options.progress(self._progress(listing))
 
