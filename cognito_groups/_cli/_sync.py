@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from cognito_groups._cli._aws import RequestCounter, facade, listing_status
 from cognito_groups._cli._report import continuing_helps
 from cognito_groups._cli._terminal import counted
-from cognito_groups._listing._validate import check_group_names, check_user_pool_id
 from cognito_groups._mirror._database import dialect_for
 from cognito_groups._mirror._mirror import DEFAULT_ATTRIBUTES, Mirror
 
@@ -65,9 +64,8 @@ class Sync:
     def run(self) -> None:
         """Sync (see the module's docstring), then say what was done."""
         args = self.args
-        # Bad parameters are reported before anything is created or sent.
-        pool = check_user_pool_id(args.user_pool_id)
-        check_group_names(args.group)
+        # Bad parameters are refused by the library before anything is created or sent: the
+        # pool id when the facade is built, the others by sync() before it writes.
         if args.all_attributes:
             attributes = None
         elif args.no_attributes:
@@ -83,7 +81,7 @@ class Sync:
             with self.console.status.ticking(self._redraw):  # it moves while throttled too
                 record = mirror.sync(
                     cognito,
-                    pool,
+                    args.user_pool_id,
                     args.group,
                     attributes=attributes,
                     concurrency=args.concurrency,

@@ -27,6 +27,7 @@ from cognito_groups._listing._validate import (
     check_flag,
     check_list_request,
     check_membership_request,
+    check_user_pool_id,
 )
 from cognito_groups._pacing._paced import DEFAULT_PATIENCE, FacadeBudgets, paced
 
@@ -170,7 +171,12 @@ class CognitoGroups(FacadeBudgets, Closing):
         patience: float = DEFAULT_PATIENCE,
         shared_budget: bool = True,
     ) -> CognitoGroups:
-        """A facade with its own client, built now: in the pool's Region when none is configured."""
+        """A facade with its own client, built now: in the pool's Region when none is configured.
+
+        Raises:
+            InvalidParameterError: ``user_pool_id`` breaks a rule (before anything is built).
+        """
+        user_pool_id = check_user_pool_id(user_pool_id)
         cognito = cls(
             session=session,
             region_name=region_name,
