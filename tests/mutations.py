@@ -288,10 +288,24 @@ MUTATIONS = (
         ("tests/test_export_files.py::test_an_output_another_run_keeps_or_no_export_is_refused",),
     ),
     Mutation(
+        "a file SQLite keeps beside a mirror is replaced by an export",
+        "_cli/_other_files.py",
+        "    return _what_is_inside(path) or _beside_a_database(real(path))\n",
+        "    return _what_is_inside(path)\n",
+        ("tests/test_export_files.py::test_an_output_another_run_keeps_or_no_export_is_refused",),
+    ),
+    Mutation(
+        "a path under /proc that reaches a file is written as a device, unchecked",
+        "_cli/_files.py",
+        "    if _STREAMS.fullmatch(os.path.abspath(path)):\n",
+        "    if os.path.abspath(path).startswith(('/dev/', '/proc/')):\n",
+        ("tests/test_export_files.py::test_an_output_another_run_keeps_or_no_export_is_refused",),
+    ),
+    Mutation(
         "a checkpoint is taken for an output by its first bytes alone",
         "_cli/_other_files.py",
-        "        if _CHECKPOINT_END in os.pread(descriptor, _CHECKPOINT_TAIL, tail):\n",
-        "        if True:\n",
+        "    if head.startswith(_CHECKPOINT_START) and _CHECKPOINT_END.search(tail):\n",
+        "    if head.startswith(_CHECKPOINT_START):\n",
         (
             "tests/test_export_files.py::test_an_output_like_a_checkpoint_or_a_database_only_at_one_end_is_replaced",
         ),

@@ -587,6 +587,15 @@ OTHER_FILES: dict[str, tuple[str, Callable[[Path], object] | None, str]] = {
                  "a SQLite database (a mirror, or a spill of --by-user)"),
     "a-symlink-to-a-mirror": ("link", None,
                               "a SQLite database (a mirror, or a spill of --by-user)"),
+    "a-mirrors-write-ahead-log": ("mirror.db-wal", None,
+                                  "a file SQLite keeps beside the database mirror.db"),
+    "a-mirrors-shared-memory": ("mirror.db-shm", None,
+                                "a file SQLite keeps beside the database mirror.db"),
+    "a-write-ahead-log-by-its-bytes": ("log", lambda path: path.write_bytes(
+        b"\x37\x7f\x06\x82" + bytes(28)), "a file SQLite keeps beside a database (its "
+        "write-ahead log or its journal)"),
+    "a-checkpoint-through-proc": ("/proc/self/root{tmp}/other.checkpoint", None,
+                                  "a checkpoint of cognito-groups export"),
 }  # fmt: skip
 
 
@@ -604,6 +613,12 @@ def test_an_output_another_run_keeps_or_no_export_is_refused(
     if case == "a-symlink-to-a-mirror":
         _a_database(tmp_path / "mirror.db")
         output.symlink_to("mirror.db")
+    elif case.startswith("a-mirrors-"):
+        _a_database(tmp_path / "mirror.db")
+        output.write_bytes(bytes(32))  # SQLite's own, as a sync in progress leaves them
+    elif case == "a-checkpoint-through-proc":  # a path in /proc that reaches a file
+        _a_checkpoint(tmp_path / "other.checkpoint")
+        output = Path(name.format(tmp=tmp_path))
     elif make is not None:
         make(output)
     before = {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.exists()}
@@ -615,14 +630,33 @@ def test_an_output_another_run_keeps_or_no_export_is_refused(
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
 
 
+@pytest.mark.parametrize("option", ["--output", "--checkpoint"])
+def test_a_file_name_ending_with_a_slash_is_refused(
+    server: QuotaServer, tmp_path: Path, option: str
+) -> None:
+    """``-o out/`` names a folder: exit 2, nothing made (it made the file ``out``, exit 0)."""
+    (tmp_path / "kept.jsonl").write_text("an earlier export\n")
+    names = {"--output": f"{tmp_path}/kept.jsonl/", "--checkpoint": f"{tmp_path}/new/"}
+    others = {"--output": [], "--checkpoint": ["-o", tmp_path / "o.jsonl"]}
+    result = export(server.url, *others[option], option, names[option])
+    assert result.returncode == 2
+    assert f"'{names[option]}' ends with '/': give a file's name" in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kept.jsonl"]
+    assert (tmp_path / "kept.jsonl").read_text() == "an earlier export\n"
+
+
 def test_an_output_like_a_checkpoint_or_a_database_only_at_one_end_is_replaced(
     server: QuotaServer, tmp_path: Path
 ) -> None:
-    """Files that only begin like a checkpoint, or are too short for SQLite's header: replaced.
+    """Files only like a checkpoint, a database, or SQLite's log beside one: replaced.
 
-    The checks read a file's first and last bytes: an earlier export is still an output.
+    The checks read a file's first and last bytes: an earlier export is still an output (one
+    of JSON lines that begins and ends like a checkpoint, too: a checkpoint has no newline),
+    and so is a file named like a write-ahead log with no database beside it.
     """
-    for name, text in (("a.jsonl", '{"pool": "an export of mine"}\n'), ("b.jsonl", "SQLite")):
+    lines = '{"pool": "a", "digest": "sha1:aa"}\n{"pool": "b", "digest": "' + "0" * 64 + '"}\n'
+    for name, text in (("a.jsonl", '{"pool": "an export of mine"}\n'), ("b.jsonl", "SQLite"),
+                       ("c.jsonl", lines), ("d.db-wal", "no database beside me")):  # fmt: skip
         output = tmp_path / name
         output.write_text(text)
         result = export(server.url, "-o", output)

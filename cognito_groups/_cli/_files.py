@@ -21,6 +21,7 @@ a folder or whose folder does not exist.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from contextlib import contextmanager
@@ -48,8 +49,8 @@ __all__ = [
 
 _TEMPORARY_SUFFIX = ".tmp"
 _TEMPORARY_MARK = ".cognito-groups-"
-#: Where a path names the process's own streams or a device, whatever file it reaches.
-_SPECIAL_FOLDERS = ("/dev/", "/proc/")
+#: The paths of the process's own streams, whatever file they reach.
+_STREAMS = re.compile(r"/dev/(?:stdin|stdout|stderr|fd/\d+)|/proc/(?:self|thread-self|\d+)/fd/\d+")
 
 
 class FileError(Exception):
@@ -117,10 +118,12 @@ def is_special(path: Path) -> bool:
 
     Such a file is written straight through, appended to: it has no folder of its own to hold
     a lock, a temporary file or a replacement, no length to cut back to, and nothing to
-    ``fsync``. A path in ``/dev`` or ``/proc`` is one, even when it reaches a regular file
-    (``-o /dev/stdout >> log``: the shell's file, appended to as the shell opened it).
+    ``fsync``. A stream of the process (``/dev/stdout``, ``/dev/fd/N``, ``/proc/self/fd/N``)
+    is one, even when it reaches a regular file (``-o /dev/stdout >> log``: the shell's file,
+    appended to as the shell opened it). Any other path that reaches a regular file, or none
+    yet, is a file (``/dev/shm/out``, ``/proc/self/cwd/out``).
     """
-    if str(path.absolute()).startswith(_SPECIAL_FOLDERS):
+    if _STREAMS.fullmatch(os.path.abspath(path)):
         return True
     try:
         found = path.stat()

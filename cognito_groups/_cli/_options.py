@@ -75,9 +75,15 @@ _rate = _positive("requests per second")
 
 
 def _file(value: str) -> str:
-    """A file name: not empty (``""`` would name the current folder, or nothing at all)."""
+    """A file name: neither empty nor ending with ``/``.
+
+    ``""`` would name the current folder, or nothing at all; ``out/`` names a folder, and
+    would otherwise be taken for the file ``out``.
+    """
     if not value:
         raise argparse.ArgumentTypeError("needs a file name, got an empty one")
+    if value.endswith("/"):
+        raise argparse.ArgumentTypeError(f"{value!r} ends with '/': give a file's name")
     return value
 
 
