@@ -41,7 +41,7 @@ from cognito_groups._listing._checkpoint import (
 from cognito_groups._listing._position import START, Position, parse_position
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 DEFAULT_PAGE_SIZE = 60
 USER_POOL_ID_MAX = 55
@@ -108,16 +108,28 @@ def _check_int(parameter: str, value: object) -> int:
     return value
 
 
+def _check_form(
+    parameter: str, value: object, maximum: int, fits: Callable[[str], bool], form: str
+) -> str:
+    """``value`` if it is a string of 1 to ``maximum`` characters that ``fits``, else raise.
+
+    The error names the value and what it is not: ``form`` (e.g. "a Region name (...)").
+    """
+    text = _check_str(parameter, value, maximum)
+    if not fits(text):
+        raise fail(parameter, f"{_shown(text)} is not {form}")
+    return text
+
+
 def check_user_pool_id(value: object) -> str:
     """Return ``value`` if it is a well-formed user pool id, else raise."""
-    user_pool_id = _check_str("user_pool_id", value, USER_POOL_ID_MAX)
-    if _USER_POOL_ID.fullmatch(user_pool_id) is None:
-        raise fail(
-            "user_pool_id",
-            f"{_shown(user_pool_id)} is not of the form REGION_ID "
-            r"(pattern [\w-]+_[0-9a-zA-Z]+, e.g. 'us-east-1_AbC123')",
-        )
-    return user_pool_id
+    return _check_form(
+        "user_pool_id",
+        value,
+        USER_POOL_ID_MAX,
+        lambda text: _USER_POOL_ID.fullmatch(text) is not None,
+        r"of the form REGION_ID (pattern [\w-]+_[0-9a-zA-Z]+, e.g. 'us-east-1_AbC123')",
+    )
 
 
 def check_group_name(value: object) -> str:
@@ -220,32 +232,35 @@ def check_region_name(value: object) -> str | None:
     """
     if value is None:
         return None
-    region_name = _check_str("region_name", value, 63)
-    if _REGION.fullmatch(region_name) is None:
-        raise fail(
-            "region_name",
-            f"{_shown(region_name)} is not a Region name (letters, digits and '-', e.g. "
-            "'us-east-1')",
-        )
-    return region_name
+    return _check_form(
+        "region_name",
+        value,
+        63,
+        lambda text: _REGION.fullmatch(text) is not None,
+        "a Region name (letters, digits and '-', e.g. 'us-east-1')",
+    )
 
 
 def check_endpoint_url(value: object) -> str | None:
     """Return ``value`` if it is ``None`` or a URL botocore accepts as an endpoint, else raise."""
     if value is None:
         return None
-    endpoint_url = _check_str("endpoint_url", value, 2048)
+    return _check_form(
+        "endpoint_url",
+        value,
+        2048,
+        _is_endpoint_url,
+        "an http(s) URL with a host, e.g. 'http://127.0.0.1:5000'",
+    )
+
+
+def _is_endpoint_url(text: str) -> bool:
+    """Whether botocore accepts ``text`` as an endpoint, and its scheme is http or https."""
     try:
-        valid = is_valid_endpoint_url(endpoint_url) or is_valid_ipv6_endpoint_url(endpoint_url)
+        valid = is_valid_endpoint_url(text) or is_valid_ipv6_endpoint_url(text)
     except ValueError:  # urlparse's own complaints, e.g. an unclosed IPv6 bracket
-        valid = False
-    if not valid or urlparse(endpoint_url).scheme not in ("http", "https"):
-        raise fail(
-            "endpoint_url",
-            f"{_shown(endpoint_url)} is not an http(s) URL with a host, e.g. "
-            "'http://127.0.0.1:5000'",
-        )
-    return endpoint_url
+        return False
+    return bool(valid) and urlparse(text).scheme in ("http", "https")
 
 
 def check_max_rps(value: object) -> float | None:
