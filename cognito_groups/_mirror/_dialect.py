@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from cognito_groups._mirror._errors import SyncInProgressError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping
 
@@ -58,6 +60,10 @@ class Dialect(ABC):
     types: Mapping[str, str]
     #: Whether the database may hold tables other than the mirror's.
     shares_database: bool
+    #: The statement that begins a `read_transaction()`.
+    begin_read: str
+    #: What a message says of a pool lock's holder that cannot be named.
+    unknown_holder: str
 
     def __init__(self, location: str) -> None:
         self.location = location
@@ -83,10 +89,24 @@ class Dialect(ABC):
     def transaction(self, connection: Any, *, durable: bool) -> Generator[None, None, None]:
         """One write transaction: committed when the block ends, rolled back on an error."""
 
-    @abstractmethod
     @contextmanager
     def read_transaction(self, connection: Any) -> Generator[None, None, None]:
         """One read-only transaction: every query in the block sees the same committed state."""
+        with self.translated():
+            connection.execute(self.begin_read)
+        try:
+            yield
+        finally:
+            if self.can_commit(connection):
+                with self.translated():
+                    connection.execute("COMMIT")
+
+    @abstractmethod
+    def can_commit(self, connection: Any) -> bool:
+        """Whether a transaction the connection began is still there to commit.
+
+        Not when the connection was lost, or an error already ended the transaction.
+        """
 
     def identity(self) -> tuple[int, int] | None:
         """Which file the database is now (its device and inode), or ``None`` (none, or a server).
@@ -142,6 +162,16 @@ class Dialect(ABC):
         Raises:
             SyncInProgressError: another sync of the pool holds it (and not ``wait``).
         """
+
+    def sync_in_progress(self, user_pool_id: str, holder: str | None) -> SyncInProgressError:
+        """The error of a pool whose lock another sync holds (``holder``: who, if known)."""
+        return SyncInProgressError(
+            self.shown,
+            f"another cognito-groups sync of {user_pool_id} into {self.shown} is running "
+            f"({holder or self.unknown_holder}): wait for it to end (or pass --wait), or stop it",
+            user_pool_id=user_pool_id,
+            holder=holder,
+        )
 
     @abstractmethod
     @contextmanager

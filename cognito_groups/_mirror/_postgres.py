@@ -21,7 +21,6 @@ from cognito_groups._mirror._errors import (
     DatabaseWriteError,
     MirrorError,
     NotAMirrorError,
-    SyncInProgressError,
 )
 
 if TYPE_CHECKING:
@@ -68,6 +67,8 @@ class PostgresDialect(Dialect):
         "same": "IS NOT DISTINCT FROM",
     }
     shares_database = True
+    begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    unknown_holder = "holder unknown"
 
     def __init__(self, location: str) -> None:
         super().__init__(location)
@@ -120,16 +121,8 @@ class PostgresDialect(Dialect):
         with self.translated(), connection.transaction():
             yield
 
-    @contextmanager
-    def read_transaction(self, connection: Any) -> Generator[None, None, None]:
-        with self.translated():
-            connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        try:
-            yield
-        finally:
-            if not connection.closed and not connection.broken:
-                with self.translated():
-                    connection.execute("COMMIT")
+    def can_commit(self, connection: Any) -> bool:
+        return not connection.closed and not connection.broken
 
     def completion_lock(self, connection: Any) -> None:
         with self.translated():
@@ -185,15 +178,8 @@ class PostgresDialect(Dialect):
             if not taken:
                 holder = self._holder(connection, key)
                 if not wait:
-                    raise SyncInProgressError(
-                        where := self.shown,
-                        f"another cognito-groups sync of {user_pool_id} into {where} is "
-                        f"running ({holder or 'holder unknown'}): wait for it to end (or pass "
-                        "--wait), or stop it",
-                        user_pool_id=user_pool_id,
-                        holder=holder,
-                    )
-                waiting(holder or "holder unknown")
+                    raise self.sync_in_progress(user_pool_id, holder)
+                waiting(holder or self.unknown_holder)
                 connection.execute("SELECT pg_advisory_lock(%s, %s)", key)
         try:
             yield

@@ -37,7 +37,6 @@ from cognito_groups._mirror._errors import (
     DatabaseWriteError,
     MirrorError,
     NotAMirrorError,
-    SyncInProgressError,
 )
 from cognito_groups._models._time import format_moment, parse_moment
 
@@ -122,6 +121,8 @@ class SQLiteDialect(Dialect):
         "same": "IS",
     }
     shares_database = False
+    begin_read = "BEGIN"  # deferred: the snapshot is taken by the first read
+    unknown_holder = "pid unknown"
 
     def __init__(self, location: str) -> None:
         super().__init__(location)
@@ -247,16 +248,8 @@ class SQLiteDialect(Dialect):
         with self.translated():
             connection.execute("PRAGMA journal_mode = WAL")  # kept by the file
 
-    @contextmanager
-    def read_transaction(self, connection: Any) -> Generator[None, None, None]:
-        with self.translated():
-            connection.execute("BEGIN")  # deferred: the snapshot is taken by the first read
-        try:
-            yield
-        finally:
-            if connection.in_transaction:
-                with self.translated():
-                    connection.execute("COMMIT")
+    def can_commit(self, connection: Any) -> bool:
+        return bool(connection.in_transaction)
 
     def settle(self, connection: Any) -> None:
         """Copy the WAL's pages into the file, without waiting for readers.
@@ -358,7 +351,7 @@ class SQLiteDialect(Dialect):
         try:
             descriptor = take(lock, wait=wait, waiting=waiting)
         except LockHeldError as err:
-            raise self._busy(user_pool_id, err.holder) from err
+            raise self.sync_in_progress(user_pool_id, err.holder) from err
         except NotALockFileError as err:
             raise DatabaseWriteError(
                 self.shown, f"{lock}: it is in the place of a lock file, but is not one ({of})"
@@ -372,15 +365,6 @@ class SQLiteDialect(Dialect):
             yield
         finally:
             release(lock, descriptor)  # still ours: removed before it is let go
-
-    def _busy(self, user_pool_id: str, holder: str | None) -> SyncInProgressError:
-        return SyncInProgressError(
-            self.shown,
-            f"another cognito-groups sync of {user_pool_id} into {self.shown} is running "
-            f"({holder or 'pid unknown'}): wait for it to end (or pass --wait), or stop it",
-            user_pool_id=user_pool_id,
-            holder=holder,
-        )
 
     @contextmanager
     def schema_lock(self, connection: Any) -> Generator[None, None, None]:
