@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -85,31 +86,25 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass(eq=False)
 class _Run:
     """This run of a sync: the listing, the batch not yet committed, the counts."""
 
-    def __init__(
-        self,
-        db: Database,
-        cognito: CognitoGroups,
-        options: SyncOptions,
-        running: RunningSync,
-        counter: RequestCounter,
-        continued: bool,
-    ) -> None:
-        self.db = db
-        self.cognito = cognito
-        self.options = options
-        self.running = running
-        self.counter = counter
-        self.continued = continued
-        self.listed = 0  # by this run, committed or not
-        self.committed = 0  # by this run, committed
-        self.memberships: list[tuple[str, str]] = []
-        self.users: dict[str, tuple[Any, ...]] = {}
-        self.cadence = Cadence()
-        #: The error of a membership listed that cannot be mirrored (not staged), if any.
-        self.unmirrorable: CognitoGroupsError | None = None
+    db: Database
+    cognito: CognitoGroups
+    options: SyncOptions
+    running: RunningSync
+    counter: RequestCounter
+    continued: bool
+    listed: int = field(default=0, init=False)  # by this run, committed or not
+    committed: int = field(default=0, init=False)  # by this run, committed
+    memberships: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]], init=False)
+    users: dict[str, tuple[Any, ...]] = field(
+        default_factory=dict[str, tuple[Any, ...]], init=False
+    )
+    cadence: Cadence = field(default_factory=Cadence, init=False)
+    #: The error of a membership listed that cannot be mirrored (not staged), if any.
+    unmirrorable: CognitoGroupsError | None = field(default=None, init=False)
 
     def finish(self) -> SyncRecord:
         """List what is left, then complete the sync; its record."""
