@@ -34,6 +34,25 @@ __all__ = ["APPLICATION", "MIGRATIONS", "SCHEMA_VERSION", "TABLES", "check_schem
 #: What ``schema_version.application`` says in a mirror of cognito-groups.
 APPLICATION = "cognito-groups mirror"
 
+#: The columns of a user's record as the listing gives it: in `users`, and in `sync_users`, a
+#: sync's staged copy that `_swap` moves into it.
+_USER_RECORD = """\
+    username TEXT NOT NULL,
+    user_status TEXT,
+    enabled {bool},
+    user_create_date {ts},
+    user_last_modified_date {ts},
+    attributes {json} NOT NULL,
+"""
+#: The columns of a group's record as the listing gives it: in `groups` and `sync_groups`.
+_GROUP_RECORD = """\
+    description TEXT,
+    precedence {int},
+    role_arn TEXT,
+    creation_date {ts},
+    last_modified_date {ts},
+"""
+
 _VERSION_1 = (
     """CREATE TABLE schema_version (
     application TEXT NOT NULL,
@@ -67,11 +86,9 @@ _VERSION_1 = (
     """CREATE TABLE groups (
     pool_id TEXT NOT NULL,
     group_name TEXT NOT NULL,
-    description TEXT,
-    precedence {int},
-    role_arn TEXT,
-    creation_date {ts},
-    last_modified_date {ts},
+"""
+    + _GROUP_RECORD
+    + """\
     first_seen {ts} NOT NULL,
     last_seen {ts} NOT NULL,
     first_sync_id {int} NOT NULL,
@@ -84,12 +101,9 @@ _VERSION_1 = (
     # change's the account that joined or left.
     """CREATE TABLE users (
     pool_id TEXT NOT NULL,
-    username TEXT NOT NULL,
-    user_status TEXT,
-    enabled {bool},
-    user_create_date {ts},
-    user_last_modified_date {ts},
-    attributes {json} NOT NULL,
+"""
+    + _USER_RECORD
+    + """\
     first_seen {ts} NOT NULL,
     updated {ts} NOT NULL,
     updated_sync_id {int} NOT NULL,
@@ -129,11 +143,9 @@ _VERSION_1 = (
     group_name TEXT NOT NULL,
     present {bool} NOT NULL,
     record_changes {bool},
-    description TEXT,
-    precedence {int},
-    role_arn TEXT,
-    creation_date {ts},
-    last_modified_date {ts},
+"""
+    + _GROUP_RECORD
+    + """\
     PRIMARY KEY (sync_id, group_name)
 ){rowid}""",
     """CREATE TABLE sync_memberships (
@@ -145,12 +157,9 @@ _VERSION_1 = (
 ){rowid}""",
     """CREATE TABLE sync_users (
     sync_id {int} NOT NULL,
-    username TEXT NOT NULL,
-    user_status TEXT,
-    enabled {bool},
-    user_create_date {ts},
-    user_last_modified_date {ts},
-    attributes {json} NOT NULL,
+"""
+    + _USER_RECORD
+    + """\
     sub TEXT,
     PRIMARY KEY (sync_id, username)
 ){rowid}""",
