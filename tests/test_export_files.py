@@ -637,7 +637,10 @@ def test_a_file_name_ending_with_a_slash_is_refused(
     """``-o out/`` names a folder: exit 2, nothing made (it made the file ``out``, exit 0)."""
     (tmp_path / "kept.jsonl").write_text("an earlier export\n")
     names = {"--output": f"{tmp_path}/kept.jsonl/", "--checkpoint": f"{tmp_path}/new/"}
-    others = {"--output": [], "--checkpoint": ["-o", tmp_path / "o.jsonl"]}
+    others: dict[str, list[str | Path]] = {
+        "--output": [],
+        "--checkpoint": ["-o", tmp_path / "o.jsonl"],
+    }
     result = export(server.url, *others[option], option, names[option])
     assert result.returncode == 2
     assert f"'{names[option]}' ends with '/': give a file's name" in result.stderr
