@@ -46,7 +46,8 @@ mutations: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -n 4 -m "not soak"
 
-# The seeds of the random kill trials that `make test` leaves out (about 3 minutes).
+# The seeds of the random kill trials that `make test` leaves out, and the loopback check that
+# another caller keeps its share (a phase can decide it; its simulated twin is in `make test`).
 soak: $(STAMP)
 	$(BIN)/pytest -n 4 -m soak --no-cov
 

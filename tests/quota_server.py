@@ -116,8 +116,13 @@ class OtherCaller:
 
     Its calls are at fixed times (``start + k / rate``, whatever the answers), from when it
     starts for ``duration`` seconds (or until stopped), each taking a token from the server's
-    buckets in process (at its fixed time if the server has a ``jitter``: the moment the
-    client's stamped requests are decided at too). ``calls`` and ``throttled`` count them.
+    buckets in process. ``calls`` and ``throttled`` count them.
+
+    With the server's ``jitter`` (requests decided at the moment they left), it has no thread:
+    the server makes its calls in time order, each at its fixed time, before it decides a
+    request that left later (and the last ones when it stops). A thread woken late on a busy
+    machine would otherwise make the calls it missed at once, a burst the caller never meant,
+    and decide the test by chance.
     """
 
     def __init__(
@@ -138,6 +143,7 @@ class OtherCaller:
         self.throttled = 0
         self.throttled_at: list[float] = []  # monotonic
         self.started: float | None = None
+        self._next = 0  # the number of its next call, when the server makes them
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="other-caller")
 
@@ -146,17 +152,54 @@ class OtherCaller:
         """The share of its calls that were throttled."""
         return self.throttled / self.calls if self.calls else 0.0
 
+    @property
+    def scheduled(self) -> bool:
+        """Whether the server makes its calls in time order (its ``jitter``), not a thread."""
+        return self.server.jitter is not None
+
     def start(self) -> OtherCaller:
-        self._thread.start()
+        if self.scheduled:
+            self.started = time.monotonic() + self.delay
+            self._next = 0
+            self.server.schedule(self)
+        else:
+            self._thread.start()
         return self
 
     def stop(self) -> None:
+        if self.scheduled:
+            self.server.unschedule(self, time.monotonic())
+            return
         self._stop.set()
         self._thread.join()
 
     def wait(self) -> None:
         """Wait until its ``duration`` is over."""
+        if self.scheduled:
+            assert self.duration is not None
+            assert self.started is not None
+            time.sleep(max(0.0, self.started + self.duration - time.monotonic()))
+            self.server.unschedule(self, time.monotonic())
+            return
         self._thread.join()
+
+    def calls_until(self, now: float) -> None:
+        """Make the calls due until ``now``, each at its fixed time (the server's lock held)."""
+        started = self.started
+        assert started is not None
+        while True:
+            due = started + self._next / self.rate
+            if due > now or (self.duration is not None and due - started >= self.duration):
+                return
+            self._call(due)
+            self._next += 1
+
+    def _call(self, at: float | None) -> None:
+        admitted = self.server.admit_now(self.operation, {"UserPoolId": POOL}, at)
+        self.calls += 1
+        if not admitted:
+            self.throttled += 1
+            self.throttled_at.append(time.monotonic() if at is None else at)
 
     def _run(self) -> None:
         if self._stop.wait(self.delay):
@@ -170,15 +213,7 @@ class OtherCaller:
             wait = due - time.monotonic()
             if wait > 0 and self._stop.wait(wait):
                 return
-            # With the server's jitter, a call counts at its own moment, as the client's
-            # requests do at theirs: this thread woken late on a busy machine would otherwise
-            # send the calls it missed at once, a burst the caller never meant.
-            at = due if self.server.jitter is not None else None
-            admitted = self.server.admit(self.operation, {"UserPoolId": POOL}, at)
-            self.calls += 1
-            if not admitted:
-                self.throttled += 1
-                self.throttled_at.append(time.monotonic())
+            self._call(None)
             number += 1
 
 
@@ -235,6 +270,9 @@ class QuotaServer:
         self.throttled_by_operation: Counter[str] = Counter()
         self.requests = 0
         self._lock = threading.Lock()
+        #: Held while requests are decided in order with the scheduled callers' calls.
+        self._order = threading.RLock()
+        self._scheduled: list[OtherCaller] = []
         self._tokens: dict[str, tuple[str, int]] = {}
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(
@@ -288,11 +326,31 @@ class QuotaServer:
             best = max(best, end - start + 1)
         return best
 
+    def schedule(self, caller: OtherCaller) -> None:
+        """Make ``caller``'s calls here, in time order (see `OtherCaller`)."""
+        with self._order:
+            self._scheduled.append(caller)
+
+    def unschedule(self, caller: OtherCaller, now: float) -> None:
+        """Make ``caller``'s calls due until ``now``, then no more."""
+        with self._order:
+            caller.calls_until(now)
+            self._scheduled.remove(caller)
+
     def admit(self, operation: str, params: Mapping[str, Any], at: float | None = None) -> bool:
         """Whether the request fits its category's buckets (taking their tokens if it does).
 
-        ``at``: when it arrived (default: now), on the monotonic clock.
+        ``at``: when it arrived (default: now), on the monotonic clock. The scheduled other
+        callers' calls due before it are made first, in time order.
         """
+        with self._order:
+            when = time.monotonic() if at is None else at
+            for caller in self._scheduled:
+                caller.calls_until(when)
+            return self.admit_now(operation, params, at)
+
+    def admit_now(self, operation: str, params: Mapping[str, Any], at: float | None = None) -> bool:
+        """`admit()`, without making the scheduled callers' calls first."""
         if operation != "ListGroups":
             return self.bucket is None or self.bucket.admit(at)
         if self.pool_rate is not None:
