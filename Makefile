@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test test-fast soak mutations lint typecheck pytest docs bench bench-quota bench-by-user bench-mirror bench-readers dist clean
+.PHONY: demo test test-fast soak mutations cli-compare lint typecheck pytest docs bench bench-quota bench-by-user bench-mirror bench-readers dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,16 @@ pytest: $(STAMP)
 # another caller keeps its share (a phase can decide it; its simulated twin is in `make test`).
 soak: $(STAMP)
 	$(BIN)/pytest -n 4 -m soak --no-cov
+
+# The command line's output on a fixed set of commands against another revision's, byte for
+# byte (tests/cli_outputs.py): make cli-compare REV=<revision>. Exit 1 if any command differs.
+cli-compare: $(STAMP)
+	@test -n "$(REV)" || { echo "usage: make cli-compare REV=<revision>"; exit 2; }
+	d=$$(mktemp -d) && git clone -q . "$$d/before" && git -C "$$d/before" checkout -q "$(REV)" && \
+	$(BIN)/python -m tests.cli_outputs record "$$d/before" "$$d/before.json" && \
+	$(BIN)/python -m tests.cli_outputs record . "$$d/after.json" && \
+	$(BIN)/python -m tests.cli_outputs compare "$$d/before.json" "$$d/after.json"; \
+	rc=$$?; rm -rf "$$d"; exit $$rc
 
 # The documentation site, warnings as errors (its code blocks run in tests/test_docs.py).
 docs: $(STAMP)
